@@ -1,0 +1,145 @@
+"""Checks that need the whole instance: names, cross-references, stage windows, likely unit slips.
+
+Each check returns `Problem`s with the path of the offending value; `load` adds file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .errors import Path, Problem, closest, format_path
+from .schema import Instance
+
+
+class _Refs:
+    def __init__(self, inst: Instance):
+        self.stages = [s.name for s in inst.horizon.stages]
+        self.nodes = {n.name for n in inst.nodes}
+        self.commodities = {c.name for c in inst.commodities}
+        self.propulsion = {p.name for p in inst.propulsion}
+        self.problems: list[Problem] = []
+
+    def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
+        names = set(names)
+        if value is not None and value not in names:
+            self.problems.append(Problem(f"unknown {kind} '{value}'{closest(value, names)}", path))
+
+    def stage(self, value: str | None, path: Path) -> None:
+        self.ref(value, "stage", self.stages, path)
+
+    def keys(self, mapping: dict, kind: str, names: Iterable[str], path: Path) -> None:
+        for key in mapping:
+            self.ref(key, kind, names, path + (key,))
+
+    def stage_map(self, value: object, path: Path, *, complete: bool, needed: list[str]) -> None:
+        if not isinstance(value, dict):
+            return
+        self.keys(value, "stage", self.stages, path)
+        if complete:
+            missing = [s for s in needed if s not in value]
+            if missing:
+                self.problems.append(Problem(
+                    f"a price given by stage must name every stage it is used in; missing: "
+                    f"{', '.join(missing)}", path))
+
+    def window(self, elem: object, path: Path) -> list[str]:
+        """Check available_from/until; return the stages inside the window."""
+        lo, hi = getattr(elem, "available_from"), getattr(elem, "available_until")
+        self.stage(lo, path + ("available_from",))
+        self.stage(hi, path + ("available_until",))
+        i = self.stages.index(lo) if lo in self.stages else 0
+        j = self.stages.index(hi) if hi in self.stages else len(self.stages) - 1
+        if i > j:
+            self.problems.append(Problem(
+                f"available_from '{lo}' comes after available_until '{hi}'", path))
+        return self.stages[i:j + 1]
+
+
+def _unique(items: Iterable[tuple[str, Path]], what: str) -> list[Problem]:
+    seen: dict[str, Path] = {}
+    out = []
+    for name, path in items:
+        if name in seen:
+            out.append(Problem(f"duplicate {what} name '{name}' (also {format_path(seen[name])})",
+                               path + ("name",)))
+        else:
+            seen[name] = path
+    return out
+
+
+def check_instance(inst: Instance) -> list[Problem]:
+    r = _Refs(inst)
+    p = r.problems
+    p += _unique(((s.name, ("horizon", "stages", i)) for i, s in enumerate(inst.horizon.stages)),
+                 "stage")
+    p += _unique(((c.name, ("commodities", i)) for i, c in enumerate(inst.commodities)), "commodity")
+    p += _unique(((n.name, ("nodes", i)) for i, n in enumerate(inst.nodes)), "node")
+    p += _unique(((x.name, ("propulsion", i)) for i, x in enumerate(inst.propulsion)), "propulsion")
+    p += _unique([(f.name, ("facilities", i)) for i, f in enumerate(inst.facilities)]
+                 + [(x.name, ("routes", i)) for i, x in enumerate(inst.routes)],
+                 "facility/route")
+
+    r.ref(inst.hardware_commodity, "commodity", r.commodities, ("hardware_commodity",))
+    for i, n in enumerate(inst.nodes):
+        for j, k in enumerate(n.requires_depot):
+            r.ref(k, "commodity", r.commodities, ("nodes", i, "requires_depot", j))
+    for i, x in enumerate(inst.propulsion):
+        r.keys(x.propellant, "commodity", r.commodities, ("propulsion", i, "propellant"))
+        if x.isp_s < 100 or x.isp_s > 100_000:
+            p.append(Problem(f"isp_s {x.isp_s:g} s is outside 100..100000 s: a unit slip?",
+                             ("propulsion", i, "isp_s"), severity="warning"))
+
+    depot_nodes = {n.name for n in inst.nodes if n.requires_depot}
+    has_mass = False
+    for i, f in enumerate(inst.facilities):
+        path: Path = ("facilities", i)
+        r.ref(f.node, "node", r.nodes, path + ("node",))
+        r.keys(f.produces, "commodity", r.commodities, path + ("produces",))
+        r.keys(f.consumes, "commodity", r.commodities, path + ("consumes",))
+        r.window(f, path)
+        has_mass |= f.mass > 0
+        if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
+            p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
+                             f"commodities: it would do nothing", path + ("node",)))
+    for i, x in enumerate(inst.routes):
+        path = ("routes", i)
+        r.ref(x.from_, "node", r.nodes, path + ("from",))
+        r.ref(x.to, "node", r.nodes, path + ("to",))
+        if x.from_ == x.to:
+            p.append(Problem("a route must join two different nodes", path + ("to",)))
+        r.ref(x.propulsion, "propulsion", r.propulsion, path + ("propulsion",))
+        for j, k in enumerate(x.commodities or []):
+            r.ref(k, "commodity", r.commodities, path + ("commodities", j))
+        if isinstance(x.propellant_per_t, dict):
+            r.keys(x.propellant_per_t, "commodity", r.commodities, path + ("propellant_per_t",))
+        used = r.window(x, path)
+        r.stage_map(x.cost_per_t, path + ("cost_per_t",), complete=True, needed=used)
+        has_mass |= x.mass > 0
+        for field in ("delta_v_km_s", "return_delta_v_km_s"):
+            dv = getattr(x, field)
+            if dv is not None and dv > 30:
+                p.append(Problem(f"{dv:g} km/s is more than 30 km/s: given in m/s?",
+                                 path + (field,), severity="warning"))
+
+    for i, s in enumerate(inst.supplies):
+        path = ("supplies", i)
+        r.ref(s.node, "node", r.nodes, path + ("node",))
+        r.ref(s.commodity, "commodity", r.commodities, path + ("commodity",))
+        r.stage_map(s.max_per_year, path + ("max_per_year",), complete=False, needed=[])
+        used = (r.stages if not isinstance(s.max_per_year, dict)
+                else [t for t, v in s.max_per_year.items() if v > 0])
+        r.stage_map(s.price_per_t, path + ("price_per_t",), complete=True, needed=used)
+    for i, d in enumerate(inst.demands):
+        path = ("demands", i)
+        r.ref(d.node, "node", r.nodes, path + ("node",))
+        r.ref(d.commodity, "commodity", r.commodities, path + ("commodity",))
+        r.stage_map(d.amount, path + ("amount",), complete=False, needed=[])
+        used = (r.stages if not isinstance(d.amount, dict)
+                else [t for t, v in d.amount.items() if v > 0])
+        r.stage_map(d.price_per_t, path + ("price_per_t",), complete=True, needed=used)
+    r.keys(inst.budgets, "stage", r.stages, ("budgets",))
+
+    if has_mass and inst.hardware_commodity is None:
+        p.append(Problem("some facilities or routes have mass: name the hardware_commodity "
+                         "that carries it", ("hardware_commodity",)))
+    return p

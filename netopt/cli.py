@@ -1,0 +1,106 @@
+"""Command line: netopt validate | solve | schema."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .status import ExitCode
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Declarative optimizer for space-resources infrastructure.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _report_input_error(e: Exception) -> None:
+    for p in e.problems:  # type: ignore[attr-defined]
+        err.print(str(p), markup=False)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
+    """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
+    from .errors import InputError
+    from .load import load_checked
+
+    bad = False
+    for f in files:
+        try:
+            inst, warnings = load_checked(f)
+        except InputError as e:
+            _report_input_error(e)
+            bad = True
+            continue
+        for w in warnings:
+            err.print(str(w), markup=False)
+        out.print(f"{f}: valid ({len(inst.facilities)} facilities, {len(inst.routes)} routes, "
+                  f"{len(inst.horizon.stages)} stages)", markup=False)
+    raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
+
+
+@app.command()
+def solve(
+    file: Annotated[Path, typer.Argument(help="Instance file.")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write solution.json and CSV tables here.")] = None,  # noqa: E501
+    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds.")] = None,  # noqa: E501
+    gap: Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap (default: solver's, HiGHS 1e-4).")] = None,  # noqa: E501
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    solver: Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")] = "highs",  # noqa: E501
+    seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
+) -> None:
+    """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
+    from .errors import InputError
+    from .load import load_checked
+    from .solve import SolveOptions, SolverUnavailable
+    from .solve import solve as run
+    from .status import exit_code
+    from .summary import print_summary
+
+    t0 = time.perf_counter()
+    try:
+        inst, warnings = load_checked(file)
+    except InputError as e:
+        _report_input_error(e)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    for w in warnings:
+        err.print(str(w), markup=False)
+    opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
+                        seed=seed, tee=log)
+    try:
+        sol = run(inst, opts, timings={"load": time.perf_counter() - t0})
+    except SolverUnavailable as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    if quiet:
+        out.print(f"{sol.instance}: {sol.status.value}"
+                  + (f", objective {sol.objective:,.6g}" if sol.objective is not None else ""))
+    else:
+        print_summary(sol, out)
+    if output is not None:
+        if sol.status.has_solution:
+            sol.write(output)
+            out.print(f"wrote {output}/solution.json and {len(sol.tables())} CSV tables",
+                      markup=False)
+        else:
+            err.print(f"no solution: nothing written to {output}", markup=False)
+    raise typer.Exit(exit_code(sol.status))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the instance format (for editors)."""
+    from .schema import instance_json_schema
+
+    print(json.dumps(instance_json_schema(), indent=2))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,269 @@
+"""Read instance YAML with line numbers, resolve includes, validate into an `Instance`.
+
+Every problem found is collected and raised together as one `InputError`, each naming the file,
+line, column and path of the offending value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path as FsPath
+from typing import Any
+
+import yaml
+
+from .errors import InputError, Location, Path, Problem, closest
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs")
+LIST_SECTIONS = ("commodities", "nodes", "propulsion", "facilities", "routes", "supplies", "demands")
+NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facilities", "routes")
+CATALOG_KEYS = set(LIST_SECTIONS) | {"include", "name", "description", "source", "units"}
+
+Locs = dict[Path, Location]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader (no object construction from tags)."""
+
+
+def _parse(text: str, file: str) -> tuple[Any, Locs, list[Problem]]:
+    """YAML text -> (data, locations by path, problems)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}, [Problem("the file is empty", location=Location(file, 1, 1))]
+        problems: list[Problem] = []
+        locs: Locs = {}
+        _walk(node, (), file, locs, problems, [0])
+        if problems:
+            return None, locs, problems
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        loc = Location(file, mark.line + 1, mark.column + 1) if mark else None
+        msg = " ".join(s for s in (e.context, e.problem) if s)
+        return None, {}, [Problem(f"YAML syntax error: {msg}", location=loc)]
+    except yaml.YAMLError as e:
+        return None, {}, [Problem(f"YAML error: {e}", location=Location(file, 1, 1))]
+    finally:
+        loader.dispose()
+    return data, locs, []
+
+
+def _walk(node: yaml.Node, path: Path, file: str, locs: Locs, problems: list[Problem],
+          count: list[int]) -> None:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise yaml.YAMLError(f"more than {MAX_NODES} values (alias expansion?); refusing the file")
+    locs[path] = Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            if key in seen:
+                problems.append(Problem(
+                    f"duplicate key '{key}' (first at line {seen[key]})", path + (key,),
+                    Location(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)))
+                continue
+            seen[key] = key_node.start_mark.line + 1
+            _walk(value_node, path + (key,), file, locs, problems, count)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, path + (i,), file, locs, problems, count)
+
+
+def _read(path: FsPath) -> tuple[Any, Locs, list[Problem]]:
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return None, {}, [Problem(f"cannot read file: {e.strerror or e}", location=None,
+                                  path=())]
+    if len(raw) > MAX_BYTES:
+        return None, {}, [Problem(f"file is {len(raw)} bytes, more than the {MAX_BYTES} allowed",
+                                  location=Location(file, 1, 1))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        return None, {}, [Problem(f"not UTF-8 text (byte {e.start}: {raw[e.start]:#04x})",
+                                  location=Location(file, 1, 1))]
+    return _parse(text, file)
+
+
+def _shift(locs: Locs, prefix: Path, new_prefix: Path) -> Locs:
+    n = len(prefix)
+    return {new_prefix + p[n:]: loc for p, loc in locs.items() if p[:n] == prefix}
+
+
+def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs, list[Problem]]:
+    """Read a file and its includes, merged: list items by name (the including file wins)."""
+    data, locs, problems = _read(path)
+    if problems:
+        return {}, locs, problems
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        return {}, locs, [Problem(f"the file must be a mapping of keys (name, horizon, ...), "
+                                  f"not {kind}", location=locs.get(()))]
+    includes = data.get("include") or []
+    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+        return {}, locs, [Problem("include must be a list of file paths", ("include",),
+                                  locs.get(("include",)))]
+    merged: dict[str, list] = {}
+    mlocs: Locs = {}
+    for i, inc in enumerate(includes):
+        inc_path = (path.parent / inc).resolve()
+        here = locs.get(("include", i))
+        if inc_path in stack or inc_path == path.resolve():
+            chain = " -> ".join(str(p) for p in (*stack, path.resolve(), inc_path))
+            problems.append(Problem(f"include cycle: {chain}", ("include", i), here))
+            continue
+        if not inc_path.is_file():
+            problems.append(Problem(f"included file not found: {inc_path}", ("include", i), here))
+            continue
+        sub, sub_locs, sub_problems = read_tree(inc_path, (*stack, path.resolve()))
+        problems += sub_problems
+        for key in sub:
+            if key not in CATALOG_KEYS:
+                problems.append(Problem(
+                    f"a catalog may hold only {', '.join(sorted(CATALOG_KEYS))}; "
+                    f"'{key}' belongs in the instance{closest(key, CATALOG_KEYS)}",
+                    (key,), sub_locs.get((key,))))
+        for section in LIST_SECTIONS:
+            _merge_section(merged, mlocs, section, sub.get(section), sub_locs)
+    if not includes:
+        return data, locs, problems
+    out = {k: v for k, v in data.items() if k not in LIST_SECTIONS}
+    out_locs = {p: loc for p, loc in locs.items() if not p or p[0] not in LIST_SECTIONS}
+    for section in LIST_SECTIONS:
+        _merge_section(merged, mlocs, section, data.get(section), locs)
+        if section in merged:
+            out[section] = merged[section]
+            out_locs.update({p: loc for p, loc in mlocs.items() if p and p[0] == section})
+    return out, out_locs, problems
+
+
+def _merge_section(merged: dict[str, list], mlocs: Locs, section: str, items: Any,
+                   locs: Locs) -> None:
+    if items is None:
+        return
+    if not isinstance(items, list):  # let validation report the wrong type at its location
+        merged[section] = items
+        mlocs.update(_shift(locs, (section,), (section,)))
+        return
+    target = merged.setdefault(section, [])
+    if not isinstance(target, list):
+        return
+    for i, item in enumerate(items):
+        name = item.get("name") if isinstance(item, dict) else None
+        j = len(target)
+        if section in NAMED_SECTIONS and name is not None:
+            for k, existing in enumerate(target):
+                if isinstance(existing, dict) and existing.get("name") == name:
+                    j = k
+                    break
+        # drop the replaced item's locations before adding the new ones
+        for p in [p for p in mlocs if p[:2] == (section, j)]:
+            del mlocs[p]
+        if j == len(target):
+            target.append(item)
+        else:
+            target[j] = item
+        mlocs.update(_shift(locs, (section, i), (section, j)))
+
+
+def _locate(locs: Locs, path: Path) -> Location | None:
+    for n in range(len(path), -1, -1):
+        if path[:n] in locs:
+            return locs[path[:n]]
+    return None
+
+
+def _pydantic_problems(err: Any, locs: Locs) -> list[Problem]:
+    problems = []
+    for e in err.errors(include_url=False):
+        path: Path = tuple(p for p in e["loc"] if not _is_union_tag(p))
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = f"unknown key '{path[-1]}'" + closest(str(path[-1]), _field_names(path[:-1]))
+        elif e["type"] == "missing":
+            msg = f"missing required key '{path[-1]}'"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if e["type"] not in ("missing",) and "input" in e and not isinstance(e["input"], dict | list):
+            msg += f" (got {e['input']!r})"
+        problems.append(Problem(msg, path, _locate(locs, path)))
+    return _dedupe_union(problems)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic inserts the union member's type name into loc, e.g. 'float' or 'dict[str,float]'
+    return isinstance(part, str) and (part in ("float", "int", "constrained-float")
+                                      or part.startswith(("dict[", "list[", "function-")))
+
+
+def _dedupe_union(problems: list[Problem]) -> list[Problem]:
+    """A value failing every member of a union yields one error per member: keep the first."""
+    seen: set[Path] = set()
+    out = []
+    for p in problems:
+        if p.path in seen and "unknown key" not in p.message:
+            continue
+        seen.add(p.path)
+        out.append(p)
+    return out
+
+
+def _field_names(path: Path) -> list[str]:
+    from . import schema
+
+    model: Any = schema.Instance
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        inner = next((a for a in (ann, *args) if isinstance(a, type)
+                      and issubclass(a, schema.BaseModel)), None)
+        if inner is None:
+            return []
+        model = inner
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def validate(data: dict, locs: Locs | None = None) -> tuple[Any, list[Problem]]:
+    """Validate a dict (already read) into (Instance, warnings); raise InputError with all problems."""
+    from pydantic import ValidationError
+
+    from .checks import check_instance
+    from .schema import Instance
+
+    locs = locs or {}
+    try:
+        inst = Instance.model_validate(data)
+    except ValidationError as e:
+        raise InputError(_pydantic_problems(e, locs)) from None
+    problems = [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
+                for p in check_instance(inst)]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise InputError(problems)
+    return inst, problems
+
+
+def load_checked(path: str | FsPath) -> tuple[Any, list[Problem]]:
+    """Read, merge includes and validate an instance file: (Instance, warnings)."""
+    data, locs, problems = read_tree(FsPath(path))
+    if problems:
+        raise InputError(problems)
+    return validate(data, locs)
+
+
+def load(path: str | FsPath) -> Any:
+    """Read, merge includes and validate an instance file. Raises InputError."""
+    return load_checked(path)[0]

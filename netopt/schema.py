@@ -1,0 +1,273 @@
+"""The instance format: strict, frozen Pydantic models.
+
+Field docstrings become the JSON Schema's descriptions (`netopt schema`). Cross-references between
+elements (a route's node, a facility's commodity...) are checked in `checks.py`, which can name the
+path of every offending value.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# A number means the same value in every stage; a mapping {stage: value} lists stages, the rest are 0.
+StageAmount = NonNeg | dict[Name, NonNeg]
+# Prices may vary by stage; a mapping must name every stage in which the price is needed.
+StagePrice = NonNeg | dict[Name, NonNeg]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
+    )
+
+
+class Units(Strict):
+    """Units of the instance's figures (informational; netopt does not convert)."""
+
+    money: str = "MUSD"
+    """Unit of every cost, price and budget."""
+    mass: str = "t"
+    """Unit of mass; every flow, supply and demand is this unit per year."""
+
+
+class Stage(Strict):
+    name: Name
+    """Stage name, referenced by availability windows, demands and budgets."""
+    years: int = Field(ge=1, le=1000)
+    """Length of the stage in years; every annual rate is constant within it."""
+
+
+class Horizon(Strict):
+    start_year: int = Field(ge=1900, le=3000)
+    """Calendar year in which the first stage starts (Y_0)."""
+    discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    """Discount rate per year, 0 <= rate < 1."""
+    stages: list[Stage] = Field(min_length=1)
+    """Consecutive stages, in order."""
+
+
+class Commodity(Strict):
+    name: Name
+    """Commodity name (water, lox, lh2, hardware...)."""
+    description: str | None = None
+    """Free text."""
+
+
+class Node(Strict):
+    name: Name
+    """Node name, referenced by facilities, routes, supplies and demands."""
+    kind: Literal["surface", "orbit", "lagrange", "other"] = "other"
+    """surface | orbit | lagrange | other (informational, used for layout)."""
+    body: str | None = None
+    """Body the node is on or orbits (Earth, Moon, Mars...)."""
+    bodies: list[str] | None = None
+    """For Lagrange points: the two bodies (e.g. [Earth, Moon])."""
+    point: Literal["L1", "L2", "L3", "L4", "L5"] | None = None
+    """For Lagrange points: which one."""
+    requires_depot: list[Name] = []
+    """Commodities that can arrive here only through a depot's capacity."""
+    description: str | None = None
+    """Free text."""
+
+
+class Propulsion(Strict):
+    name: Name
+    """Propulsion system name, referenced by routes."""
+    isp_s: Positive
+    """Specific impulse in seconds."""
+    propellant: dict[Name, Positive] = Field(min_length=1)
+    """Mass share of each propellant commodity; the shares sum to 1."""
+    description: str | None = None
+    """Free text."""
+    source: str | None = None
+    """Where the figures come from."""
+
+    @field_validator("propellant")
+    @classmethod
+    def _shares_sum_to_one(cls, v: dict[str, float]) -> dict[str, float]:
+        total = sum(v.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"propellant shares must sum to 1, they sum to {total:g}")
+        return v
+
+
+class _Buildable(Strict):
+    capex: NonNeg | None = None
+    """Money per unit, paid (undiscounted) in the stage the unit is built."""
+    opex: NonNeg = 0.0
+    """Money per year per unit online."""
+    mass: NonNeg = 0.0
+    """Tonnes of the hardware commodity each unit needs delivered (facility node / route origin)
+    in its build stage."""
+    max_units: int = Field(default=1, ge=1, le=1_000_000)
+    """Most units online at once."""
+    lifetime_years: Positive | None = None
+    """Years a unit stays online after its build stage starts; default: never retires."""
+    available_from: Name | None = None
+    """First stage in which units can be built (for routes without capex: used)."""
+    available_until: Name | None = None
+    """Last stage in which units can be built (for routes without capex: used)."""
+    description: str | None = None
+    """Free text."""
+    source: str | None = None
+    """Where the figures come from."""
+
+
+class Facility(_Buildable):
+    name: Name
+    """Facility name; unique among facilities and routes."""
+    kind: Literal["mine", "processor", "depot", "other"] = "other"
+    """mine | processor | depot | other. A depot's capacity is throughput of its node's
+    requires_depot commodities."""
+    node: Name
+    """Node where the facility stands."""
+    capacity: Positive
+    """Tonnes per year of activity per unit (for a depot: t/yr of arrivals handled)."""
+    capex: NonNeg = 0.0
+    """Money per unit, paid (undiscounted) in the stage the unit is built."""
+    variable_cost: NonNeg = 0.0
+    """Money per tonne of activity."""
+    produces: dict[Name, Positive] = {}
+    """Tonnes of each commodity produced per tonne of activity."""
+    consumes: dict[Name, Positive] = {}
+    """Tonnes of each commodity consumed per tonne of activity."""
+
+    @model_validator(mode="after")
+    def _depot_is_pure_throughput(self) -> Facility:
+        if self.kind == "depot" and (self.produces or self.consumes):
+            raise ValueError("a depot neither produces nor consumes; model a processor beside it")
+        return self
+
+
+class Route(_Buildable):
+    name: Name
+    """Route name; unique among facilities and routes."""
+    from_: Name = Field(alias="from")
+    """Origin node; propellant is drawn here."""
+    to: Name
+    """Destination node."""
+    cost_per_t: StagePrice = 0.0
+    """Money per tonne of payload departing (a number, or {stage: price})."""
+    delta_v_km_s: NonNeg | None = None
+    """One-way delta-v in km/s (needs `propulsion`)."""
+    return_delta_v_km_s: NonNeg | None = None
+    """Delta-v of the empty return trip of a reusable vehicle, km/s."""
+    propulsion: Name | None = None
+    """Propulsion system burning propellant on this route."""
+    dry_mass_ratio: NonNeg = 0.0
+    """Vehicle dry mass per tonne of payload."""
+    propellant_per_t: NonNeg | dict[Name, NonNeg] | None = None
+    """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
+    `propulsion`) or {commodity: t per t}."""
+    loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    """Fraction of payload lost in transit (boil-off...), 0 <= loss < 1."""
+    capacity: Positive | None = None
+    """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
+    commodities: list[Name] | None = None
+    """Commodities the route may carry; default all."""
+
+    @model_validator(mode="after")
+    def _propellant_spec(self) -> Route:
+        if self.delta_v_km_s is not None and self.propellant_per_t is not None:
+            raise ValueError("give either delta_v_km_s or propellant_per_t, not both")
+        if self.delta_v_km_s is not None and self.propulsion is None:
+            raise ValueError("delta_v_km_s needs a propulsion")
+        if isinstance(self.propellant_per_t, float) and self.propellant_per_t > 0:
+            if self.propulsion is None:
+                raise ValueError(
+                    "a number propellant_per_t needs a propulsion for its shares "
+                    "(or give {commodity: t per t})"
+                )
+        if self.return_delta_v_km_s is not None and self.delta_v_km_s is None:
+            raise ValueError("return_delta_v_km_s needs delta_v_km_s")
+        if self.capex is None and (self.opex or self.mass or self.lifetime_years
+                                   or self.max_units != 1):
+            raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
+        return self
+
+
+class Supply(Strict):
+    node: Name
+    """Node where the commodity can be bought."""
+    commodity: Name
+    """Commodity supplied."""
+    price_per_t: StagePrice = 0.0
+    """Money per tonne (a number, or {stage: price})."""
+    max_per_year: StageAmount | None = None
+    """Most tonnes per year (a number, or {stage: limit}; stages not listed get 0); default unbounded."""
+    name: Name | None = None
+    """Optional label used in results (default node/commodity)."""
+
+
+class Demand(Strict):
+    kind: Literal["required", "market"] = "required"
+    """required: must be met (or pay shortfall_penalty_per_t); market: optional sale up to amount."""
+    node: Name
+    """Node where the commodity is delivered."""
+    commodity: Name
+    """Commodity demanded."""
+    amount: StageAmount
+    """Tonnes per year (a number for every stage, or {stage: amount}; stages not listed get 0)."""
+    shortfall_penalty_per_t: NonNeg | None = None
+    """For required demands: money per tonne not delivered; without it the demand is hard."""
+    price_per_t: StagePrice | None = None
+    """For markets: money earned per tonne sold."""
+    name: Name | None = None
+    """Optional label used in results (default node/commodity)."""
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> Demand:
+        if self.kind == "market":
+            if self.price_per_t is None:
+                raise ValueError("a market needs price_per_t")
+            if self.shortfall_penalty_per_t is not None:
+                raise ValueError("a market has no shortfall_penalty_per_t")
+        elif self.price_per_t is not None:
+            raise ValueError("price_per_t is for markets (kind: market)")
+        return self
+
+
+class Instance(Strict):
+    """A netopt problem instance: candidates, demands and economics over a staged horizon."""
+
+    name: Name
+    """Instance name."""
+    description: str | None = None
+    """Free text."""
+    units: Units = Units()
+    """Units of money and mass (informational)."""
+    include: list[str] = []
+    """Catalog files (relative paths) whose items merge in by name; the instance wins."""
+    horizon: Horizon
+    """Planning horizon: start year, discount rate and stages."""
+    objective: Literal["cost", "supply_mass"] = "cost"
+    """cost: discounted total cost; supply_mass: tonnes bought from supplies over the horizon."""
+    commodities: list[Commodity] = Field(min_length=1)
+    """Commodities that flow through the network."""
+    hardware_commodity: Name | None = None
+    """Commodity that carries facility and vehicle mass (needed if any element has mass)."""
+    nodes: list[Node] = Field(min_length=1)
+    """Places: surfaces, orbits, Lagrange points."""
+    propulsion: list[Propulsion] = []
+    """Propulsion systems routes can use."""
+    facilities: list[Facility] = []
+    """Candidate mines, processors, depots."""
+    routes: list[Route] = []
+    """Candidate transport routes (directed)."""
+    supplies: list[Supply] = []
+    """Purchasable sources of commodities (Earth launch...)."""
+    demands: list[Demand] = []
+    """Required demands and optional markets."""
+    budgets: dict[Name, NonNeg] = {}
+    """Most capex (undiscounted) spent in a stage."""
+
+
+def instance_json_schema() -> dict:
+    return Instance.model_json_schema(by_alias=True)

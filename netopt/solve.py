@@ -1,0 +1,182 @@
+"""Solve a compiled model: options -> solver -> normalized outcome; and the `solve` pipeline."""
+
+from __future__ import annotations
+
+import io
+import time
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from .status import Status
+
+DEFAULT_SOLVER = "highs"
+
+# time-limit and relative-gap option names of other solvers Pyomo drives (legacy interface)
+_OPTION_NAMES = {
+    "cbc": ("seconds", "ratioGap"),
+    "glpk": ("tmlim", "mipgap"),
+    "gurobi": ("TimeLimit", "MIPGap"),
+    "gurobi_direct": ("TimeLimit", "MIPGap"),
+    "gurobi_persistent": ("TimeLimit", "MIPGap"),
+    "cplex": ("timelimit", "mipgap"),
+    "cplex_direct": ("timelimit", "mipgap"),
+    "scip": ("limits/time", "limits/gap"),
+    "appsi_highs": ("time_limit", "mip_rel_gap"),
+    "xpress": ("maxtime", "miprelstop"),
+}
+
+
+class SolverUnavailable(Exception):
+    """The requested solver is unknown to Pyomo or not installed."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float | None = None  # seconds
+    gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS 1e-4)
+    threads: int | None = None
+    solver: str = DEFAULT_SOLVER
+    seed: int = 0  # fixed so the same input gives the same answer
+    tee: bool = False  # stream the solver's log
+
+
+@dataclass
+class Outcome:
+    status: Status
+    objective: float | None = None
+    bound: float | None = None
+    message: str | None = None
+    solver: str = DEFAULT_SOLVER
+    solver_version: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # handover, solve
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        diff = abs(self.objective - self.bound)
+        return 0.0 if diff <= 1e-9 * max(1.0, abs(self.objective)) else diff / max(
+            abs(self.objective), 1e-10)
+
+
+def run_solver(model: Any, opts: SolveOptions) -> Outcome:
+    """Solve `model` in memory and load the solution into its variables if there is one."""
+    if opts.solver == DEFAULT_SOLVER:
+        return _run_highs(model, opts)
+    return _run_legacy(model, opts)
+
+
+def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
+    from pyomo.contrib.solver.common.results import TerminationCondition as TC
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    opt = Highs()
+    if not opt.available():
+        raise SolverUnavailable("HiGHS (highspy) is not installed: pip install highspy")
+    out = Outcome(Status.no_solution, solver="highs",
+                  solver_version=".".join(map(str, opt.version())))
+    t0 = time.perf_counter()
+    with redirect_stdout(io.StringIO()):
+        opt.set_instance(model)
+    t1 = time.perf_counter()
+    options: dict[str, Any] = {"random_seed": opts.seed}
+    kw: dict[str, Any] = dict(load_solutions=False, raise_exception_on_nonoptimal_result=False,
+                              tee=opts.tee, time_limit=opts.time_limit, rel_gap=opts.gap,
+                              threads=opts.threads, solver_options=options)
+    res = opt.solve(model, **kw)
+    if res.termination_condition == TC.infeasibleOrUnbounded:
+        # presolve cannot tell the two apart; the solver without presolve can
+        res = opt.solve(model, **{**kw, "solver_options": {**options, "presolve": "off"}})
+    out.timings = {"handover": t1 - t0, "solve": time.perf_counter() - t1}
+    tc = res.termination_condition
+    out.bound = res.objective_bound
+    if res.incumbent_objective is not None:
+        res.solution_loader.load_vars()
+        out.objective = res.incumbent_objective
+        out.status = Status.optimal if tc == TC.convergenceCriteriaSatisfied else Status.feasible
+        if out.status is Status.feasible:
+            out.message = f"stopped before proving optimality: {tc.name}"
+    elif tc == TC.provenInfeasible or tc == TC.infeasibleOrUnbounded:
+        out.status = Status.infeasible
+    elif tc == TC.unbounded:
+        out.status = Status.unbounded
+    else:
+        out.status = Status.no_solution
+        out.message = f"no solution found: {tc.name}"
+    return out
+
+
+def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
+    import pyomo.environ as pyo
+    from pyomo.opt import SolutionStatus, TerminationCondition as TC
+
+    try:
+        solver = pyo.SolverFactory(opts.solver)
+        available = solver is not None and solver.available(exception_flag=False)
+    except Exception:  # noqa: BLE001  (Pyomo raises assorted errors for unknown names)
+        available = False
+    if not available:
+        raise SolverUnavailable(f"solver '{opts.solver}' is not available to Pyomo on this machine")
+    names = _OPTION_NAMES.get(opts.solver)
+    if names:
+        if opts.time_limit is not None:
+            solver.options[names[0]] = opts.time_limit
+        if opts.gap is not None:
+            solver.options[names[1]] = opts.gap
+    t0 = time.perf_counter()
+    res = solver.solve(model, load_solutions=False, tee=opts.tee)
+    out = Outcome(Status.no_solution, solver=opts.solver,
+                  timings={"handover": 0.0, "solve": time.perf_counter() - t0})
+    tc = res.solver.termination_condition
+    if len(res.solution) and res.solution(0).status in (
+            SolutionStatus.optimal, SolutionStatus.feasible, SolutionStatus.bestSoFar):
+        model.solutions.load_from(res)
+        out.objective = pyo.value(model.objective)
+        out.status = Status.optimal if tc == TC.optimal else Status.feasible
+        lb = res.problem[0].lower_bound if len(res.problem) else None
+        out.bound = lb if isinstance(lb, float) and abs(lb) < 1e300 else (
+            out.objective if out.status is Status.optimal else None)
+    elif tc in (TC.infeasible, TC.infeasibleOrUnbounded):
+        out.status = Status.infeasible
+    elif tc == TC.unbounded:
+        out.status = Status.unbounded
+    else:
+        out.message = f"no solution found: {tc}"
+    return out
+
+
+def solve(instance: Any, options: SolveOptions | None = None, *,
+          timings: dict[str, float] | None = None) -> Any:
+    """Compile and solve a validated Instance; return a `results.Solution`."""
+    from .compile import compile_model
+    from .params import prepare
+    from .results import extract
+
+    opts = options or SolveOptions()
+    timings = dict(timings or {})
+    t0 = time.perf_counter()
+    prep = prepare(instance)
+    model = compile_model(prep)
+    timings["compile"] = time.perf_counter() - t0
+    if model.trivially_infeasible:
+        outcome = Outcome(Status.infeasible, message="; ".join(model.trivially_infeasible),
+                          solver=opts.solver)
+    else:
+        outcome = run_solver(model, opts)
+    timings.update(outcome.timings)
+    t1 = time.perf_counter()
+    sol = extract(prep, model, outcome)
+    timings["extract"] = time.perf_counter() - t1
+    sol.timings = timings
+    return sol
+
+
+def solve_file(path: str | FsPath, options: SolveOptions | None = None) -> Any:
+    """Read, validate and solve an instance file."""
+    from .load import load
+
+    t0 = time.perf_counter()
+    inst = load(path)
+    return solve(inst, options, timings={"load": time.perf_counter() - t0})
