@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -64,9 +63,9 @@ def solve(
     from .status import exit_code
     from .summary import print_summary
 
-    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
     try:
-        inst, warnings = load_checked(file)
+        inst, warnings = load_checked(file, timings)
     except InputError as e:
         _report_input_error(e)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
@@ -75,7 +74,7 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log)
     try:
-        sol = run(inst, opts, timings={"load": time.perf_counter() - t0})
+        sol = run(inst, opts, timings=timings)
     except SolverUnavailable as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None

@@ -175,8 +175,8 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
 
 def solve_file(path: str | FsPath, options: SolveOptions | None = None) -> Any:
     """Read, validate and solve an instance file."""
-    from .load import load
+    from .load import load_checked
 
-    t0 = time.perf_counter()
-    inst = load(path)
-    return solve(inst, options, timings={"load": time.perf_counter() - t0})
+    timings: dict[str, float] = {}
+    inst, _ = load_checked(path, timings)
+    return solve(inst, options, timings=timings)
