@@ -12,12 +12,14 @@ from typing import Any
 
 import yaml
 
+from . import templates
 from .errors import InputError, Location, Path, Problem, closest
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs")
-LIST_SECTIONS = ("commodities", "nodes", "propulsion", "facilities", "routes", "supplies", "demands")
-NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facilities", "routes")
+NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facility_templates", "route_templates",
+                  "facilities", "routes")
+LIST_SECTIONS = (*NAMED_SECTIONS, "supplies", "demands")
 CATALOG_KEYS = set(LIST_SECTIONS) | {"include", "name", "description", "source", "units"}
 
 Locs = dict[Path, Location]
@@ -244,7 +246,9 @@ def validate(data: dict, locs: Locs | None = None) -> tuple[Any, list[Problem]]:
     from .checks import check_instance
     from .schema import Instance
 
-    locs = locs or {}
+    data, locs, problems = templates.expand(data, locs or {})
+    if problems:
+        raise InputError(problems)
     try:
         inst = Instance.model_validate(data)
     except ValidationError as e:

@@ -8,7 +8,7 @@ path of every offending value.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -123,6 +123,8 @@ class _Buildable(Strict):
 class Facility(_Buildable):
     name: Name
     """Facility name; unique among facilities and routes."""
+    template: Name | None = None
+    """Name of a facility_templates entry whose fields this facility inherits (its own win)."""
     kind: Literal["mine", "processor", "depot", "other"] = "other"
     """mine | processor | depot | other. A depot's capacity is throughput of its node's
     requires_depot commodities."""
@@ -149,6 +151,8 @@ class Facility(_Buildable):
 class Route(_Buildable):
     name: Name
     """Route name; unique among facilities and routes."""
+    template: Name | None = None
+    """Name of a route_templates entry whose fields this route inherits (its own win)."""
     from_: Name = Field(alias="from")
     """Origin node; propellant is drawn here."""
     to: Name
@@ -257,6 +261,11 @@ class Instance(Strict):
     """Places: surfaces, orbits, Lagrange points."""
     propulsion: list[Propulsion] = []
     """Propulsion systems routes can use."""
+    facility_templates: list[dict[str, Any]] = []
+    """Partial facilities (any Facility field but node-specific ones are typical) that
+    facilities name with `template:`; usually from an included catalog."""
+    route_templates: list[dict[str, Any]] = []
+    """Partial routes that routes name with `template:`."""
     facilities: list[Facility] = []
     """Candidate mines, processors, depots."""
     routes: list[Route] = []

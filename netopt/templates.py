@@ -1,0 +1,74 @@
+"""Templates: a facility or route says `template: NAME` and overrides a few fields.
+
+`facility_templates` and `route_templates` are lists of partial items (usually in a catalog under
+models/). Expansion happens on the raw data, before validation, so an error in a value that came
+from a template points at the template's line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import Location, Path, Problem, closest
+
+SECTIONS = {"facilities": "facility_templates", "routes": "route_templates"}
+
+
+def _fields(section: str) -> set[str]:
+    from .schema import Facility, Route
+
+    model = Facility if section == "facilities" else Route
+    return {f.alias or n for n, f in model.model_fields.items()} - {"name", "template"}
+
+
+def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Location],
+                                                            list[Problem]]:
+    """Return data with every `template:` item filled in from its template, and the locations."""
+    problems: list[Problem] = []
+    if not any(data.get(t) for t in SECTIONS.values()) and not any(
+            isinstance(x, dict) and "template" in x
+            for s in SECTIONS for x in (data.get(s) or []) if isinstance(data.get(s), list)):
+        return data, locs, problems
+    data, locs = dict(data), dict(locs)
+    for section, tsection in SECTIONS.items():
+        templates: dict[str, tuple[int, dict]] = {}
+        allowed = _fields(section)
+        raw = data.get(tsection) or []
+        if not isinstance(raw, list):
+            problems.append(Problem("must be a list of templates", (tsection,), locs.get((tsection,))))
+            continue
+        for j, tpl in enumerate(raw):
+            here: Path = (tsection, j)
+            if not isinstance(tpl, dict) or not isinstance(tpl.get("name"), str):
+                problems.append(Problem("a template is a mapping with a name", here, locs.get(here)))
+                continue
+            for key in tpl:
+                if key != "name" and key not in allowed:
+                    problems.append(Problem(f"unknown key '{key}'{closest(str(key), allowed)}",
+                                            here + (key,), locs.get(here + (key,))))
+            templates[tpl["name"]] = (j, tpl)
+        items = data.get(section)
+        if not isinstance(items, list):
+            continue
+        items = list(items)
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or "template" not in item:
+                continue
+            here = (section, i, "template")
+            name = item["template"]
+            if name not in templates:
+                problems.append(Problem(f"unknown template '{name}'"
+                                        f"{closest(str(name), list(templates))}", here,
+                                        locs.get(here)))
+                continue
+            j, tpl = templates[name]
+            inherited = {k: v for k, v in tpl.items() if k != "name" and k not in item}
+            items[i] = {**inherited, **item}
+            for key in inherited:
+                src = (tsection, j, key)
+                n = len(src)
+                for p, loc in list(locs.items()):
+                    if p[:n] == src:
+                        locs[(section, i, key) + p[n:]] = loc
+        data[section] = items
+    return data, locs, problems
