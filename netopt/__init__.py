@@ -13,21 +13,17 @@ from typing import Any
 __version__ = "0.1.0"
 __all__ = ["load", "solve", "solve_file", "SolveOptions", "Solution", "Status", "InputError"]
 
-_LAZY = {  # heavy imports (Pyomo) only when used
-    "load": ("load", "load"),
-    "solve": ("solve", "solve"),
-    "solve_file": ("solve", "solve_file"),
-    "SolveOptions": ("solve", "SolveOptions"),
-    "Solution": ("results", "Solution"),
-    "Status": ("status", "Status"),
-    "InputError": ("errors", "InputError"),
-}
+# The functions shadow their modules' names on purpose (`netopt.load(path)`); the modules stay
+# importable as `from netopt.load import validate`.
+from .load import load  # noqa: E402
+from .solve import SolveOptions, solve, solve_file  # noqa: E402
+from .status import Status  # noqa: E402
+from .errors import InputError  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    if name == "Solution":  # results pulls in nothing heavy, but keep import cheap
+        from .results import Solution
 
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(f".{module}", __name__), attr)
+        return Solution
     raise AttributeError(f"module 'netopt' has no attribute '{name}'")

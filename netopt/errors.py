@@ -21,10 +21,12 @@ def format_path(path: Path) -> str:
 @dataclass(frozen=True)
 class Location:
     file: str
-    line: int  # 1-based
-    column: int  # 1-based
+    line: int | None = None  # 1-based
+    column: int | None = None  # 1-based
 
     def __str__(self) -> str:
+        if self.line is None:
+            return self.file
         return f"{self.file}:{self.line}:{self.column}"
 
 

@@ -23,6 +23,7 @@ LIST_SECTIONS = (*NAMED_SECTIONS, "supplies", "demands")
 CATALOG_KEYS = set(LIST_SECTIONS) | {"include", "name", "description", "source", "units"}
 
 Locs = dict[Path, Location]
+KEY = "\0key"  # locs[path + (KEY,)] is where the key of the value at `path` is written
 
 
 class _Loader(yaml.SafeLoader):
@@ -72,6 +73,8 @@ def _walk(node: yaml.Node, path: Path, file: str, locs: Locs, problems: list[Pro
                     Location(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)))
                 continue
             seen[key] = key_node.start_mark.line + 1
+            locs[path + (key, KEY)] = Location(file, key_node.start_mark.line + 1,
+                                               key_node.start_mark.column + 1)
             _walk(value_node, path + (key,), file, locs, problems, count)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -83,8 +86,7 @@ def _read(path: FsPath) -> tuple[Any, Locs, list[Problem]]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        return None, {}, [Problem(f"cannot read file: {e.strerror or e}", location=None,
-                                  path=())]
+        return None, {}, [Problem(f"cannot read file: {e.strerror or e}", location=Location(file))]
     if len(raw) > MAX_BYTES:
         return None, {}, [Problem(f"file is {len(raw)} bytes, more than the {MAX_BYTES} allowed",
                                   location=Location(file, 1, 1))]
@@ -193,11 +195,15 @@ def _pydantic_problems(err: Any, locs: Locs) -> list[Problem]:
             msg = f"unknown key '{path[-1]}'" + closest(str(path[-1]), _field_names(path[:-1]))
         elif e["type"] == "missing":
             msg = f"missing required key '{path[-1]}'"
+        elif e["type"] == "string_pattern_mismatch":
+            msg = "a name may hold only ASCII letters, digits, '_', '.' and '-'"
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
-        if e["type"] not in ("missing",) and "input" in e and not isinstance(e["input"], dict | list):
+        if e["type"] not in ("missing", "extra_forbidden") and not isinstance(
+                e.get("input"), dict | list):
             msg += f" (got {e['input']!r})"
-        problems.append(Problem(msg, path, _locate(locs, path)))
+        where = locs.get(path + (KEY,)) if e["type"] == "extra_forbidden" else None
+        problems.append(Problem(msg, path, where or _locate(locs, path)))
     return _dedupe_union(problems)
 
 

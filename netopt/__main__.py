@@ -1,0 +1,3 @@
+from netopt.cli import main
+
+main()

@@ -1,0 +1,346 @@
+"""One small instance per constraint family, each with its optimum derived by hand.
+
+Unless an instance says otherwise: one stage s1 of 1 year, no discounting, commodity x, nodes a, b
+(see netopt.testing.instance).
+"""
+
+import math
+
+import pytest
+
+from netopt.status import Status
+from netopt.testing import instance, solve_exact
+
+G0 = 9.80665
+REL = 1e-9
+
+
+def approx(x):
+    return pytest.approx(x, rel=REL, abs=1e-9)
+
+
+def check_costs_sum_to_objective(sol):
+    assert sol.status is Status.optimal
+    assert sol.cost_total() == approx(sol.objective)
+
+
+def test_rocket_equation_propellant():
+    # Route a->b: dv 3 km/s, Isp 450 s, dry mass ratio 0.1, propellant all 'fuel'.
+    # R = exp(3000 / (450 * 9.80665)); phi = (R - 1) * 1.1 t fuel per t payload, burnt at a.
+    # Deliver 10 t/yr x to b: buy 10 x at 1 and 10*phi fuel at 2.
+    R = math.exp(3000 / (450 * G0))
+    phi = (R - 1) * 1.1
+    inst = instance(
+        commodities=[{"name": "x"}, {"name": "fuel"}],
+        propulsion=[{"name": "chem", "isp_s": 450, "propellant": {"fuel": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 3.0,
+                 "propulsion": "chem", "dry_mass_ratio": 0.1}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0},
+                  {"node": "a", "commodity": "fuel", "price_per_t": 2.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(10 * 1.0 + 10 * phi * 2.0)
+    assert sol.propellant == [{"route": "ab", "node": "a", "commodity": "fuel", "stage": "s1",
+                               "rate": approx(10 * phi)}]
+    check_costs_sum_to_objective(sol)
+
+
+def test_reusable_vehicle_return_propellant_and_shares():
+    # Out 2 km/s, back 1 km/s, Isp 380 s, d = 0.25, shares lox 0.78 / ch4 0.22.
+    # phi = (R-1)(1+d) + R*d*(Rret-1); payload 4 t/yr; lox costs 1, ch4 costs 3, x free.
+    R = math.exp(2000 / (380 * G0))
+    Rret = math.exp(1000 / (380 * G0))
+    phi = (R - 1) * 1.25 + R * 0.25 * (Rret - 1)
+    inst = instance(
+        commodities=[{"name": "x"}, {"name": "lox"}, {"name": "ch4"}],
+        propulsion=[{"name": "methalox", "isp_s": 380, "propellant": {"lox": 0.78, "ch4": 0.22}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 2.0,
+                 "return_delta_v_km_s": 1.0, "propulsion": "methalox", "dry_mass_ratio": 0.25}],
+        supplies=[{"node": "a", "commodity": "x"},
+                  {"node": "a", "commodity": "lox", "price_per_t": 1.0},
+                  {"node": "a", "commodity": "ch4", "price_per_t": 3.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 4}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(4 * phi * (0.78 * 1.0 + 0.22 * 3.0))
+
+
+def test_propellant_per_t_mapping_replaces_delta_v():
+    # 0.5 t fuel per t payload; 6 t/yr payload -> 3 t/yr fuel at price 2 = 6.
+    inst = instance(
+        commodities=[{"name": "x"}, {"name": "fuel"}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"fuel": 0.5}}],
+        supplies=[{"node": "a", "commodity": "x"},
+                  {"node": "a", "commodity": "fuel", "price_per_t": 2.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 6}])
+    assert solve_exact(inst).objective == approx(6.0)
+
+
+def test_transit_loss():
+    # 20 % lost in transit: 8 t/yr must arrive, so 8 / 0.8 = 10 t/yr depart, bought at 3 -> 30.
+    # Route cost 0.5 per t departing -> +5.
+    inst = instance(
+        routes=[{"name": "ab", "from": "a", "to": "b", "loss": 0.2, "cost_per_t": 0.5}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 3.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 8}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(30 + 5)
+    assert sol.flows[0]["rate"] == approx(10.0)
+    assert sol.flows[0]["arrivals"] == approx(8.0)
+
+
+def test_discounting_capex_versus_annual_costs():
+    # Stages s1 (2 yr, from 2030) and s2 (3 yr, from 2032); rho = 10 %.
+    # Demand 5 t/yr at b only in s2. A mine at b (capex 100, opex 10/yr, capacity 10) or supply
+    # at b at 100/t. Building in s2: D2 = 1.1^-2; A2 = 1.1^-2 + 1.1^-3 + 1.1^-4.
+    #   mine in s2: 100*D2 + 10*A2 = 82.64 + 24.87 = 107.51
+    #   mine in s1: 100 + 10*(1 + 1.1^-1) + 10*A2, more
+    #   supply:     5*100*A2 = 1243.4
+    D2 = 1.1**-2
+    A2 = 1.1**-2 + 1.1**-3 + 1.1**-4
+    inst = instance(
+        horizon={"start_year": 2030, "discount_rate": 0.1,
+                 "stages": [{"name": "s1", "years": 2}, {"name": "s2", "years": 3}]},
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100, "opex": 10,
+                     "produces": {"x": 1.0}}],
+        supplies=[{"node": "b", "commodity": "x", "price_per_t": 100.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": {"s2": 5}}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(100 * D2 + 10 * A2)
+    assert sol.build_units("mine") == {"s2": 1}
+    costs = {(c["category"], c["stage"]): c for c in sol.costs}
+    assert costs[("capex", "s2")]["amount"] == approx(100)
+    assert costs[("opex", "s2")]["amount"] == approx(10 * 3)  # 10/yr for 3 years, undiscounted
+    assert costs[("opex", "s2")]["discounted"] == approx(10 * A2)
+    check_costs_sum_to_objective(sol)
+
+
+def test_lifetime_forces_rebuild_and_no_overlap_beyond_max_units():
+    # Three 10-year stages from 2030; rho = 0. Mine lifetime 15 yr, max_units 1, capex 100.
+    # Built in s1 (2030) it is online in s1 and s2 (2040 < 2045), not in s3 (2050 >= 2045).
+    # Demand 1 t/yr in every stage, no other source. A unit built in s2 would be online with the
+    # s1 unit in s2: 2 > max_units. So the only plan is s1 + s3, cost 2 * 100 = 200.
+    inst = instance(
+        horizon={"start_year": 2030, "stages": [{"name": f"s{i}", "years": 10} for i in (1, 2, 3)]},
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100,
+                     "lifetime_years": 15, "produces": {"x": 1.0}}],
+        demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(200)
+    assert sol.build_units("mine") == {"s1": 1, "s3": 1}
+    assert [(o["stage"], o["units"]) for o in sol.online] == [("s1", 1), ("s2", 1), ("s3", 1)]
+
+
+def test_modular_units():
+    # capacity 10 per unit, demand 25 -> ceil(25/10) = 3 units at capex 7 = 21, plus
+    # variable cost 0.1/t * 25 = 2.5.
+    inst = instance(
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 7, "max_units": 5,
+                     "variable_cost": 0.1, "produces": {"x": 1.0}}],
+        demands=[{"node": "b", "commodity": "x", "amount": 25}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(21 + 2.5)
+    assert sol.build_units("mine") == {"s1": 3}
+    assert sol.online == [{"name": "mine", "type": "facility", "stage": "s1", "units": 3,
+                           "capacity": 30.0}]
+
+
+def test_processing_chain_consumes_and_produces():
+    # Mine makes water, electrolysis turns 1 t water into 0.888 lox + 0.112 lh2.
+    # Demand 8.88 lox -> 10 t water processed, 10 t mined; variable costs 1/t mined, 2/t processed
+    # -> 10 + 20 = 30; the 1.12 t lh2 made alongside is vented.
+    inst = instance(
+        commodities=[{"name": "water"}, {"name": "lox"}, {"name": "lh2"}],
+        facilities=[{"name": "mine", "node": "a", "capacity": 100, "variable_cost": 1.0,
+                     "produces": {"water": 1.0}},
+                    {"name": "elec", "node": "a", "capacity": 100, "variable_cost": 2.0,
+                     "consumes": {"water": 1.0}, "produces": {"lox": 0.888, "lh2": 0.112}}],
+        demands=[{"node": "a", "commodity": "lox", "amount": 8.88}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(30)
+    assert {a["facility"]: a["rate"] for a in sol.activities} == {"mine": approx(10),
+                                                                 "elec": approx(10)}
+
+
+def test_depot_requirement_and_capacity():
+    # b requires a depot for x. Depot: capacity 6 t/yr per unit, capex 50, up to 3 units.
+    # Demand 10 at b arrives by route -> ceil(10/6) = 2 depots = 100; supply 10 at price 1 = 10.
+    inst = instance(
+        nodes=[{"name": "a"}, {"name": "b", "requires_depot": ["x"]}],
+        facilities=[{"name": "dep", "kind": "depot", "node": "b", "capacity": 6, "capex": 50,
+                     "max_units": 3}],
+        routes=[{"name": "ab", "from": "a", "to": "b"}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(100 + 10)
+    assert sol.build_units("dep") == {"s1": 2}
+
+
+def test_no_depot_candidate_means_nothing_arrives():
+    inst = instance(
+        nodes=[{"name": "a"}, {"name": "b", "requires_depot": ["x"]}],
+        routes=[{"name": "ab", "from": "a", "to": "b"}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    sol = solve_exact(inst)
+    assert sol.status is Status.infeasible
+    assert "demand for x at b in s1 (10 t/yr) cannot be met" in sol.message
+
+
+def test_hardware_delivered_in_build_stage():
+    # One 5-year stage. The mine at b weighs 40 t of hardware, delivered during its build stage:
+    # 40 / 5 = 8 t/yr for 5 years, bought at a for 1/t and shipped a->b at 0.5/t:
+    # 5 * 8 * 1.5 = 60, plus capex 100.
+    inst = instance(
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 5}]},
+        commodities=[{"name": "x"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100, "mass": 40,
+                     "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "cost_per_t": 0.5}],
+        supplies=[{"node": "a", "commodity": "hw", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(100 + 60)
+    assert sol.flow("ab", "hw", "s1") == approx(8)
+
+
+def test_budget_postpones_build():
+    # Two 1-year stages. Demand 2 t/yr at b in both. Mine capex 100; supply at b 60/t.
+    # Budget s1 = 50 forbids building in s1: buy 2 * 60 = 120 in s1, build in s2 (100) -> 220,
+    # better than buying in both stages (240). Without the budget: build in s1 for 100.
+    stages = {"start_year": 2030, "stages": [{"name": "s1", "years": 1}, {"name": "s2", "years": 1}]}
+    common = dict(
+        horizon=stages,
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100,
+                     "produces": {"x": 1.0}}],
+        supplies=[{"node": "b", "commodity": "x", "price_per_t": 60.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 2}])
+    sol = solve_exact(instance(budgets={"s1": 50}, **common))
+    assert sol.objective == approx(220)
+    assert sol.build_units("mine") == {"s2": 1}
+    free = solve_exact(instance(**common))
+    assert free.objective == approx(100)
+    assert free.build_units("mine") == {"s1": 1}
+
+
+def test_market_sales_pay_for_a_mine():
+    # Market at b: up to 10 t/yr at 3/t. Mine capex 5, variable cost 1/t:
+    # sell 10 -> 5 + 10 - 30 = -15. With capex 25 it does not pay: 25 + 10 - 30 = 5 > 0 -> 0.
+    def inst(capex):
+        return instance(
+            facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": capex,
+                         "variable_cost": 1.0, "produces": {"x": 1.0}}],
+            demands=[{"kind": "market", "node": "b", "commodity": "x", "price_per_t": 3.0,
+                      "amount": 10}])
+    sol = solve_exact(inst(5))
+    assert sol.objective == approx(-15)
+    assert sol.sales[0]["rate"] == approx(10)
+    check_costs_sum_to_objective(sol)
+    assert solve_exact(inst(25)).objective == approx(0)
+
+
+def test_shortfall_penalty():
+    # Demand 10 at b; supply at 8/t. Penalty 5/t: pay the penalty (50). Penalty 10/t: buy (80).
+    def inst(penalty):
+        return instance(
+            supplies=[{"node": "b", "commodity": "x", "price_per_t": 8.0}],
+            demands=[{"node": "b", "commodity": "x", "amount": 10,
+                      "shortfall_penalty_per_t": penalty}])
+    low = solve_exact(inst(5))
+    assert low.objective == approx(50)
+    assert low.shortfalls[0]["rate"] == approx(10)
+    high = solve_exact(inst(10))
+    assert high.objective == approx(80)
+    assert high.shortfalls == []
+
+
+def test_availability_windows():
+    # Stages s1, s2, s3 (1 yr). Mine (capex 10) available_from s2; cheap route a->b usable only
+    # until s1 (available_until); supply at a 1/t, supply at b 50/t. Demand 1/yr at b.
+    # s1: ship from a (1). s2, s3: the mine (10, built in s2). Total 11.
+    inst = instance(
+        horizon={"start_year": 2030, "stages": [{"name": f"s{i}", "years": 1} for i in (1, 2, 3)]},
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 10,
+                     "available_from": "s2", "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "available_until": "s1"}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0},
+                  {"node": "b", "commodity": "x", "price_per_t": 50.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(11)
+    assert sol.build_units("mine") == {"s2": 1}
+    assert [f["stage"] for f in sol.flows] == ["s1"]
+
+
+def test_route_with_capex_capacity_and_opex():
+    # Route a->b built in units of 4 t/yr (capex 20, opex 1/yr); demand 10 -> 3 units:
+    # 60 + 3 opex; x bought at a for 0.
+    inst = instance(
+        routes=[{"name": "ab", "from": "a", "to": "b", "capacity": 4, "capex": 20, "opex": 1,
+                 "max_units": 3}],
+        supplies=[{"node": "a", "commodity": "x"}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(63)
+    assert sol.builds == [{"name": "ab", "type": "route", "node": "a->b", "stage": "s1",
+                           "units": 3}]
+
+
+def test_supply_limit_and_stage_prices():
+    # Two 1-yr stages. Cheap supply at b (1/t) limited to 4 t/yr; expensive at b: 5/t in s1,
+    # 2/t in s2. Demand 10/yr: s1 4*1 + 6*5 = 34; s2 4*1 + 6*2 = 16. Total 50.
+    inst = instance(
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1},
+                                                {"name": "s2", "years": 1}]},
+        supplies=[{"node": "b", "commodity": "x", "price_per_t": 1.0, "max_per_year": 4},
+                  {"node": "b", "commodity": "x", "price_per_t": {"s1": 5.0, "s2": 2.0}}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    assert solve_exact(inst).objective == approx(50)
+
+
+def test_supply_mass_objective():
+    # Minimise tonnes bought. Two 5-year stages... x at b by mining (no supply) or buying at b.
+    # Mine capex is irrelevant to supply_mass; hardware 10 t must be bought (supply) for the mine.
+    # Demand 3/yr in s1 only (5 years): buying costs 15 t; building the mine costs 10 t of hw.
+    # -> supply_mass = 10 (the hardware: 10 t / 5 yr = 2 t/yr for 5 years).
+    inst = instance(
+        objective="supply_mass",
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 5}]},
+        commodities=[{"name": "x"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 1e6, "mass": 10,
+                     "produces": {"x": 1.0}}],
+        supplies=[{"node": "b", "commodity": "x", "price_per_t": 0.0},
+                  {"node": "b", "commodity": "hw", "price_per_t": 0.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 3}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(10)
+    assert sol.build_units("mine") == {"s1": 1}
+
+
+def test_unreachable_demand_is_infeasible_before_solving():
+    inst = instance(demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    sol = solve_exact(inst)
+    assert sol.status is Status.infeasible
+    assert sol.message == ("demand for x at b in s1 (1 t/yr) cannot be met: nothing can supply, "
+                           "produce or deliver x there in s1")
+
+
+def test_infeasible_by_capacity_is_reported_by_the_solver():
+    # Supply at most 3 t/yr, hard demand 5.
+    inst = instance(supplies=[{"node": "b", "commodity": "x", "max_per_year": 3}],
+                    demands=[{"node": "b", "commodity": "x", "amount": 5}])
+    assert solve_exact(inst).status is Status.infeasible
+
+
+def test_same_input_same_answer():
+    from netopt.testing import instance as mk
+
+    def build():
+        return mk(facilities=[{"name": f"m{i}", "node": "b", "capacity": 3 + i, "capex": 10 + i,
+                               "produces": {"x": 1.0}} for i in range(6)],
+                  demands=[{"node": "b", "commodity": "x", "amount": 12}])
+    first, second = solve_exact(build()), solve_exact(build())
+    assert first.builds == second.builds
+    assert first.objective == second.objective
