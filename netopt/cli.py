@@ -52,6 +52,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
     solver: Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")] = "highs",  # noqa: E501
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")] = None,  # noqa: E501
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
 ) -> None:
@@ -72,7 +73,7 @@ def solve(
     for w in warnings:
         err.print(str(w), markup=False)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
-                        seed=seed, tee=log)
+                        seed=seed, tee=log, solver_options=_parse_options(option or []))
     try:
         sol = run(inst, opts, timings=timings)
     except SolverUnavailable as e:
@@ -91,6 +92,23 @@ def solve(
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
+
+
+def _parse_options(items: list[str]) -> dict[str, object]:
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"'{item}' is not KEY=VALUE", param_hint="--option")
+        value: object = raw
+        for convert in (int, float):
+            try:
+                value = convert(raw)
+                break
+            except ValueError:
+                continue
+        options[key.strip()] = value
+    return options
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import time
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ class SolveOptions:
     solver: str = DEFAULT_SOLVER
     seed: int = 0  # fixed so the same input gives the same answer
     tee: bool = False  # stream the solver's log
+    solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
 
 
 @dataclass
@@ -75,13 +77,14 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
     opt = Highs()
     if not opt.available():
         raise SolverUnavailable("HiGHS (highspy) is not installed: pip install highspy")
+    _check_highs_options(opts.solver_options)
     out = Outcome(Status.no_solution, solver="highs",
                   solver_version=".".join(map(str, opt.version())))
     t0 = time.perf_counter()
     with redirect_stdout(io.StringIO()):
         opt.set_instance(model)
     t1 = time.perf_counter()
-    options: dict[str, Any] = {"random_seed": opts.seed}
+    options: dict[str, Any] = {"random_seed": opts.seed, **opts.solver_options}
     kw: dict[str, Any] = dict(load_solutions=False, raise_exception_on_nonoptimal_result=False,
                               tee=opts.tee, time_limit=opts.time_limit, rel_gap=opts.gap,
                               threads=opts.threads, solver_options=options)
@@ -91,7 +94,8 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
         res = opt.solve(model, **{**kw, "solver_options": {**options, "presolve": "off"}})
     out.timings = {"handover": t1 - t0, "solve": time.perf_counter() - t1}
     tc = res.termination_condition
-    out.bound = res.objective_bound
+    bound = res.objective_bound
+    out.bound = bound if bound is not None and math.isfinite(bound) else None
     if res.incumbent_objective is not None:
         res.solution_loader.load_vars()
         out.objective = res.incumbent_objective
@@ -108,6 +112,22 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
     return out
 
 
+def _check_highs_options(options: dict[str, Any]) -> None:
+    import highspy
+    from pyomo.common.tee import capture_output
+
+    if not options:
+        return
+    with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        bad = [f"{k}={v!r}" for k, v in options.items()
+               if h.setOptionValue(k, v) != highspy.HighsStatus.kOk]
+    if bad:
+        raise SolverUnavailable(f"HiGHS rejects option(s) {', '.join(bad)} (unknown name or "
+                                "invalid value; see HiGHS's option list)")
+
+
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     import pyomo.environ as pyo
     from pyomo.opt import SolutionStatus, TerminationCondition as TC
@@ -119,6 +139,7 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
         available = False
     if not available:
         raise SolverUnavailable(f"solver '{opts.solver}' is not available to Pyomo on this machine")
+    solver.options.update(opts.solver_options)
     names = _OPTION_NAMES.get(opts.solver)
     if names:
         if opts.time_limit is not None:

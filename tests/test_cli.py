@@ -142,3 +142,39 @@ def test_console_script_runs():
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("cislunar-ice: optimal, objective ")
+
+
+def test_limited_solve_returns_incumbent_with_bound_and_gap():
+    import netopt
+    from netopt.testing import facility_location
+
+    # One branch-and-bound node is not enough to prove this instance optimal, but HiGHS has an
+    # incumbent by then: status feasible, bound below the objective, gap = (obj - bound) / obj.
+    sol = netopt.solve(facility_location(), netopt.SolveOptions(solver_options={"mip_max_nodes": 1}))
+    assert sol.status.value == "feasible"
+    assert sol.bound < sol.objective
+    assert sol.gap == pytest.approx((sol.objective - sol.bound) / sol.objective)
+    assert sol.builds  # the incumbent is returned, not dropped
+
+
+def test_no_solution_within_time_limit_exit_code_4(tmp_path):
+    import yaml
+
+    from netopt.testing import facility_location
+
+    inst = facility_location()
+    path = write(tmp_path, yaml.safe_dump(inst.model_dump(by_alias=True, exclude_none=True)))
+    r = run("solve", path, "--time-limit", "0", "-o", tmp_path / "out")
+    assert r.exit_code == 4, r.output
+    assert "no_solution" in r.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_solver_option_parsing(tmp_path):
+    path = write(tmp_path, TINY.replace("MAXSUP", "10"))
+    assert run("solve", path, "--option", "mip_max_nodes=5", "-q").exit_code == 0
+    r = run("solve", path, "--option", "nonsense")
+    assert r.exit_code == 2
+    r = run("solve", path, "--option", "mip_max_nodez=5", "--option", "mip_rel_gap=abc")
+    assert r.exit_code == 2
+    assert "HiGHS rejects option(s) mip_max_nodez=5, mip_rel_gap='abc'" in r.output
