@@ -135,7 +135,7 @@ def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs,
                 problems.append(Problem(
                     f"a catalog may hold only {', '.join(sorted(CATALOG_KEYS))}; "
                     f"'{key}' belongs in the instance{closest(key, CATALOG_KEYS)}",
-                    (key,), sub_locs.get((key,))))
+                    (key,), sub_locs.get((key, KEY))))
         for section in LIST_SECTIONS:
             _merge_section(merged, mlocs, section, sub.get(section), sub_locs)
     if not includes:

@@ -11,6 +11,8 @@ from typing import Any
 
 from .errors import Location, Path, Problem, closest
 
+KEY = "\0key"  # same marker as load.KEY: where a key is written
+
 SECTIONS = {"facilities": "facility_templates", "routes": "route_templates"}
 
 
@@ -44,8 +46,9 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
                 continue
             for key in tpl:
                 if key != "name" and key not in allowed:
+                    where = locs.get(here + (key, KEY)) or locs.get(here + (key,))
                     problems.append(Problem(f"unknown key '{key}'{closest(str(key), allowed)}",
-                                            here + (key,), locs.get(here + (key,))))
+                                            here + (key,), where))
             templates[tpl["name"]] = (j, tpl)
         items = data.get(section)
         if not isinstance(items, list):
