@@ -6,17 +6,28 @@ Each check returns `Problem`s with the path of the offending value; `load` adds 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from .errors import Path, Problem, closest, format_path
 from .schema import Instance
 
 
+def _each(items: list) -> Iterable[tuple[int, Any]]:
+    """Items with their index; None marks an item that failed validation (already reported)."""
+    return ((i, x) for i, x in enumerate(items) if x is not None)
+
+
 class _Refs:
-    def __init__(self, inst: Instance):
-        self.stages = [s.name for s in inst.horizon.stages]
-        self.nodes = {n.name for n in inst.nodes}
-        self.commodities = {c.name for c in inst.commodities}
-        self.propulsion = {p.name for p in inst.propulsion}
+    def __init__(self, inst: Instance, invalid_names: dict[str, set[str]]):
+        # names of items that failed validation still count: no second error for their users
+        extra = invalid_names
+        self.stages = [s.name for s in inst.horizon.stages if s is not None]
+        self.stages += sorted(extra.get("stages", set()) - set(self.stages))
+        self.nodes = {n.name for _, n in _each(inst.nodes)} | extra.get("nodes", set())
+        self.commodities = ({c.name for _, c in _each(inst.commodities)}
+                            | extra.get("commodities", set()))
+        self.propulsion = ({p.name for _, p in _each(inst.propulsion)}
+                           | extra.get("propulsion", set()))
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
@@ -67,31 +78,34 @@ def _unique(items: Iterable[tuple[str, Path]], what: str) -> list[Problem]:
     return out
 
 
-def check_instance(inst: Instance) -> list[Problem]:
-    r = _Refs(inst)
+def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = None
+                   ) -> list[Problem]:
+    """Cross-reference checks. `inst` may be partial (see load.partial_instance): list items that
+    failed validation are None and `invalid_names` holds their names by section."""
+    r = _Refs(inst, invalid_names or {})
     p = r.problems
-    p += _unique(((s.name, ("horizon", "stages", i)) for i, s in enumerate(inst.horizon.stages)),
+    p += _unique(((s.name, ("horizon", "stages", i)) for i, s in _each(inst.horizon.stages)),
                  "stage")
-    p += _unique(((c.name, ("commodities", i)) for i, c in enumerate(inst.commodities)), "commodity")
-    p += _unique(((n.name, ("nodes", i)) for i, n in enumerate(inst.nodes)), "node")
-    p += _unique(((x.name, ("propulsion", i)) for i, x in enumerate(inst.propulsion)), "propulsion")
-    p += _unique([(f.name, ("facilities", i)) for i, f in enumerate(inst.facilities)]
-                 + [(x.name, ("routes", i)) for i, x in enumerate(inst.routes)],
+    p += _unique(((c.name, ("commodities", i)) for i, c in _each(inst.commodities)), "commodity")
+    p += _unique(((n.name, ("nodes", i)) for i, n in _each(inst.nodes)), "node")
+    p += _unique(((x.name, ("propulsion", i)) for i, x in _each(inst.propulsion)), "propulsion")
+    p += _unique([(f.name, ("facilities", i)) for i, f in _each(inst.facilities)]
+                 + [(x.name, ("routes", i)) for i, x in _each(inst.routes)],
                  "facility/route")
 
     r.ref(inst.hardware_commodity, "commodity", r.commodities, ("hardware_commodity",))
-    for i, n in enumerate(inst.nodes):
+    for i, n in _each(inst.nodes):
         for j, k in enumerate(n.requires_depot):
             r.ref(k, "commodity", r.commodities, ("nodes", i, "requires_depot", j))
-    for i, x in enumerate(inst.propulsion):
+    for i, x in _each(inst.propulsion):
         r.keys(x.propellant, "commodity", r.commodities, ("propulsion", i, "propellant"))
         if x.isp_s < 100 or x.isp_s > 100_000:
             p.append(Problem(f"isp_s {x.isp_s:g} s is outside 100..100000 s: a unit slip?",
                              ("propulsion", i, "isp_s"), severity="warning"))
 
-    depot_nodes = {n.name for n in inst.nodes if n.requires_depot}
+    depot_nodes = {n.name for _, n in _each(inst.nodes) if n.requires_depot}
     has_mass = False
-    for i, f in enumerate(inst.facilities):
+    for i, f in _each(inst.facilities):
         path: Path = ("facilities", i)
         r.ref(f.node, "node", r.nodes, path + ("node",))
         r.keys(f.produces, "commodity", r.commodities, path + ("produces",))
@@ -101,7 +115,7 @@ def check_instance(inst: Instance) -> list[Problem]:
         if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
             p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
                              f"commodities: it would do nothing", path + ("node",)))
-    for i, x in enumerate(inst.routes):
+    for i, x in _each(inst.routes):
         path = ("routes", i)
         r.ref(x.from_, "node", r.nodes, path + ("from",))
         r.ref(x.to, "node", r.nodes, path + ("to",))
@@ -121,7 +135,7 @@ def check_instance(inst: Instance) -> list[Problem]:
                 p.append(Problem(f"{dv:g} km/s is more than 30 km/s: given in m/s?",
                                  path + (field,), severity="warning"))
 
-    for i, s in enumerate(inst.supplies):
+    for i, s in _each(inst.supplies):
         path = ("supplies", i)
         r.ref(s.node, "node", r.nodes, path + ("node",))
         r.ref(s.commodity, "commodity", r.commodities, path + ("commodity",))
@@ -129,7 +143,7 @@ def check_instance(inst: Instance) -> list[Problem]:
         used = (r.stages if not isinstance(s.max_per_year, dict)
                 else [t for t, v in s.max_per_year.items() if v > 0])
         r.stage_map(s.price_per_t, path + ("price_per_t",), complete=True, needed=used)
-    for i, d in enumerate(inst.demands):
+    for i, d in _each(inst.demands):
         path = ("demands", i)
         r.ref(d.node, "node", r.nodes, path + ("node",))
         r.ref(d.commodity, "commodity", r.commodities, path + ("commodity",))

@@ -258,13 +258,67 @@ def validate(data: dict, locs: Locs | None = None) -> tuple[Any, list[Problem]]:
     try:
         inst = Instance.model_validate(data)
     except ValidationError as e:
-        raise InputError(_pydantic_problems(e, locs)) from None
+        # report the cross-reference errors too, from the items that did validate
+        found = _pydantic_problems(e, locs)
+        partial, invalid_names = partial_instance(data)
+        found += [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
+                  for p in check_instance(partial, invalid_names)]
+        raise InputError(_in_file_order(found)) from None
     problems = [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
                 for p in check_instance(inst)]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        raise InputError(problems)
+        raise InputError(_in_file_order(problems))
     return inst, problems
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    def key(p: Problem) -> tuple:
+        loc = p.location
+        return (0, loc.file, loc.line or 0, loc.column or 0) if loc else (1, "", 0, 0)
+    return sorted(problems, key=key)
+
+
+def partial_instance(data: Any) -> tuple[Any, dict[str, set[str]]]:
+    """An Instance built without validation from the parts of `data` that validate on their own:
+    list items that fail are None. Also the names of the failed items, by section."""
+    from pydantic import ValidationError
+
+    from . import schema
+
+    items = {"commodities": schema.Commodity, "nodes": schema.Node,
+             "propulsion": schema.Propulsion, "facilities": schema.Facility,
+             "routes": schema.Route, "supplies": schema.Supply, "demands": schema.Demand}
+    data = data if isinstance(data, dict) else {}
+    invalid: dict[str, set[str]] = {}
+
+    def each(raw: Any, model: Any, section: str) -> list:
+        out = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                out.append(model.model_validate(item))
+                continue
+            except ValidationError as e:
+                bad = {err["loc"][0] for err in e.errors() if err["loc"]}
+            try:  # again without the offending keys: the rest can still be cross-checked
+                trimmed = {k: v for k, v in item.items() if k not in bad}
+                out.append(model.model_validate(trimmed))
+            except (ValidationError, AttributeError):
+                out.append(None)
+                if isinstance(item, dict) and isinstance(item.get("name"), str):
+                    invalid.setdefault(section, set()).add(item["name"])
+        return out
+
+    fields: dict[str, Any] = {k: each(data.get(k), m, k) for k, m in items.items()}
+    horizon = data.get("horizon") if isinstance(data.get("horizon"), dict) else {}
+    fields["horizon"] = schema.Horizon.model_construct(
+        stages=each(horizon.get("stages"), schema.Stage, "stages"))
+    hw = data.get("hardware_commodity")
+    fields["hardware_commodity"] = hw if isinstance(hw, str) else None
+    budgets = data.get("budgets")
+    fields["budgets"] = {k: v for k, v in budgets.items() if isinstance(k, str)} if isinstance(
+        budgets, dict) else {}
+    return schema.Instance.model_construct(**fields), invalid
 
 
 def load_checked(path: str | FsPath, timings: dict[str, float] | None = None
