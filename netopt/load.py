@@ -37,6 +37,7 @@ def _parse(text: str, file: str) -> tuple[Any, Locs, list[Problem]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}, [Problem("the file is empty", location=Location(file, 1, 1))]
+        _check_alias_expansion(node)
         problems: list[Problem] = []
         locs: Locs = {}
         _walk(node, (), file, locs, problems, [0])
@@ -53,6 +54,32 @@ def _parse(text: str, file: str) -> tuple[Any, Locs, list[Problem]]:
     finally:
         loader.dispose()
     return data, locs, []
+
+
+def _check_alias_expansion(root: yaml.Node) -> None:
+    """Refuse alias bombs ("billion laughs") from the node graph, before expanding anything."""
+    size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose children are being sized: meeting one again is a cycle
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:  # iterative post-order: sizes of shared nodes are computed once
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        children = ([c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode)
+                    else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            open_.discard(id(node))
+        elif id(node) in open_:
+            raise yaml.YAMLError("an alias refers to a value that contains it (recursive alias)")
+        else:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in size)
+    expanded, distinct = size[id(root)], len(size)
+    if expanded > MAX_NODES or (expanded > 100_000 and expanded > 10 * distinct):
+        raise yaml.YAMLError(f"aliases expand {distinct} values into {expanded}: refusing the "
+                             "file (alias bomb?)")
 
 
 def _walk(node: yaml.Node, path: Path, file: str, locs: Locs, problems: list[Problem],
