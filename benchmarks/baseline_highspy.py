@@ -1,0 +1,245 @@
+"""Solver-alone baseline: the MIP netopt builds for an OR-Library cap instance, built directly in
+highspy with bulk addVars/addRows from numpy arrays, solved with the same options.
+
+Model (identical to what netopt compiles from `orlib.to_instance`; a test checks it row by row):
+
+    columns  y_i  binary (build[w_i])      a_i >= 0 (act[w_i])      x_ij >= 0 (flow[w_i-c_j])
+    rows     a_i - cap_i y_i           <= 0     facility_capacity[w_i]
+             a_i - sum_j x_ij          >= 0     balance[w_i]  (production at the warehouse node)
+             sum_i x_ij                >= d_j   balance[c_j]
+    min      sum_i f_i y_i + sum_ij (c_ij / d_j) x_ij
+
+`order="netopt"` (default) lays out columns and rows in the order netopt's Pyomo hand-over produces
+(it sorts balance rows by name: c1, c10, c100, ...), so HiGHS follows the same path and the solve
+times compare like for like; `order="natural"` uses y, a, x (warehouse-major) and cap, w, c rows.
+
+Optional valid inequalities (`cuts`), to measure what they would do inside netopt:
+    "aggregate": sum_i cap_i y_i >= sum_j d_j            (1 row)
+    "linking":   x_ij <= min(d_j, cap_i) y_i             (m*n rows)
+
+    python -m benchmarks.baseline_highspy cap41 capa-8000 --time-limit 60 [--cuts aggregate,linking]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .orlib import CapData
+
+CUTS = ("aggregate", "linking")
+
+
+def _name_order(prefix: str, count: int) -> np.ndarray:
+    """Indices 0..count-1 in the order their names prefix<k+1> sort as strings."""
+    return np.array(sorted(range(count), key=lambda k: f"{prefix}{k + 1}"), dtype=np.int64)
+
+
+@dataclass
+class Layout:
+    """Column index of every variable and the ordered rows, as numpy arrays."""
+
+    y: np.ndarray  # (m,)
+    a: np.ndarray  # (m,)
+    x: np.ndarray  # (m, n)
+    num_col: int
+
+
+def layout(m: int, n: int, order: str = "netopt") -> Layout:
+    if order == "natural":
+        y = np.arange(m)
+        a = m + np.arange(m)
+        x = 2 * m + np.arange(m * n).reshape(m, n)
+    elif order == "netopt":
+        # y_1, a_1, y_2, a_2, ... then flows by customer in name order, warehouses in index order
+        y = 2 * np.arange(m)
+        a = y + 1
+        x = np.empty((m, n), dtype=np.int64)
+        x[:, _name_order("c", n)] = 2 * m + np.arange(m * n).reshape(n, m).T
+    else:
+        raise ValueError(f"order must be netopt or natural, not {order!r}")
+    return Layout(y, a, x, 2 * m + m * n)
+
+
+@dataclass
+class Rows:
+    """Rows in CSR form."""
+
+    lower: list = field(default_factory=list)
+    upper: list = field(default_factory=list)
+    starts: list = field(default_factory=list)  # one array of row starts per block
+    index: list = field(default_factory=list)
+    value: list = field(default_factory=list)
+    count: int = 0
+    nnz: int = 0
+
+    def add(self, lower, upper, index: np.ndarray, value: np.ndarray) -> None:
+        """A block of rows with the same number of entries each: index/value shaped (rows, k)."""
+        rows, k = index.shape
+        self.lower.append(np.broadcast_to(np.asarray(lower, dtype=float), (rows,)))
+        self.upper.append(np.broadcast_to(np.asarray(upper, dtype=float), (rows,)))
+        self.starts.append(self.nnz + k * np.arange(rows))
+        self.index.append(index.ravel())
+        self.value.append(np.broadcast_to(value, (rows, k)).ravel())
+        self.count += rows
+        self.nnz += rows * k
+
+    def arrays(self):
+        cat = np.concatenate
+        return (self.count, cat(self.lower), cat(self.upper), self.nnz,
+                cat(self.starts).astype(np.int32), cat(self.index).astype(np.int32),
+                cat(self.value).astype(float))
+
+
+def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
+    """A highspy.Highs holding the model; returns (highs, layout)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    m, n = data.m, data.n
+    L = layout(m, n, order)
+    cost = np.zeros(L.num_col)
+    cost[L.y] = data.fixed
+    cost[L.x] = data.unit_cost
+    upper = np.full(L.num_col, inf)
+    upper[L.y] = 1.0
+
+    r = Rows()
+    ones_m = np.ones((1, m))
+    cap_rows = (r.add, (-inf, 0.0, np.stack([L.y, L.a], 1),
+                        np.stack([-data.capacity, np.ones(m)], 1)))
+    w = np.arange(m)
+    w_sorted = _name_order("w", m) if order == "netopt" else w
+    wbal = (r.add, (0.0, inf, np.concatenate([L.x[w_sorted], L.a[w_sorted, None]], 1),
+                    np.concatenate([-np.ones((m, n)), np.ones((m, 1))], 1)))
+    c_sorted = _name_order("c", n) if order == "netopt" else np.arange(n)
+    cbal = (r.add, (data.demand[c_sorted], inf, L.x[:, c_sorted].T, ones_m))
+    blocks = [cap_rows, cbal, wbal] if order == "netopt" else [cap_rows, wbal, cbal]
+    for f, args in blocks:
+        f(*args)
+    if "aggregate" in cuts:
+        r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
+    if "linking" in cuts:
+        big = np.minimum(data.demand[None, :], data.capacity[:, None])  # (m, n)
+        r.add(-inf, 0.0, np.stack([L.x.ravel(), np.repeat(L.y, n)], 1),
+              np.stack([np.ones(m * n), -big.ravel()], 1))
+    unknown = set(cuts) - set(CUTS)
+    if unknown:
+        raise ValueError(f"unknown cuts {sorted(unknown)}; known: {CUTS}")
+
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(L.num_col, np.zeros(L.num_col), upper)
+    h.changeColsCost(L.num_col, np.arange(L.num_col, dtype=np.int32), cost)
+    h.changeColsIntegrality(m, L.y.astype(np.int32),
+                            np.full(m, highspy.HighsVarType.kInteger))
+    h.addRows(*r.arrays())
+    return h, L
+
+
+@dataclass
+class Result:
+    name: str
+    status: str  # optimal | feasible | no_solution | infeasible | ...
+    objective: float | None
+    bound: float | None
+    timings: dict[str, float]
+    nodes: int = 0
+    open: list[int] | None = None  # warehouses built (0-based), with keep_solution
+    flows: list[tuple[int, int, float]] | None = None  # (i, j, tonnes) > 0
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.bound is None:
+            return None
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-10)
+
+
+def solve(data: CapData, time_limit: float | None = None, gap: float | None = None,
+          threads: int | None = None, seed: int = 0, order: str = "netopt",
+          cuts: tuple[str, ...] = (), keep_solution: bool = False) -> Result:
+    """Build and solve; timings: build, solve (HiGHS run), extract, total."""
+    import highspy
+
+    t0 = time.perf_counter()
+    h, L = build(data, order, cuts)
+    t1 = time.perf_counter()
+    h.setOptionValue("random_seed", seed)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if gap is not None:
+        h.setOptionValue("mip_rel_gap", float(gap))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    h.run()
+    t2 = time.perf_counter()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if ms == highspy.HighsModelStatus.kOptimal:
+        status = "optimal"
+    elif ms == highspy.HighsModelStatus.kInfeasible:
+        status = "infeasible"
+    else:
+        status = "feasible" if has_sol else "no_solution"
+    obj = info.objective_function_value if has_sol else None
+    res = Result(data.name, status, obj, info.mip_dual_bound if has_sol else None, {},
+                 int(info.mip_node_count))
+    if has_sol:
+        x = np.asarray(h.getSolution().col_value)  # what netopt's extract needs: the values
+        if keep_solution:
+            res.open = [int(i) for i in np.flatnonzero(x[L.y] > 0.5)]
+            i, j = np.nonzero(x[L.x] > 1e-7)
+            res.flows = [(int(a), int(b), float(x[L.x][a, b])) for a, b in zip(i, j)]
+    t3 = time.perf_counter()
+    res.timings = {"build": t1 - t0, "solve": t2 - t1, "extract": t3 - t2, "total": t3 - t0}
+    return res
+
+
+def write_solution(res: Result, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": res.name, "status": res.status,
+                                "objective": res.objective, "bound": res.bound,
+                                "open": res.open, "flows": res.flows, "timings": res.timings}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import orlib
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.baseline_highspy",
+                                 description="Solve OR-Library cap instances in highspy alone.")
+    ap.add_argument("names", nargs="+")
+    ap.add_argument("--time-limit", type=float)
+    ap.add_argument("--gap", type=float)
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--order", choices=("netopt", "natural"), default="netopt")
+    ap.add_argument("--cuts", default="", help=f"comma-separated: {','.join(CUTS)}")
+    ap.add_argument("--quiet", action="store_true", help="one status line per instance")
+    ap.add_argument("-o", "--output", help="write <name>.json (objective, open warehouses, flows)")
+    a = ap.parse_args(argv)
+    cuts = tuple(c for c in a.cuts.split(",") if c)
+    t_start = time.perf_counter()
+    for name in a.names:
+        t0 = time.perf_counter()
+        data = orlib.load(name)
+        t_read = time.perf_counter() - t0
+        res = solve(data, a.time_limit, a.gap, a.threads, order=a.order, cuts=cuts,
+                    keep_solution=bool(a.output))
+        if a.output:
+            write_solution(res, Path(a.output) / f"{name}.json")
+        print(f"{name}: {res.status} objective {res.objective!r} bound {res.bound!r} "
+              f"read {t_read:.3f}s build {res.timings['build']:.3f}s "
+              f"solve {res.timings['solve']:.3f}s nodes {res.nodes}", flush=True)
+    if not a.quiet:
+        print(f"total {time.perf_counter() - t_start:.3f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
