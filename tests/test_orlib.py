@@ -219,3 +219,29 @@ def test_small_instance_reaches_known_optimum(name):
     assert sol.status.value == "optimal", sol.message
     assert abs(sol.objective - optimum) <= 1e-6 * optimum, (sol.objective, optimum)
     assert time.perf_counter() - t0 < 120  # a regression guard, not a benchmark
+
+
+def test_valid_inequalities_keep_the_optimum():
+    """The generic valid inequalities (benchmarks/whatif.py, proposed for netopt) fire on the
+    warehouse instances, keep their optimum, and stay off where their conditions fail."""
+    from benchmarks.whatif import solve_with_cuts
+
+    for inst, opt, m_n in ((orlib.to_instance(orlib.parse(TINY, "tiny")), TINY_OPTIMUM, 6),
+                           (orlib.to_instance(orlib.load("cap41")),
+                            orlib.known_optima()["cap41"], 800)):
+        valid, _ = validate(inst)
+        r = solve_with_cuts(valid, None, 0.0, 1, aggregate=True, linking=True)
+        assert r["added"] == {"aggregate": 1, "linking": m_n}
+        assert r["status"] == "optimal" and r["objective"] == pytest.approx(opt, rel=1e-9)
+
+    # A supply of the good anywhere: no aggregate row; at a warehouse node: no linking rows from
+    # it. A market at a customer: no linking rows into it.
+    inst = orlib.to_instance(orlib.parse(TINY, "tiny"))
+    inst["supplies"] = [{"node": "w3", "commodity": "good", "price_per_t": 100.0}]
+    inst["demands"].append({"kind": "market", "node": "c1", "commodity": "good", "amount": 1.0,
+                            "price_per_t": 0.5})
+    valid, _ = validate(inst)
+    r = solve_with_cuts(valid, None, 0.0, 1, aggregate=True, linking=True)
+    assert r["added"] == {"aggregate": 0, "linking": 2}  # w1-c2 and w2-c2 only
+    plain = solve_with_cuts(valid, None, 0.0, 1, aggregate=False, linking=False)
+    assert r["objective"] == pytest.approx(plain["objective"], rel=1e-9)

@@ -1,0 +1,360 @@
+"""What-if experiments: changes proposed for netopt/, measured from outside without editing it.
+
+Each experiment re-implements one proposed change around netopt's own functions and times it
+against the current code on the same instance, in the same process:
+
+- read:      netopt's YAML reader with libyaml (yaml.CSafeLoader) instead of the pure-Python
+             SafeLoader (same node graph, marks and checks: only the loader class changes);
+- compile:   netopt's compile with the garbage collector paused (gc.disable / gc.freeze);
+- handover:  Pyomo's standard-form compiler (LinearStandardFormCompiler, mixed form) to scipy
+             sparse matrices, loaded into highspy in bulk (addVars/addRows), instead of Pyomo's
+             persistent HiGHS interface (set_instance);
+- cuts:      valid inequalities derived generically from the prepared instance (see
+             `add_valid_inequalities`), added to the compiled Pyomo model and solved through
+             netopt's own `run_solver`.
+
+    python -m benchmarks.whatif overhead cap131 capa-8000 --repeat 3
+    python -m benchmarks.whatif cuts capb-5000 --time-limit 60 --cuts aggregate,linking
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import io
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager, redirect_stdout
+from pathlib import Path
+
+import numpy as np
+
+from . import orlib
+
+_load = importlib.import_module("netopt.load")  # `netopt.load` the attribute is the function
+
+
+@contextmanager
+def libyaml_loader():
+    """netopt.load reads with a _Loader subclass of CSafeLoader for the duration."""
+    import yaml
+
+    saved = _load._Loader
+    _load._Loader = type("_Loader", (yaml.CSafeLoader,), {"__doc__": saved.__doc__})
+    try:
+        yield
+    finally:
+        _load._Loader = saved
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector (what a `compile` wrapper in netopt would do)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def time_read(path: Path, fast: bool) -> tuple[float, float, object]:
+    """(read seconds, validate seconds, instance) through netopt's load_checked."""
+    t: dict[str, float] = {}
+    if fast:
+        with libyaml_loader():
+            inst, _ = _load.load_checked(path, t)
+    else:
+        inst, _ = _load.load_checked(path, t)
+    return t["read"], t["validate"], inst
+
+
+def time_compile(inst, pause_gc: bool):
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    gc.collect()
+    t0 = time.perf_counter()
+    if pause_gc:
+        with gc_paused():
+            prep = prepare(inst)
+            model = compile_model(prep)
+    else:
+        prep = prepare(inst)
+        model = compile_model(prep)
+    return time.perf_counter() - t0, prep, model
+
+
+def handover_persistent(model):
+    """What netopt does now: Pyomo's persistent HiGHS interface. Returns (seconds, highs)."""
+    from pyomo.contrib.solver.solvers.highs import Highs
+
+    opt = Highs()
+    t0 = time.perf_counter()
+    with redirect_stdout(io.StringIO()):
+        opt.set_instance(model)
+    return time.perf_counter() - t0, opt._solver_model
+
+
+def handover_standard_form(model):
+    """Proposed: standard-form compile to sparse matrices, then bulk load into highspy.
+    Returns (seconds, highs, columns) — columns are the Pyomo variables in column order, for
+    loading the solution back (`load_values`)."""
+    import highspy
+    import pyomo.environ as pyo
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    t0 = time.perf_counter()
+    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
+    inf = highspy.kHighsInf
+    cols = info.columns
+    n = len(cols)
+    lb = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
+    ub = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
+    integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, n))
+    sense = np.fromiter((s for _, s in info.rows), np.int8, len(info.rows))
+    rhs = np.asarray(info.rhs, dtype=float)
+    row_lo = np.where(sense <= 0, rhs, -inf)
+    row_hi = np.where(sense >= 0, rhs, inf)
+    A = info.A.tocsr()
+    (obj,) = info.objectives
+    cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, lb, ub)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    if len(integer):
+        h.changeColsIntegrality(len(integer), integer.astype(np.int32),
+                                np.full(len(integer), highspy.HighsVarType.kInteger))
+    h.addRows(len(rhs), row_lo, row_hi, A.nnz, A.indptr.astype(np.int32),
+              A.indices.astype(np.int32), A.data.astype(float))
+    if obj.sense == pyo.maximize:
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    h.changeObjectiveOffset(float(info.c_offset[0]) if len(info.c_offset) else 0.0)
+    return time.perf_counter() - t0, h, cols
+
+
+def load_values(h, cols) -> float:
+    """Copy HiGHS's column values into the Pyomo variables (what extract needs); seconds."""
+    t0 = time.perf_counter()
+    for v, x in zip(cols, h.getSolution().col_value):
+        v.set_value(x, skip_validation=True)
+    return time.perf_counter() - t0
+
+
+# ---- valid inequalities ---------------------------------------------------------------------
+
+def add_valid_inequalities(m, p, aggregate: bool = True, linking: bool = True) -> dict[str, int]:
+    """Add valid inequalities to a compiled netopt model, derived from the prepared instance.
+
+    aggregate[k, t]: sum_f capacity_f * produces_f[k] * (units of f online in t) >= D[k, t]
+        for every commodity k and stage t where D, the hard required demand of k (no shortfall
+        penalty), is positive and k has no supply anywhere (so facilities are its only source).
+        Valid for every feasible solution: balance rows have no inventory between stages, every
+        tonne delivered is produced in the same stage, transit losses and consumption only add to
+        what must be produced, and activity <= capacity * online.
+
+    linking[r, k, t]: flow[r,k,t] <= sum_{f at from(r) producing k} min(U, cap_f p_fk) online_f,t
+        for a route r whose origin's only source of k is its own facilities (no supply of k there,
+        no route delivering k there, k burns on no route) and whose destination's only use of k
+        is a hard required demand U = D[to(r), k, t] (no route leaving it with k, no facility
+        consuming k there, no market). This is the classic x_ij <= d_j y_i of facility location,
+        which the aggregated capacity row act <= cap * online does not give the LP relaxation.
+        The cap_f part holds for every feasible solution (one route's flow <= the origin's
+        production); the U part holds for at least one optimal solution: balance rows let a
+        surplus be vented, and since every cost and price in the schema is >= 0, shipping less
+        than U + venting nothing never costs more (a dominance argument, as in the literature).
+    Returns the number of rows added per family.
+    """
+    import pyomo.environ as pyo
+
+    from netopt.compile import Terms
+
+    inst = p.inst
+    routes = {r.name: r for r in inst.routes}
+    supplied = {(s.node, s.commodity) for s in inst.supplies}
+    supplied_k = {s.commodity for s in inst.supplies}
+    delivered: set[tuple[str, str]] = set()  # (node, k) reached by some route
+    leaving: set[tuple[str, str]] = set()  # (node, k) carried out by some route
+    burnt: set[str] = set()
+    for (r, k, t) in p.flow_keys:
+        delivered.add((routes[r].to, k))
+        leaving.add((routes[r].from_, k))
+        burnt.update(p.burn[r])
+    consumed = {(f.node, k) for f in inst.facilities for k in f.consumes}
+    markets = {(d.node, d.commodity) for d in inst.demands if d.kind == "market"}
+    hw = inst.hardware_commodity
+    hard = {(d.node, d.commodity) for d in inst.demands
+            if d.kind == "required" and d.shortfall_penalty_per_t is None}
+    hard_demand: dict[tuple[str, str, str], float] = {
+        key: v for key, v in p.demand.items() if (key[0], key[1]) in hard}
+    producers: dict[tuple[str, str], list] = defaultdict(list)  # (node, k) -> facilities
+    for f in inst.facilities:
+        for k, c in f.produces.items():
+            producers[(f.node, k)].append((f, c))
+
+    def online_terms(items, t, coef_of) -> Terms:
+        terms = Terms()
+        for f, c in items:
+            coef = coef_of(f, c)
+            for tau in p.cover.get((f.name, t), ()):
+                terms.add(m.build[f.name, tau], coef)
+        return terms
+
+    added = {"aggregate": 0, "linking": 0}
+    if aggregate:
+        rows = []
+        need: dict[tuple[str, str], float] = defaultdict(float)
+        for (n, k, t), d in hard_demand.items():
+            need[(k, t)] += d
+        for (k, t), d in sorted(need.items()):
+            if k in supplied_k or k == hw or d <= 0:
+                continue
+            items = [(f, c) for f in inst.facilities for kk, c in f.produces.items() if kk == k]
+            terms = online_terms(items, t, lambda f, c: f.capacity * c)
+            if terms:
+                rows.append((d, terms))
+        if rows:
+            m.vi_aggregate = pyo.Constraint(range(len(rows)), rule=lambda m, i: (
+                rows[i][0], rows[i][1].expr(), None))
+            added["aggregate"] = len(rows)
+    if linking:
+        rows = []
+        for (r, k, t) in p.flow_keys:
+            x = routes[r]
+            src, dst = x.from_, x.to
+            if ((src, k) in supplied or (src, k) in delivered or not producers.get((src, k))
+                    or k == hw or k in burnt):
+                continue
+            if (dst, k) in leaving or (dst, k) in consumed or (dst, k) in markets:
+                continue
+            if (dst, k) not in hard:
+                continue
+            use = hard_demand.get((dst, k, t), 0.0)
+            if use <= 0:
+                continue
+            terms = online_terms(producers[(src, k)], t,
+                                 lambda f, c: -min(use, f.capacity * c))
+            if not terms:
+                continue
+            terms.add(m.flow[r, k, t], 1.0)
+            rows.append(terms)
+        if rows:
+            m.vi_linking = pyo.Constraint(range(len(rows)), rule=lambda m, i: (
+                None, rows[i].expr(), 0.0))
+            added["linking"] = len(rows)
+    return added
+
+
+def solve_with_cuts(inst, time_limit, gap, threads, aggregate, linking) -> dict:
+    """netopt's prepare/compile + valid inequalities + netopt's own run_solver."""
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+    from netopt.solve import SolveOptions, run_solver
+
+    t0 = time.perf_counter()
+    p = prepare(inst)
+    m = compile_model(p)
+    t1 = time.perf_counter()
+    added = add_valid_inequalities(m, p, aggregate, linking)
+    t2 = time.perf_counter()
+    out = run_solver(m, SolveOptions(time_limit=time_limit, gap=gap, threads=threads))
+    return {"status": out.status.value, "objective": out.objective, "bound": out.bound,
+            "gap": out.gap, "added": added, "compile": t1 - t0, "cuts": t2 - t1,
+            **out.timings}
+
+
+# ---- command line ---------------------------------------------------------------------------
+
+def overhead(names, repeat: int, echo=print) -> list[dict]:
+    """Read / compile / handover: current code vs proposed, medians of `repeat`."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
+        for name in names:
+            path = Path(tmp) / f"{name}.yaml"
+            orlib.write_yaml(orlib.to_instance(orlib.load(name)), path)
+            acc = defaultdict(list)
+            for _ in range(repeat):
+                gc.collect()
+                r0, v0, inst = time_read(path, fast=False)
+                gc.collect()
+                r1, v1, inst1 = time_read(path, fast=True)
+                assert inst1 == inst
+                c0, _, model = time_compile(inst, pause_gc=False)
+                c1, _, model1 = time_compile(inst, pause_gc=True)
+                h0, hp = handover_persistent(model)
+                h1, hs, cols = handover_standard_form(model1)
+                del hp, hs, cols, model, model1
+                for k, v in (("read", r0), ("read_libyaml", r1), ("validate", v0),
+                             ("compile", c0), ("compile_gc_paused", c1),
+                             ("handover", h0), ("handover_standard_form", h1)):
+                    acc[k].append(v)
+            med = {k: statistics.median(v) for k, v in acc.items()}
+            rec = {"name": name, "repeat": repeat, "median": med, "runs": dict(acc)}
+            out.append(rec)
+            echo(f"{name}: read {med['read']:.3f} -> libyaml {med['read_libyaml']:.3f}s "
+                 f"({med['read'] / med['read_libyaml']:.1f}x); validate {med['validate']:.3f}s; "
+                 f"compile {med['compile']:.3f} -> gc paused {med['compile_gc_paused']:.3f}s; "
+                 f"handover {med['handover']:.3f} -> standard form "
+                 f"{med['handover_standard_form']:.3f}s "
+                 f"({med['handover'] / med['handover_standard_form']:.1f}x)")
+    return out
+
+
+def _e(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2e}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    import json
+
+    from netopt.load import validate
+
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.whatif")
+    ap.add_argument("experiment", choices=("overhead", "cuts"))
+    ap.add_argument("names", nargs="+")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--time-limit", type=float)
+    ap.add_argument("--gap", type=float, default=0.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cuts", default="none,aggregate,linking,aggregate+linking",
+                    help="comma-separated variants, each none or a +-joined set")
+    ap.add_argument("--json")
+    a = ap.parse_args(argv)
+    from .run_orlib import expand
+
+    names = expand(a.names)
+    if a.experiment == "overhead":
+        recs = overhead(names, a.repeat)
+    else:
+        recs = []
+        optima = orlib.known_optima()
+        for name in names:
+            inst, _ = validate(orlib.to_instance(orlib.load(name)))
+            for variant in a.cuts.split(","):
+                parts = set(variant.split("+")) - {"none"}
+                runs = [solve_with_cuts(inst, a.time_limit, a.gap, a.threads,
+                                        "aggregate" in parts, "linking" in parts)
+                        for _ in range(a.repeat)]
+                solve_t = statistics.median(r["solve"] for r in runs)
+                r = runs[-1]
+                opt = optima.get(name)
+                rd = None if r["objective"] is None or opt is None else (
+                    r["objective"] - opt) / opt
+                rec = {"name": name, "variant": variant, "solve_median": solve_t, "runs": runs}
+                recs.append(rec)
+                print(f"{name} [{variant}]: {r['status']} objective {r['objective']} "
+                      f"rel.diff {_e(rd)} gap {_e(r['gap'])} rows {r['added']} "
+                      f"solve {solve_t:.2f}s (median of {a.repeat})", flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(recs, indent=1, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
