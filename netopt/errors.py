@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Path = tuple[str | int, ...]
 
@@ -18,8 +18,7 @@ def format_path(path: Path) -> str:
     return out
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):  # a tuple: cheap to make for every value of a large file
     file: str
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import math
 import time
-from contextlib import redirect_stdout
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -42,6 +40,7 @@ class SolveOptions:
     seed: int = 0  # fixed so the same input gives the same answer
     tee: bool = False  # stream the solver's log
     solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
+    progress: Callable[[Any], None] | None = None  # called about once a second with highs.Progress
 
 
 @dataclass
@@ -71,61 +70,21 @@ def run_solver(model: Any, opts: SolveOptions) -> Outcome:
 
 
 def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
-    from pyomo.contrib.solver.common.results import TerminationCondition as TC
-    from pyomo.contrib.solver.solvers.highs import Highs
+    from . import highs
 
-    opt = Highs()
-    if not opt.available():
-        raise SolverUnavailable("HiGHS (highspy) is not installed: pip install highspy")
-    _check_highs_options(opts.solver_options)
-    out = Outcome(Status.no_solution, solver="highs",
-                  solver_version=".".join(map(str, opt.version())))
-    t0 = time.perf_counter()
-    with redirect_stdout(io.StringIO()):
-        opt.set_instance(model)
-    t1 = time.perf_counter()
-    options: dict[str, Any] = {"random_seed": opts.seed, **opts.solver_options}
-    kw: dict[str, Any] = dict(load_solutions=False, raise_exception_on_nonoptimal_result=False,
-                              tee=opts.tee, time_limit=opts.time_limit, rel_gap=opts.gap,
-                              threads=opts.threads, solver_options=options)
-    res = opt.solve(model, **kw)
-    if res.termination_condition == TC.infeasibleOrUnbounded:
-        # presolve cannot tell the two apart; the solver without presolve can
-        res = opt.solve(model, **{**kw, "solver_options": {**options, "presolve": "off"}})
-    out.timings = {"handover": t1 - t0, "solve": time.perf_counter() - t1}
-    tc = res.termination_condition
-    bound = res.objective_bound
-    out.bound = bound if bound is not None and math.isfinite(bound) else None
-    if res.incumbent_objective is not None:
-        res.solution_loader.load_vars()
-        out.objective = res.incumbent_objective
-        out.status = Status.optimal if tc == TC.convergenceCriteriaSatisfied else Status.feasible
-        if out.status is Status.feasible:
-            out.message = f"stopped before proving optimality: {tc.name}"
-    elif tc == TC.provenInfeasible or tc == TC.infeasibleOrUnbounded:
-        out.status = Status.infeasible
-    elif tc == TC.unbounded:
-        out.status = Status.unbounded
-    else:
-        out.status = Status.no_solution
-        out.message = f"no solution found: {tc.name}"
-    return out
-
-
-def _check_highs_options(options: dict[str, Any]) -> None:
-    import highspy
-    from pyomo.common.tee import capture_output
-
-    if not options:
-        return
-    with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        bad = [f"{k}={v!r}" for k, v in options.items()
-               if h.setOptionValue(k, v) != highspy.HighsStatus.kOk]
-    if bad:
-        raise SolverUnavailable(f"HiGHS rejects option(s) {', '.join(bad)} (unknown name or "
-                                "invalid value; see HiGHS's option list)")
+    options: dict[str, Any] = {"random_seed": opts.seed, "output_flag": opts.tee,
+                               **opts.solver_options}
+    if opts.gap is not None:
+        options["mip_rel_gap"] = opts.gap
+    if opts.threads is not None:
+        options["threads"] = opts.threads
+    try:
+        status, info = highs.solve(model, options, opts.time_limit, opts.progress)
+    except ValueError as e:
+        raise SolverUnavailable(str(e)) from None
+    return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
+                   message=info.get("message"), solver="highs", solver_version=info["version"],
+                   timings=info["timings"])
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:

@@ -7,7 +7,6 @@ from a template points at the template's line.
 
 from __future__ import annotations
 
-from typing import Any
 
 from .errors import Location, Path, Problem, closest
 

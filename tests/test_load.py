@@ -99,8 +99,8 @@ def test_catalog_may_not_hold_instance_keys(tmp_path):
     ("- a\n- b\n", "main.yaml:1:1: the file must be a mapping of keys (name, horizon, ...), "
                    "not a list"),
     ("name: a\nname: b\n", "main.yaml:2:1: name: duplicate key 'name' (first at line 1)"),
-    ("a: [1,\n", "main.yaml:2:1: YAML syntax error: while parsing a flow node expected the node "
-                 "content, but found '<stream end>'"),
+    ("a: [1,\n", "main.yaml:2:1: YAML syntax error: while parsing a flow node did not find "
+                 "expected node content"),
 ])
 def test_malformed_yaml(tmp_path, text, message):
     path = files(tmp_path, text)
