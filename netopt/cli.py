@@ -26,12 +26,12 @@ def _report_input_error(e: Exception) -> None:
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
     """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
     from .errors import InputError
-    from .load import load_checked
+    from .scenario import load_instance
 
     bad = False
     for f in files:
         try:
-            inst, warnings = load_checked(f)
+            inst, warnings = load_instance(f)  # an instance, or a scenario naming its base
         except InputError as e:
             _report_input_error(e)
             bad = True
@@ -55,10 +55,12 @@ def solve(
     option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")] = None,  # noqa: E501
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
+    scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     from .errors import InputError
-    from .load import load_checked
+    from .scenario import load_instance
     from .solve import SolveOptions, SolverUnavailable
     from .solve import solve as run
     from .status import exit_code
@@ -66,7 +68,7 @@ def solve(
 
     timings: dict[str, float] = {}
     try:
-        inst, warnings = load_checked(file, timings)
+        inst, warnings = load_instance(file, scenario or [], set_ or [], timings)
     except InputError as e:
         _report_input_error(e)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
@@ -117,6 +119,11 @@ def schema() -> None:
     from .schema import instance_json_schema
 
     print(json.dumps(instance_json_schema(), indent=2))
+
+
+from .sweep_cli import sweep as _sweep  # noqa: E402  (netopt sweep: scenarios issue)
+
+app.command("sweep")(_sweep)
 
 
 def main() -> None:
