@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import sys
-import time
 from contextlib import redirect_stdout
 from pathlib import Path
 
@@ -208,19 +207,6 @@ def test_runner_smoke(tmp_path, capsys):
     assert "1 instances, 1 within 1e-6" in run_orlib.summary(recs)
 
 
-# The 37 small instances: all reach the published optimum. Measured on the 2-core dev machine:
-# about 31 s in total with gap 0 and 1 thread (HiGHS's solve is ~95 % of it), under the ~60 s
-# budget for the default run (see BENCHMARKS.md).
-@pytest.mark.parametrize("name", orlib.SMALL)
-def test_small_instance_reaches_known_optimum(name):
-    optimum = orlib.known_optima()[name]
-    t0 = time.perf_counter()
-    sol = _solve_dict(orlib.to_instance(orlib.load(name)))
-    assert sol.status.value == "optimal", sol.message
-    assert abs(sol.objective - optimum) <= 1e-6 * optimum, (sol.objective, optimum)
-    assert time.perf_counter() - t0 < 120  # a regression guard, not a benchmark
-
-
 def test_valid_inequalities_keep_the_optimum():
     """The generic valid inequalities (benchmarks/whatif.py, proposed for netopt) fire on the
     warehouse instances, keep their optimum, and stay off where their conditions fail."""
@@ -245,3 +231,29 @@ def test_valid_inequalities_keep_the_optimum():
     assert r["added"] == {"aggregate": 0, "linking": 2}  # w1-c2 and w2-c2 only
     plain = solve_with_cuts(valid, None, 0.0, 1, aggregate=False, linking=False)
     assert r["objective"] == pytest.approx(plain["objective"], rel=1e-9)
+
+
+# The 37 small instances all reach the published optimum. Measured on the 2-core dev machine
+# (gap 0, 1 thread, HiGHS's solve ~95 % of it): all 37 take ~31 s when the machine is quiet but
+# 143 s when it is shared (see BENCHMARKS.md), so the default run keeps a representative seven, one
+# per size (16, 25, 50 warehouses) and capacity class (5000, 15000, non-binding), ~2.5 s in all;
+# the other 30 are marked slow: `pytest -m slow tests/test_orlib.py` runs them (and only them).
+REPRESENTATIVE = {"cap41", "cap61", "cap71", "cap82", "cap92", "cap111", "cap121"}
+
+
+def _slow_selected(config) -> bool:
+    """pyproject.toml declares `slow` but does not deselect it by default: skip slow tests here
+    unless the run selects them with -m (e.g. -m slow, or -m "slow or not slow" for all)."""
+    expr = config.getoption("markexpr", "") or ""
+    return "slow" in expr and expr.replace(" ", "") != "notslow"
+
+
+@pytest.mark.parametrize("name", [
+    n if n in REPRESENTATIVE else pytest.param(n, marks=pytest.mark.slow) for n in orlib.SMALL])
+def test_small_instance_reaches_known_optimum(name, request):
+    if name not in REPRESENTATIVE and not _slow_selected(request.config):
+        pytest.skip("slow: run with -m slow")
+    optimum = orlib.known_optima()[name]
+    sol = _solve_dict(orlib.to_instance(orlib.load(name)))
+    assert sol.status.value == "optimal", sol.message
+    assert abs(sol.objective - optimum) <= 1e-6 * optimum, (sol.objective, optimum)
