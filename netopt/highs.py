@@ -152,6 +152,10 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
                          "invalid value; see HiGHS's option list)")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    if "threads" in options:
+        # HiGHS's thread pool is global: a different size than the last solve's needs a reset,
+        # or the run fails ("global scheduler has already been initialized")
+        highspy.Highs.resetGlobalScheduler(True)
     t1 = time.perf_counter()
     status, message = run(h, time_limit, on_progress)
     if status == MS.kUnboundedOrInfeasible:  # presolve cannot tell; the solver without it can

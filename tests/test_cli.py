@@ -178,3 +178,15 @@ def test_solver_option_parsing(tmp_path):
     r = run("solve", path, "--option", "mip_max_nodez=5", "--option", "mip_rel_gap=abc")
     assert r.exit_code == 2
     assert "HiGHS rejects option(s) mip_max_nodez=5, mip_rel_gap='abc'" in r.output
+
+
+def test_thread_count_can_change_between_solves():
+    # HiGHS keeps one global thread pool; a solve with another size must still work.
+    import netopt
+    from netopt.testing import instance
+
+    inst = instance(supplies=[{"node": "b", "commodity": "x", "price_per_t": 2.0}],
+                    demands=[{"node": "b", "commodity": "x", "amount": 3}])
+    for threads in (None, 1, 2, 1):
+        sol = netopt.solve(inst, netopt.SolveOptions(threads=threads))
+        assert (sol.status.value, sol.objective) == ("optimal", 6.0)
