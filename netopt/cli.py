@@ -114,11 +114,27 @@ def _parse_options(items: list[str]) -> dict[str, object]:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the instance format (for editors)."""
+def schema(
+    solution: Annotated[bool, typer.Option("--solution", help="The schema of solution.json instead.")] = False,  # noqa: E501
+) -> None:
+    """Print the JSON Schema of the instance format (for editors), or with --solution of
+    solution.json (versioned: schema_version)."""
+    if solution:
+        from .solution_schema import solution_json_schema
+
+        print(json.dumps(solution_json_schema(), indent=2))
+        return
     from .schema import instance_json_schema
 
     print(json.dumps(instance_json_schema(), indent=2))
+
+
+# netopt export | compare | report: reading solution.json files (netopt/cli_solution.py)
+from .cli_solution import compare, export, report  # noqa: E402
+
+app.command()(export)
+app.command()(compare)
+app.command()(report)
 
 
 from .sweep_cli import sweep as _sweep  # noqa: E402  (netopt sweep: scenarios issue)

@@ -1,4 +1,11 @@
-"""The Solution: extraction from a solved model, tables, and export (JSON + CSV, atomic)."""
+"""The Solution: extraction from a solved model, tables, and export (JSON, CSV, Parquet, GraphML).
+
+solution.json is the record: its format is `solution_schema.SolutionDocument` (versioned, published
+as JSON Schema by `netopt schema --solution`). The CSV / Parquet / DataFrame *tables* are a tidy,
+denormalized view of it for spreadsheets and notebooks: one row per element x stage, units in the
+column names, node bodies and facility kinds joined in, and the instance's network (stages, nodes,
+facilities, routes, demands) as small dimension tables.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +19,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from .solution_schema import SCHEMA_VERSION, validate_document
 from .status import Status
 
-SCHEMA_VERSION = 1
 TOL = 1e-7  # values closer to zero than this are solver noise
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
           "shortfalls", "costs")
+NETWORK_TABLES = ("stages", "nodes", "facilities", "routes", "demands")
 
 
 @dataclass
@@ -41,91 +49,287 @@ class Solution:
     sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
     shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
     costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
+    # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
+    network: dict[str, list[dict]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
+    # --- record ---------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["status"] = self.status.value
-        return {"schema_version": SCHEMA_VERSION, **d}
+        timings = d.pop("timings")
+        return {"schema_version": SCHEMA_VERSION, **d, "timings": timings}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Solution:
-        d = {k: v for k, v in d.items() if k != "schema_version"}
+    def from_dict(cls, d: dict[str, Any], source: str = "solution") -> Solution:
+        """A Solution from a parsed solution.json (any version this netopt reads), validated
+        against the schema: raises `solution_schema.SolutionFileError` naming every problem."""
+        d = validate_document(d, source)
+        d.pop("schema_version")
         d["status"] = Status(d["status"])
         return cls(**d)
 
     @classmethod
     def read(cls, path: str | FsPath) -> Solution:
-        return cls.from_dict(json.loads(FsPath(path).read_text(encoding="utf-8")))
+        return cls.from_dict(json.loads(FsPath(path).read_text(encoding="utf-8")), str(path))
 
-    def tables(self) -> dict[str, list[dict]]:
-        return {name: getattr(self, name) for name in TABLES}
+    # --- queries --------------------------------------------------------------------------------
+    @property
+    def stage_names(self) -> list[str]:
+        return [s["name"] for s in self.stages]
 
-    def cost_total(self, category: str | None = None) -> float:
+    def cost_total(self, category: str | None = None, stage: str | None = None) -> float:
         return sum(c["discounted"] for c in self.costs
-                   if category is None or c["category"] == category)
+                   if (category is None or c["category"] == category)
+                   and (stage is None or c["stage"] == stage))
 
     def build_units(self, name: str) -> dict[str, int]:
         """{stage: units built} of one facility or route."""
         return {b["stage"]: b["units"] for b in self.builds if b["name"] == name}
 
+    def online_units(self, name: str) -> dict[str, int]:
+        """{stage: units online} of one facility or route."""
+        return {o["stage"]: o["units"] for o in self.online if o["name"] == name}
+
     def flow(self, route: str, commodity: str, stage: str) -> float:
         return sum(f["rate"] for f in self.flows
                    if (f["route"], f["commodity"], f["stage"]) == (route, commodity, stage))
 
-    def write(self, directory: str | FsPath) -> list[FsPath]:
-        """Write one CSV per table, then solution.json (whose timings.write covers the CSVs);
-        each file atomically."""
+    def graph(self, stage: str | None = None, *, multi: bool = False) -> Any:
+        """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes
+        summed; `multi=True`: a MultiDiGraph keyed by route name), with the solution's numbers as
+        node and edge attributes. `stage=None`: the last stage. See `netopt.graph`."""
+        from .graph import solution_graph
+
+        return solution_graph(self, stage, multi=multi)
+
+    # --- tables ---------------------------------------------------------------------------------
+    def tables(self, as_pandas: bool | None = None, *,
+               network: bool = True) -> dict[str, Any]:
+        """The tidy tables (as in the CSV files): the solution's tables, then (with `network`) the
+        instance's stages, nodes, facilities, routes and demands. Column names carry units.
+
+        as_pandas: None: pandas DataFrames if pandas is installed, else lists of dicts; True:
+        DataFrames (ImportError without pandas); False: lists of dicts."""
+        names = TABLES + (NETWORK_TABLES if network else ())
+        rows = {name: tidy_rows(self, name) for name in names}
+        if as_pandas is None:
+            try:
+                import pandas  # noqa: F401
+            except ImportError:
+                as_pandas = False
+            else:
+                as_pandas = True
+        if not as_pandas:
+            return rows
+        try:
+            import pandas as pd
+        except ImportError as e:
+            raise ImportError("tables(as_pandas=True) needs pandas: pip install 'netopt[pandas]'"
+                              ) from e
+        return {name: _frame(pd, rows[name], table_columns(self, name)) for name in names}
+
+    def write(self, directory: str | FsPath, *, csv: bool = True,
+              parquet: bool = False) -> list[FsPath]:
+        """Write the tidy tables (one CSV and/or Parquet file each), then solution.json (whose
+        timings.write covers the tables); each file atomically. Parquet needs pyarrow."""
         t0 = time.perf_counter()
         out = FsPath(directory)
         out.mkdir(parents=True, exist_ok=True)
-        money = self.units.get("money", "money")
         paths = []
-        for name, rows in self.tables().items():
-            paths.append(out / f"{name}.csv")
-            write_atomic(paths[-1], to_csv(rows, _COLUMNS[name], money))
+        names = TABLES + NETWORK_TABLES
+        if parquet:
+            paths += write_parquet(self, out, names)
+        if csv:
+            for name in names:
+                paths.append(out / f"{name}.csv")
+                write_atomic(paths[-1], to_csv(tidy_rows(self, name), table_columns(self, name)))
         self.timings["write"] = time.perf_counter() - t0
         paths.append(out / "solution.json")
-        write_atomic(paths[-1], json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n")
+        write_atomic(paths[-1], self.to_json())
         return paths
 
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
-_COLUMNS = {
-    "builds": ["name", "type", "node", "stage", "units"],
-    "online": ["name", "type", "stage", "units", "capacity"],
-    "activities": ["facility", "node", "stage", "rate"],
-    "flows": ["route", "from", "to", "commodity", "stage", "rate", "arrivals"],
-    "propellant": ["route", "node", "commodity", "stage", "rate"],
-    "supplies": ["supply", "node", "commodity", "stage", "rate"],
-    "sales": ["demand", "node", "commodity", "stage", "rate"],
-    "shortfalls": ["demand", "node", "commodity", "stage", "rate"],
-    "costs": ["category", "stage", "amount", "discounted"],
+
+# --- tidy tables -------------------------------------------------------------------------------
+# (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
+_COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
+    "builds": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
+               ("body", str, None), ("stage", str, None), ("units", int, None)],
+    "online": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
+               ("body", str, None), ("stage", str, None), ("units", int, None),
+               ("capacity", float, "rate")],
+    "activities": [("facility", str, None), ("kind", str, None), ("node", str, None),
+                   ("body", str, None), ("stage", str, None), ("rate", float, "rate")],
+    "flows": [("route", str, None), ("from", str, None), ("to", str, None),
+              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate"),
+              ("arrivals", float, "rate")],
+    "propellant": [("route", str, None), ("node", str, None), ("body", str, None),
+                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+    "supplies": [("supply", str, None), ("node", str, None), ("body", str, None),
+                 ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+    "sales": [("demand", str, None), ("node", str, None), ("body", str, None),
+              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+    "shortfalls": [("demand", str, None), ("node", str, None), ("body", str, None),
+                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+    "costs": [("category", str, None), ("stage", str, None), ("amount", float, "money"),
+              ("discounted", float, "money")],
+    "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
+               ("years", int, None), ("capex_factor", float, None),
+               ("annual_factor", float, None)],
+    "nodes": [("node", str, None), ("kind", str, None), ("body", str, None),
+              ("bodies", str, None), ("point", str, None), ("requires_depot", str, None)],
+    "facilities": [("facility", str, None), ("kind", str, None), ("node", str, None),
+                   ("body", str, None), ("capacity_per_unit", float, "rate"),
+                   ("max_units", int, None), ("produces", str, None), ("consumes", str, None)],
+    "routes": [("route", str, None), ("from", str, None), ("to", str, None),
+               ("from_body", str, None), ("to_body", str, None), ("buildable", bool, None),
+               ("capacity", float, "rate"), ("delta_v_km_s", float, None), ("loss", float, None)],
+    "demands": [("demand", str, None), ("kind", str, None), ("node", str, None),
+                ("body", str, None), ("commodity", str, None), ("stage", str, None),
+                ("amount", float, "rate")],
 }
 
 
-def _header(col: str, money: str) -> str:
-    unit = {"rate": "t_per_yr", "arrivals": "t_per_yr", "capacity": "t_per_yr",
-            "amount": money, "discounted": money}.get(col)
-    return f"{col}_{unit}" if unit else col
+def _unit_suffix(unit: str | None, sol: Solution) -> str:
+    if unit == "rate":
+        return f"_{sol.units.get('mass', 't')}_per_yr"
+    if unit == "money":
+        return f"_{sol.units.get('money', 'money')}"
+    return ""
 
 
-def to_csv(rows: list[dict], columns: list[str], money: str) -> str:
+def table_columns(sol: Solution, name: str) -> list[tuple[str, type]]:
+    """[(header, type)] of a tidy table; headers carry units (rate_t_per_yr, amount_MUSD)."""
+    return [(key + _unit_suffix(unit, sol), typ) for key, typ, unit in _COLUMNS[name]]
+
+
+def _ratios(d: dict[str, float]) -> str:
+    return ";".join(f"{k}={v:g}" for k, v in d.items())
+
+
+def tidy_rows(sol: Solution, name: str) -> list[dict[str, Any]]:
+    """Rows of one tidy table, keyed by the table's headers."""
+    net = sol.network or {}
+    node = {n["name"]: n for n in net.get("nodes", [])}
+    fac = {f["name"]: f for f in net.get("facilities", [])}
+    route = {r["name"]: r for r in net.get("routes", [])}
+
+    def body(n: str | None) -> str | None:
+        x = node.get(n or "")
+        if x is None:
+            return None
+        return x.get("body") or ("-".join(x["bodies"]) if x.get("bodies") else None)
+
+    def where_body(b: dict) -> str | None:
+        if b["type"] == "facility":
+            return body(b.get("node") or fac.get(b["name"], {}).get("node"))
+        r = route.get(b["name"])
+        if r is None:
+            return None
+        fb, tb = body(r["from"]), body(r["to"])
+        return None if fb is None and tb is None else f"{fb or ''}->{tb or ''}"
+
+    def where(o: dict) -> str | None:
+        if o["type"] == "facility":
+            return fac.get(o["name"], {}).get("node")
+        r = route.get(o["name"])
+        return f"{r['from']}->{r['to']}" if r else None
+
+    def kind(o: dict) -> str | None:
+        return fac.get(o["name"], {}).get("kind") if o["type"] == "facility" else None
+
+    src: list[dict]
+    if name == "builds":
+        src = [{**b, "kind": kind(b), "body": where_body(b)} for b in sol.builds]
+    elif name == "online":
+        src = [{**o, "kind": kind(o), "node": where(o), "body": where_body(o)}
+               for o in sol.online]
+    elif name == "activities":
+        src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
+               for a in sol.activities]
+    elif name in ("propellant", "supplies", "sales", "shortfalls"):
+        src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
+    elif name in ("flows", "costs"):
+        src = getattr(sol, name)
+    elif name == "stages":
+        src = [{**s, "stage": s["name"], "end_year": s["start_year"] + s["years"] - 1}
+               for s in sol.stages]
+    elif name == "nodes":
+        src = [{"node": n["name"], "kind": n.get("kind"), "body": n.get("body"),
+                "bodies": ";".join(n.get("bodies") or []) or None, "point": n.get("point"),
+                "requires_depot": ";".join(n.get("requires_depot") or []) or None}
+               for n in net.get("nodes", [])]
+    elif name == "facilities":
+        src = [{"facility": f["name"], "kind": f.get("kind"), "node": f["node"],
+                "body": body(f["node"]), "capacity_per_unit": f.get("capacity"),
+                "max_units": f.get("max_units"), "produces": _ratios(f.get("produces") or {}),
+                "consumes": _ratios(f.get("consumes") or {})}
+               for f in net.get("facilities", [])]
+    elif name == "routes":
+        src = [{"route": r["name"], "from": r["from"], "to": r["to"], "from_body": body(r["from"]),
+                "to_body": body(r["to"]), **r} for r in net.get("routes", [])]
+    elif name == "demands":
+        src = [{**d, "body": body(d["node"])} for d in net.get("demands", [])]
+    else:
+        raise KeyError(f"no table '{name}' (tables: {', '.join(TABLES + NETWORK_TABLES)})")
+    keys = [(key, key + _unit_suffix(unit, sol)) for key, _, unit in _COLUMNS[name]]
+    return [{h: row.get(k) for k, h in keys} for row in src]
+
+
+def _frame(pd: Any, rows: list[dict], columns: list[tuple[str, type]]) -> Any:
+    dtype = {int: "int64", float: "float64", bool: "bool", str: "object"}
+    return pd.DataFrame({h: pd.Series([r[h] for r in rows], dtype=dtype[t]) for h, t in columns})
+
+
+def to_csv(rows: list[dict], columns: list[tuple[str, type]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([_header(c, money) for c in columns])
+    w.writerow([h for h, _ in columns])
     for row in rows:
-        w.writerow([row.get(c, "") for c in columns])
+        w.writerow(["" if row.get(h) is None else row[h] for h, _ in columns])
     return buf.getvalue()
 
 
-def write_atomic(path: FsPath, text: str) -> None:
+def write_parquet(sol: Solution, out: FsPath, names: tuple[str, ...]) -> list[FsPath]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise ImportError("Parquet output needs pyarrow: pip install 'netopt[parquet]'") from e
+    pa_type = {int: pa.int64(), float: pa.float64(), bool: pa.bool_(), str: pa.string()}
+    paths = []
+    for name in names:
+        cols = table_columns(sol, name)
+        schema = pa.schema([(h, pa_type[t]) for h, t in cols])
+        table = pa.Table.from_pylist(tidy_rows(sol, name), schema=schema)
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink)
+        paths.append(out / f"{name}.parquet")
+        write_atomic(paths[-1], sink.getvalue().to_pybytes())
+    return paths
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()  # read once: os.umask is process-wide, reading it later could race threads
+
+
+def write_atomic(path: FsPath, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -140,6 +344,32 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
+def network_of(p: Any) -> dict[str, list[dict]]:
+    """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
+    from .params import per_stage
+
+    inst = p.inst
+    names = [s.name for s in p.stages]
+    demands = []
+    for label, d in zip(p.demand_label, inst.demands):
+        for t, a in per_stage(d.amount, names).items():
+            if a:
+                demands.append({"demand": label, "kind": d.kind, "node": d.node,
+                                "commodity": d.commodity, "stage": t, "amount": a})
+    return {
+        "nodes": [{"name": n.name, "kind": n.kind, "body": n.body,
+                   "bodies": list(n.bodies) if n.bodies else None, "point": n.point,
+                   "requires_depot": list(n.requires_depot)} for n in inst.nodes],
+        "facilities": [{"name": f.name, "kind": f.kind, "node": f.node, "capacity": f.capacity,
+                        "max_units": f.max_units, "produces": dict(f.produces),
+                        "consumes": dict(f.consumes)} for f in inst.facilities],
+        "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
+                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss}
+                   for r in inst.routes],
+        "demands": demands,
+    }
+
+
 def extract(p: Any, m: Any, outcome: Any) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst = p.inst
@@ -150,7 +380,8 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         solver={"name": outcome.solver, "version": outcome.solver_version},
         stages=[{"name": s.name, "start_year": s.start_year, "years": s.years,
                  "capex_factor": s.capex_factor, "annual_factor": s.annual_factor}
-                for s in p.stages])
+                for s in p.stages],
+        network=network_of(p))
     if not outcome.status.has_solution:
         return sol
     kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"

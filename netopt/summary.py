@@ -1,77 +1,168 @@
-"""The terminal summary of a Solution: status, build-out by stage, main flows, cost split."""
+"""The terminal summary of a Solution: status, what is built where and when, the largest flows,
+the cost split. Long tables (one row per build, per flow, per stage), so they stay readable in an
+80-column terminal however many stages the instance has."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from .results import Solution
 
 MAX_FLOWS = 12
+MAX_BUILDS = 40
 
 
 def _num(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "-"
+    if x == 0:
+        return "0"
     return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                 title_style="bold")
 
 
 def print_summary(sol: Solution, console: Console) -> None:
     money = sol.units.get("money", "")
+    mass = sol.units.get("mass", "t")
     head = f"[bold]{sol.instance}[/bold]: {sol.status.value}"
     if sol.objective is not None:
-        unit = money if sol.objective_kind == "cost" else "t supplied"
+        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
         head += f", objective {sol.objective:,.6g} {unit}"
         if sol.gap is not None:
             head += f", gap {sol.gap:.2%}"
     console.print(head)
     if sol.message:
-        console.print(sol.message)
+        console.print(sol.message, markup=False)
     if not sol.status.has_solution:
         return
+    stages = sol.stage_names
+    years = {s["name"]: s["years"] for s in sol.stages}
+    if sol.stages:
+        last = sol.stages[-1]
+        console.print(f"{len(stages)} stages, {sol.stages[0]['start_year']}–"
+                      f"{last['start_year'] + last['years'] - 1}", markup=False)
+    _print_builds(sol, console, stages)
+    _print_flows(sol, console, stages, mass)
+    _print_shortfalls(sol, console, stages, years, mass)
+    _print_costs(sol, console, stages, money)
 
-    stages = [s["name"] for s in sol.stages]
-    builds = Table(title="Build-out (units built per stage)", title_justify="left")
-    builds.add_column("element")
-    builds.add_column("type")
-    builds.add_column("where")
-    for s in stages:
-        builds.add_column(s, justify="right")
-    by_elem: dict[tuple[str, str, str], dict[str, int]] = defaultdict(dict)
-    for b in sol.builds:
-        by_elem[(b["name"], b["type"], b["node"])][b["stage"]] = b["units"]
-    for (name, kind, node), units in by_elem.items():
-        builds.add_row(name, kind, node, *(str(units.get(s, "")) for s in stages))
-    if by_elem:
-        console.print(builds)
-    else:
+
+def _print_builds(sol: Solution, console: Console, stages: list[str]) -> None:
+    if not sol.builds:
         console.print("Nothing is built.")
+        return
+    net = sol.network or {}
+    fac = {f["name"]: f for f in net.get("facilities", [])}
+    body = {n["name"]: n.get("body") or "–".join(n.get("bodies") or []) for n in net.get("nodes", [])}
+    online = {(o["name"], o["stage"]): o for o in sol.online}
+    t = _table("Build-out: what is built where and when "
+               f"(online units and capacity, {sol.units.get('mass', 't')}/yr, after the build)")
+    longest = max(len(b["name"]) for b in sol.builds)
+    for col in ("stage", "element", "kind", "where (body)", "built", "online", "capacity"):
+        t.add_column(col, justify="right" if col in ("built", "online", "capacity") else "left",
+                     overflow="fold", min_width=min(longest, 24) if col == "element" else None)
+    rows = sorted(sol.builds, key=lambda b: (stages.index(b["stage"]) if b["stage"] in stages
+                                             else len(stages), b["type"], b["name"]))
+    previous = None
+    for b in rows[:MAX_BUILDS]:
+        o = online.get((b["name"], b["stage"]), {})
+        kind = fac[b["name"]]["kind"] if b["name"] in fac else b["type"]
+        if b["type"] == "route":
+            frm, _, to = b["node"].partition("->")
+            where = f"{frm} → {to}"
+        else:
+            where = b["node"] + (f" ({body[b['node']]})" if body.get(b["node"]) else "")
+        new_stage = b["stage"] != previous
+        if new_stage and previous is not None:
+            t.add_section()
+        t.add_row(b["stage"] if new_stage else "", b["name"], kind, where, f"+{b['units']}",
+                  str(o.get("units", "")), _num(o.get("capacity")))
+        previous = b["stage"]
+    console.print(t)
+    if len(rows) > MAX_BUILDS:
+        console.print(f"... and {len(rows) - MAX_BUILDS} more builds (see builds.csv)")
 
-    if sol.flows:
-        flows = Table(title=f"Largest flows (t/yr payload), top {MAX_FLOWS}", title_justify="left")
-        for col in ("stage", "route", "commodity", "payload", "arrives"):
-            flows.add_column(col, justify="right" if col in ("payload", "arrives") else "left")
-        top = sorted(sol.flows, key=lambda f: (-f["rate"], stages.index(f["stage"]), f["route"],
-                                               f["commodity"]))[:MAX_FLOWS]
-        for f in sorted(top, key=lambda f: (stages.index(f["stage"]), -f["rate"])):
-            flows.add_row(f["stage"], f"{f['route']} ({f['from']}->{f['to']})", f["commodity"],
-                          _num(f["rate"]), _num(f["arrivals"]))
-        console.print(flows)
 
-    if sol.costs:
-        costs = Table(title=f"Costs ({money}, discounted)", title_justify="left")
-        costs.add_column("category")
-        for s in stages:
-            costs.add_column(s, justify="right")
-        costs.add_column("total", justify="right")
-        grid: dict[str, dict[str, float]] = defaultdict(dict)
-        for c in sol.costs:
-            grid[c["category"]][c["stage"]] = c["discounted"]
-        for cat, row in grid.items():
-            costs.add_row(cat, *(_num(row.get(s)) if s in row else "" for s in stages),
-                          _num(sum(row.values())))
-        costs.add_row("[bold]total[/bold]", *(_num(sum(r.get(s, 0.0) for r in grid.values()))
-                                              for s in stages), _num(sol.cost_total()))
-        console.print(costs)
+def _print_flows(sol: Solution, console: Console, stages: list[str], mass: str) -> None:
+    if not sol.flows:
+        return
+    burnt: dict[tuple[str, str], float] = defaultdict(float)
+    for p in sol.propellant:
+        burnt[(p["route"], p["stage"])] += p["rate"]
+    # one row per route and stage: the commodities it carries, largest first
+    per: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for f in sol.flows:
+        per[(f["route"], f["stage"])].append(f)
+    top = sorted(per.items(), key=lambda kv: (-sum(f["rate"] for f in kv[1]),
+                                              stages.index(kv[0][1]), kv[0][0]))[:MAX_FLOWS]
+    top.sort(key=lambda kv: (stages.index(kv[0][1]), -sum(f["rate"] for f in kv[1])))
+    lossy = any(abs(f["arrivals"] - f["rate"]) > 1e-9 for f in sol.flows)
+    t = _table(f"Largest flows ({mass}/yr), top {len(top)} of {len(per)} route-stages")
+    cols = ["stage", "route", "from → to", "payload", "commodities"] + (
+        ["arrives"] if lossy else []) + ["propellant"]
+    for col in cols:
+        t.add_column(col, justify="right" if col in ("payload", "arrives", "propellant")
+                     else "left", overflow="fold")
+    previous = None
+    for (route, stage), fs in top:
+        fs.sort(key=lambda f: -f["rate"])
+        payload = sum(f["rate"] for f in fs)
+        kinds = " + ".join(f"{f['commodity']} {_num(f['rate'], 3)}" if len(fs) > 1
+                           else f["commodity"] for f in fs)
+        arrives = [_num(sum(f["arrivals"] for f in fs))] if lossy else []
+        t.add_row(stage if stage != previous else "", route, f"{fs[0]['from']} → {fs[0]['to']}",
+                  _num(payload), kinds, *arrives,
+                  _num(burnt.get((route, stage))) if burnt.get((route, stage)) else "")
+        previous = stage
+    console.print(t)
+
+
+def _print_shortfalls(sol: Solution, console: Console, stages: list[str],
+                      years: dict[str, int], mass: str) -> None:
+    if not sol.shortfalls:
+        return
+    t = _table(f"Demand not delivered (shortfall, {mass}/yr)")
+    for col in ("stage", "demand", "commodity", "short", "of demand"):
+        t.add_column(col, justify="right" if col in ("short", "of demand") else "left")
+    amount = {(d["demand"], d["stage"]): d["amount"]
+              for d in (sol.network or {}).get("demands", [])}
+    for s in sorted(sol.shortfalls, key=lambda x: (stages.index(x["stage"]), x["demand"])):
+        a = amount.get((s["demand"], s["stage"]))
+        t.add_row(s["stage"], s["demand"], s["commodity"], _num(s["rate"]),
+                  f"{s['rate'] / a:.0%}" if a else "")
+    console.print(t)
+
+
+def _print_costs(sol: Solution, console: Console, stages: list[str], money: str) -> None:
+    if not sol.costs:
+        return
+    order = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
+    cats = [c for c in order if any(x["category"] == c for x in sol.costs)]
+    cats += sorted({x["category"] for x in sol.costs} - set(cats))
+    grid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for c in sol.costs:
+        grid[c["stage"]][c["category"]] += c["discounted"]
+    t = _table(f"Costs ({money}, discounted) by stage and category")
+    t.add_column("stage")
+    for cat in cats:
+        t.add_column(cat, justify="right")
+    t.add_column("total", justify="right", style="bold")
+    for s in stages:
+        if s in grid:
+            row = grid[s]
+            t.add_row(s, *(_num(row[c]) if c in row else "" for c in cats),
+                      _num(sum(row.values())))
+    totals = {c: sum(grid[s].get(c, 0.0) for s in grid) for c in cats}
+    t.add_section()
+    t.add_row("total", *(_num(totals[c]) for c in cats), _num(sol.cost_total()), style="bold")
+    gross = sum(abs(v) for v in totals.values()) or 1.0
+    t.add_row("share", *(f"{abs(totals[c]) / gross:.0%}" for c in cats), "")
+    console.print(t)

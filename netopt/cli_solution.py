@@ -1,0 +1,102 @@
+"""Commands that read solution.json files: export, compare, report (registered in cli.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+
+from .status import ExitCode
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exists=True,
+                                             dir_okay=False)]
+
+
+def _read(path: Path) -> Any:
+    from .results import Solution
+    from .solution_schema import SolutionFileError
+
+    try:
+        return Solution.read(path)
+    except SolutionFileError as e:
+        err.print(str(e), markup=False)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        err.print(f"{path}: cannot read: {e}", markup=False)
+    raise typer.Exit(ExitCode.INVALID_INPUT)
+
+
+def export(
+    solution: SolutionArg,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory: tidy tables (CSV; Parquet with --parquet), solution.json, and one GraphML file per stage.")] = None,  # noqa: E501
+    csv: Annotated[bool, typer.Option("--csv/--no-csv", help="CSV tables in the -o directory.")] = True,  # noqa: E501
+    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt[parquet]').")] = False,  # noqa: E501
+    graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
+    stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
+    multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
+) -> None:
+    """Export a solution for other tools: tidy CSV / Parquet tables and GraphML network graphs."""
+    from .graph import write_graphml
+
+    if output is None and graphml is None:
+        err.print("nothing to do: give -o DIR and/or --graphml FILE", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    sol = _read(solution)
+    if stage is not None and stage not in sol.stage_names:
+        err.print(f"no stage '{stage}' (stages: {', '.join(sol.stage_names)})", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    written: list[Path] = []
+    try:
+        if output is not None:
+            written += sol.write(output, csv=csv, parquet=parquet)
+            written += write_graphml(sol, output / "network.graphml", stage, multi=multi)
+        if graphml is not None:
+            written += write_graphml(sol, graphml, stage, multi=multi)
+    except ImportError as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    for p in written:
+        out.print(f"wrote {p}", markup=False)
+
+
+def compare(
+    a: SolutionArg,
+    b: SolutionArg,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the differences as JSON.")] = False,  # noqa: E501
+    flows: Annotated[int, typer.Option("--flows", min=0, help="How many of the largest flow changes to list.")] = 10,  # noqa: E501
+) -> None:
+    """What differs between two solutions: objective, stages, builds, costs, largest flow changes.
+    Exit code 0 whether or not they differ."""
+    from .compare import compare as run
+    from .compare import print_comparison
+
+    sa, sb = _read(a), _read(b)
+    c = run(sa, sb, str(a), str(b), max_flows=flows)
+    if as_json:
+        print(json.dumps(c.to_dict(), indent=1))
+    else:
+        print_comparison(c, out, sa.units.get("money", ""))
+
+
+def report(
+    solution: SolutionArg,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Report file (default report.html, or report.md with --format md).")] = None,  # noqa: E501
+    fmt: Annotated[str, typer.Option("--format", help="html: one self-contained file; md: Markdown + PNG figures in NAME_files/.")] = "html",  # noqa: E501
+    title: Annotated[Optional[str], typer.Option("--title", help="Report title (default: the instance name).")] = None,  # noqa: E501
+) -> None:
+    """Write a report for people: summary, network per stage, build timeline, costs, tables."""
+    from .report import write_html, write_markdown
+
+    if fmt not in ("html", "md"):
+        err.print(f"--format must be html or md, not '{fmt}'", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    sol = _read(solution)
+    path = output or Path("report.html" if fmt == "html" else "report.md")
+    written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
+    out.print(f"wrote {written[0]}" + (f" and {len(written) - 1} figures" if len(written) > 1
+                                       else ""), markup=False)

@@ -1,0 +1,174 @@
+"""What differs between two solutions: objective, stages, builds, costs, largest flow changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .results import Solution
+
+REL_TOL = 1e-6
+ABS_TOL = 1e-6
+MAX_FLOWS = 10
+
+
+def _differs(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return (a is None) != (b is None)
+    return abs(a - b) > max(ABS_TOL, REL_TOL * max(abs(a), abs(b)))
+
+
+@dataclass
+class Comparison:
+    a: str  # labels (file names or instance names)
+    b: str
+    header: list[dict] = field(default_factory=list)  # field, a, b (only those that differ)
+    stages: list[dict] = field(default_factory=list)  # stage, a, b ("5 yr from 2030" / "-")
+    builds: list[dict] = field(default_factory=list)  # name, type, where, stage, a, b
+    first_built: list[dict] = field(default_factory=list)  # name, type, where, a, b (stage or None)
+    costs: list[dict] = field(default_factory=list)  # category, stage ("total" too), a, b, diff
+    flows: list[dict] = field(default_factory=list)  # route, commodity, stage, a, b, diff
+
+    @property
+    def same(self) -> bool:
+        return not (self.header or self.stages or self.builds or self.costs or self.flows)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "same": self.same}
+
+
+def compare(a: Solution, b: Solution, label_a: str = "A", label_b: str = "B",
+            max_flows: int = MAX_FLOWS) -> Comparison:
+    c = Comparison(label_a, label_b)
+    for name in ("instance", "status", "objective_kind", "objective", "gap"):
+        va, vb = getattr(a, name), getattr(b, name)
+        if name == "status":
+            va, vb = va.value, vb.value
+        if (_differs(va, vb) if name in ("objective", "gap") else va != vb):
+            c.header.append({"field": name, "a": va, "b": vb})
+    for unit in sorted(set(a.units) | set(b.units)):
+        if a.units.get(unit) != b.units.get(unit):
+            c.header.append({"field": f"units.{unit}", "a": a.units.get(unit),
+                             "b": b.units.get(unit)})
+
+    def stage_desc(s: dict | None) -> str | None:
+        return None if s is None else f"{s['years']} yr from {s['start_year']}"
+
+    sa, sb = {s["name"]: s for s in a.stages}, {s["name"]: s for s in b.stages}
+    order = a.stage_names + [s for s in b.stage_names if s not in sa]
+    for s in order:
+        da, db = stage_desc(sa.get(s)), stage_desc(sb.get(s))
+        if da != db:
+            c.stages.append({"stage": s, "a": da, "b": db})
+
+    def stage_key(s: str) -> int:
+        return order.index(s) if s in order else len(order)
+
+    where: dict[str, tuple[str, str]] = {}
+    units: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for i, sol in enumerate((a, b)):
+        for x in sol.builds:
+            where.setdefault(x["name"], (x["type"], x["node"]))
+            units[(x["name"], x["stage"])][i] += x["units"]
+    for (name, s), (ua, ub) in sorted(units.items(), key=lambda kv: (kv[0][0],
+                                                                      stage_key(kv[0][1]))):
+        if ua != ub:
+            c.builds.append({"name": name, "type": where[name][0], "where": where[name][1],
+                             "stage": s, "a": ua, "b": ub})
+    for name in sorted(where):
+        fa = min((s for (n, s), u in units.items() if n == name and u[0]), key=stage_key,
+                 default=None)
+        fb = min((s for (n, s), u in units.items() if n == name and u[1]), key=stage_key,
+                 default=None)
+        if fa != fb:
+            c.first_built.append({"name": name, "type": where[name][0], "where": where[name][1],
+                                  "a": fa, "b": fb})
+
+    cost: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for i, sol in enumerate((a, b)):
+        for x in sol.costs:
+            cost[(x["category"], x["stage"])][i] += x["discounted"]
+            cost[(x["category"], "total")][i] += x["discounted"]
+            cost[("total", x["stage"])][i] += x["discounted"]
+            cost[("total", "total")][i] += x["discounted"]
+    cats = sorted({k[0] for k in cost} - {"total"}) + ["total"]
+    for cat in cats:
+        for s in sorted({k[1] for k in cost if k[0] == cat} - {"total"}, key=stage_key) + [
+                "total"]:
+            if (cat, s) not in cost:
+                continue
+            va, vb = cost[(cat, s)]
+            if _differs(va, vb):
+                c.costs.append({"category": cat, "stage": s, "a": va, "b": vb, "diff": vb - va})
+
+    flow: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for i, sol in enumerate((a, b)):
+        for x in sol.flows:
+            flow[(x["route"], x["commodity"], x["stage"])][i] += x["rate"]
+    diffs = [{"route": r, "commodity": k, "stage": s, "a": va, "b": vb, "diff": vb - va}
+             for (r, k, s), (va, vb) in flow.items() if _differs(va, vb)]
+    diffs.sort(key=lambda d: (-abs(d["diff"]), stage_key(d["stage"]), d["route"], d["commodity"]))
+    c.flows = diffs[:max_flows]
+    return c
+
+
+def _num(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    return f"{x:,.6g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def _signed(x: float) -> str:
+    return ("+" if x > 0 else "") + _num(x)
+
+
+def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
+    from rich.table import Table
+
+    console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
+    if c.same:
+        console.print("No differences (builds, stages, costs and flows agree within "
+                      f"{REL_TOL:g} relative).")
+        return
+
+    def table(title: str, cols: list[str], rows: list[list[str]], right: set[str]) -> None:
+        t = Table(title=title, title_justify="left")
+        for col in cols:
+            t.add_column(col, justify="right" if col in right else "left")
+        for r in rows:
+            t.add_row(*r)
+        console.print(t)
+
+    if c.header:
+        table("Summary", ["", "A", "B"], [[h["field"], _num(h["a"]), _num(h["b"])]
+                                          for h in c.header], {"A", "B"})
+    if c.stages:
+        table("Stages that differ", ["stage", "A", "B"],
+              [[s["stage"], s["a"] or "-", s["b"] or "-"] for s in c.stages], set())
+    if c.first_built:
+        table("First built", ["element", "type", "where", "A", "B"],
+              [[x["name"], x["type"], x["where"], x["a"] or "never", x["b"] or "never"]
+               for x in c.first_built], set())
+    if c.builds:
+        table("Units built that differ", ["element", "type", "where", "stage", "A", "B"],
+              [[x["name"], x["type"], x["where"], x["stage"], str(x["a"]), str(x["b"])]
+               for x in c.builds], {"A", "B"})
+    else:
+        console.print("Builds: identical.")
+    if c.costs:
+        table(f"Discounted costs that differ ({money})" if money else "Discounted costs that differ",
+              ["category", "stage", "A", "B", "B - A"],
+              [[x["category"], x["stage"], _num(x["a"]), _num(x["b"]), _signed(x["diff"])]
+               for x in c.costs], {"A", "B", "B - A"})
+    else:
+        console.print("Costs: identical.")
+    if c.flows:
+        table(f"Largest flow changes (t/yr payload), top {len(c.flows)}",
+              ["stage", "route", "commodity", "A", "B", "B - A"],
+              [[x["stage"], x["route"], x["commodity"], _num(x["a"]), _num(x["b"]),
+                _signed(x["diff"])] for x in c.flows], {"A", "B", "B - A"})

@@ -1,0 +1,325 @@
+"""The solution.json format: Pydantic models of every row, and its published JSON Schema.
+
+`netopt schema --solution` prints `solution_json_schema()`; a copy of each published version lives in
+`netopt/schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
+`Solution.read` validates a file against these models before loading it.
+
+Versions:
+  1  tables builds ... costs, stages, status, objective, units, solver, timings.
+  2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
+     file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SCHEMA_VERSION = 2
+SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
+
+Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Money = Annotated[float, Field(allow_inf_nan=False)]
+Units = Annotated[int, Field(ge=0)]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+
+
+class StageRow(Row):
+    name: str
+    """Stage name."""
+    start_year: int
+    """Calendar year the stage starts."""
+    years: int = Field(ge=1)
+    """Length in years; every annual rate is constant within the stage."""
+    capex_factor: float
+    """Discount factor D_t of capex paid at the start of the stage."""
+    annual_factor: float
+    """Discount factor A_t of a constant annual amount over the stage."""
+
+
+class BuildRow(Row):
+    name: str
+    """Facility or route name."""
+    type: Literal["facility", "route"]
+    """facility | route."""
+    node: str
+    """Facility node, or 'from->to' for a route."""
+    stage: str
+    """Build stage."""
+    units: int = Field(ge=1)
+    """Units built in the stage."""
+
+
+class OnlineRow(Row):
+    name: str
+    """Facility or route name."""
+    type: Literal["facility", "route"]
+    """facility | route."""
+    stage: str
+    """Stage."""
+    units: Units
+    """Units online in the stage (built in this or earlier stages, not yet retired)."""
+    capacity: Rate | None
+    """Online capacity, t/yr (null: unbounded route)."""
+
+
+class ActivityRow(Row):
+    facility: str
+    """Facility name."""
+    node: str
+    """Facility node."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Activity, t/yr (a mine: t extracted; a processor: t processed; a depot: t handled)."""
+
+
+class FlowRow(Row):
+    route: str
+    """Route name."""
+    from_: str = Field(alias="from")
+    """Origin node."""
+    to: str
+    """Destination node."""
+    commodity: str
+    """Commodity carried."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Payload departing, t/yr."""
+    arrivals: Rate
+    """Payload arriving (rate x (1 - loss)), t/yr."""
+
+
+class PropellantRow(Row):
+    route: str
+    """Route whose vehicles burn the propellant."""
+    node: str
+    """Node where the propellant is drawn (the route's origin)."""
+    commodity: str
+    """Propellant commodity."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Propellant burnt, t/yr."""
+
+
+class SupplyRow(Row):
+    supply: str
+    """Supply label (its name, or node/commodity)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity bought."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Tonnes bought per year."""
+
+
+class SaleRow(Row):
+    demand: str
+    """Market label (its name, or node/commodity)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity sold."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Tonnes sold per year."""
+
+
+class ShortfallRow(Row):
+    demand: str
+    """Required demand label (its name, or node/commodity)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity."""
+    stage: str
+    """Stage."""
+    rate: Rate
+    """Tonnes per year not delivered (paid at the shortfall penalty)."""
+
+
+class CostRow(Row):
+    category: Literal["capex", "opex", "variable", "transport", "supply", "shortfall", "revenue"]
+    """Cost category; revenue is negative."""
+    stage: str
+    """Stage."""
+    amount: Money
+    """Undiscounted: capex spent in the stage, or the annual amount x the stage's years."""
+    discounted: Money
+    """Discounted to the first stage's start year; the column sums to the cost objective."""
+
+
+class NetNode(Row):
+    name: str
+    """Node name."""
+    kind: str = "other"
+    """surface | orbit | lagrange | other."""
+    body: str | None = None
+    """Body the node is on or orbits."""
+    bodies: list[str] | None = None
+    """For Lagrange points: the two bodies."""
+    point: str | None = None
+    """For Lagrange points: L1..L5."""
+    requires_depot: list[str] = []
+    """Commodities that arrive here only through a depot."""
+
+
+class NetFacility(Row):
+    name: str
+    """Facility name."""
+    kind: str = "other"
+    """mine | processor | depot | other."""
+    node: str
+    """Node."""
+    capacity: Rate
+    """t/yr of activity per unit."""
+    max_units: int = 1
+    """Most units online at once."""
+    produces: dict[str, float] = {}
+    """Tonnes of each commodity produced per tonne of activity."""
+    consumes: dict[str, float] = {}
+    """Tonnes of each commodity consumed per tonne of activity."""
+
+
+class NetRoute(Row):
+    name: str
+    """Route name."""
+    from_: str = Field(alias="from")
+    """Origin node."""
+    to: str
+    """Destination node."""
+    buildable: bool = False
+    """True if the route has capex (built units carry its capacity)."""
+    capacity: Rate | None = None
+    """t/yr of payload (per unit if buildable); null: unbounded."""
+    delta_v_km_s: Rate | None = None
+    """One-way delta-v, km/s, if given."""
+    loss: float = 0.0
+    """Fraction of payload lost in transit."""
+
+
+class NetDemand(Row):
+    demand: str
+    """Demand label (as in sales / shortfalls)."""
+    kind: Literal["required", "market"]
+    """required | market."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity."""
+    stage: str
+    """Stage."""
+    amount: Rate
+    """Tonnes per year demanded (a market: most that can be sold)."""
+
+
+class Network(Row):
+    """The instance's network, enough to draw the solution without the YAML file."""
+
+    nodes: list[NetNode] = []
+    facilities: list[NetFacility] = []
+    routes: list[NetRoute] = []
+    demands: list[NetDemand] = []
+    """Demand amounts by stage (only stages with a positive amount)."""
+
+
+class SolutionDocument(BaseModel):
+    """A netopt solution (solution.json)."""
+
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, title="netopt solution",
+        json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
+                           "$id": SCHEMA_ID})
+
+    schema_version: Literal[2]
+    """Version of this format; bumped when a field changes meaning or is removed."""
+    instance: str
+    """Instance name."""
+    status: Literal["optimal", "feasible", "infeasible", "unbounded", "no_solution"]
+    """optimal (proven within the gap) | feasible (a solution, not proven) | infeasible |
+    unbounded | no_solution (a limit stopped the solver first). Tables are empty without a
+    solution."""
+    objective: float | None = None
+    """Objective value: discounted cost (money) or tonnes supplied (objective_kind)."""
+    bound: float | None = None
+    """Best bound on the objective the solver proved."""
+    gap: float | None = None
+    """Relative gap |objective - bound| / |objective|."""
+    objective_kind: Literal["cost", "supply_mass"] = "cost"
+    """cost | supply_mass."""
+    units: dict[str, str] = {}
+    """Units of money and mass, e.g. {money: MUSD, mass: t}."""
+    message: str | None = None
+    """Why the solver stopped, when it is not obvious."""
+    solver: dict[str, str] = {}
+    """Solver name and version."""
+    stages: list[StageRow] = []
+    builds: list[BuildRow] = []
+    """Units built, one row per element and build stage (only non-zero)."""
+    online: list[OnlineRow] = []
+    """Units online and their capacity, per element and stage."""
+    activities: list[ActivityRow] = []
+    """Facility activity per stage."""
+    flows: list[FlowRow] = []
+    """Payload per route, commodity and stage."""
+    propellant: list[PropellantRow] = []
+    """Propellant burnt per route, commodity and stage."""
+    supplies: list[SupplyRow] = []
+    """Purchases per supply and stage."""
+    sales: list[SaleRow] = []
+    """Market sales per stage."""
+    shortfalls: list[ShortfallRow] = []
+    """Required demand not delivered, per stage."""
+    costs: list[CostRow] = []
+    """Cost per category and stage."""
+    network: Network = Network()
+    """The instance's nodes, facilities, routes and demands."""
+    timings: dict[str, float] = {}
+    """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
+
+
+class SolutionFileError(ValueError):
+    """A solution.json that does not match the schema; `problems` lists 'path: message' lines."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{source}: not a netopt solution (schema v{SCHEMA_VERSION}):\n  "
+                         + "\n  ".join(problems))
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring an older solution.json up to the current version (version 1 had no network)."""
+    version = data.get("schema_version")
+    if version == 1:
+        data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+    return data
+
+
+def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
+    """Validate a parsed solution.json; return it normalized (current version, defaults filled)."""
+    if not isinstance(data, dict):
+        raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
+    version = data.get("schema_version")
+    if version not in (1, 2):
+        raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
+                                         f"netopt reads (1..{SCHEMA_VERSION})"])
+    try:
+        doc = SolutionDocument.model_validate(upgrade(data))
+    except ValidationError as e:
+        raise SolutionFileError(source, [
+            f"{'.'.join(str(x) for x in err['loc']) or '(top)'}: {err['msg']}"
+            for err in e.errors()[:20]]) from None
+    return doc.model_dump(by_alias=True)
+
+
+def solution_json_schema() -> dict[str, Any]:
+    return SolutionDocument.model_json_schema(by_alias=True)

@@ -1,0 +1,185 @@
+"""Reports for people: the self-contained HTML file (every figure and table present, nothing
+fetched from the network), the Markdown + PNG report, and figures drawn to scale."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import netopt
+from netopt.cli import app
+from netopt.results import NETWORK_TABLES, TABLES
+from netopt.testing import solve_exact
+
+from test_results import small
+
+EXAMPLE = Path(__file__).parent / "data" / "issue-example.yaml"
+runner = CliRunner()
+
+
+class Page(HTMLParser):
+    """Collects ids, figures (with their inline <svg>), tables and every URL-bearing attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.figures, self.tables, self.urls = [], {}, {}, []
+        self.stack, self.tags = [], []
+        self._figure = self._table = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.append(a["id"])
+        for key in ("src", "href", "xlink:href", "data"):
+            if key in a and not a[key].startswith("#"):
+                self.urls.append((tag, key, a[key]))
+        if tag == "figure":
+            self._figure = a["id"]
+            self.figures[a["id"]] = {"svg": 0, "text": []}
+        elif tag == "svg" and self._figure:
+            self.figures[self._figure]["svg"] += 1
+        elif tag == "table":
+            self._table = a.get("id")
+            self.tables[self._table] = {"header": [], "rows": 0}
+        elif tag == "th" and self._table:
+            self.stack.append("th")
+        elif tag == "tr" and self._table:
+            self.tables[self._table]["rows"] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self._figure = None
+        elif tag == "table":
+            self._table = None
+        elif tag == "th" and self.stack:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self._table:
+            self.tables[self._table]["header"].append(data)
+        if self._figure and data.strip():
+            self.figures[self._figure]["text"].append(data.strip())
+
+
+def parse(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    return page
+
+
+@pytest.fixture(scope="module")
+def example():
+    return solve_exact(netopt.load(EXAMPLE))
+
+
+@pytest.fixture(scope="module")
+def example_html(example, tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    example.write(d / "sol")
+    r = runner.invoke(app, ["report", str(d / "sol" / "solution.json"), "-o", str(d / "r.html")])
+    assert r.exit_code == 0, r.output
+    return (d / "r.html").read_text(encoding="utf-8")
+
+
+def test_html_has_every_figure_and_table(example, example_html):
+    page = parse(example_html)
+    stages = example.stage_names
+    expected = [f"fig-network-{s}" for s in stages] + ["fig-timeline", "fig-costs",
+                                                       "fig-sources"]
+    assert list(page.figures) == expected
+    assert all(f["svg"] == 1 for f in page.figures.values())
+    for section in ("summary", "network", "timeline", "costs", "sources", "tables"):
+        assert section in page.ids
+    for name in TABLES + NETWORK_TABLES:
+        assert f"table-{name}" in page.tables, name
+    assert page.tables["table-flows"]["header"] == [
+        "route", "from", "to", "commodity", "stage", "rate_t_per_yr", "arrivals_t_per_yr"]
+    assert page.tables["table-flows"]["rows"] == len(example.flows) + 1  # + header row
+    assert page.tables["table-costs"]["rows"] == len(example.costs) + 1
+    # summary: the build-out and the cost split
+    assert page.tables["summary-builds"]["header"][:4] == ["element", "kind", "where", "body"]
+    assert "eml1-depot" in example_html and "1 (+1)" in example_html
+    assert page.tables["summary-costs"]["header"][-2:] == ["total", "share"]
+
+
+def test_html_is_self_contained(example_html):
+    page = parse(example_html)
+    assert page.urls == []  # no src/href to fetch: no scripts, stylesheets, images, fonts
+    assert "link" not in page.tags and "script" not in page.tags and "img" not in page.tags
+    assert "<style>" in example_html
+    assert not re.search(r"url\((?!#)", example_html)  # no CSS url() but in-document refs
+    ids = [i for i in page.ids]
+    assert len(ids) == len(set(ids)), "duplicate ids between inline SVGs"
+
+
+def test_network_figure_text_shows_numbers(example, example_html):
+    page = parse(example_html)
+    text = " ".join(page.figures["fig-network-s2040"]["text"])
+    # s2040: 844.8 t/yr launched earth -> leo, 340 t/yr leo -> eml1, depot at eml1 (1 unit)
+    assert "845 t/yr" in text and "340 t/yr" in text
+    assert "earth" in text and "eml1" in text and "Earth–Moon L1" in text
+    assert "needs 340 t/yr" in text  # demand at eml1: 300 lox + 40 lh2
+    assert "depot" in text and "lox" in text and "lh2" in text  # legend
+    costs = " ".join(page.figures["fig-costs"]["text"])
+    assert "capex" in costs and "transport" in costs and "12,336" in costs  # s2040 total
+
+
+def test_flows_and_facilities_are_drawn_to_scale():
+    from netopt.report import _scale, network_figure
+
+    # demand 4 then 8 t/yr -> payload 5 then 10 t/yr on ab; the mine: 1 unit, then 2 (10, 20 t/yr)
+    sol = solve_exact(small(demand={"s1": 4, "s2": 8}, mine_opex=1))
+    assert sol.flow("ab", "x", "s2") == pytest.approx(10)
+    assert sol.online_units("m") == {"s1": 1, "s2": 2}
+    scale = _scale(sol)
+    width, area = {}, {}
+    for s in ("s1", "s2"):
+        ax = network_figure(sol, s, scale=scale).axes[0]
+        arrows = [p for p in ax.patches if p.get_label().startswith("flow:")]
+        assert [p.get_label() for p in arrows] == ["flow:a:b:x"]
+        width[s] = arrows[0].get_arrowstyle().tail_width
+        markers = [c for c in ax.collections if c.get_label().startswith("facility:")]
+        assert [c.get_label() for c in markers] == ["facility:a:mine"]
+        area[s] = markers[0].get_sizes()[0]
+    assert width["s2"] == pytest.approx(2 * width["s1"])  # payload 10 vs 5 t/yr
+    assert width["s2"] == pytest.approx(scale.lw_max)
+    assert area["s2"] == pytest.approx(2 * area["s1"])  # capacity 20 vs 10 t/yr
+    assert area["s2"] == pytest.approx(scale.area_max)
+
+
+def test_markdown_report_with_png_figures(example, tmp_path):
+    example.write(tmp_path / "sol")
+    r = runner.invoke(app, ["report", str(tmp_path / "sol" / "solution.json"), "--format", "md",
+                            "-o", str(tmp_path / "out" / "report.md")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "out" / "report.md").read_text()
+    pngs = sorted((tmp_path / "out" / "report_files").glob("*.png"))
+    assert [p.stem for p in pngs] == sorted(
+        [f"network-{s}" for s in example.stage_names] + ["timeline", "costs", "sources"])
+    for p in pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"](report_files/{p.name})" in md
+    assert "| route | from | to | commodity | stage | rate_t_per_yr | arrivals_t_per_yr |" in md
+    assert "## Build timeline" in md and "## Cost breakdown" in md
+
+
+def test_report_of_solution_without_builds_or_flows(tmp_path):
+    from netopt.report import render_html
+    from netopt.testing import instance
+
+    sol = solve_exact(instance(supplies=[{"node": "b", "commodity": "x", "price_per_t": 1}],
+                               demands=[{"node": "b", "commodity": "x", "amount": 1}]))
+    page = parse(render_html(sol))
+    assert list(page.figures) == ["fig-network-s1", "fig-timeline", "fig-costs", "fig-sources"]
+    assert "Nothing is built." in " ".join(page.figures["fig-timeline"]["text"])
+
+
+def test_report_usage_errors(example, tmp_path):
+    example.write(tmp_path)
+    r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "pdf"])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["report", str(tmp_path / "nope.json")])
+    assert r.exit_code == 2
