@@ -293,8 +293,13 @@ def validate(data: dict, locs: Locs | None = None) -> tuple[Any, list[Problem]]:
         found += [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
                   for p in check_instance(partial, invalid_names)]
         raise InputError(_in_file_order(found)) from None
-    problems = [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
-                for p in check_instance(inst)]
+    found = check_instance(inst)
+    if not any(p.severity == "error" for p in found):
+        from .params import prepare
+        from .structure import check_structure
+
+        found += check_structure(prepare(inst))
+    problems = [Problem(p.message, p.path, _locate(locs, p.path), p.severity) for p in found]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(_in_file_order(problems))

@@ -65,7 +65,8 @@ def test_solution_json_loads_back(tmp_path):
 
 
 def test_example_from_the_issue_checks_by_hand():
-    # The issue's example: lunar ISRU does not pay at these prices, everything comes from Earth.
+    # The issue's example: lunar ISRU cannot happen (no route brings the mine's 40 t of hardware
+    # to moon-sp; `netopt validate` warns about it), so everything comes from Earth.
     # s2030: the only demand is 40 t/yr lh2 at eml1 (penalty 50/t > Earth's price), and the
     # depot (capex 1500) is needed for it. Check the lh2 delivered to eml1 and the depot build.
     import netopt

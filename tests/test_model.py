@@ -8,6 +8,7 @@ import math
 
 import pytest
 
+from netopt.errors import InputError
 from netopt.status import Status
 from netopt.testing import instance, solve_exact
 
@@ -177,14 +178,18 @@ def test_depot_requirement_and_capacity():
 
 
 def test_no_depot_candidate_means_nothing_arrives():
-    inst = instance(
-        nodes=[{"name": "a"}, {"name": "b", "requires_depot": ["x"]}],
-        routes=[{"name": "ab", "from": "a", "to": "b"}],
-        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
-        demands=[{"node": "b", "commodity": "x", "amount": 10}])
-    sol = solve_exact(inst)
-    assert sol.status is Status.infeasible
-    assert "demand for x at b in s1 (10 t/yr) cannot be met" in sol.message
+    # Structural: found before any solve, in plain words, with the reason.
+    with pytest.raises(InputError) as e:
+        instance(
+            nodes=[{"name": "a"}, {"name": "b", "requires_depot": ["x"]}],
+            routes=[{"name": "ab", "from": "a", "to": "b"}],
+            supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+            demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    assert [str(p) for p in e.value.problems] == [
+        "demands[0]: demand for x at b can never be met in s1: route ab cannot deliver x: b "
+        "requires a depot for it and no depot can be online there in s1",
+        "warning: nodes[1]: node b requires a depot for x but has no depot candidate: routes can "
+        "deliver none of them there"]
 
 
 def test_hardware_delivered_in_build_stage():
@@ -320,7 +325,21 @@ def test_supply_mass_objective():
 
 
 def test_unreachable_demand_is_infeasible_before_solving():
-    inst = instance(demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    with pytest.raises(InputError) as e:
+        instance(demands=[{"node": "b", "commodity": "x", "amount": 1}])
+    assert [str(p) for p in e.value.problems] == [
+        "demands[0]: demand for x at b can never be met in s1: nothing supplies, produces or "
+        "delivers x at b"]
+
+
+def test_compile_backstop_for_unvalidated_instances():
+    # An Instance built without validation still cannot reach the solver with an empty row.
+    from netopt.schema import Instance
+
+    inst = Instance.model_validate(dict(
+        name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
+        commodities=[{"name": "x"}], nodes=[{"name": "b"}],
+        demands=[{"node": "b", "commodity": "x", "amount": 1}]))
     sol = solve_exact(inst)
     assert sol.status is Status.infeasible
     assert sol.message == ("demand for x at b in s1 (1 t/yr) cannot be met: nothing can supply, "

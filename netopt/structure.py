@@ -1,0 +1,187 @@
+"""Structural checks before solving: what can never reach where, and numbers that will hurt.
+
+Reachability is computed per stage as a fixpoint over (node, commodity): a commodity is available
+at a node if it is supplied there, made there by a facility whose inputs (and hardware) are
+available, or delivered by a usable route from a node where it and the route's propellant are
+available. A required demand that can never be reached makes the plan impossible: that is an error
+in plain words, before any solve. Elements that can never work are warnings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .errors import Path, Problem
+from .params import Prepared
+
+SPAN_LIMIT = 1e9
+
+
+def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
+    """Stage -> set of (node, commodity) that can hold a positive amount in that stage."""
+    inst = p.inst
+    hw = inst.hardware_commodity
+    fac = {f.name: f for f in inst.facilities}
+    route = {r.name: r for r in inst.routes}
+    flows_by_stage: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (r, k, t) in p.flow_keys:
+        flows_by_stage[t].append((r, k))
+    acts_by_stage: dict[str, list[str]] = defaultdict(list)
+    for (f, t) in p.act_keys:
+        acts_by_stage[t].append(f)
+    out: dict[str, set[tuple[str, str]]] = {}
+
+    def hardware_ok(e: str, node: str, t: str, here: set) -> bool:
+        x = p.buildable.get(e)
+        if x is None or not x.mass:
+            return True
+        return any((node, hw) in (here if tau == t else out[tau]) for tau in p.cover[(e, t)])
+
+    for s in p.stages:
+        t = s.name
+        avail = {(inst.supplies[i].node, inst.supplies[i].commodity)
+                 for (i, tt) in p.supply_keys if tt == t}
+        changed = True
+        while changed:
+            changed = False
+            for f in acts_by_stage[t]:
+                x = fac[f]
+                if all((x.node, k) in avail for k in x.consumes) and hardware_ok(f, x.node, t, avail):
+                    for k in x.produces:
+                        if (x.node, k) not in avail:
+                            avail.add((x.node, k))
+                            changed = True
+            for r, k in flows_by_stage[t]:
+                x = route[r]
+                if ((x.to, k) not in avail and (x.from_, k) in avail
+                        and all((x.from_, pk) in avail for pk in p.burn[r])
+                        and (x.capex is None or hardware_ok(r, x.from_, t, avail))):
+                    avail.add((x.to, k))
+                    changed = True
+        out[t] = avail
+    return out
+
+
+def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]) -> str:
+    """One level of explanation for (node, k) being unreachable in stage t."""
+    inst = p.inst
+    reasons = []
+    for r in inst.routes:
+        if r.to != node or (r.commodities is not None and k not in r.commodities):
+            continue
+        if t not in p.route_stages[r.name]:
+            reasons.append(f"route {r.name} cannot be used in {t}")
+        elif (r.name, k, t) not in set(p.flow_keys):
+            reasons.append(f"route {r.name} cannot deliver {k}: {node} requires a depot for it "
+                           f"and no depot can be online there in {t}")
+        elif (r.from_, k) not in avail:
+            reasons.append(f"route {r.name} has no {k} at {r.from_}")
+        else:
+            missing = [pk for pk in p.burn[r.name] if (r.from_, pk) not in avail]
+            if missing:
+                reasons.append(f"route {r.name} has no propellant {', '.join(missing)} at {r.from_}")
+    for f in inst.facilities:
+        if f.node == node and k in f.produces:
+            if (f.name, t) not in p.cover:
+                reasons.append(f"facility {f.name} cannot be online in {t}")
+            else:
+                missing = [c for c in f.consumes if (node, c) not in avail]
+                reasons.append(f"facility {f.name} lacks its input {', '.join(missing)}"
+                               if missing else f"facility {f.name} lacks its hardware")
+    if not reasons:
+        return f"nothing supplies, produces or delivers {k} at {node}"
+    return "; ".join(reasons)
+
+
+def check_structure(p: Prepared) -> list[Problem]:
+    inst = p.inst
+    avail = available(p)
+    problems: list[Problem] = []
+    for i, d in enumerate(inst.demands):
+        if d.kind == "market":
+            continue
+        bad = [t for t in p.stage if (d.node, d.commodity, t) in p.demand
+               and (d.node, d.commodity) not in avail[t]]
+        if not bad:
+            continue
+        t = bad[0]
+        stages = ", ".join(bad)
+        why = _why_not(p, d.node, d.commodity, t, avail[t])
+        if d.shortfall_penalty_per_t is None:
+            problems.append(Problem(
+                f"demand for {d.commodity} at {d.node} can never be met in {stages}: {why}"
+                + (f" (in {t})" if len(bad) > 1 else ""), ("demands", i)))
+        else:
+            problems.append(Problem(
+                f"demand for {d.commodity} at {d.node} can never be met in {stages} and will be "
+                f"paid as shortfall: {why}", ("demands", i), severity="warning"))
+    ever = set().union(*avail.values()) if avail else set()
+    hw = inst.hardware_commodity
+    for i, f in enumerate(inst.facilities):
+        build_stages = [t for (e, t) in p.build_keys if e == f.name]
+        if f.mass and not any((f.node, hw) in avail[t] for t in build_stages):
+            problems.append(Problem(f"facility {f.name} can never be built: its hardware ({hw}) "
+                                    f"never reaches {f.node} in a stage it can be built",
+                                    ("facilities", i), severity="warning"))
+            continue
+        missing = [k for k in f.consumes if (f.node, k) not in ever]
+        if missing:
+            problems.append(Problem(f"facility {f.name} can never run: {', '.join(missing)} is "
+                                    f"never available at {f.node}", ("facilities", i),
+                                    severity="warning"))
+    for i, r in enumerate(inst.routes):
+        missing = [k for k in p.burn[r.name] if (r.from_, k) not in ever]
+        if missing:
+            problems.append(Problem(f"route {r.name} can never be used: its propellant "
+                                    f"{', '.join(missing)} is never available at {r.from_}",
+                                    ("routes", i), severity="warning"))
+    depots = {f.node for f in inst.facilities if f.kind == "depot"}
+    for i, n in enumerate(inst.nodes):
+        if n.requires_depot and n.name not in depots and any(r.to == n.name for r in inst.routes):
+            problems.append(Problem(
+                f"node {n.name} requires a depot for {', '.join(n.requires_depot)} but has no "
+                "depot candidate: routes can deliver none of them there", ("nodes", i),
+                severity="warning"))
+    problems += check_span(p)
+    return problems
+
+
+def check_span(p: Prepared) -> list[Problem]:
+    """Warn when constraint or objective coefficients span more than SPAN_LIMIT."""
+    inst = p.inst
+    matrix: list[tuple[float, Path]] = []
+    for i, f in enumerate(inst.facilities):
+        matrix.append((f.capacity, ("facilities", i, "capacity")))
+        matrix += [(v, ("facilities", i, "produces", k)) for k, v in f.produces.items()]
+        matrix += [(v, ("facilities", i, "consumes", k)) for k, v in f.consumes.items()]
+        if f.mass:
+            matrix.append((f.mass / max(s.years for s in p.stages), ("facilities", i, "mass")))
+    for i, r in enumerate(inst.routes):
+        if r.capacity is not None:
+            matrix.append((r.capacity, ("routes", i, "capacity")))
+        if r.loss:
+            matrix.append((1 - r.loss, ("routes", i, "loss")))
+        matrix += [(v, ("routes", i)) for v in p.burn[r.name].values()]
+    money: list[tuple[float, Path]] = []
+    for i, f in enumerate(inst.facilities):
+        money += [(f.capex, ("facilities", i, "capex")), (f.opex, ("facilities", i, "opex")),
+                  (f.variable_cost, ("facilities", i, "variable_cost"))]
+    for i, r in enumerate(inst.routes):
+        money += [(v, ("routes", i, "cost_per_t")) for v in p.route_cost[r.name].values()]
+        money += [(r.capex or 0.0, ("routes", i, "capex")), (r.opex, ("routes", i, "opex"))]
+    money += [(v, ("supplies", i, "price_per_t")) for (i, _), v in p.supply_price.items()]
+    money += [(v, ("demands", i, "price_per_t")) for (i, _), v in p.sale_price.items()]
+    out = []
+    for what, items in (("constraint", matrix), ("cost", money)):
+        items = [(abs(v), path) for v, path in items if v]
+        if not items:
+            continue
+        lo, hi = min(items), max(items)
+        if hi[0] / lo[0] > SPAN_LIMIT:
+            from .errors import format_path
+
+            out.append(Problem(
+                f"{what} coefficients span {lo[0]:.3g} ({format_path(lo[1])}) to {hi[0]:.3g} "
+                f"({format_path(hi[1])}), a ratio over {SPAN_LIMIT:.0e}: solvers lose accuracy; "
+                "check the units", hi[1], severity="warning"))
+    return out
