@@ -313,7 +313,7 @@ def _select(section: str | None, items: list, sel: str) -> int:
     choices = [n for n in names if n is not None]
     if not hits and section in LABELLED:
         labels = _labels(items)
-        hits = [i for i, lab in enumerate(labels) if lab == sel]
+        hits = [i for i, (lab, n) in enumerate(zip(labels, names)) if n is None and lab == sel]
         choices += [lab for lab, n in zip(labels, names) if n is None and lab]
     if len(hits) > 1:
         raise PathError(f"{len(hits)} items match '{sel}' (indices "

@@ -394,6 +394,7 @@ def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
             fields = list(SweepFileModel.model_fields) if len(path) == 1 else []
             msg = f"unknown key '{path[-1]}'" + (_closest(str(path[-1]), fields) if fields else "")
         elif err["type"] == "union_tag_invalid":
+            path += ("dist",)
             msg = f"unknown distribution; one of {', '.join(DIST_NAMES)}"
         elif err["type"] == "union_tag_not_found":
             msg = f"say which distribution: dist: one of {', '.join(DIST_NAMES)}"
@@ -574,7 +575,7 @@ def buildable_elements(base_inst: Any, data: dict, spec: SweepSpec) -> list[str]
 def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
               locs: Locs | None = None, options: Any = None, workers: int = 1,
               dask: str | None = None, dask_scheduler_file: str | None = None,
-              resume: bool = False, overwrite: bool = False,
+              dask_timeout: str = "30s", resume: bool = False, overwrite: bool = False,
               on_result: Callable[[dict[str, str], int, int], None] | None = None,
               on_start: Callable[[int, int], None] | None = None,
               write_report: bool = True, plot: bool = True, meta: dict | None = None
@@ -637,7 +638,8 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         if not pending:
             result.executor = "none (all runs in the table)"
         elif dask or dask_scheduler_file:
-            result.executor = _run_dask(pending, args, record, dask, dask_scheduler_file)
+            result.executor = _run_dask(pending, args, record, dask, dask_scheduler_file,
+                                        dask_timeout)
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
             for i, settings in pending:
@@ -748,15 +750,15 @@ def _kill_pool(pool: Any) -> None:
 
 
 def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
-              address: str | None, scheduler_file: str | None) -> str:
+              address: str | None, scheduler_file: str | None, timeout: str = "30s") -> str:
     try:
         from distributed import Client, as_completed
     except ImportError:
         raise SweepError("--dask needs Dask distributed: pip install 'netopt[dask]'") from None
     base, options, elements, stage_order = args
     try:
-        client = (Client(scheduler_file=scheduler_file, timeout="30s") if scheduler_file
-                  else Client(address, timeout="30s"))
+        client = (Client(scheduler_file=scheduler_file, timeout=timeout) if scheduler_file
+                  else Client(address, timeout=timeout))
     except (OSError, TimeoutError, ValueError) as e:
         raise SweepError(f"cannot reach the Dask scheduler "
                          f"{scheduler_file or address}: {e}") from None
