@@ -63,10 +63,16 @@ class Terms:
                                 linear_vars=[self.vars[i] for i in keep])
 
 
-def compile_model(p: Prepared) -> pyo.ConcreteModel:
+def compile_model(p: Prepared, elastic: bool = False) -> pyo.ConcreteModel:
+    """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
+    (see diagnose.py), so that no demand can make the model infeasible."""
     m = pyo.ConcreteModel(name=p.inst.name)
     m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
+    if elastic:
+        keys = sorted(p.demand)
+        m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
+                          bounds=lambda m, n, k, t: (0, p.demand[(n, k, t)]))
     define_unit_limits(m, p)
     define_facility_capacity(m, p)
     define_route_capacity(m, p)
@@ -203,6 +209,9 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (i, t) in p.sale_keys:
         d = inst.demands[i]
         bal[(d.node, d.commodity, t)].add(m.sale[i, t], -1.0)
+    if hasattr(m, "unmet"):
+        for key in p.demand:
+            bal[key].add(m.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
         x = p.buildable[e]

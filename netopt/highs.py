@@ -88,7 +88,7 @@ def set_options(h: Any, options: dict[str, Any]) -> list[str]:
 
 def run(h: Any, time_limit: float | None,
         on_progress: Callable[[Progress], None] | None = None,
-        progress_every: float = 1.0) -> tuple[Any, str | None]:
+        progress_every: float = 1.0, grace: float = WATCHDOG_GRACE) -> tuple[Any, str | None]:
     """Run HiGHS in a worker thread; the main thread stays free for Ctrl-C, the watchdog and
     progress. Returns (model status, message) — the message says why a solve was stopped."""
     latest: dict[str, float] = {}
@@ -101,7 +101,7 @@ def run(h: Any, time_limit: float | None,
     if on_progress is not None:
         h.cbMipInterrupt += watch
     start = time.perf_counter()
-    deadline = None if time_limit is None else time_limit + max(WATCHDOG_GRACE, 0.1 * time_limit)
+    deadline = None if time_limit is None else time_limit + max(grace, 0.1 * time_limit)
     stopped_by: str | None = None
     cancelled_at: float | None = None
     last_report = start
@@ -109,26 +109,25 @@ def run(h: Any, time_limit: float | None,
     while True:
         try:
             done, _ = h.wait(0.1)
+            if done:
+                break
+            now = time.perf_counter()
+            if deadline is not None and stopped_by is None and now - start > deadline:
+                stopped_by, cancelled_at = "watchdog", now
+                h.cancelSolve()
+            if cancelled_at is not None and now - cancelled_at > max(grace, 0.1 * (
+                    time_limit or 0)):
+                return None, ("HiGHS did not stop when asked; abandoned its run "
+                              f"after {now - start:.1f} s")
+            if on_progress is not None and now - last_report >= progress_every:
+                last_report = now
+                on_progress(Progress(now - start, _finite(latest.get("incumbent")),
+                                     _finite(latest.get("bound")), _finite(latest.get("gap"))))
         except KeyboardInterrupt:
             if stopped_by == "interrupt":
                 raise  # a second Ctrl-C: give up at once
             stopped_by, cancelled_at = "interrupt", time.perf_counter()
             h.cancelSolve()
-            continue
-        if done:
-            break
-        now = time.perf_counter()
-        if deadline is not None and stopped_by is None and now - start > deadline:
-            stopped_by, cancelled_at = "watchdog", now
-            h.cancelSolve()
-        if cancelled_at is not None and now - cancelled_at > max(WATCHDOG_GRACE, 0.1 * (
-                time_limit or 0)):
-            return None, ("HiGHS did not stop when asked; abandoned its run "
-                          f"after {now - start:.1f} s")
-        if on_progress is not None and now - last_report >= progress_every:
-            last_report = now
-            on_progress(Progress(now - start, _finite(latest.get("incumbent")),
-                                 _finite(latest.get("bound")), _finite(latest.get("gap"))))
     message = {"interrupt": "interrupted (Ctrl-C)",
                "watchdog": "stopped by the watchdog past the time limit"}.get(stopped_by or "")
     return h.getModelStatus(), message

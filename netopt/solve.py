@@ -41,6 +41,8 @@ class SolveOptions:
     tee: bool = False  # stream the solver's log
     solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
     progress: Callable[[Any], None] | None = None  # called about once a second with highs.Progress
+    elastic: bool = False  # meet as much required demand as possible, then least cost
+    explain: bool = True  # when infeasible, re-solve elastically to say why
 
 
 @dataclass
@@ -138,6 +140,12 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
     timings = dict(timings or {})
     t0 = time.perf_counter()
     prep = prepare(instance)
+    if opts.elastic:
+        from .diagnose import solve_elastic
+
+        sol = solve_elastic(prep, opts)
+        sol.timings = {**timings, "elastic": time.perf_counter() - t0}
+        return sol
     model = compile_model(prep)
     timings["compile"] = time.perf_counter() - t0
     if model.trivially_infeasible:
@@ -149,6 +157,13 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
     t1 = time.perf_counter()
     sol = extract(prep, model, outcome)
     timings["extract"] = time.perf_counter() - t1
+    if sol.status is Status.infeasible and opts.explain and not model.trivially_infeasible:
+        from .diagnose import explain_infeasible
+
+        t2 = time.perf_counter()
+        why = explain_infeasible(prep, opts)
+        sol.message = "\n".join(x for x in (sol.message, why) if x) or None
+        timings["explain"] = time.perf_counter() - t2
     sol.timings = timings
     return sol
 

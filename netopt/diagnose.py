@@ -1,0 +1,152 @@
+"""Why a plan is infeasible, in the instance's own terms; and the elastic solve.
+
+The only rows that can make the model infeasible are required demands: every other constraint
+holds with nothing built and nothing moving. So the elastic model adds unmet[n,k,t] to each
+required demand's balance. Minimising the tonnes unmet over the horizon shows how much of each
+demand the candidates can deliver at most; the limits that bind in that solution say why.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyomo.environ as pyo
+
+from .compile import compile_model
+from .params import Prepared
+from .results import extract
+from .solve import Outcome, SolveOptions, run_solver
+from .status import Status
+
+TOL = 1e-6
+MAX_LIMITS = 6  # binding limits named per unmet demand
+
+
+def _v(var: Any) -> float:
+    return var.value or 0.0
+
+
+def _at(x: float, limit: float) -> bool:
+    """x has reached `limit`, up to the solver's tolerances."""
+    return x >= limit - TOL * max(1.0, abs(limit))
+
+
+def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Outcome]:
+    m = compile_model(p, elastic=True)
+    m.objective.deactivate()
+    m.unmet_objective = pyo.Objective(
+        expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
+    return m, run_solver(m, opts)
+
+
+def unmet_rows(p: Prepared, m: pyo.ConcreteModel) -> list[dict]:
+    return [{"node": n, "commodity": k, "stage": t, "required": p.demand[(n, k, t)],
+             "rate": _v(m.unmet[n, k, t])} for (n, k, t) in m.unmet if _v(m.unmet[n, k, t]) > TOL]
+
+
+def _upstream(p: Prepared, node: str, t: str) -> list[str]:
+    """Nodes that can send anything to `node` in stage t, nearest first (node itself first)."""
+    into: dict[str, set[str]] = defaultdict(set)
+    for r in p.inst.routes:
+        if t in p.route_stages[r.name]:
+            into[r.to].add(r.from_)
+    order, frontier = [node], [node]
+    while frontier:
+        frontier = sorted({u for n in frontier for u in into[n]} - set(order))
+        order += frontier
+    return order
+
+
+def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list[str]:
+    """Limits reached in stage t at `node` and upstream of it, in plain words."""
+    inst = p.inst
+    nodes = _upstream(p, node, t)
+    rank = {n: i for i, n in enumerate(nodes)}
+    found: list[tuple[int, str]] = []
+
+    def online(e: str) -> float:
+        return sum(_v(m.build[e, tau]) for tau in p.cover.get((e, t), ()))
+
+    for f in inst.facilities:
+        if f.node not in rank:
+            continue
+        if (f.name, t) not in p.cover:
+            continue
+        units = online(f.name)
+        if _at(units, f.max_units) and _at(_v(m.act[f.name, t]), f.capacity * units):
+            what = "depot" if f.kind == "depot" else "facility"
+            found.append((rank[f.node], f"{what} {f.name} at {f.node}: {f.capacity:g} t/yr x "
+                                        f"{f.max_units} unit(s), all built and full"))
+    flows: dict[str, float] = defaultdict(float)
+    for (r, k, tt) in p.flow_keys:
+        if tt == t:
+            flows[r] += _v(m.flow[r, k, tt])
+    for r in inst.routes:
+        if r.to not in rank or r.capacity is None or t not in p.route_stages[r.name]:
+            continue
+        units = 1.0 if r.capex is None else online(r.name)
+        full_units = r.capex is None or _at(units, r.max_units)
+        if full_units and _at(flows[r.name], r.capacity * units):
+            found.append((rank[r.to], f"route {r.name}: {r.capacity:g} t/yr x {r.max_units} "
+                                      "unit(s), full"))
+    for (i, tt), ub in p.supply_ub.items():
+        s = inst.supplies[i]
+        if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
+            found.append((rank[s.node], f"supply {p.supply_label[i]}: at its limit {ub:g} t/yr"))
+    for tau, budget in inst.budgets.items():
+        if p.stage[tau].index > p.stage[t].index:
+            continue
+        spent = sum((p.buildable[e].capex or 0.0) * _v(m.build[e, tt])
+                    for (e, tt) in p.build_keys if tt == tau)
+        if _at(spent, budget):
+            found.append((len(nodes), f"budget {tau}: {budget:g} all spent"))
+    found.sort()
+    out = [text for _, text in found[:MAX_LIMITS]]
+    if len(found) > MAX_LIMITS:
+        out.append(f"and {len(found) - MAX_LIMITS} more")
+    return out
+
+
+def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
+    lines = []
+    for r in rows:
+        met = r["required"] - r["rate"]
+        limits = binding_limits(p, m, r["node"], r["stage"])
+        why = ("; limits reached: " + "; ".join(limits)) if limits else (
+            "; no capacity limit binds: check availability windows, lifetimes and hardware")
+        lines.append(f"demand {r['commodity']} at {r['node']} in {r['stage']}: "
+                     f"{r['required']:g} t/yr required, at most {met:.6g} t/yr can be met{why}")
+    return "\n".join(lines)
+
+
+def explain_infeasible(p: Prepared, opts: SolveOptions) -> str:
+    """Plain-words reasons for an infeasible model (empty if none can be found)."""
+    m, outcome = _minimise_unmet(p, opts)
+    if not outcome.status.has_solution:
+        return ""
+    rows = unmet_rows(p, m)
+    return describe(p, m, rows) if rows else ""
+
+
+def solve_elastic(p: Prepared, opts: SolveOptions) -> Any:
+    """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
+    least cost; unmet demand is reported as shortfall and in the message."""
+    m, first = _minimise_unmet(p, opts)
+    if not first.status.has_solution:
+        return extract(p, m, first)
+    least = pyo.value(m.unmet_objective)
+    m.unmet_objective.deactivate()
+    m.objective.activate()
+    m.unmet_cap = pyo.Constraint(expr=m.unmet_objective.expr <= least + 1e-9 * max(1.0, least))
+    outcome = run_solver(m, opts)
+    sol = extract(p, m, outcome)
+    if outcome.status.has_solution:
+        rows = unmet_rows(p, m)
+        for r in rows:
+            sol.shortfalls.append({"demand": f"{r['node']}/{r['commodity']} (unmet)",
+                                   "node": r["node"], "commodity": r["commodity"],
+                                   "stage": r["stage"], "rate": r["rate"]})
+        msg = describe(p, m, rows) if rows else "elastic: every required demand is met"
+        sol.message = "\n".join(x for x in (sol.message, msg) if x)
+    return sol

@@ -1,0 +1,199 @@
+"""Infeasible plans explained, elastic solves, structural warnings, interrupted solves."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import netopt
+from netopt import highs
+from netopt.results import write_atomic
+from netopt.status import Status
+from netopt.testing import facility_location, instance, solve_exact
+
+DEPOT = dict(
+    nodes=[{"name": "earth"}, {"name": "eml1", "requires_depot": ["lox"]}],
+    commodities=[{"name": "lox"}],
+    facilities=[{"name": "eml1-depot", "kind": "depot", "node": "eml1", "capacity": 120,
+                 "capex": 50}],
+    routes=[{"name": "up", "from": "earth", "to": "eml1"}],
+    supplies=[{"node": "earth", "commodity": "lox", "price_per_t": 1.0}],
+    demands=[{"node": "eml1", "commodity": "lox", "amount": 300}])
+
+
+def test_infeasible_names_the_binding_depot():
+    sol = solve_exact(instance(**DEPOT))
+    assert sol.status is Status.infeasible
+    assert sol.message == (
+        "demand lox at eml1 in s1: 300 t/yr required, at most 120 t/yr can be met; limits "
+        "reached: depot eml1-depot at eml1: 120 t/yr x 1 unit(s), all built and full")
+
+
+def test_infeasible_names_supply_limit_and_budget():
+    # Mine (capex 100, 10 t/yr) is over the 60 budget; supply gives at most 4 of the 9 needed.
+    sol = solve_exact(instance(
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100,
+                     "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b"}],
+        supplies=[{"node": "a", "commodity": "x", "max_per_year": 4}],
+        demands=[{"node": "b", "commodity": "x", "amount": 9}],
+        budgets={"s1": 60}))
+    assert sol.status is Status.infeasible
+    assert sol.message == (
+        "demand x at b in s1: 9 t/yr required, at most 4 t/yr can be met; limits reached: "
+        "supply a/x: at its limit 4 t/yr")
+
+
+def test_elastic_meets_what_it_can_at_least_cost():
+    # At most 120 of 300 t/yr can arrive: depot 50 + 120 t at 1 = 170; 180 t/yr unmet.
+    sol = netopt.solve(instance(**DEPOT), netopt.SolveOptions(elastic=True, gap=0.0))
+    assert sol.status is Status.optimal
+    assert sol.objective == pytest.approx(170, rel=1e-6)
+    assert [(s["demand"], s["rate"]) for s in sol.shortfalls] == [
+        ("eml1/lox (unmet)", pytest.approx(180, rel=1e-6))]
+    assert "at most 120 t/yr can be met" in sol.message
+
+
+def test_elastic_on_a_feasible_plan_changes_nothing():
+    feasible = dict(DEPOT, demands=[{"node": "eml1", "commodity": "lox", "amount": 100}])
+    sol = netopt.solve(instance(**feasible), netopt.SolveOptions(elastic=True, gap=0.0))
+    assert sol.objective == pytest.approx(50 + 100)
+    assert sol.shortfalls == []
+    assert sol.message == "elastic: every required demand is met"
+
+
+def test_warnings_for_elements_that_can_never_work():
+    from netopt.load import validate
+
+    data = dict(
+        name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
+        commodities=[{"name": "x"}, {"name": "fuel"}, {"name": "ore"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        nodes=[{"name": "a"}, {"name": "b"}],
+        facilities=[{"name": "smelter", "node": "a", "capacity": 1, "consumes": {"ore": 1.0},
+                     "produces": {"x": 1.0}},
+                    {"name": "heavy", "node": "b", "capacity": 1, "mass": 5,
+                     "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"fuel": 0.1}}],
+        supplies=[{"node": "a", "commodity": "x"}],
+        demands=[{"node": "a", "commodity": "x", "amount": 1}])
+    _, warnings = validate(data)
+    assert [str(w) for w in warnings] == [
+        "warning: facilities[0]: facility smelter can never run: ore is never available at a",
+        "warning: facilities[1]: facility heavy can never be built: its hardware (hw) never "
+        "reaches b in a stage it can be built",
+        "warning: routes[0]: route ab can never be used: its propellant fuel is never "
+        "available at a"]
+
+
+def test_coefficient_span_warning():
+    from netopt.load import validate
+
+    data = dict(
+        name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
+        commodities=[{"name": "x"}], nodes=[{"name": "a"}],
+        facilities=[{"name": "f", "node": "a", "capacity": 1e7, "produces": {"x": 1e-4}}],
+        demands=[{"node": "a", "commodity": "x", "amount": 1}])
+    _, warnings = validate(data)
+    assert [str(w) for w in warnings] == [
+        "warning: facilities[0].capacity: constraint coefficients span 0.0001 "
+        "(facilities[0].produces.x) to 1e+07 (facilities[0].capacity), a ratio over 1e+09: "
+        "solvers lose accuracy; check the units"]
+
+
+def test_ctrl_c_keeps_the_incumbent():
+    # The progress callback runs in the main thread about once a second; sending SIGINT from it
+    # is a Ctrl-C that lands mid-solve. HiGHS stops and the best solution so far comes back.
+    fired = []
+
+    def ctrl_c(progress):
+        if not fired and progress.incumbent is not None:
+            fired.append(progress.elapsed)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    sol = netopt.solve(facility_location(60, 150),
+                       netopt.SolveOptions(gap=0.0, progress=ctrl_c))
+    assert fired, "the solve ended before the first progress report"
+    assert sol.status is Status.feasible
+    assert sol.message == "interrupted (Ctrl-C)"
+    assert sol.builds and sol.bound < sol.objective
+
+
+class _StuckHighs:
+    """A HiGHS stand-in that never finishes and ignores cancelSolve (as in a long presolve)."""
+
+    cancelled = False
+
+    def startSolve(self):
+        pass
+
+    def wait(self, timeout):
+        time.sleep(timeout)
+        return False, None
+
+    def cancelSolve(self):
+        self.cancelled = True
+
+
+def test_watchdog_abandons_a_solver_that_overruns_its_limit():
+    h = _StuckHighs()
+    t0 = time.perf_counter()
+    status, message = highs.run(h, time_limit=0.2, grace=0.3)
+    assert h.cancelled
+    assert status is None
+    assert message.startswith("HiGHS did not stop when asked; abandoned its run after")
+    assert time.perf_counter() - t0 < 5
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path):
+    path = tmp_path / "solution.json"
+    path.write_text("old")
+
+    with pytest.raises(TypeError):
+        write_atomic(path, None)  # fails while writing
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["solution.json"]
+
+
+def test_failed_run_does_not_clobber_existing_output(tmp_path):
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "name: g\nhorizon: {start_year: 2030, stages: [{name: s1, years: 1}]}\n"
+        "commodities: [{name: x}]\nnodes: [{name: a}]\n"
+        "supplies: [{node: a, commodity: x, price_per_t: 1, max_per_year: MAX}]\n"
+        "demands: [{node: a, commodity: x, amount: 5}]\n".replace("MAX", "10"))
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["solve", str(good), "-o", str(out), "-q"]).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(good.read_text().replace("max_per_year: 10", "max_per_year: 3"))
+    r = CliRunner().invoke(app, ["solve", str(bad), "-o", str(out), "-q"])
+    assert r.exit_code == 3
+    assert "at most 3 t/yr can be met" in r.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_killed_solve_leaves_no_partial_output(tmp_path):
+    import yaml
+
+    path = tmp_path / "big.yaml"
+    inst = facility_location(60, 150)
+    path.write_text(yaml.safe_dump(inst.model_dump(by_alias=True, exclude_none=True)))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "netopt", "solve", str(path), "-o", str(out),
+                             "--gap", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(4)
+    proc.kill()  # SIGKILL: no chance to clean up
+    proc.wait(timeout=30)
+    leftovers = sorted(p.name for p in out.iterdir()) if out.exists() else []
+    assert not [n for n in leftovers if n.endswith(".tmp")]
+    if "solution.json" in leftovers:  # finished before the kill: then it is whole
+        json.loads((out / "solution.json").read_text())
