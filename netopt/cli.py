@@ -55,6 +55,7 @@ def solve(
     option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")] = None,  # noqa: E501
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
+    elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")] = None,  # noqa: E501
 ) -> None:
@@ -75,15 +76,21 @@ def solve(
     for w in warnings:
         err.print(str(w), markup=False)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
-                        seed=seed, tee=log, solver_options=_parse_options(option or []))
+                        seed=seed, tee=log, solver_options=_parse_options(option or []),
+                        progress=None if (quiet or log) else _progress_printer(),
+                        elastic=elastic)
     try:
         sol = run(inst, opts, timings=timings)
     except SolverUnavailable as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
+    if opts.progress is not None and err.is_terminal:
+        err.file.write("\r" + " " * 78 + "\r")
     if quiet:
         out.print(f"{sol.instance}: {sol.status.value}"
                   + (f", objective {sol.objective:,.6g}" if sol.objective is not None else ""))
+        if sol.message and not sol.status.has_solution:
+            out.print(sol.message, markup=False)
     else:
         print_summary(sol, out)
     if output is not None:
@@ -94,6 +101,26 @@ def solve(
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
+
+
+def _progress_printer(start_after: float = 2.0, every_plain: float = 10.0):
+    """Live progress on stderr: one updating line on a terminal, a line every 10 s otherwise."""
+    last = [0.0]
+
+    def show(p) -> None:
+        if p.elapsed < start_after:
+            return
+        fmt = (lambda x: "-" if x is None else f"{x:,.6g}")
+        line = (f"  {p.elapsed:6.0f} s  incumbent {fmt(p.incumbent)}  bound {fmt(p.bound)}  "
+                f"gap {'-' if p.gap is None else f'{p.gap:.2%}'}")
+        if err.is_terminal:
+            err.file.write("\r" + line.ljust(78))
+            err.file.flush()
+        elif p.elapsed - last[0] >= every_plain:
+            last[0] = p.elapsed
+            err.print(line, markup=False)
+
+    return show
 
 
 def _parse_options(items: list[str]) -> dict[str, object]:
@@ -137,10 +164,60 @@ app.command()(compare)
 app.command()(report)
 
 
+catalog_app = typer.Typer(no_args_is_help=True, help="Generate instances from external catalogs.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("neas")
+def catalog_neas(
+    file: Annotated[Path, typer.Argument(help="JPL 'NEA Delta-V for Spacecraft Rendezvous' list (e.g. data/benner_dv_2013-04-14.txt).")],  # noqa: E501
+    output: Annotated[Path, typer.Option("-o", "--output", help="Instance file to write.")],
+    max_dv: Annotated[Optional[float], typer.Option("--max-dv", help="Most delta-v from LEO, km/s.")] = 6.0,  # noqa: E501
+    max_h: Annotated[Optional[float], typer.Option("--max-h", help="Faintest absolute magnitude H (smaller H: bigger).")] = 22.0,  # noqa: E501
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Keep at most this many candidates (lowest delta-v first).")] = None,  # noqa: E501
+    min_capacity: Annotated[float, typer.Option("--min-capacity", min=0, help="Drop mines smaller than this, t/yr.")] = 100.0,  # noqa: E501
+    water_min_a: Annotated[float, typer.Option("--water-min-a", help="Type rule: unknown-type asteroids with a >= this (AU) hold water, the rest metal.")] = 1.5,  # noqa: E501
+    start_year: Annotated[int, typer.Option("--start-year")] = 2030,
+    stages: Annotated[int, typer.Option("--stages", min=1)] = 10,
+    stage_years: Annotated[int, typer.Option("--stage-years", min=1)] = 5,
+    discount_rate: Annotated[float, typer.Option("--discount-rate", min=0, max=0.99)] = 0.05,
+    mining_from: Annotated[int, typer.Option("--mining-from", min=0, help="Index of the first stage in which mines can be built.")] = 1,  # noqa: E501
+    launch_price: Annotated[float, typer.Option("--launch-price", min=0, help="Earth -> LEO, money per t.")] = 2.72,  # noqa: E501
+    water_price: Annotated[float, typer.Option("--water-price", min=0, help="Water sold in LEO, money per t.")] = 1.5,  # noqa: E501
+    metal_price: Annotated[float, typer.Option("--metal-price", min=0, help="Metals sold in LEO, money per t.")] = 1.0,  # noqa: E501
+    water_market: Annotated[float, typer.Option("--water-market", min=0, help="Most water sold in the last stage, t/yr.")] = 100_000.0,  # noqa: E501
+    metal_market: Annotated[float, typer.Option("--metal-market", min=0, help="Most metals sold in the last stage, t/yr.")] = 50_000.0,  # noqa: E501
+    models: Annotated[Optional[Path], typer.Option("--models", help="Directory of the catalogs (models/).")] = None,  # noqa: E501
+) -> None:
+    """Turn the JPL NEA delta-v list into candidate asteroid mines and routes around a LEO hub."""
+    import sys
+
+    from .catalog import Assumptions, NeaOptions, generate
+
+    opts = NeaOptions(max_dv=max_dv, max_h=max_h, limit=limit, min_capacity=min_capacity,
+                      start_year=start_year, stages=stages, stage_years=stage_years,
+                      discount_rate=discount_rate, mining_from=mining_from,
+                      launch_price=launch_price, water_price=water_price, metal_price=metal_price,
+                      water_market=water_market, metal_market=metal_market)
+    command = ["netopt", *sys.argv[1:]]
+    try:
+        cands = generate(file, opts, output, command, Assumptions(water_min_a=water_min_a), models)
+    except (OSError, ValueError) as e:
+        err.print(f"error: {e}", markup=False)
+        raise typer.Exit(ExitCode.INVALID_INPUT) from None
+    n_water = sum(c.resource == "water" for c in cands)
+    out.print(f"wrote {output}: {len(cands)} candidate asteroids ({n_water} water, "
+              f"{len(cands) - n_water} metal)", markup=False)
+
+
 from .sweep_cli import sweep as _sweep  # noqa: E402  (netopt sweep: scenarios issue)
 
 app.command("sweep")(_sweep)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a solve (a solve keeps its best solution instead)
+        err.print("interrupted; nothing written")
+        raise SystemExit(130) from None
