@@ -258,6 +258,7 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     """The network in one stage: nodes by system/body, candidate routes dotted, flows as arrows
     with width proportional to t/yr (one arrow per commodity), facilities as markers with area
     proportional to online capacity (filled black edge: built in this stage)."""
+    from matplotlib.collections import LineCollection
     from matplotlib.lines import Line2D
     from matplotlib.patches import ArrowStyle, FancyArrowPatch, Rectangle
     from matplotlib.transforms import offset_copy
@@ -293,15 +294,12 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
 
     pos = {n: lay.pos.get(n) for n in G.nodes}
     colors = commodity_colors(sorted({f["commodity"] for f in sol.flows}))
-    # candidate routes, dotted; flows as arrows per commodity, fanned out
-    drawn_pairs: set[tuple[str, str]] = set()
-    for u, v, key, a in G.edges(keys=True, data=True):
-        if pos.get(u) is None or pos.get(v) is None or (u, v) in drawn_pairs:
-            continue
-        drawn_pairs.update({(u, v), (v, u)})
-        ax.add_patch(FancyArrowPatch(pos[u], pos[v], connectionstyle="arc3,rad=0.06",
-                                     arrowstyle="-", lw=0.6, color="#aab2bd", ls=(0, (1, 2)),
-                                     shrinkA=6, shrinkB=6, zorder=1))
+    # candidate routes: one dotted line per connected pair of nodes (one collection)
+    pairs = {tuple(sorted((u, v))) for u, v in G.edges() if pos.get(u) and pos.get(v)}
+    if pairs:
+        ax.add_collection(LineCollection([(pos[u], pos[v]) for u, v in sorted(pairs)],
+                                         colors="#aab2bd", linewidths=0.6, linestyles=(0, (1, 2)),
+                                         zorder=1, label="candidates"))
     labels = []
     by_pair: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for u, v, key, a in G.edges(keys=True, data=True):
@@ -488,6 +486,7 @@ def timeline_figure(sol: Solution) -> Any:
 
 def cost_figure(sol: Solution) -> Any:
     """Discounted cost per stage stacked by category, and the split by category."""
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     money = sol.units.get("money", "")
@@ -514,7 +513,10 @@ def cost_figure(sol: Solution) -> Any:
             else:
                 neg_base[i] += v
     totals = [sum(grid[c].get(s, 0.0) for c in cats) for s in stages]
+    has_negative = any(v < 0 for v in neg_base)
     for i, t in enumerate(totals):
+        if has_negative:  # the net total differs from the top of the bar: mark it
+            ax.plot([i - 0.36, i + 0.36], [t, t], color="black", lw=1.6, zorder=4)
         ax.text(i, pos_base[i], f"{t:,.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(xs))
     ax.set_xticklabels(stages, fontsize=8, rotation=30 if len(stages) > 6 else 0)
@@ -531,8 +533,8 @@ def cost_figure(sol: Solution) -> Any:
     bx.set_yticklabels([c for c, _ in by_cat], fontsize=8)
     bx.invert_yaxis()
     for i, (c, v) in enumerate(by_cat):
-        bx.text(v, i, f" {v:,.0f} ({abs(v) / gross:.0%})", va="center",
-                ha="left" if v >= 0 else "right", fontsize=7.5)
+        bx.text(max(v, 0.0), i, f" {v:,.0f} ({abs(v) / gross:.0%})", va="center", ha="left",
+                fontsize=7.5)
     bx.axvline(0, color="#333", lw=0.6)
     bx.margins(x=0.45)
     bx.tick_params(axis="x", labelsize=7)
@@ -541,8 +543,12 @@ def cost_figure(sol: Solution) -> Any:
     if not cats:
         ax.text(0.5, 0.5, "No costs.", ha="center", va="center", transform=ax.transAxes)
     else:
-        ax.legend(handles=[Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats],
-                  fontsize=7.5, frameon=False, loc="upper left")
+        handles = [Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats]
+        if any(v < 0 for v in neg_base):
+            handles.append(Line2D([], [], color="black", lw=1.6, label="net total"))
+        ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.1 if len(stages) <= 6 else -0.16),
+                  ncol=len(handles))
     return fig
 
 
@@ -563,17 +569,20 @@ def sources_figure(sol: Solution) -> Any:
                 (f.get("produces") or {}).values())
     fig = _new_figure(10.5, 3.4)
     ax = fig.subplots()
-    ax.set_title("Where the mass comes from (t/yr): bought from supplies vs mined in space",
+    ax.set_title("Where the mass comes from (t/yr): bought from supplies (hatched) vs mined",
                  loc="left", fontsize=11)
     names = sorted(series, key=lambda s: (not s.startswith("bought"), s))
-    n = max(len(names), 1)
-    width = 0.8 / n
-    palette = ["#937860", "#2b7bba", "#d08a2c", "#3a923a", "#8e5ea2", "#c44e52", "#17becf",
-               "#bcbd22", "#7f7f7f", "#e377c2"]
-    for i, name in enumerate(names):
+    bought_colors = iter(["#8c7b6b", "#b5a48f", "#6b5b4b", "#cfc2b0"])
+    mined_colors = iter(["#2b7bba", "#d08a2c", "#3a923a", "#8e5ea2", "#c44e52", "#17becf",
+                         "#bcbd22", "#e377c2", "#7f7f7f", "#1f9e89"] * 5)
+    base = [0.0] * len(stages)
+    for name in names:
         vals = [series[name].get(s, 0.0) for s in stages]
-        ax.bar([j + (i - (n - 1) / 2) * width for j in range(len(stages))], vals, width=width,
-               label=name, color=palette[i % len(palette)])
+        color = next(bought_colors, "#8c7b6b") if name.startswith("bought") else next(
+            mined_colors)
+        ax.bar(range(len(stages)), vals, bottom=base, width=0.65, label=name, color=color,
+               hatch="//" if name.startswith("bought") else None, edgecolor="white", lw=0.5)
+        base = [b + v for b, v in zip(base, vals)]
     ax.set_xticks(range(len(stages)))
     ax.set_xticklabels(stages, fontsize=8, rotation=30 if len(stages) > 6 else 0)
     ax.tick_params(axis="y", labelsize=8)
@@ -612,14 +621,48 @@ CAPTIONS = {
 }
 
 
+NETWORK_HOW_TO_READ = (
+    "How to read the network pictures: left to right from the Sun outwards (Sun–planet L1 "
+    "sunward of its planet, L2 beyond), a column per body or Lagrange point, surfaces below "
+    "orbits. Arrows are payload flows, one per commodity side by side on the right of the "
+    "direction of travel, width proportional to t/yr on the same scale in every stage; dotted "
+    "lines are candidate routes. Markers are online facilities by kind, area proportional to "
+    "capacity; a black edge and (+n) mark units built in that stage. Under a node: what it "
+    "buys (supplies), needs (required demand), sells (markets) and misses (shortfall), in t/yr.")
+
+
+def stage_caption(sol: Solution, stage: str) -> str:
+    """What happens in one stage, in a sentence or two."""
+    info = next(s for s in sol.stages if s["name"] == stage)
+    end = info["start_year"] + info["years"] - 1
+    mass = sol.units.get("mass", "t")
+    money = sol.units.get("money", "")
+    built = [f"{b['name']} +{b['units']} at {b['node']}" for b in sol.builds
+             if b["stage"] == stage]
+    parts = [f"Stage {stage} ({info['start_year']}–{end}, {info['years']} years)."]
+    parts.append(("Built: " + "; ".join(built) + ".") if built else "Nothing new is built.")
+    per_route: dict[str, float] = defaultdict(float)
+    for f in sol.flows:
+        if f["stage"] == stage:
+            per_route[f"{f['from']} → {f['to']}"] += f["rate"]
+    if per_route:
+        top = sorted(per_route.items(), key=lambda kv: -kv[1])[:3]
+        parts.append("Largest flows: " + ", ".join(f"{r} {_fmt_t(v)}/yr" for r, v in top) + ".")
+    bought = sum(x["rate"] for x in sol.supplies if x["stage"] == stage)
+    if bought:
+        parts.append(f"Bought from supplies: {bought:,.0f} {mass}/yr.")
+    short = sum(x["rate"] for x in sol.shortfalls if x["stage"] == stage)
+    if short:
+        parts.append(f"Not delivered: {short:,.0f} {mass}/yr.")
+    cost = sol.cost_total(stage=stage)
+    if sol.costs:
+        parts.append(f"Discounted cost {cost:,.0f} {money}.")
+    return " ".join(parts)
+
+
 def _caption(fid: str, sol: Solution) -> str:
     if fid.startswith("network-"):
-        s = fid[len("network-"):]
-        return (f"Network in stage {s}. Left to right: from the Sun outwards; surfaces below "
-                "orbits. Arrows: payload flows, one per commodity, width proportional to t/yr "
-                "(same scale in every stage); dotted: candidate routes not used. Markers: online "
-                "facilities, area proportional to capacity; black edge and (+n): built in this "
-                "stage.")
+        return stage_caption(sol, fid[len("network-"):])
     return CAPTIONS.get(fid, fid)
 
 
@@ -832,7 +875,8 @@ def render_html(sol: Solution, title: str | None = None) -> str:
         return (f'<figure id="fig-{html.escape(fid)}">{svg_text(figs[fid], fid)}'
                 f"<figcaption>{html.escape(_caption(fid, sol))}</figcaption></figure>")
 
-    parts.append('<section id="network"><h2>Network by stage</h2>')
+    parts.append('<section id="network"><h2>Network by stage</h2>'
+                 f'<p class="muted">{html.escape(NETWORK_HOW_TO_READ)}</p>')
     for fid in figs:
         if fid.startswith("network-"):
             parts.append(f"<h3>{html.escape(fid[len('network-'):])}</h3>" + figure(fid))
@@ -919,7 +963,7 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
     if sol.costs:
         h, r = _cost_table(sol)
         md += ["", f"### Cost split ({money}, discounted)", "", _md_table(h, r)]
-    md += ["", "## Network by stage", ""]
+    md += ["", "## Network by stage", "", NETWORK_HOW_TO_READ, ""]
     for fid in figs:
         if fid.startswith("network-"):
             md += [f"### {fid[len('network-'):]}", "", f"![{fid}]({pngs[fid]})", "",
