@@ -104,14 +104,15 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                              ("propulsion", i, "isp_s"), severity="warning"))
 
     depot_nodes = {n.name for _, n in _each(inst.nodes) if n.requires_depot}
-    has_mass = False
+    first_mass: Path | None = None
     for i, f in _each(inst.facilities):
         path: Path = ("facilities", i)
         r.ref(f.node, "node", r.nodes, path + ("node",))
         r.keys(f.produces, "commodity", r.commodities, path + ("produces",))
         r.keys(f.consumes, "commodity", r.commodities, path + ("consumes",))
         r.window(f, path)
-        has_mass |= f.mass > 0
+        if f.mass > 0 and first_mass is None:
+            first_mass = path + ("mass",)
         if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
             p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
                              f"commodities: it would do nothing", path + ("node",)))
@@ -128,7 +129,8 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
             r.keys(x.propellant_per_t, "commodity", r.commodities, path + ("propellant_per_t",))
         used = r.window(x, path)
         r.stage_map(x.cost_per_t, path + ("cost_per_t",), complete=True, needed=used)
-        has_mass |= x.mass > 0
+        if x.mass > 0 and first_mass is None:
+            first_mass = path + ("mass",)
         for field in ("delta_v_km_s", "return_delta_v_km_s"):
             dv = getattr(x, field)
             if dv is not None and dv > 30:
@@ -153,7 +155,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         r.stage_map(d.price_per_t, path + ("price_per_t",), complete=True, needed=used)
     r.keys(inst.budgets, "stage", r.stages, ("budgets",))
 
-    if has_mass and inst.hardware_commodity is None:
-        p.append(Problem("some facilities or routes have mass: name the hardware_commodity "
-                         "that carries it", ("hardware_commodity",)))
+    if first_mass is not None and inst.hardware_commodity is None:
+        p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
+                         "that carries facility and vehicle mass)", first_mass))
     return p

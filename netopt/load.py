@@ -49,6 +49,10 @@ def _parse(text: str, file: str) -> tuple[Any, Locs, list[Problem]]:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         loc = Location(file, mark.line + 1, mark.column + 1) if mark else None
+        if isinstance(e, yaml.constructor.ConstructorError):
+            tag = (e.problem or "").rsplit(" ", 1)[-1]
+            return None, {}, [Problem(f"unsupported YAML tag {tag}: netopt reads plain data only",
+                                      location=loc)]
         msg = " ".join(s for s in (e.context, e.problem) if s)
         return None, {}, [Problem(f"YAML syntax error: {msg}", location=loc)]
     except yaml.YAMLError as e:
@@ -138,7 +142,8 @@ def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs,
     if problems:
         return {}, locs, problems
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
+        kind = ("a list" if isinstance(data, list) else "a boolean" if isinstance(data, bool)
+                else "a number" if isinstance(data, int | float) else "a string")
         return {}, locs, [Problem(f"the file must be a mapping of keys (name, horizon, ...), "
                                   f"not {kind}", location=locs.get(()))]
     includes = data.get("include") or []

@@ -107,10 +107,12 @@ def check_structure(p: Prepared) -> list[Problem]:
         t = bad[0]
         stages = ", ".join(bad)
         why = _why_not(p, d.node, d.commodity, t, avail[t])
+        if len(bad) > 1:
+            why = f"in {t}: {why}"
         if d.shortfall_penalty_per_t is None:
             problems.append(Problem(
-                f"demand for {d.commodity} at {d.node} can never be met in {stages}: {why}"
-                + (f" (in {t})" if len(bad) > 1 else ""), ("demands", i)))
+                f"demand for {d.commodity} at {d.node} can never be met in {stages}: {why}",
+                ("demands", i)))
         else:
             problems.append(Problem(
                 f"demand for {d.commodity} at {d.node} can never be met in {stages} and will be "
