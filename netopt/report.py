@@ -24,6 +24,7 @@ from typing import Any
 from .results import Solution, table_columns, tidy_rows
 
 MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
+MAX_TIMELINE_ROWS = 60
 
 # --- layout ------------------------------------------------------------------------------------
 # Systems from the Sun outwards; each holds columns ordered sunward -> outward.
@@ -101,6 +102,7 @@ class Layout:
     columns: list[tuple[float, float, str]] = field(default_factory=list)  # x, y, body label
     width: float = 1.0
     height: float = 2.0
+    crowd: set[str] = field(default_factory=set)  # nodes drawn small and unlabelled (crowds)
 
 
 _LOW = ("leo", "llo", "lmo", "low", "lxo")
@@ -186,7 +188,11 @@ def layout(nodes: list[dict], max_row_width: float = 14.0) -> Layout:
             for name, (px, py) in pos.items():
                 lay.pos[name] = (x + px, y0 + pad_below + py)
             lay.columns += [(x + cx, y0 + 0.06, label) for cx, _, label in labels]
-            lay.bands.append((dict(SYSTEMS)[system], x, x + width, y0, y_top))
+            label = dict(SYSTEMS)[system]
+            if len(pos) > 12 and not labels:  # a crowd
+                lay.crowd.update(pos)
+                label += f" ({len(pos)} nodes)"
+            lay.bands.append((label, x, x + width, y0, y_top))
             x += width + 0.35
         y_top = y0 - gap
     return lay
@@ -240,7 +246,7 @@ class _Scale:
         return max(18.0, self.area_max * cap / self.cap_max) if self.cap_max else 18.0
 
 
-def _scale(sol: Solution) -> _Scale:
+def _scale(sol: Solution, lay: Layout | None = None) -> _Scale:
     flows: dict[tuple[str, str, str, str], float] = defaultdict(float)
     for f in sol.flows:
         flows[(f["from"], f["to"], f["commodity"], f["stage"])] += f["rate"]
@@ -250,7 +256,9 @@ def _scale(sol: Solution) -> _Scale:
         if o["type"] == "facility" and o["name"] in fac:
             f = fac[o["name"]]
             caps[(f["node"], f["kind"], o["stage"])] += o["capacity"] or 0.0
-    return _Scale(max(flows.values(), default=0.0), max(caps.values(), default=0.0))
+    crowded = bool(lay and lay.crowd)  # many nodes close together: thinner lines, smaller marks
+    return _Scale(max(flows.values(), default=0.0), max(caps.values(), default=0.0),
+                  lw_max=4.0 if crowded else 11.0, area_max=160.0 if crowded else 700.0)
 
 
 def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
@@ -266,7 +274,7 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     net = sol.network or {}
     nodes = net.get("nodes") or [{"name": n} for n in _row_nodes(sol)]
     lay = lay or layout(nodes)
-    scale = scale or _scale(sol)
+    scale = scale or _scale(sol, lay)
     info = next(s for s in sol.stages if s["name"] == stage)
     G = sol.graph(stage, multi=True)
     unit = min(1.3, 12.0 / (lay.width + 0.4))  # inches per layout unit: at most ~14 in wide,
@@ -327,10 +335,12 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                 mutation_scale=1.0, lw=0, color=colors[k], alpha=0.85,
                 shrinkA=8, shrinkB=9, zorder=3, transform=tr, label=f"flow:{u}:{v}:{k}"))
         total = sum(per_k.values())
-        if total >= 0.12 * stage_max:
+        if total >= 0.12 * stage_max and not (u in lay.crowd and v in lay.crowd):
             mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            labels.append((mx, my, px * (offset + 2), py * (offset + 2), _fmt_t(total) + "/yr"))
-    for mx, my, dx, dy, text in labels:
+            labels.append((mx, my, px * (offset + 2), py * (offset + 2), _fmt_t(total) + "/yr",
+                           total))
+    labels.sort(key=lambda x: -x[5])
+    for mx, my, dx, dy, text, _ in labels[:10]:
         norm = math.hypot(dx, dy) or 1.0
         ha = "left" if dx / norm > 0.35 else "right" if dx / norm < -0.35 else "center"
         va = "bottom" if dy / norm > 0.35 else "top" if dy / norm < -0.35 else "center"
@@ -338,9 +348,14 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                 transform=offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points"),
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
 
-    # nodes
+    # nodes; a crowd (many small bodies) as small unlabelled dots
+    crowd = [n for n in G.nodes if n in lay.crowd and pos.get(n) is not None]
+    if crowd:
+        ax.scatter([pos[n][0] for n in crowd], [pos[n][1] for n in crowd], s=10, zorder=4,
+                   c=[KIND_COLOR.get(G.nodes[n].get("kind", "other"), "#777") for n in crowd],
+                   linewidths=0)
     for n, a in G.nodes(data=True):
-        if pos.get(n) is None:
+        if pos.get(n) is None or n in lay.crowd:
             continue
         x, y = pos[n]
         ax.scatter([x], [y], s=46, c=KIND_COLOR.get(a.get("kind", "other"), "#777"),
@@ -377,6 +392,8 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         if pos.get(node) is None:
             continue
         dx, dy = offsets[slot[node] % 4]
+        if node in lay.crowd:
+            dx, dy = dx / 2, dy / 2
         slot[node] += 1
         x, y = pos[node][0] + dx, pos[node][1] + dy
         marker, color = FACILITY_STYLE.get(kind, FACILITY_STYLE["other"])
@@ -384,6 +401,8 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                    label=f"facility:{node}:{kind}",
                    edgecolors="black" if new[(node, kind)] else "white",
                    linewidths=1.3 if new[(node, kind)] else 0.6)
+        if node in lay.crowd:
+            continue
         text = f"{units[(node, kind)]}" + (f" (+{new[(node, kind)]})" if new[(node, kind)] else "")
         ax.text(x + (0.1 if dx > 0 else -0.1), y + 0.09, text, fontsize=6.5, zorder=7,
                 ha="left" if dx > 0 else "right", color="#222")
@@ -438,12 +457,18 @@ def timeline_figure(sol: Solution) -> Any:
     order = [s["name"] for s in stages]
     names = sorted(kinds, key=lambda e: (min((order.index(s) for s in built.get(e, {})),
                                              default=99), e))
+    hidden = 0
+    if len(names) > MAX_TIMELINE_ROWS:  # keep the elements with the most unit-stages online
+        keep = set(sorted(names, key=lambda e: -sum(online[e].values()))[:MAX_TIMELINE_ROWS])
+        hidden = len(names) - len(keep)
+        names = [e for e in names if e in keep]
     fig = _new_figure(10.5, 1.6 + 0.34 * max(len(names), 2))
     ax = fig.subplots()
     start = stages[0]["start_year"] if stages else 0
     stop = stages[-1]["start_year"] + stages[-1]["years"] if stages else 1
     ax.set_xlim(start, stop)
-    ax.set_title(f"{sol.instance} — build timeline (units online; ▲ +n built)", loc="left",
+    ax.set_title(f"{sol.instance} — build timeline (units online; ▲ +n built)"
+                 + (f"; {hidden} smaller elements not shown" if hidden else ""), loc="left",
                  fontsize=11)
     if not names:
         ax.text(0.5, 0.5, "Nothing is built.", ha="center", va="center", transform=ax.transAxes)
@@ -559,14 +584,19 @@ def sources_figure(sol: Solution) -> Any:
     body = {n["name"]: n.get("body") or "-".join(n.get("bodies") or []) or n["name"]
             for n in net.get("nodes", [])}
     fac = {f["name"]: f for f in net.get("facilities", [])}
+    mines = [(a, fac[a["facility"]]) for a in sol.activities
+             if a["facility"] in fac and fac[a["facility"]].get("kind") == "mine"]
+    where = body
+    if len({body.get(a["node"], a["node"]) for a, _ in mines}) > 8:  # too many bodies: systems
+        systems = dict(SYSTEMS)
+        node = {n["name"]: n for n in net.get("nodes", [])}
+        where = {n: systems[_place(node[n])[0]] for n in node}
     series: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.supplies:
         series[f"bought at {body.get(x['node'], x['node'])}"][x["stage"]] += x["rate"]
-    for a in sol.activities:
-        f = fac.get(a["facility"])
-        if f and f.get("kind") == "mine":
-            series[f"mined on {body.get(a['node'], a['node'])}"][a["stage"]] += a["rate"] * sum(
-                (f.get("produces") or {}).values())
+    for a, f in mines:
+        series[f"mined on {where.get(a['node'], a['node'])}"][a["stage"]] += a["rate"] * sum(
+            (f.get("produces") or {}).values())
     fig = _new_figure(10.5, 3.4)
     ax = fig.subplots()
     ax.set_title("Where the mass comes from (t/yr): bought from supplies (hatched) vs mined",
@@ -602,7 +632,8 @@ def figures(sol: Solution) -> dict[str, Any]:
     if not sol.stages:
         return out
     nodes = (sol.network or {}).get("nodes") or [{"name": n} for n in _row_nodes(sol)]
-    lay, scale = layout(nodes), _scale(sol)
+    lay = layout(nodes)
+    scale = _scale(sol, lay)
     for s in sol.stage_names:
         out[f"network-{s}"] = network_figure(sol, s, lay, scale)
     out["timeline"] = timeline_figure(sol)
