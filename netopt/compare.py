@@ -120,7 +120,7 @@ def _num(x: Any) -> str:
         return str(x)
     if isinstance(x, int):
         return str(x)
-    return f"{x:,.6g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return f"{x:.4g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
 def _signed(x: float) -> str:
@@ -128,6 +128,7 @@ def _signed(x: float) -> str:
 
 
 def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
+    from rich import box
     from rich.table import Table
 
     console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
@@ -137,7 +138,8 @@ def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
         return
 
     def table(title: str, cols: list[str], rows: list[list[str]], right: set[str]) -> None:
-        t = Table(title=title, title_justify="left")
+        t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  title_style="bold")
         for col in cols:
             t.add_column(col, justify="right" if col in right else "left")
         for r in rows:

@@ -148,7 +148,7 @@ def _block(system: str, keys: list[tuple[float, str]],
         if label:
             labels.append((cx, 0.0, label))
         x += 1.0 + span
-    return pos, labels, x, height
+    return pos, labels, x + 0.3, height  # room for the facility markers right of the last node
 
 
 def layout(nodes: list[dict], max_row_width: float = 14.0) -> Layout:
@@ -386,14 +386,14 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     for b in sol.builds:
         if b["stage"] == stage and b["type"] == "facility" and b["name"] in fac:
             new[(b["node"], fac[b["name"]]["kind"])] += b["units"]
-    offsets = [(0.22, 0.2), (-0.22, 0.2), (0.22, -0.05), (-0.22, -0.05)]
+    offsets = [(0.27, 0.0), (0.57, 0.0), (-0.27, 0.0), (0.27, 0.32)]  # a row right of the node
     slot: dict[str, int] = defaultdict(int)
     for (node, kind), c in sorted(cap.items()):
         if pos.get(node) is None:
             continue
         dx, dy = offsets[slot[node] % 4]
         if node in lay.crowd:
-            dx, dy = dx / 2, dy / 2
+            dx, dy = dx / 2, dy / 2 + 0.1
         slot[node] += 1
         x, y = pos[node][0] + dx, pos[node][1] + dy
         marker, color = FACILITY_STYLE.get(kind, FACILITY_STYLE["other"])
@@ -404,8 +404,8 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         if node in lay.crowd:
             continue
         text = f"{units[(node, kind)]}" + (f" (+{new[(node, kind)]})" if new[(node, kind)] else "")
-        ax.text(x + (0.1 if dx > 0 else -0.1), y + 0.09, text, fontsize=6.5, zorder=7,
-                ha="left" if dx > 0 else "right", color="#222")
+        ax.text(x, y - 0.1 - math.sqrt(scale.area(c)) / 72 / unit / 2, text, fontsize=6.5,
+                zorder=7, ha="center", va="top", color="#222")
 
     # legends: commodities, flow width scale, facility kinds and area scale
     handles = [Line2D([], [], color=colors[k], lw=3, label=k) for k in colors
