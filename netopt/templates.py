@@ -26,9 +26,12 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
                                                             list[Problem]]:
     """Return data with every `template:` item filled in from its template, and the locations."""
     problems: list[Problem] = []
-    if not any(data.get(t) for t in SECTIONS.values()) and not any(
-            isinstance(x, dict) and "template" in x
-            for s in SECTIONS for x in (data.get(s) or []) if isinstance(data.get(s), list)):
+    def uses_templates(section: str) -> bool:
+        items = data.get(section)
+        return isinstance(items, list) and any(isinstance(x, dict) and "template" in x
+                                               for x in items)
+
+    if not any(data.get(t) for t in SECTIONS.values()) and not any(map(uses_templates, SECTIONS)):
         return data, locs, problems
     data, locs = dict(data), dict(locs)
     for section, tsection in SECTIONS.items():
