@@ -191,3 +191,23 @@ def test_thread_count_can_change_between_solves():
     for threads in (None, 1, 2, 1):
         sol = netopt.solve(inst, netopt.SolveOptions(threads=threads))
         assert (sol.status.value, sol.objective) == ("optimal", 6.0)
+
+
+def test_same_input_same_files(tmp_path):
+    # Two runs of a MIP with the default seed: every CSV byte for byte, solution.json equal but
+    # for the timings (seconds measured, which differ by nature).
+    import netopt
+    from netopt.testing import facility_location
+
+    dirs = []
+    for run_ in ("one", "two"):
+        sol = netopt.solve(facility_location(12, 30), netopt.SolveOptions(gap=0.0))
+        sol.write(tmp_path / run_)
+        dirs.append(tmp_path / run_)
+    names = sorted(p.name for p in dirs[0].iterdir())
+    assert names == sorted(p.name for p in dirs[1].iterdir())
+    for name in names:
+        a, b = ((d / name).read_bytes() for d in dirs)
+        if name == "solution.json":
+            a, b = (dict(json.loads(x), timings=None) for x in (a, b))
+        assert a == b, name
