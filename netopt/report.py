@@ -16,6 +16,7 @@ import html
 import io
 import math
 import re
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -297,8 +298,8 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         ax.text((x0 + x1) / 2, y1 - 0.08, label, ha="center", va="top", fontsize=9,
                 color="#445", fontweight="bold")
     for x, y, label in lay.columns:
-        ax.text(x, y, label, ha="center", va="bottom", fontsize=7.5, color="#667",
-                style="italic")
+        ax.text(x, y, textwrap.fill(label, 16), ha="center", va="bottom", fontsize=7,
+                color="#667", style="italic", linespacing=1.0)
 
     pos = {n: lay.pos.get(n) for n in G.nodes}
     colors = commodity_colors(sorted({f["commodity"] for f in sol.flows}))
@@ -386,26 +387,34 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     for b in sol.builds:
         if b["stage"] == stage and b["type"] == "facility" and b["name"] in fac:
             new[(b["node"], fac[b["name"]]["kind"])] += b["units"]
-    offsets = [(0.27, 0.0), (0.57, 0.0), (-0.27, 0.0), (0.27, 0.32)]  # a row right of the node
+    # a row of markers right of the node, spaced in points so that they never overlap;
+    # the units (and units built) above each marker
+    cursor: dict[str, float] = defaultdict(lambda: 7.0)
     slot: dict[str, int] = defaultdict(int)
     for (node, kind), c in sorted(cap.items()):
         if pos.get(node) is None:
             continue
-        dx, dy = offsets[slot[node] % 4]
-        if node in lay.crowd:
-            dx, dy = dx / 2, dy / 2 + 0.1
-        slot[node] += 1
-        x, y = pos[node][0] + dx, pos[node][1] + dy
+        radius = math.sqrt(scale.area(c)) / 2 * (1.15 if FACILITY_STYLE.get(
+            kind, FACILITY_STYLE["other"])[0] == "D" else 1.0)
+        dx = cursor[node] + radius
+        cursor[node] += 2 * radius + 2.5
+        dy = 4.0 if node in lay.crowd else 0.0
+        tr = offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points")
         marker, color = FACILITY_STYLE.get(kind, FACILITY_STYLE["other"])
-        ax.scatter([x], [y], s=scale.area(c), marker=marker, c=color, alpha=0.85, zorder=5,
-                   label=f"facility:{node}:{kind}",
+        ax.scatter([pos[node][0]], [pos[node][1]], s=scale.area(c), marker=marker, c=color,
+                   alpha=0.85, zorder=5, label=f"facility:{node}:{kind}", transform=tr,
                    edgecolors="black" if new[(node, kind)] else "white",
                    linewidths=1.3 if new[(node, kind)] else 0.6)
         if node in lay.crowd:
             continue
         text = f"{units[(node, kind)]}" + (f" (+{new[(node, kind)]})" if new[(node, kind)] else "")
-        ax.text(x, y - 0.1 - math.sqrt(scale.area(c)) / 72 / unit / 2, text, fontsize=6.5,
-                zorder=7, ha="center", va="top", color="#222")
+        below = slot[node] % 2 == 1  # alternate above / below so neighbours' labels don't clash
+        slot[node] += 1
+        ax.text(*pos[node], text, fontsize=6.5, zorder=7, ha="center",
+                va="top" if below else "bottom", color="#222",
+                transform=offset_copy(ax.transData, fig=fig, x=dx,
+                                      y=dy + (-1 if below else 1) * (radius + 1.5),
+                                      units="points"))
 
     # legends: commodities, flow width scale, facility kinds and area scale
     handles = [Line2D([], [], color=colors[k], lw=3, label=k) for k in colors
@@ -824,7 +833,7 @@ TABLE_TITLES = {
 
 # --- HTML --------------------------------------------------------------------------------------
 CSS = """
-body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1250px;
+body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1400px;
 padding:1.5em 2em;color:#1d2330;line-height:1.45}
 h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:1.8em;border-bottom:2px solid #dde3ea;
 padding-bottom:.2em}h3{margin-bottom:.3em}

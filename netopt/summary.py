@@ -13,7 +13,7 @@ from rich.table import Table
 from .results import Solution
 
 MAX_FLOWS = 12
-MAX_BUILDS = 40
+MAX_BUILDS = 60
 
 
 def _num(x: float | None, digits: int = 4) -> str:
@@ -116,7 +116,9 @@ def _print_flows(sol: Solution, console: Console, stages: list[str], mass: str) 
         fs.sort(key=lambda f: -f["rate"])
         payload = sum(f["rate"] for f in fs)
         kinds = " + ".join(f"{f['commodity']} {_num(f['rate'], 3)}" if len(fs) > 1
-                           else f["commodity"] for f in fs)
+                           else f["commodity"] for f in fs[:3])
+        if len(fs) > 3:
+            kinds += f" + {len(fs) - 3} more"
         arrives = [_num(sum(f["arrivals"] for f in fs))] if lossy else []
         t.add_row(stage if stage != previous else "", route, f"{fs[0]['from']} → {fs[0]['to']}",
                   _num(payload), kinds, *arrives,
