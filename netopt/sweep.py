@@ -26,8 +26,10 @@ import json
 import math
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path as FsPath
 from statistics import NormalDist
@@ -442,16 +444,19 @@ def builds_cell(builds: list[dict], name: str, stage_order: list[str]) -> str:
 class RunResult:
     run: int
     row: dict[str, str]
-    seconds: float
+    seconds: float  # the whole run: validate, compile, solve, extract
+    solve_seconds: float | None = None  # the solver alone
+    started: bool | None = None  # whether HiGHS accepted the MIP start (None: none given)
 
 
 def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
-            elements: list[str], stage_order: list[str]) -> RunResult:
-    """Apply `settings` to a copy of the raw base data, validate, solve: one table row.
-    Never raises: a problem becomes the row's status and message."""
+            elements: list[str], stage_order: list[str],
+            start: dict | None = None) -> RunResult:
+    """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
+    `start` if given, see `solve_from`): one table row. Never raises: a problem becomes the row's
+    status and message."""
     from .load import validate
     from .scenario import Scenario, apply
-    from .solve import solve
 
     t0 = time.perf_counter()
     row = {"run": str(run_id), **{p: cell(v) for p, v in settings.items()},
@@ -466,7 +471,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
-        sol = solve(inst, options)
+        sol, started = solve_from(inst, options, start)
     except Exception as e:  # noqa: BLE001
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
@@ -474,25 +479,138 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
                gap=cell(sol.gap), message=sol.message or "")
     for e in elements:
         row[BUILT + e] = builds_cell(sol.builds, e, stage_order)
-    return RunResult(run_id, row, time.perf_counter() - t0)
+    return RunResult(run_id, row, time.perf_counter() - t0, sol.timings.get("solve"), started)
+
+
+# ---------------------------------------------------------------------------------------------
+# Warm start: the base solution as a MIP start
+#
+# HiGHS takes a MIP start through Highs.setSolution. Neither of netopt's ways to HiGHS passes one
+# on: netopt.highs builds the highspy model and runs it in one call, and Pyomo's contrib HiGHS
+# interface (pyomo 6.10) never calls setSolution (its appsi_highs interface does, with
+# warmstart=True). Until netopt.highs takes a start (see docs/scenarios.md), `_mip_start`
+# wraps netopt.highs.build for the calling thread: after the model is loaded, the current values
+# of its variables (set from the base solution) go to HiGHS as the start.
+
+_START = threading.local()
+_PATCH = {"lock": threading.Lock(), "users": 0, "orig": None}
+
+
+def model_values(model: Any) -> dict[tuple, float]:
+    """{(variable name, index): value} of a solved model (what `solve_from` takes as start)."""
+    import pyomo.environ as pyo
+
+    return {(v.parent_component().local_name, v.index()): float(v.value)
+            for v in model.component_data_objects(pyo.Var) if v.value is not None}
+
+
+def _set_start(h: Any, repn: Any) -> bool:
+    import highspy
+    import numpy as np
+
+    values = np.array([0.0 if v.value is None else float(v.value) for v in repn.columns])
+    idx = np.arange(len(values), dtype=np.int32)
+    return h.setSolution(len(values), idx, values) == highspy.HighsStatus.kOk
+
+
+@contextmanager
+def _mip_start() -> Any:
+    from . import highs
+
+    with _PATCH["lock"]:
+        if _PATCH["users"] == 0:
+            orig = highs.build
+
+            def build(repn: Any) -> Any:
+                h, is_mip = orig(repn)
+                if getattr(_START, "on", False) and is_mip:
+                    _START.applied = _set_start(h, repn)
+                return h, is_mip
+
+            _PATCH["orig"] = orig
+            highs.build = build
+        _PATCH["users"] += 1
+    _START.on, _START.applied = True, False
+    try:
+        yield _START
+    finally:
+        _START.on = False
+        with _PATCH["lock"]:
+            _PATCH["users"] -= 1
+            if _PATCH["users"] == 0:
+                highs.build = _PATCH["orig"]
+
+
+def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
+               ) -> tuple[Any, bool | None]:
+    """solve.solve(inst, options), from the MIP start `start` ({(variable, index): value}, see
+    `model_values`) when given and the solver is HiGHS: (Solution, whether HiGHS took the start;
+    None without one)."""
+    from .solve import DEFAULT_SOLVER, solve
+
+    if not start or options.solver != DEFAULT_SOLVER:
+        return solve(inst, options), None
+    import pyomo.environ as pyo
+
+    from .compile import compile_model
+    from .params import prepare
+    from .results import extract
+    from .solve import run_solver
+
+    prep = prepare(inst)
+    model = compile_model(prep)
+    if model.trivially_infeasible:
+        return solve(inst, options), None
+    for v in model.component_data_objects(pyo.Var):
+        v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
+                    skip_validation=True)
+    with _mip_start() as state:
+        outcome = run_solver(model, options)
+        applied = bool(state.applied)
+    sol = extract(prep, model, outcome)
+    sol.timings = dict(outcome.timings)
+    return sol, applied
+
+
+def base_start(base: dict, options: Any) -> tuple[dict[tuple, float] | None, str]:
+    """Solve the base (raw data) once: (its variable values as a start, or None; a note)."""
+    from .load import validate
+    from .compile import compile_model
+    from .params import prepare
+    from .solve import run_solver
+
+    inst, _ = validate(copy.deepcopy(base))
+    prep = prepare(inst)
+    model = compile_model(prep)
+    if model.trivially_infeasible:
+        return None, "the base is infeasible: no warm start"
+    t0 = time.perf_counter()
+    outcome = run_solver(model, options)
+    note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
+    if not outcome.status.has_solution:
+        return None, note + "; no warm start"
+    return model_values(model), note + f", objective {outcome.objective:,.6g}"
 
 
 # process-pool workers get the base once, through the initializer
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[str]) -> None:
-    _WORKER_STATE.update(base=base, options=options, elements=elements, stage_order=stage_order)
+def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[str],
+               start: dict | None = None) -> None:
+    _WORKER_STATE.update(base=base, options=options, elements=elements, stage_order=stage_order,
+                         start=start)
 
 
 def _pool_run(run_id: int, settings: dict[str, Any]) -> RunResult:
     s = _WORKER_STATE
-    return run_one(s["base"], run_id, settings, s["options"], s["elements"], s["stage_order"])
+    return run_one(s["base"], run_id, settings, s["options"], s["elements"], s["stage_order"],
+                   s["start"])
 
 
 def _dask_run(payload: dict, run_id: int, settings: dict[str, Any]) -> RunResult:
     return run_one(payload["base"], run_id, settings, payload["options"], payload["elements"],
-                   payload["stage_order"])
+                   payload["stage_order"], payload["start"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -544,6 +662,8 @@ class SweepResult:
     rows: list[dict[str, str]]  # every run in the table, by run id
     ran: int = 0  # runs solved by this call (not resumed)
     seconds: dict[int, float] = field(default_factory=dict)  # per run solved by this call
+    solve_seconds: dict[int, float] = field(default_factory=dict)  # the solver alone, per run
+    started: dict[int, bool] = field(default_factory=dict)  # per run: HiGHS took the start
     wall: float = 0.0
     executor: str = ""
     interrupted: bool = False
@@ -578,8 +698,8 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
               dask_timeout: str = "30s", resume: bool = False, overwrite: bool = False,
               on_result: Callable[[dict[str, str], int, int], None] | None = None,
               on_start: Callable[[int, int], None] | None = None,
-              write_report: bool = True, plot: bool = True, meta: dict | None = None
-              ) -> SweepResult:
+              write_report: bool = True, plot: bool = True, meta: dict | None = None,
+              warm_start: bool = False) -> SweepResult:
     """Run every run of `spec` on `base` (raw instance data, overlays applied) and write `table`
     (CSV) as runs finish, then the table in run-id order, `<table>.json`, `<table>-summary.md`
     and `<table>-objective.png`. Raises InputError (invalid base or paths), SweepError (usage)."""
@@ -626,6 +746,10 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     def record(r: RunResult) -> None:
         rows[r.run] = r.row
         result.seconds[r.run] = r.seconds
+        if r.solve_seconds is not None:
+            result.solve_seconds[r.run] = r.solve_seconds
+        if r.started is not None:
+            result.started[r.run] = r.started
         result.ran += 1
         if fh is not None:
             fh.write(_csv_line(r.row, cols))
@@ -633,7 +757,14 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         if on_result:
             on_result(r.row, len(rows), total)
 
-    args = (base, options, elements, stage_order)
+    start = None
+    if warm_start and pending:
+        if options.solver != "highs":
+            result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
+        else:
+            start, note = base_start(base, options)
+            result.notes.append(f"warm start: {note}")
+    args = (base, options, elements, stage_order, start)
     try:
         if not pending:
             result.executor = "none (all runs in the table)"
@@ -643,7 +774,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
             for i, settings in pending:
-                record(run_one(base, i, settings, options, elements, stage_order))
+                record(run_one(base, i, settings, options, elements, stage_order, start))
         else:
             result.executor = _run_pool(pending, args, record, min(workers, len(pending)))
     except KeyboardInterrupt:
@@ -660,7 +791,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
                                     + [_csv_line(r, cols) for r in result.rows]))
         result.files["table"] = table
         if write_report:
-            _write_reports(result, table, plot, meta or {}, options)
+            _write_reports(result, table, plot, meta or {}, options, set(done))
     return result
 
 
@@ -755,7 +886,7 @@ def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
         from distributed import Client, as_completed
     except ImportError:
         raise SweepError("--dask needs Dask distributed: pip install 'netopt[dask]'") from None
-    base, options, elements, stage_order = args
+    base, options, elements, stage_order, start = args
     try:
         client = (Client(scheduler_file=scheduler_file, timeout=timeout) if scheduler_file
                   else Client(address, timeout=timeout))
@@ -766,7 +897,7 @@ def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
         n = len(client.scheduler_info(n_workers=-1).get("workers", {})) if _takes_n_workers(
             client) else len(client.scheduler_info().get("workers", {}))
         payload = client.scatter({"base": base, "options": options, "elements": elements,
-                                  "stage_order": stage_order}, broadcast=True)
+                                  "stage_order": stage_order, "start": start}, broadcast=True)
         futures = {client.submit(_dask_run, payload, i, s, pure=False): (i, s)
                    for i, s in pending}
         try:
@@ -997,7 +1128,7 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
 
 
 def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
-                   options: Any) -> None:
+                   options: Any, kept: set[int]) -> None:
     from .results import write_atomic
 
     side = sidecar_paths(table)
@@ -1023,14 +1154,18 @@ def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
             prev = json.loads(side["json"].read_text(encoding="utf-8"))
         except (OSError, ValueError):
             prev = {}
-    seconds = {str(k): v for k, v in (prev.get("seconds") or {}).items()
-               if int(k) < len(result.spec)}
-    seconds.update({str(k): round(v, 6) for k, v in result.seconds.items()})
+    per_run = {}
+    for key, now in (("seconds", result.seconds), ("solve_seconds", result.solve_seconds),
+                     ("started", result.started)):
+        merged = {str(k): v for k, v in (prev.get(key) or {}).items() if int(k) in kept}
+        merged.update({str(k): round(v, 6) if isinstance(v, float) else v
+                       for k, v in now.items()})
+        per_run[key] = dict(sorted(merged.items(), key=lambda kv: int(kv[0])))
     opts = {k: v for k, v in asdict(options).items() if k not in ("progress",)}
     doc = {"table": table.name, **meta, "sweep": result.spec.describe(), "runs": len(result.spec),
            "elements": result.elements, "solve_options": _jsonable(opts),
            "executor": result.executor, "wall_seconds": round(result.wall, 3),
-           "seconds": dict(sorted(seconds.items(), key=lambda kv: int(kv[0]))),
+           "notes": result.notes, **per_run,
            "summary": {"statuses": summary.statuses, "objective": summary.objective,
                        "robust": [e.name for e in summary.robust],
                        "varying": {e.name: [asdict(d) for d in e.depends]

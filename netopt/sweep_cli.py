@@ -35,6 +35,7 @@ def sweep(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="Solver threads per run (default 1).")] = None,  # noqa: E501
     solver: Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")] = "highs",  # noqa: E501
     option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable).")] = None,  # noqa: E501
+    warm_start: Annotated[bool, typer.Option("--warm-start/--no-warm-start", help="Solve the base first and give its solution to HiGHS as a MIP start in every run (measured: no gain on netopt's test instances; see docs/scenarios.md).")] = False,  # noqa: E501
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="Plot objective versus each parameter (needs matplotlib).")] = True,  # noqa: E501
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
 ) -> None:
@@ -132,7 +133,7 @@ def sweep(
                                dask=dask, dask_scheduler_file=str(dask_scheduler_file)
                                if dask_scheduler_file else None, resume=resume,
                                overwrite=overwrite, on_result=on_result, on_start=on_start,
-                               plot=plot, meta=meta)
+                               plot=plot, meta=meta, warm_start=warm_start)
         finally:
             if progress is not None:
                 progress.stop()

@@ -296,6 +296,24 @@ def test_reports_beside_the_table(tmp_path):
         assert "![objective versus each parameter](launch-objective.png)" in md
 
 
+def test_warm_start_from_the_base_solution_same_answers():
+    # the base (c_L = 2: launch, no mine) is solved once; its values are HiGHS's MIP start in
+    # every run. The optimum of each run is unique, so the table is the cold one.
+    base = instance_data(decision())
+    spec = grid((C_L, [1, 2, 4, 5]))
+    cold = run_sweep(base, spec)
+    warm = run_sweep(base, spec, warm_start=True)
+    assert warm.rows == cold.rows
+    assert warm.started == {0: True, 1: True, 2: True, 3: True}
+    assert cold.started == {}
+    assert any(n.startswith("warm start: base solved") and "objective 22" in n
+               for n in warm.notes)
+    # with another solver there is no start, and a note says so
+    other = run_sweep(base, grid((C_L, [1])), warm_start=True,
+                      options=SolveOptions(solver="appsi_highs"))
+    assert other.started == {} and "warm start: only with HiGHS" in other.notes[0]
+
+
 # --- executors --------------------------------------------------------------------------------
 
 def test_process_pool_gives_the_serial_table(tmp_path):
