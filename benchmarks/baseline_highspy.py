@@ -14,8 +14,11 @@ Model (identical to what netopt compiles from `orlib.to_instance`; a test checks
 times compare like for like; `order="natural"` uses y, a, x (warehouse-major) and cap, w, c rows.
 
 Optional valid inequalities (`cuts`), to measure what they would do inside netopt:
-    "aggregate": sum_i cap_i y_i >= sum_j d_j            (1 row)
-    "linking":   x_ij <= min(d_j, cap_i) y_i             (m*n rows)
+    "aggregate":   sum_i cap_i y_i >= sum_j d_j          (1 row)
+    "linking":     x_ij <= min(d_j, cap_i) y_i           (all m*n rows)
+    "linkingK":    the same for the K cheapest warehouses of each customer (e.g. linking5; n*K rows)
+    "linking-sep": the same, separated: solve the LP relaxation, add the rows it violates, repeat
+                   until none is violated (at most 50 rounds), then solve the MIP with those rows
 
     python -m benchmarks.baseline_highspy cap41 capa-8000 --time-limit 60 [--cuts aggregate,linking]
 """
@@ -33,7 +36,7 @@ import numpy as np
 
 from .orlib import CapData
 
-CUTS = ("aggregate", "linking")
+CUTS = ("aggregate", "linking", "linkingK", "linking-sep")
 
 
 def _name_order(prefix: str, count: int) -> np.ndarray:
@@ -125,13 +128,17 @@ def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
         f(*args)
     if "aggregate" in cuts:
         r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
-    if "linking" in cuts:
-        big = np.minimum(data.demand[None, :], data.capacity[:, None])  # (m, n)
-        r.add(-inf, 0.0, np.stack([L.x.ravel(), np.repeat(L.y, n)], 1),
-              np.stack([np.ones(m * n), -big.ravel()], 1))
-    unknown = set(cuts) - set(CUTS)
-    if unknown:
-        raise ValueError(f"unknown cuts {sorted(unknown)}; known: {CUTS}")
+    for c in cuts:
+        if c == "linking":
+            _linking_rows(r, data, L, np.ones((m, n), dtype=bool))
+        elif c.startswith("linking") and c[7:].isdigit():
+            k = min(int(c[7:]), m)
+            cheapest = np.argsort(data.cost, axis=0, kind="stable")[:k]  # (k, n)
+            mask = np.zeros((m, n), dtype=bool)
+            mask[cheapest, np.arange(n)[None, :]] = True
+            _linking_rows(r, data, L, mask)
+        elif c not in ("aggregate", "linking-sep"):
+            raise ValueError(f"unknown cut {c!r}; known: {CUTS}")
 
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
@@ -143,6 +150,44 @@ def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
     return h, L
 
 
+def _linking_rows(r: Rows, data: CapData, L: Layout, mask: np.ndarray) -> int:
+    """x_ij - min(d_j, cap_i) y_i <= 0 for the (i, j) where mask is True."""
+    import highspy
+
+    i, j = np.nonzero(mask)
+    big = np.minimum(data.demand[j], data.capacity[i])
+    r.add(-highspy.kHighsInf, 0.0, np.stack([L.x[i, j], L.y[i]], 1),
+          np.stack([np.ones(len(i)), -big], 1))
+    return len(i)
+
+
+def separate_linking(h, data: CapData, L: Layout, rounds: int = 50, tol: float = 1e-6) -> dict:
+    """Add the linking rows the LP relaxation violates, round after round; the model's
+    integrality is restored at the end. Returns {rounds, rows, lp_seconds}."""
+    import highspy
+
+    m = data.m
+    ints = L.y.astype(np.int32)
+    h.changeColsIntegrality(m, ints, np.full(m, highspy.HighsVarType.kContinuous))
+    big = np.minimum(data.demand[None, :], data.capacity[:, None])
+    added = np.zeros(big.shape, dtype=bool)
+    total, t0, k = 0, time.perf_counter(), 0
+    for k in range(1, rounds + 1):
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            break
+        x = np.asarray(h.getSolution().col_value)
+        viol = (x[L.x] > big * x[L.y][:, None] + tol * big) & ~added
+        if not viol.any():
+            break
+        r = Rows()
+        total += _linking_rows(r, data, L, viol)
+        added |= viol
+        h.addRows(*r.arrays())
+    h.changeColsIntegrality(m, ints, np.full(m, highspy.HighsVarType.kInteger))
+    return {"rounds": k, "rows": total, "lp_seconds": time.perf_counter() - t0}
+
+
 @dataclass
 class Result:
     name: str
@@ -151,6 +196,7 @@ class Result:
     bound: float | None
     timings: dict[str, float]
     nodes: int = 0
+    separation: dict | None = None  # linking-sep: rounds, rows, lp_seconds
     open: list[int] | None = None  # warehouses built (0-based), with keep_solution
     flows: list[tuple[int, int, float]] | None = None  # (i, j, tonnes) > 0
 
@@ -171,12 +217,17 @@ def solve(data: CapData, time_limit: float | None = None, gap: float | None = No
     h, L = build(data, order, cuts)
     t1 = time.perf_counter()
     h.setOptionValue("random_seed", seed)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(time_limit))
-    if gap is not None:
-        h.setOptionValue("mip_rel_gap", float(gap))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
+    sep = None
+    if "linking-sep" in cuts:  # its LP rounds count as solve time, against the same limit
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        sep = separate_linking(h, data, L)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", max(float(time_limit) - (time.perf_counter() - t1), 1e-3))
+    if gap is not None:
+        h.setOptionValue("mip_rel_gap", float(gap))
     h.run()
     t2 = time.perf_counter()
     ms = h.getModelStatus()
@@ -190,7 +241,7 @@ def solve(data: CapData, time_limit: float | None = None, gap: float | None = No
         status = "feasible" if has_sol else "no_solution"
     obj = info.objective_function_value if has_sol else None
     res = Result(data.name, status, obj, info.mip_dual_bound if has_sol else None, {},
-                 int(info.mip_node_count))
+                 int(info.mip_node_count), sep)
     if has_sol:
         x = np.asarray(h.getSolution().col_value)  # what netopt's extract needs: the values
         if keep_solution:
@@ -211,6 +262,7 @@ def write_solution(res: Result, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from . import orlib
+    from .run_orlib import expand
 
     ap = argparse.ArgumentParser(prog="python -m benchmarks.baseline_highspy",
                                  description="Solve OR-Library cap instances in highspy alone.")
@@ -222,10 +274,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cuts", default="", help=f"comma-separated: {','.join(CUTS)}")
     ap.add_argument("--quiet", action="store_true", help="one status line per instance")
     ap.add_argument("-o", "--output", help="write <name>.json (objective, open warehouses, flows)")
+    ap.add_argument("--json", help="append one JSON line per instance (figures) to this file")
     a = ap.parse_args(argv)
     cuts = tuple(c for c in a.cuts.split(",") if c)
     t_start = time.perf_counter()
-    for name in a.names:
+    for name in expand(a.names):
         t0 = time.perf_counter()
         data = orlib.load(name)
         t_read = time.perf_counter() - t0
@@ -233,9 +286,17 @@ def main(argv: list[str] | None = None) -> int:
                     keep_solution=bool(a.output))
         if a.output:
             write_solution(res, Path(a.output) / f"{name}.json")
+        if a.json:
+            with open(a.json, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"name": name, "cuts": list(cuts), "status": res.status,
+                                     "objective": res.objective, "bound": res.bound,
+                                     "gap": res.gap, "read": t_read, **res.timings,
+                                     "nodes": res.nodes, "separation": res.separation,
+                                     "time_limit": a.time_limit, "threads": a.threads}) + "\n")
         print(f"{name}: {res.status} objective {res.objective!r} bound {res.bound!r} "
               f"read {t_read:.3f}s build {res.timings['build']:.3f}s "
-              f"solve {res.timings['solve']:.3f}s nodes {res.nodes}", flush=True)
+              f"solve {res.timings['solve']:.3f}s nodes {res.nodes}"
+              + (f" separation {res.separation}" if res.separation else ""), flush=True)
     if not a.quiet:
         print(f"total {time.perf_counter() - t_start:.3f}s")
     return 0
