@@ -938,7 +938,29 @@ class Dependence:
     param: str
     accuracy: float  # share of runs the best one-parameter rule classifies right
     rule: str  # e.g. "built when routes[launch].cost_per_t >= 4, not when <= 2"
-    pairs: int = 0  # pairs of runs differing only in this parameter with different decisions
+    flips: int = 0  # settings of the other parameters where changing this one alone flips it
+    settings: int = 0  # settings of the other parameters with more than one run
+
+
+@dataclass
+class ScheduleDependence:
+    param: str
+    rho: float | None  # rank correlation of units built (all stages) with the parameter
+    flips: int = 0  # settings of the other parameters where changing this one alone changes it
+    settings: int = 0  # settings of the other parameters with more than one run
+
+    @property
+    def text(self) -> str:
+        parts = []
+        if self.rho is not None and abs(self.rho) >= RHO_MIN:
+            parts.append(f"{'more' if self.rho > 0 else 'fewer'} units when higher, rank "
+                         f"correlation {self.rho:+.2f}")
+        if self.flips:
+            parts.append(_flip_text(self.flips, self.settings, "changes it"))
+        return f"{self.param} ({'; '.join(parts)})"
+
+
+RHO_MIN = 0.5  # a rank correlation this strong is worth reporting
 
 
 @dataclass
@@ -947,7 +969,8 @@ class ElementSummary:
     built_in: int  # runs (with a solution) in which it is built
     solved: int
     schedules: dict[str, int]  # build schedule -> number of runs
-    depends: list[Dependence] = field(default_factory=list)
+    depends: list[Dependence] = field(default_factory=list)  # of whether it is built
+    schedule_depends: list[ScheduleDependence] = field(default_factory=list)  # of when, how many
 
     @property
     def robust(self) -> bool:
@@ -992,18 +1015,26 @@ class Summary:
                    + ("" if self.robust else " none"))
         for e in self.robust:
             out.append(f"  {e.name}: {_schedules(e)}")
+            out += _schedule_lines(e)
         out.append("depends on the parameters:" + ("" if self.varying else " none"))
         for e in self.varying:
             out.append(f"  {e.name}: built in {e.built_in} of {e.solved} runs ({_schedules(e)})")
             for d in e.depends:
-                extra = (f"; {d.pairs} pair(s) of runs differing only in it flip the decision"
-                         if d.pairs else "")
+                extra = f"; {_flip_text(d.flips, d.settings, 'flips it')}" if d.flips else ""
                 out.append(f"    {d.rule} ({d.accuracy:.0%} of runs){extra}")
             if not e.depends:
                 out.append("    no single parameter explains it")
+            out += _schedule_lines(e)
         if self.never:
             out.append("never built: " + ", ".join(e.name for e in self.never))
         return out
+
+
+def _schedule_lines(e: ElementSummary) -> list[str]:
+    if not e.schedule_depends:
+        return []
+    return ["    when and how many varies with: "
+            + ", ".join(d.text for d in e.schedule_depends)]
 
 
 def _schedules(e: ElementSummary) -> str:
@@ -1034,6 +1065,8 @@ def summarize(rows: list[dict[str, str]], params: list[str], elements: list[str]
         es = ElementSummary(e, sum(built), len(solved), schedules)
         if 0 < es.built_in < es.solved:
             es.depends = _dependence(solved, built, params)
+        if len([k for k in schedules if k]) > 1:
+            es.schedule_depends = _schedule_dependence(solved, col, params)
         summary.elements.append(es)
     return summary
 
@@ -1041,20 +1074,80 @@ def summarize(rows: list[dict[str, str]], params: list[str], elements: list[str]
 def _dependence(rows: list[dict[str, str]], built: list[bool], params: list[str]
                 ) -> list[Dependence]:
     """Parameters that explain `built`: the best threshold rule on each (a numeric parameter) or
-    value -> decision (another), and pairs of runs that differ only in that parameter."""
+    value -> decision (another), and whether changing it alone flips the decision."""
     n = len(rows)
     base_rate = max(sum(built), n - sum(built)) / n
     found = []
     for p in params:
         acc, rule = _best_rule([r[p] for r in rows], built, p)
-        others = [q for q in params if q != p]
-        groups: dict[tuple, set[bool]] = {}
-        for r, b in zip(rows, built):
-            groups.setdefault(tuple(r[q] for q in others), set()).add(b)
-        pairs = sum(1 for v in groups.values() if len(v) > 1) if len(rows) > len(groups) else 0
-        if acc > base_rate + 1e-9 or pairs:
-            found.append(Dependence(p, acc, rule, pairs))
-    found.sort(key=lambda d: (-d.accuracy, -d.pairs, d.param))
+        flips, settings = _flips(rows, [str(b) for b in built], p, params)
+        if acc > base_rate + 1e-9 or flips:
+            found.append(Dependence(p, acc, rule, flips, settings))
+    found.sort(key=lambda d: (-d.accuracy, -d.flips, d.param))
+    return found[:3]
+
+
+def _flips(rows: list[dict[str, str]], outcome: list[str], p: str, params: list[str]
+           ) -> tuple[int, int]:
+    """(settings of the other parameters in which runs differing only in `p` have different
+    outcomes, settings with more than one run): a grid's evidence that `p` matters alone."""
+    others = [q for q in params if q != p]
+    groups: dict[tuple, list[str]] = {}
+    for r, o in zip(rows, outcome):
+        groups.setdefault(tuple(r[q] for q in others), []).append(o)
+    multi = [g for g in groups.values() if len(g) > 1]
+    return sum(1 for g in multi if len(set(g)) > 1), len(multi)
+
+
+def _flip_text(flips: int, settings: int, verb: str) -> str:
+    if settings <= 1:
+        return f"changing it alone {verb}"
+    return f"changing it alone {verb} in {flips} of {settings} settings of the other parameters"
+
+
+def _units(schedule: str) -> float:
+    return float(sum(int(x.rsplit(":", 1)[1]) for x in schedule.split()))
+
+
+def _ranks(xs: list[float]) -> list[float]:
+    order = sorted(range(len(xs)), key=lambda i: xs[i])
+    ranks = [0.0] * len(xs)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and xs[order[j + 1]] == xs[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2
+        i = j + 1
+    return ranks
+
+
+def rank_correlation(xs: list[float], ys: list[float]) -> float | None:
+    """Spearman's rank correlation (ties averaged); None if either side is constant."""
+    rx, ry = _ranks(xs), _ranks(ys)
+    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
+    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    sxx = sum((a - mx) ** 2 for a in rx)
+    syy = sum((b - my) ** 2 for b in ry)
+    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else None
+
+
+def _schedule_dependence(rows: list[dict[str, str]], col: str, params: list[str]
+                         ) -> list[ScheduleDependence]:
+    """Parameters that change when and how many units are built: rank correlation of the units
+    built with each numeric parameter, and whether changing it alone changes the schedule."""
+    units = [_units(r[col]) for r in rows]
+    found = []
+    for p in params:
+        xs = [_num(r[p]) for r in rows]
+        rho = None
+        if all(x is not None for x in xs) and len(set(xs)) >= 3:
+            rho = rank_correlation(xs, units)  # type: ignore[arg-type]
+        flips, settings = _flips(rows, [r[col] for r in rows], p, params)
+        if flips or (rho is not None and abs(rho) >= RHO_MIN):
+            found.append(ScheduleDependence(p, rho, flips, settings))
+    found.sort(key=lambda d: (-abs(d.rho or 0), -d.flips, d.param))
     return found[:3]
 
 
@@ -1101,8 +1194,14 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
     solved = [r for r in rows if r["status"] in ("optimal", "feasible")
               and _num(r["objective"]) is not None]
     k = max(1, len(params))
-    fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 3.6), squeeze=False, sharey=True)
-    for ax, p in zip(axes[0], params):
+    cols = min(k, 3)
+    rows_n = math.ceil(k / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.2 * cols, 3.4 * rows_n), squeeze=False,
+                             sharey=True)
+    flat = [ax for row in axes for ax in row]
+    for ax in flat[len(params):]:
+        ax.set_visible(False)
+    for ax, p in zip(flat, params):
         xs = [_num(r[p]) for r in solved]
         ys = [_num(r["objective"]) for r in solved]
         if all(x is not None for x in xs):
@@ -1117,7 +1216,8 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
             ax.set_xticks(range(len(cats)), [c[:18] for c in cats], rotation=30, ha="right")
         ax.set_xlabel(p)
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("objective")
+    for row in axes:
+        row[0].set_ylabel("objective")
     missing = len(rows) - len(solved)
     fig.suptitle((title + " " if title else "") + (f"({missing} runs without a solution not shown)"
                                                    if missing else ""), fontsize=9)
@@ -1135,7 +1235,8 @@ def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
     summary = summarize(result.rows, result.spec.paths, result.elements)
     plot_path = None
     if plot:
-        plot_path = plot_objective(result.rows, result.spec.paths, side["plot"])
+        title = FsPath(str(meta.get("base", ""))).stem
+        plot_path = plot_objective(result.rows, result.spec.paths, side["plot"], title)
         if plot_path is None:
             result.notes.append("matplotlib is not installed: no plot (pip install matplotlib)")
         else:

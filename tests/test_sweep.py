@@ -168,7 +168,28 @@ def test_two_parameters_each_flip_the_decision():
     assert [float(r["objective"]) for r in res.rows] == pytest.approx([12, 12, 22, 42])
     assert [r["built:mine"] for r in res.rows] == ["", "", "s1:1", ""]
     [mine] = summarize(res.rows, res.spec.paths, res.elements).varying
-    assert {d.param: d.pairs for d in mine.depends} == {C_L: 1, K: 1}
+    # each flips it in 1 of the 2 settings of the other
+    assert {d.param: (d.flips, d.settings) for d in mine.depends} == {C_L: (1, 2), K: (1, 2)}
+    text = "\n".join(summarize(res.rows, res.spec.paths, res.elements).lines())
+    assert f"changing it alone flips it in 1 of 2 settings of the other parameters" in text
+
+
+def test_how_many_units_depends_on_demand():
+    # launch at 4/t (40 per 10 t) loses to a mine unit (30 per 10 t): one mine unit per 10 t of
+    # demand, up to 3 units; objective 30 * n + 2. The mine is built in every run (robust), but
+    # how many units depends on the demand: rank correlation +1.
+    base = instance_data(decision(4.0))
+    base["facilities"][0]["max_units"] = 3
+    base["routes"][1]["capacity"] = 40
+    res = run_sweep(base, grid(("demands[c/x].amount", [10, 20, 30])))
+    assert [float(r["objective"]) for r in res.rows] == pytest.approx([32, 62, 92])
+    assert [r["built:mine"] for r in res.rows] == ["s1:1", "s1:2", "s1:3"]
+    s = summarize(res.rows, res.spec.paths, res.elements)
+    mine = next(e for e in s.robust if e.name == "mine")
+    [d] = mine.schedule_depends
+    assert d.param == "demands[c/x].amount" and d.rho == pytest.approx(1.0) and d.flips == 1
+    assert ("when and how many varies with: demands[c/x].amount (more units when higher, rank "
+            "correlation +1.00; changing it alone changes it)") in "\n".join(s.lines())
 
 
 def test_failed_and_infeasible_runs_are_rows_and_never_abort(tmp_path):
@@ -423,3 +444,26 @@ def test_sweep_file_fixed_overrides_apply_to_every_run(tmp_path):
     # K = 50: launch at 4 costs 40 < 50: 42
     assert float(res.rows[0]["objective"]) == pytest.approx(42)
     assert math.isclose(float(res.rows[0]["objective"]), expected_objective(4, 50))
+
+
+def test_docs_examples_stay_valid():
+    # docs/scenarios.md runs these on instances/cislunar-ice.yaml
+    from netopt.scenario import load_instance, load_tree
+    from netopt.sweep import check_paths, read_sweep_file
+
+    docs = Path(__file__).parent.parent / "docs" / "examples"
+    inst, _ = load_instance(docs / "high-launch-cost.yaml")
+    assert inst.routes[0].cost_per_t == 2.72
+    sf = read_sweep_file(docs / "cislunar-uncertainty.yaml")
+    assert sf.spec.samples == 40 and len(sf.spec.sampled) == 5
+    data, _, _ = load_tree(sf.base)
+    check_paths(data, sf.spec)
+
+
+def test_rank_correlation():
+    from netopt.sweep import rank_correlation
+
+    assert rank_correlation([1, 2, 3], [10, 20, 30]) == pytest.approx(1)
+    assert rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1)
+    assert rank_correlation([1, 1, 2, 2], [1, 2, 3, 4]) == pytest.approx(0.8944, abs=1e-4)
+    assert rank_correlation([1, 2, 3], [5, 5, 5]) is None
