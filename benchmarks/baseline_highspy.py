@@ -1,7 +1,7 @@
 """Solver-alone baseline: the MIP netopt builds for an OR-Library cap instance, built directly in
 highspy with bulk addVars/addRows from numpy arrays, solved with the same options.
 
-Model (identical to what netopt compiles from `orlib.to_instance`; a test checks it row by row):
+Model (the MIP netopt compiles from `orlib.to_instance`; a test checks it entry by entry):
 
     columns  y_i  binary (build[w_i])      a_i >= 0 (act[w_i])      x_ij >= 0 (flow[w_i-c_j])
     rows     a_i - cap_i y_i           <= 0     facility_capacity[w_i]
@@ -9,9 +9,11 @@ Model (identical to what netopt compiles from `orlib.to_instance`; a test checks
              sum_i x_ij                >= d_j   balance[c_j]
     min      sum_i f_i y_i + sum_ij (c_ij / d_j) x_ij
 
-`order="netopt"` (default) lays out columns and rows in the order netopt's Pyomo hand-over produces
-(it sorts balance rows by name: c1, c10, c100, ...), so HiGHS follows the same path and the solve
-times compare like for like; `order="natural"` uses y, a, x (warehouse-major) and cap, w, c rows.
+`order="netopt"` (default) lays columns and rows out as netopt's hand-over does (Pyomo's standard
+form: columns y, x (warehouse-major), a; every row as <=, so the >= rows negated; balance rows
+sorted by name: c1, c10, c100, ..., then w1, w10, ...), so the matrix HiGHS receives is identical
+and the solve times compare like for like; `order="natural"` has columns y, a, x and keeps the >=
+rows as they are, in the order cap, w, c.
 
 Optional valid inequalities (`cuts`), to measure what they would do inside netopt:
     "aggregate":   sum_i cap_i y_i >= sum_j d_j          (1 row)
@@ -46,7 +48,7 @@ def _name_order(prefix: str, count: int) -> np.ndarray:
 
 @dataclass
 class Layout:
-    """Column index of every variable and the ordered rows, as numpy arrays."""
+    """Column index of every variable."""
 
     y: np.ndarray  # (m,)
     a: np.ndarray  # (m,)
@@ -55,19 +57,13 @@ class Layout:
 
 
 def layout(m: int, n: int, order: str = "netopt") -> Layout:
-    if order == "natural":
-        y = np.arange(m)
-        a = m + np.arange(m)
-        x = 2 * m + np.arange(m * n).reshape(m, n)
-    elif order == "netopt":
-        # y_1, a_1, y_2, a_2, ... then flows by customer in name order, warehouses in index order
-        y = 2 * np.arange(m)
-        a = y + 1
-        x = np.empty((m, n), dtype=np.int64)
-        x[:, _name_order("c", n)] = 2 * m + np.arange(m * n).reshape(n, m).T
-    else:
-        raise ValueError(f"order must be netopt or natural, not {order!r}")
-    return Layout(y, a, x, 2 * m + m * n)
+    """natural: y, a, x. netopt: Pyomo's standard form takes variable components in the order it
+    meets them — the objective's (build, then flow), then the rows' (act) — each component's
+    variables in declaration order: y, x, a."""
+    y = np.arange(m)
+    if order == "netopt":
+        return Layout(y, m + m * n + y, m + np.arange(m * n).reshape(m, n), 2 * m + m * n)
+    return Layout(y, m + y, 2 * m + np.arange(m * n).reshape(m, n), 2 * m + m * n)
 
 
 @dataclass
@@ -100,32 +96,41 @@ class Rows:
                 cat(self.value).astype(float))
 
 
+def _base_rows(data: CapData, L: Layout, order: str) -> Rows:
+    import highspy
+
+    inf = highspy.kHighsInf
+    m, n = data.m, data.n
+    r = Rows()
+    ones_m = np.ones((1, m))
+    r.add(-inf, 0.0, np.stack([L.y, L.a], 1), np.stack([-data.capacity, np.ones(m)], 1))
+    if order == "netopt":  # >= rows negated into <= rows, balance rows in name order
+        w, c = _name_order("w", m), _name_order("c", n)
+        r.add(-inf, -data.demand[c], L.x[:, c].T, -ones_m)
+        r.add(-inf, 0.0, np.concatenate([L.x[w], L.a[w, None]], 1),
+              np.concatenate([np.ones((m, n)), -np.ones((m, 1))], 1))
+    else:
+        r.add(0.0, inf, np.concatenate([L.x, L.a[:, None]], 1),
+              np.concatenate([-np.ones((m, n)), np.ones((m, 1))], 1))
+        r.add(data.demand, inf, L.x.T, ones_m)
+    return r
+
+
 def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
     """A highspy.Highs holding the model; returns (highs, layout)."""
     import highspy
 
     inf = highspy.kHighsInf
     m, n = data.m, data.n
+    if order not in ("netopt", "natural"):
+        raise ValueError(f"order must be netopt or natural, not {order!r}")
     L = layout(m, n, order)
+    r = _base_rows(data, L, order)
     cost = np.zeros(L.num_col)
     cost[L.y] = data.fixed
     cost[L.x] = data.unit_cost
     upper = np.full(L.num_col, inf)
     upper[L.y] = 1.0
-
-    r = Rows()
-    ones_m = np.ones((1, m))
-    cap_rows = (r.add, (-inf, 0.0, np.stack([L.y, L.a], 1),
-                        np.stack([-data.capacity, np.ones(m)], 1)))
-    w = np.arange(m)
-    w_sorted = _name_order("w", m) if order == "netopt" else w
-    wbal = (r.add, (0.0, inf, np.concatenate([L.x[w_sorted], L.a[w_sorted, None]], 1),
-                    np.concatenate([-np.ones((m, n)), np.ones((m, 1))], 1)))
-    c_sorted = _name_order("c", n) if order == "netopt" else np.arange(n)
-    cbal = (r.add, (data.demand[c_sorted], inf, L.x[:, c_sorted].T, ones_m))
-    blocks = [cap_rows, cbal, wbal] if order == "netopt" else [cap_rows, wbal, cbal]
-    for f, args in blocks:
-        f(*args)
     if "aggregate" in cuts:
         r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
     for c in cuts:

@@ -1,14 +1,16 @@
 """What-if experiments: changes proposed for netopt/, measured from outside without editing it.
 
-Each experiment re-implements one proposed change around netopt's own functions and times it
-against the current code on the same instance, in the same process:
+Each experiment times netopt's own functions phase by phase, next to what a proposed change
+would leave of that phase, on the same instance in the same process (medians of --repeat):
 
-- read:      netopt's YAML reader with libyaml (yaml.CSafeLoader) instead of the pure-Python
-             SafeLoader (same node graph, marks and checks: only the loader class changes);
-- compile:   netopt's compile with the garbage collector paused (gc.disable / gc.freeze);
-- handover:  Pyomo's standard-form compiler (LinearStandardFormCompiler, mixed form) to scipy
-             sparse matrices, loaded into highspy in bulk (addVars/addRows), instead of Pyomo's
-             persistent HiGHS interface (set_instance);
+- read:      load_checked's read (libyaml compose + location walk + construct) vs the same YAML
+             through yaml.load(CSafeLoader) without locations (locations only needed on error)
+             vs the same instance as JSON (json.loads);
+- validate:  load.validate vs its parts: pydantic alone, check_instance, prepare+check_structure
+             (prepare runs again in solve);
+- compile:   prepare+compile_model as is, and with the garbage collector paused;
+- handover:  netopt.highs (Pyomo standard-form compiler + passModel), with the collector paused,
+             and the floor: the highspy baseline's numpy build of the same MIP;
 - cuts:      valid inequalities derived generically from the prepared instance (see
              `add_valid_inequalities`), added to the compiled Pyomo model and solved through
              netopt's own `run_solver`.
@@ -22,33 +24,17 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
-import io
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from pathlib import Path
-
-import numpy as np
 
 from . import orlib
 
 _load = importlib.import_module("netopt.load")  # `netopt.load` the attribute is the function
-
-
-@contextmanager
-def libyaml_loader():
-    """netopt.load reads with a _Loader subclass of CSafeLoader for the duration."""
-    import yaml
-
-    saved = _load._Loader
-    _load._Loader = type("_Loader", (yaml.CSafeLoader,), {"__doc__": saved.__doc__})
-    try:
-        yield
-    finally:
-        _load._Loader = saved
 
 
 @contextmanager
@@ -61,17 +47,6 @@ def gc_paused():
     finally:
         if was:
             gc.enable()
-
-
-def time_read(path: Path, fast: bool) -> tuple[float, float, object]:
-    """(read seconds, validate seconds, instance) through netopt's load_checked."""
-    t: dict[str, float] = {}
-    if fast:
-        with libyaml_loader():
-            inst, _ = _load.load_checked(path, t)
-    else:
-        inst, _ = _load.load_checked(path, t)
-    return t["read"], t["validate"], inst
 
 
 def time_compile(inst, pause_gc: bool):
@@ -90,60 +65,17 @@ def time_compile(inst, pause_gc: bool):
     return time.perf_counter() - t0, prep, model
 
 
-def handover_persistent(model):
-    """What netopt does now: Pyomo's persistent HiGHS interface. Returns (seconds, highs)."""
-    from pyomo.contrib.solver.solvers.highs import Highs
+def time_handover(model, pause_gc: bool) -> float:
+    """netopt's hand-over to HiGHS as in netopt.highs.solve: standard form, then passModel."""
+    from netopt import highs
 
-    opt = Highs()
+    gc.collect()
     t0 = time.perf_counter()
-    with redirect_stdout(io.StringIO()):
-        opt.set_instance(model)
-    return time.perf_counter() - t0, opt._solver_model
-
-
-def handover_standard_form(model):
-    """Proposed: standard-form compile to sparse matrices, then bulk load into highspy.
-    Returns (seconds, highs, columns) — columns are the Pyomo variables in column order, for
-    loading the solution back (`load_values`)."""
-    import highspy
-    import pyomo.environ as pyo
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-
-    t0 = time.perf_counter()
-    info = LinearStandardFormCompiler().write(model, mixed_form=True, set_sense=None)
-    inf = highspy.kHighsInf
-    cols = info.columns
-    n = len(cols)
-    lb = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
-    ub = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
-    integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, n))
-    sense = np.fromiter((s for _, s in info.rows), np.int8, len(info.rows))
-    rhs = np.asarray(info.rhs, dtype=float)
-    row_lo = np.where(sense <= 0, rhs, -inf)
-    row_hi = np.where(sense >= 0, rhs, inf)
-    A = info.A.tocsr()
-    (obj,) = info.objectives
-    cost = info.c.toarray().ravel() if info.c.shape[0] else np.zeros(n)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.addVars(n, lb, ub)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    if len(integer):
-        h.changeColsIntegrality(len(integer), integer.astype(np.int32),
-                                np.full(len(integer), highspy.HighsVarType.kInteger))
-    h.addRows(len(rhs), row_lo, row_hi, A.nnz, A.indptr.astype(np.int32),
-              A.indices.astype(np.int32), A.data.astype(float))
-    if obj.sense == pyo.maximize:
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    h.changeObjectiveOffset(float(info.c_offset[0]) if len(info.c_offset) else 0.0)
-    return time.perf_counter() - t0, h, cols
-
-
-def load_values(h, cols) -> float:
-    """Copy HiGHS's column values into the Pyomo variables (what extract needs); seconds."""
-    t0 = time.perf_counter()
-    for v, x in zip(cols, h.getSolution().col_value):
-        v.set_value(x, skip_validation=True)
+    if pause_gc:
+        with gc_paused():
+            highs.build(highs.to_matrices(model))
+    else:
+        highs.build(highs.to_matrices(model))
     return time.perf_counter() - t0
 
 
@@ -239,7 +171,7 @@ def add_valid_inequalities(m, p, aggregate: bool = True, linking: bool = True) -
             if use <= 0:
                 continue
             terms = online_terms(producers[(src, k)], t,
-                                 lambda f, c: -min(use, f.capacity * c))
+                                 lambda f, c, u=use: -min(u, f.capacity * c))
             if not terms:
                 continue
             terms.add(m.flow[r, k, t], 1.0)
@@ -271,38 +203,72 @@ def solve_with_cuts(inst, time_limit, gap, threads, aggregate, linking) -> dict:
 
 # ---- command line ---------------------------------------------------------------------------
 
+def _tick(acc: dict, key: str, fn, *args):
+    gc.collect()
+    t0 = time.perf_counter()
+    r = fn(*args)
+    acc[key].append(time.perf_counter() - t0)
+    return r
+
+
 def overhead(names, repeat: int, echo=print) -> list[dict]:
-    """Read / compile / handover: current code vs proposed, medians of `repeat`."""
+    """Each phase of the netopt pipeline now, and what the proposed changes leave of it."""
+    import json
+
+    import yaml
+
+    from netopt.checks import check_instance
+    from netopt.params import prepare
+    from netopt.schema import Instance
+    from netopt.structure import check_structure
+
+    from . import baseline_highspy as base
+
     out = []
     with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
+        # warm-up (imports, first calls), not timed
+        warm = orlib.write_yaml(orlib.to_instance(orlib.load("cap41")), Path(tmp) / "warm.yaml")
+        inst, _ = _load.load_checked(warm)
+        time_handover(time_compile(inst, pause_gc=False)[2], pause_gc=False)
+        base.build(orlib.load("cap41"))
         for name in names:
-            path = Path(tmp) / f"{name}.yaml"
-            orlib.write_yaml(orlib.to_instance(orlib.load(name)), path)
-            acc = defaultdict(list)
+            inst_dict = orlib.to_instance(orlib.load(name))
+            path = orlib.write_yaml(inst_dict, Path(tmp) / f"{name}.yaml")
+            text = path.read_text()
+            json_text = json.dumps(inst_dict)
+            del inst_dict
+            acc: dict[str, list[float]] = defaultdict(list)
             for _ in range(repeat):
+                t: dict[str, float] = {}
                 gc.collect()
-                r0, v0, inst = time_read(path, fast=False)
-                gc.collect()
-                r1, v1, inst1 = time_read(path, fast=True)
-                assert inst1 == inst
+                inst, _ = _load.load_checked(path, t)
+                acc["read"].append(t["read"])
+                acc["validate"].append(t["validate"])
+                data = _tick(acc, "read_yaml_no_locations", yaml.load, text, yaml.CSafeLoader)
+                _tick(acc, "read_json", json.loads, json_text)
+                _tick(acc, "validate_pydantic_only", Instance.model_validate, data)
+                _tick(acc, "check_instance", check_instance, inst)
+                _tick(acc, "prepare_check_structure",
+                      lambda i: check_structure(prepare(i)), inst)
                 c0, _, model = time_compile(inst, pause_gc=False)
                 c1, _, model1 = time_compile(inst, pause_gc=True)
-                h0, hp = handover_persistent(model)
-                h1, hs, cols = handover_standard_form(model1)
-                del hp, hs, cols, model, model1
-                for k, v in (("read", r0), ("read_libyaml", r1), ("validate", v0),
-                             ("compile", c0), ("compile_gc_paused", c1),
-                             ("handover", h0), ("handover_standard_form", h1)):
-                    acc[k].append(v)
+                acc["compile"].append(c0)
+                acc["compile_gc_paused"].append(c1)
+                acc["handover"].append(time_handover(model, pause_gc=False))
+                acc["handover_gc_paused"].append(time_handover(model1, pause_gc=True))
+                del model, model1, data
+                _tick(acc, "baseline_read_build", lambda n: base.build(orlib.load(n)), name)
             med = {k: statistics.median(v) for k, v in acc.items()}
-            rec = {"name": name, "repeat": repeat, "median": med, "runs": dict(acc)}
-            out.append(rec)
-            echo(f"{name}: read {med['read']:.3f} -> libyaml {med['read_libyaml']:.3f}s "
-                 f"({med['read'] / med['read_libyaml']:.1f}x); validate {med['validate']:.3f}s; "
-                 f"compile {med['compile']:.3f} -> gc paused {med['compile_gc_paused']:.3f}s; "
-                 f"handover {med['handover']:.3f} -> standard form "
-                 f"{med['handover_standard_form']:.3f}s "
-                 f"({med['handover'] / med['handover_standard_form']:.1f}x)")
+            out.append({"name": name, "repeat": repeat, "median": med, "runs": dict(acc)})
+            echo(f"{name} (medians of {repeat}, seconds):\n"
+                 f"  read {med['read']:.3f} | yaml.load without locations "
+                 f"{med['read_yaml_no_locations']:.3f} | json.loads {med['read_json']:.3f}\n"
+                 f"  validate {med['validate']:.3f} = pydantic {med['validate_pydantic_only']:.3f}"
+                 f" + check_instance {med['check_instance']:.3f} + prepare/check_structure "
+                 f"{med['prepare_check_structure']:.3f} + rest\n"
+                 f"  compile {med['compile']:.3f} | gc paused {med['compile_gc_paused']:.3f}\n"
+                 f"  handover {med['handover']:.3f} | gc paused {med['handover_gc_paused']:.3f}\n"
+                 f"  baseline read+build (numpy -> highspy) {med['baseline_read_build']:.3f}")
     return out
 
 
