@@ -183,15 +183,13 @@ def catalog_neas(
     discount_rate: Annotated[float, typer.Option("--discount-rate", min=0, max=0.99)] = 0.05,
     mining_from: Annotated[int, typer.Option("--mining-from", min=0, help="Index of the first stage in which mines can be built.")] = 1,  # noqa: E501
     launch_price: Annotated[float, typer.Option("--launch-price", min=0, help="Earth -> LEO, money per t.")] = 2.72,  # noqa: E501
-    water_price: Annotated[float, typer.Option("--water-price", min=0, help="Water sold in LEO, money per t.")] = 1.5,  # noqa: E501
+    water_price: Annotated[float, typer.Option("--water-price", min=0, help="Water sold in LEO, money per t.")] = 1.0,  # noqa: E501
     metal_price: Annotated[float, typer.Option("--metal-price", min=0, help="Metals sold in LEO, money per t.")] = 1.0,  # noqa: E501
     water_market: Annotated[float, typer.Option("--water-market", min=0, help="Most water sold in the last stage, t/yr.")] = 100_000.0,  # noqa: E501
     metal_market: Annotated[float, typer.Option("--metal-market", min=0, help="Most metals sold in the last stage, t/yr.")] = 50_000.0,  # noqa: E501
     models: Annotated[Optional[Path], typer.Option("--models", help="Directory of the catalogs (models/).")] = None,  # noqa: E501
 ) -> None:
     """Turn the JPL NEA delta-v list into candidate asteroid mines and routes around a LEO hub."""
-    import sys
-
     from .catalog import Assumptions, NeaOptions, generate
 
     opts = NeaOptions(max_dv=max_dv, max_h=max_h, limit=limit, min_capacity=min_capacity,
@@ -199,7 +197,25 @@ def catalog_neas(
                       discount_rate=discount_rate, mining_from=mining_from,
                       launch_price=launch_price, water_price=water_price, metal_price=metal_price,
                       water_market=water_market, metal_market=metal_market)
-    command = ["netopt", *sys.argv[1:]]
+    command = ["netopt", "catalog", "neas", str(file)]
+    if max_dv is not None:
+        command += ["--max-dv", f"{max_dv:g}"]
+    if max_h is not None:
+        command += ["--max-h", f"{max_h:g}"]
+    defaults = NeaOptions()
+    for flag, name in (("--limit", "limit"), ("--min-capacity", "min_capacity"),
+                       ("--start-year", "start_year"), ("--stages", "stages"),
+                       ("--stage-years", "stage_years"), ("--discount-rate", "discount_rate"),
+                       ("--mining-from", "mining_from"), ("--launch-price", "launch_price"),
+                       ("--water-price", "water_price"), ("--metal-price", "metal_price"),
+                       ("--water-market", "water_market"), ("--metal-market", "metal_market")):
+        if getattr(opts, name) != getattr(defaults, name):
+            command += [flag, f"{getattr(opts, name):g}"]
+    if water_min_a != Assumptions().water_min_a:
+        command += ["--water-min-a", f"{water_min_a:g}"]
+    if models is not None:
+        command += ["--models", str(models)]
+    command += ["-o", str(output)]
     try:
         cands = generate(file, opts, output, command, Assumptions(water_min_a=water_min_a), models)
     except (OSError, ValueError) as e:

@@ -598,6 +598,11 @@ _WORKER_STATE: dict[str, Any] = {}
 
 def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[str],
                start: dict | None = None) -> None:
+    import signal
+
+    # Ctrl-C at a terminal reaches the whole process group: the sweep (the parent) handles it
+    # and ends the workers; a worker must not stop its solve early and report that as a result
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_STATE.update(base=base, options=options, elements=elements, stage_order=stage_order,
                          start=start)
 
@@ -773,8 +778,12 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
                                         dask_timeout)
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
-            for i, settings in pending:
-                record(run_one(base, i, settings, options, elements, stage_order, start))
+            with _interrupt_flag() as interrupted:
+                for i, settings in pending:
+                    r = run_one(base, i, settings, options, elements, stage_order, start)
+                    if interrupted.is_set():  # the solver stopped early on Ctrl-C: not a result
+                        raise KeyboardInterrupt
+                    record(r)
         else:
             result.executor = _run_pool(pending, args, record, min(workers, len(pending)))
     except KeyboardInterrupt:
@@ -792,6 +801,8 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         result.files["table"] = table
         if write_report:
             _write_reports(result, table, plot, meta or {}, options, set(done))
+    elif table is not None and write_report:  # keep the timings of the runs done so far
+        _write_reports(result, table, False, meta or {}, options, set(done), partial=True)
     return result
 
 
@@ -826,6 +837,29 @@ def _error_result(i: int, settings: dict, elements: list[str], message: str) -> 
 
 
 MAX_ATTEMPTS = 2  # a run in flight when a worker process dies is tried again once
+
+
+@contextmanager
+def _interrupt_flag() -> Any:
+    """An Event set when SIGINT arrives (which still raises KeyboardInterrupt as usual): netopt's
+    HiGHS backend turns Ctrl-C into an early stop with the incumbent, which must not be taken for a
+    run's result."""
+    import signal
+
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        flag.set()
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
@@ -863,8 +897,8 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
                     except Exception as e:  # noqa: BLE001
                         record(_error_result(i, s, elements, f"{type(e).__name__}: {e}"))
         except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
             _kill_pool(pool)
+            pool.shutdown(wait=True, cancel_futures=True)  # the workers are gone: quick
             raise
         pool.shutdown(wait=not broken, cancel_futures=True)
         todo.sort()
@@ -873,9 +907,10 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
 
 def _kill_pool(pool: Any) -> None:
     """End the pool's worker processes (ours, by pid) so an interrupted sweep stops at once."""
-    for p in list(getattr(pool, "_processes", {}).values()):
+    for p in list((getattr(pool, "_processes", None) or {}).values()):
         try:
             p.terminate()
+            p.join(timeout=5)
         except Exception:  # noqa: BLE001
             pass
 
@@ -1228,13 +1263,14 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
 
 
 def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
-                   options: Any, kept: set[int]) -> None:
+                   options: Any, kept: set[int], partial: bool = False) -> None:
+    """NAME.json, and unless `partial` (an interrupted sweep) NAME-summary.md and the plot."""
     from .results import write_atomic
 
     side = sidecar_paths(table)
     summary = summarize(result.rows, result.spec.paths, result.elements)
     plot_path = None
-    if plot:
+    if plot and not partial:
         title = FsPath(str(meta.get("base", ""))).stem
         plot_path = plot_objective(result.rows, result.spec.paths, side["plot"], title)
         if plot_path is None:
@@ -1247,8 +1283,9 @@ def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
     if plot_path is not None:
         md += [f"![objective versus each parameter]({plot_path.name})", ""]
     md += [f"Table: [{table.name}]({table.name})", ""] + [f"Note: {n}" for n in result.notes]
-    write_atomic(side["summary"], "\n".join(md) + "\n")
-    result.files["summary"] = side["summary"]
+    if not partial:
+        write_atomic(side["summary"], "\n".join(md) + "\n")
+        result.files["summary"] = side["summary"]
     prev: dict = {}
     if side["json"].exists():
         try:
@@ -1264,6 +1301,7 @@ def _write_reports(result: SweepResult, table: FsPath, plot: bool, meta: dict,
         per_run[key] = dict(sorted(merged.items(), key=lambda kv: int(kv[0])))
     opts = {k: v for k, v in asdict(options).items() if k not in ("progress",)}
     doc = {"table": table.name, **meta, "sweep": result.spec.describe(), "runs": len(result.spec),
+           "complete": not partial,
            "elements": result.elements, "solve_options": _jsonable(opts),
            "executor": result.executor, "wall_seconds": round(result.wall, 3),
            "notes": result.notes, **per_run,

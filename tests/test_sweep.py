@@ -282,6 +282,9 @@ def test_interrupted_sweep_resumes_without_redoing_finished_runs(tmp_path):
     res = run_sweep(base, spec, table, resume=True, plot=False)
     assert res.ran == 4  # runs 2..5, not 0 and 1
     assert sorted(res.seconds) == [2, 3, 4, 5]
+    # the timings of all six runs: two from the interrupted call, four from this one
+    import json
+    assert sorted(json.loads((tmp_path / "s.json").read_text())["seconds"]) == list("012345")
     assert table.read_bytes() == full.read_bytes()
     # resuming a finished sweep solves nothing
     assert run_sweep(base, spec, table, resume=True, plot=False).ran == 0
@@ -467,3 +470,30 @@ def test_rank_correlation():
     assert rank_correlation([1, 2, 3], [3, 2, 1]) == pytest.approx(-1)
     assert rank_correlation([1, 1, 2, 2], [1, 2, 3, 4]) == pytest.approx(0.8944, abs=1e-4)
     assert rank_correlation([1, 2, 3], [5, 5, 5]) is None
+
+
+def test_ctrl_c_during_a_serial_solve_records_nothing_for_that_run(tmp_path):
+    # netopt's HiGHS backend turns Ctrl-C into an early stop that returns the incumbent; a sweep
+    # must not take that for the run's result: it stops, and the run is redone on --resume.
+    import os
+    import signal
+    import threading
+
+    from netopt.solve import solve
+    from netopt.testing import facility_location
+
+    solve(decision())  # imports done: the signal below lands inside HiGHS
+    base = instance_data(facility_location())
+    spec = grid(("facilities[w0].capex", [100, 200]))
+    timer = threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT))
+
+    def on_start(done, total):
+        timer.start()
+
+    table = tmp_path / "s.csv"
+    try:
+        res = run_sweep(base, spec, table, on_start=on_start, plot=False)
+    finally:
+        timer.cancel()
+    assert res.interrupted
+    assert res.rows == [] and table_rows(table) == []
