@@ -839,6 +839,23 @@ def _error_result(i: int, settings: dict, elements: list[str], message: str) -> 
 MAX_ATTEMPTS = 2  # a run in flight when a worker process dies is tried again once
 
 
+# what a worker needs, imported once in the fork server instead of once per worker
+PRELOAD = ["netopt.sweep", "netopt.load", "netopt.solve", "netopt.params", "netopt.compile",
+           "netopt.results", "netopt.highs", "pyomo.environ", "highspy"]
+
+
+def _mp_context() -> Any:
+    """Workers are forked from a fork server that has imported netopt and the solver once (never
+    from this process, whose solver threads may be running); `spawn` where there is no fork."""
+    import multiprocessing as mp
+
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
 @contextmanager
 def _interrupt_flag() -> Any:
     """An Event set when SIGINT arrives (which still raises KeyboardInterrupt as usual): netopt's
@@ -868,7 +885,7 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
-    ctx = mp.get_context("spawn")  # no fork of a process whose solver threads may be running
+    ctx = _mp_context()
     attempts: dict[int, int] = {}
     todo = list(pending)
     elements = args[2]
