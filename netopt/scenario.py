@@ -238,9 +238,13 @@ def format_steps(steps: list[tuple[str, str]]) -> str:
 
 
 class PathError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    """A path that does not exist. `detail` says why (naming the closest valid path); `message`
+    adds the path itself, for when no location shows it."""
+
+    def __init__(self, detail: str, path: str | None = None):
+        self.detail, self.path = detail, path
+        self.message = f"'{path}': {detail}" if path else detail
+        super().__init__(self.message)
 
 
 def _unwrap(tp: Any) -> Any:
@@ -332,12 +336,24 @@ class _NoItem(PathError):
 def resolve(data: dict, text: str) -> Path:
     """The concrete path (keys and list indices) that `text` names in `data`, checked against the
     instance format. Raises PathError naming the closest valid path."""
+    if text == "include" or text.startswith(("include.", "include[")):
+        raise PathError("includes are merged before overrides apply: override the included "
+                        "elements instead", text)
+    try:
+        return _resolve(data, text)
+    except PathError as e:
+        if e.path is None:
+            raise PathError(e.detail, text) from None
+        raise
+
+
+def _resolve(data: dict, text: str) -> Path:
     from . import schema
 
     try:
         steps = parse_path(text)
     except ValueError as e:
-        raise PathError(f"'{text}': {e}") from None
+        raise PathError(str(e), text) from None
     tp: Any = schema.Instance
     cur: Any = data
     out: list[str | int] = []
@@ -356,13 +372,13 @@ def resolve(data: dict, text: str) -> Path:
             try:
                 i = _select(section, cur, s)
             except _NoItem as e:
-                raise PathError(f"'{text}': {here} has {e.message}; did you mean "
+                raise PathError(f"{here} has {e.message}; did you mean "
                                 f"'{suggest(('sel', e.best))}'?") from None
             except PathError as e:
                 hint = ""
                 if cur and "out of range" in e.message:
                     hint = f"; did you mean '{suggest(('sel', str(len(cur) - 1)))}'?"
-                raise PathError(f"'{text}': {here}: {e.message}{hint}") from None
+                raise PathError(f"{here}: {e.message}{hint}") from None
             out.append(i)
             cur = cur[i]
             tp = typing.get_args(lists[0])[0]
@@ -370,29 +386,29 @@ def resolve(data: dict, text: str) -> Path:
                 tp = getattr(schema, TEMPLATE_MODELS[section])
             continue
         if kind == "sel" and lists and cur is _MISSING:
-            raise PathError(f"'{text}': {here} has no items")
+            raise PathError(f"{here} has no items")
         # a key (or [key] on a mapping)
         if isinstance(cur, list):
             first = next((x.get("name") for x in cur if isinstance(x, dict) and x.get("name")),
                          "0")
-            raise PathError(f"'{text}': {here} is a list; select an item, e.g. "
+            raise PathError(f"{here} is a list; select an item, e.g. "
                             f"'{format_steps(steps[:n] + [('sel', first), (kind, s)] + rest)}'")
         if cur is not _MISSING and not isinstance(cur, dict):
             hint = f"; set {here} to a mapping to give values by key" if dicts else ""
-            raise PathError(f"'{text}': {here} is {_kind_word(cur)}, it has no '{s}'{hint}")
+            raise PathError(f"{here} is {_kind_word(cur)}, it has no '{s}'{hint}")
         if models:
             fields = _fields(models[0])
             if s not in fields:
                 best = closest_choice(s, fields)
                 where = f"{here} has" if here else "an instance has"
-                raise PathError(f"'{text}': {where} no field '{s}'; did you mean "
+                raise PathError(f"{where} no field '{s}'; did you mean "
                                 f"'{suggest((kind if here else 'key', best))}'?")
             tp = fields[s]
         elif dicts:
             args = typing.get_args(dicts[0])
             tp = args[1] if len(args) == 2 else Any
         elif tp is not Any:
-            raise PathError(f"'{text}': {here} is a single value, it has no '{s}'")
+            raise PathError(f"{here} is a single value, it has no '{s}'")
         if not out:
             section = s
         out.append(s)
@@ -518,7 +534,8 @@ def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
         try:
             set_value(data, locs, ov)
         except PathError as e:
-            problems.append(Problem(e.message, location=ov.key_location or ov.location))
+            where = ov.key_location or ov.location
+            problems.append(Problem(e.detail if where else e.message, location=where))
     if problems:
         raise InputError(problems)
     return data, locs

@@ -414,7 +414,7 @@ def check_paths(data: dict, spec: SweepSpec) -> None:
         try:
             resolve(data, p.path)
         except PathError as e:
-            problems.append(Problem(e.message, location=p.location))
+            problems.append(Problem(e.detail if p.location else e.message, location=p.location))
     if problems:
         raise InputError(problems)
 

@@ -116,6 +116,11 @@ def test_a_path_that_does_not_exist_names_the_closest_valid_one(path, message):
     assert e.value.message == f"'{path}': {message}"
 
 
+def test_includes_cannot_be_overridden():
+    with pytest.raises(PathError, match="includes are merged before overrides apply"):
+        resolve({"include": ["a.yaml"]}, "include[0]")
+
+
 def test_ambiguous_label_asks_for_an_index():
     data = {"demands": [{"node": "b", "commodity": "x", "amount": 1},
                         {"node": "b", "commodity": "x", "amount": 2}]}
@@ -254,7 +259,7 @@ def test_scenario_file_names_its_base_and_errors_point_at_its_lines(tmp_path):
         load_instance(bad)
     # path problems first (all of them), with the key's location
     assert [str(p) for p in e.value.problems] == [
-        f"{bad}:5:3: 'facilities[mien].capex': facilities has no item named 'mien'; did you mean "
+        f"{bad}:5:3: facilities has no item named 'mien'; did you mean "
         "'facilities[mine].capex'?"]
     bad.write_text("base: base.yaml\nset:\n  routes[launch].cost_per_t: -4\n"
                    "  horizon.discount_rate: 2\n")
@@ -364,8 +369,8 @@ def test_cli_unknown_path_exit_1_naming_the_closest(tmp_path):
     r = run("solve", base, "--set", "routes[launch].cost_per_tt=4")
     assert r.exit_code == 1
     assert r.output.strip() == (
-        "--set routes[launch].cost_per_tt=4: 'routes[launch].cost_per_tt': routes[launch] has no "
-        "field 'cost_per_tt'; did you mean 'routes[launch].cost_per_t'?")
+        "--set routes[launch].cost_per_tt=4: routes[launch] has no field 'cost_per_tt'; did you "
+        "mean 'routes[launch].cost_per_t'?")
     r = run("solve", base, "--set", "horizon.discount_rate=1.5")
     assert r.exit_code == 1
     assert r.output.strip() == ("--set horizon.discount_rate=1.5: horizon.discount_rate: Input "

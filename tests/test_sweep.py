@@ -431,8 +431,8 @@ def test_cli_sweep_errors(tmp_path):
     r = run("sweep", base, "-p", "routes[lanch].cost_per_t=1,2", "-o", tmp_path / "x.csv")
     assert r.exit_code == 1
     assert r.output.strip() == (
-        "--param routes[lanch].cost_per_t=1,2: 'routes[lanch].cost_per_t': routes has no item "
-        "named 'lanch'; did you mean 'routes[launch].cost_per_t'?")
+        "--param routes[lanch].cost_per_t=1,2: routes has no item named 'lanch'; did you mean "
+        "'routes[launch].cost_per_t'?")
     r = run("sweep", base, "-o", tmp_path / "x.csv")
     assert r.exit_code == 1 and "nothing to sweep" in r.output
     r = run("sweep", base, "-p", f"{C_L}=1", "--samples", "3", "-o", tmp_path / "x.csv")
