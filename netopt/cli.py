@@ -57,7 +57,7 @@ def solve(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")] = None,  # noqa: E501
+    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes\\[launch].cost_per_t=1.4.")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     from .errors import InputError

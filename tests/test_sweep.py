@@ -497,3 +497,14 @@ def test_ctrl_c_during_a_serial_solve_records_nothing_for_that_run(tmp_path):
         timer.cancel()
     assert res.interrupted
     assert res.rows == [] and table_rows(table) == []
+
+
+def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    table = tmp_path / "s.csv"
+    res = run_sweep(instance_data(decision()), grid((C_L, [1, 4])), table)
+    assert "plot" not in res.files and not (tmp_path / "s-objective.png").exists()
+    assert res.notes == ["matplotlib is not installed: no plot (pip install matplotlib)"]
+    assert "Note: matplotlib is not installed" in (tmp_path / "s-summary.md").read_text()
