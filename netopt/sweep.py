@@ -437,7 +437,8 @@ def cell(value: Any) -> str:
 def builds_cell(builds: list[dict], name: str, stage_order: list[str]) -> str:
     """'s2030:1 s2040:2': units of `name` built per stage, in stage order ('' if never)."""
     units = {b["stage"]: b["units"] for b in builds if b["name"] == name}
-    return " ".join(f"{t}:{units[t]}" for t in stage_order if t in units)
+    order = stage_order + [t for t in units if t not in stage_order]  # a run may rename stages
+    return " ".join(f"{t}:{units[t]}" for t in order if t in units)
 
 
 @dataclass
@@ -763,14 +764,14 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             on_result(r.row, len(rows), total)
 
     start = None
-    if warm_start and pending:
-        if options.solver != "highs":
-            result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
-        else:
-            start, note = base_start(base, options)
-            result.notes.append(f"warm start: {note}")
-    args = (base, options, elements, stage_order, start)
     try:
+        if warm_start and pending:
+            if options.solver != "highs":
+                result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
+            else:
+                start, note = base_start(base, options)
+                result.notes.append(f"warm start: {note}")
+        args = (base, options, elements, stage_order, start)
         if not pending:
             result.executor = "none (all runs in the table)"
         elif dask or dask_scheduler_file:
