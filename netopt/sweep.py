@@ -705,7 +705,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
               on_result: Callable[[dict[str, str], int, int], None] | None = None,
               on_start: Callable[[int, int], None] | None = None,
               write_report: bool = True, plot: bool = True, meta: dict | None = None,
-              warm_start: bool = False) -> SweepResult:
+              warm_start: bool = False, check_solver: bool = True) -> SweepResult:
     """Run every run of `spec` on `base` (raw instance data, overlays applied) and write `table`
     (CSV) as runs finish, then the table in run-id order, `<table>.json`, `<table>-summary.md`
     and `<table>-objective.png`. Raises InputError (invalid base or paths), SweepError (usage)."""
@@ -716,6 +716,8 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     check_paths(base, spec)
     base_inst, _ = validate(copy.deepcopy(base), locs or {})
     options = options or SolveOptions()
+    if check_solver:
+        preflight(options)
     if options.threads is None:  # one thread per run: same answers on any executor, no
         options = replace(options, threads=1)  # oversubscription with parallel runs
     elements = buildable_elements(base_inst, base, spec)
@@ -805,6 +807,37 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     elif table is not None and write_report:  # keep the timings of the runs done so far
         _write_reports(result, table, False, meta or {}, options, set(done), partial=True)
     return result
+
+
+def preflight(options: Any) -> None:
+    """Fail before any run (SweepError) if the solver is missing or rejects an option, rather
+    than write a table of identical error rows."""
+    from .solve import DEFAULT_SOLVER
+
+    if options.solver == DEFAULT_SOLVER:
+        try:
+            import highspy
+        except ImportError:
+            raise SweepError("HiGHS (highspy) is not installed: pip install highspy") from None
+        from pyomo.common.tee import capture_output
+
+        from .highs import set_options
+
+        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        rejected = set_options(h, dict(options.solver_options))
+        if rejected:
+            raise SweepError(f"HiGHS rejects option(s) {', '.join(rejected)}")
+        return
+    import pyomo.environ as pyo
+
+    try:
+        ok = pyo.SolverFactory(options.solver).available(exception_flag=False)
+    except Exception:  # noqa: BLE001  (Pyomo raises assorted errors for unknown names)
+        ok = False
+    if not ok:
+        raise SweepError(f"solver '{options.solver}' is not available to Pyomo on this machine")
 
 
 def _resumable(table: FsPath, cols: list[str], expected: dict[int, dict[str, str]]

@@ -206,11 +206,22 @@ def test_failed_and_infeasible_runs_are_rows_and_never_abort(tmp_path):
     assert float(rows[3]["objective"]) == pytest.approx(12)
     assert rows[2]["objective"] == ""
     assert res.complete
-    # a solver error is a row too
+    # a solver error is a row too (here the check before the sweep is skipped to get one)
     res = run_sweep(instance_data(decision()), grid((C_L, [1])),
-                    options=SolveOptions(solver="no-such-solver"))
+                    options=SolveOptions(solver="no-such-solver"), check_solver=False)
     assert res.rows[0]["status"] == "error"
     assert "no-such-solver" in res.rows[0]["message"]
+
+
+def test_missing_solver_or_bad_option_fails_before_any_run(tmp_path):
+    base = instance_data(decision())
+    with pytest.raises(SweepError, match="solver 'no-such-solver' is not available"):
+        run_sweep(base, grid((C_L, [1])), tmp_path / "a.csv",
+                  options=SolveOptions(solver="no-such-solver"))
+    with pytest.raises(SweepError, match="HiGHS rejects option"):
+        run_sweep(base, grid((C_L, [1])), tmp_path / "a.csv",
+                  options=SolveOptions(solver_options={"mip_max_nodez": 5}))
+    assert not (tmp_path / "a.csv").exists()
 
 
 def test_unknown_path_is_an_input_error_before_any_run():
