@@ -86,8 +86,8 @@ def parse_set(text: str, where: str = "--set") -> Override:
     loc = Location(f"{where} {text}")
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
-        raise InputError([Problem(f"'{text}' is not PATH=VALUE (e.g. routes[launch].cost_per_t=1.4)",
-                                  location=loc)])
+        raise InputError([Problem(f"'{text}' is not PATH=VALUE (e.g. "
+                                  "routes[launch].cost_per_t=1.4)", location=loc)])
     try:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as e:

@@ -24,7 +24,6 @@ import csv
 import io
 import json
 import math
-import os
 import random
 import threading
 import time
@@ -243,7 +242,8 @@ class SweepSpec:
                 problems.append(Problem(f"'{p.path}' has no values", location=p.location))
         if self.sampled and not self.samples:
             problems.append(Problem("distributions need a number of samples (samples: N in the "
-                                    "sweep file, or --samples N)", location=self.sampled[0].location))
+                                    "sweep file, or --samples N)",
+                                    location=self.sampled[0].location))
         if self.samples and not self.sampled:
             problems.append(Problem("samples need distributions (give them in a sweep file)"))
         if not self.params:
@@ -915,7 +915,6 @@ def _interrupt_flag() -> Any:
 
 def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
               workers: int) -> str:
-    import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 

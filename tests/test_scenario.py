@@ -248,7 +248,7 @@ demands: [{node: b, commodity: x, amount: 2}]
 # --- files and locations ----------------------------------------------------------------------
 
 def test_scenario_file_names_its_base_and_errors_point_at_its_lines(tmp_path):
-    base = write(tmp_path, DECISION_YAML, "base.yaml")
+    write(tmp_path, DECISION_YAML, "base.yaml")
     good = write(tmp_path, "base: base.yaml\nset:\n  routes[launch].cost_per_t: 4\n", "dear.yaml")
     inst, warnings = load_instance(good)
     assert warnings == []
@@ -272,7 +272,7 @@ def test_scenario_file_names_its_base_and_errors_point_at_its_lines(tmp_path):
 
 
 def test_scenario_on_another_base_and_chains(tmp_path):
-    base = write(tmp_path, DECISION_YAML, "base.yaml")
+    write(tmp_path, DECISION_YAML, "base.yaml")
     # (in YAML's flow style {...} a path with brackets needs quotes; block style does not)
     write(tmp_path, "base: base.yaml\nset: {'routes[launch].cost_per_t': 4}\n", "dear.yaml")
     # a scenario whose base is a scenario: mine capex 50 on top -> launch again (42 < 52)
@@ -294,8 +294,8 @@ def test_scenario_on_another_base_and_chains(tmp_path):
 
 def test_scenario_file_structure_errors(tmp_path):
     write(tmp_path, DECISION_YAML, "base.yaml")
-    bad = write(tmp_path, "base: base.yaml\nsett: {a: 1}\nremove: {node: [a]}\nadd: {routes: [3]}\n",
-                "bad.yaml")
+    bad = write(tmp_path, "base: base.yaml\nsett: {a: 1}\nremove: {node: [a]}\n"
+                "add: {routes: [3]}\n", "bad.yaml")
     with pytest.raises(InputError) as e:
         load_instance(bad)
     msgs = [str(p) for p in e.value.problems]

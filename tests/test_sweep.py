@@ -171,7 +171,7 @@ def test_two_parameters_each_flip_the_decision():
     # each flips it in 1 of the 2 settings of the other
     assert {d.param: (d.flips, d.settings) for d in mine.depends} == {C_L: (1, 2), K: (1, 2)}
     text = "\n".join(summarize(res.rows, res.spec.paths, res.elements).lines())
-    assert f"changing it alone flips it in 1 of 2 settings of the other parameters" in text
+    assert "changing it alone flips it in 1 of 2 settings of the other parameters" in text
 
 
 def test_how_many_units_depends_on_demand():
