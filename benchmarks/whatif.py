@@ -272,6 +272,28 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
     return out
 
 
+def summarize_cuts(recs: list[dict]) -> str:
+    """Per variant: total of the median solve times, instances at their known optimum (1e-6),
+    and the geometric-mean speed-up over `none` per instance."""
+    optima = orlib.known_optima()
+    per: dict[str, dict[str, float]] = defaultdict(dict)
+    ok: dict[str, int] = defaultdict(int)
+    for r in recs:
+        per[r["variant"]][r["name"]] = r["solve_median"]
+        obj, opt = r["runs"][-1]["objective"], optima.get(r["name"])
+        ok[r["variant"]] += obj is not None and opt is not None and abs(obj - opt) <= 1e-6 * opt
+    lines = []
+    for v, times in per.items():
+        line = f"{v}: solve {sum(times.values()):.2f}s in total, {ok[v]}/{len(times)} at optimum"
+        if "none" in per and v != "none":
+            sp = [per["none"][n] / t for n, t in times.items() if n in per["none"] and t > 0]
+            if sp:
+                line += (f", speed-up over none: geometric mean {statistics.geometric_mean(sp):.2f}x"
+                         f" (min {min(sp):.2f}x, max {max(sp):.2f}x)")
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _e(x: float | None) -> str:
     return "-" if x is None else f"{x:.2e}"
 
@@ -317,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{name} [{variant}]: {r['status']} objective {r['objective']} "
                       f"rel.diff {_e(rd)} gap {_e(r['gap'])} rows {r['added']} "
                       f"solve {solve_t:.2f}s (median of {a.repeat})", flush=True)
+        print(summarize_cuts(recs))
     if a.json:
         Path(a.json).write_text(json.dumps(recs, indent=1, default=str) + "\n")
     return 0
