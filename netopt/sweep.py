@@ -52,6 +52,8 @@ BUILT = "built:"
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    scale: bool = False
+    """Draws are factors of the base's value (a number, or every number of a mapping)."""
 
     def ppf(self, u: float) -> Any:
         raise NotImplementedError
@@ -204,12 +206,21 @@ def draw_u(seed: int, sample: int, path: str) -> float:
 # The sweep definition
 
 
+SCALE = "scale:"
+
+
 @dataclass
 class Param:
     path: str
     values: list[Any] | None = None  # grid values
     dist: Any = None  # a distribution
     location: Location | None = None  # where it is defined (for error messages)
+    scale: bool = False  # values are factors of the base's value (a number or numbers by key)
+
+    @property
+    def column(self) -> str:
+        """Its column in the table: the path, or `scale:PATH` holding the factor."""
+        return SCALE + self.path if self.scale else self.path
 
 
 @dataclass
@@ -228,7 +239,8 @@ class SweepSpec:
 
     @property
     def paths(self) -> list[str]:
-        return [p.path for p in self.params]
+        """The parameters' table columns (`PATH`, or `scale:PATH` for a factor)."""
+        return [p.column for p in self.params]
 
     def check(self) -> None:
         """Raise InputError if the definition cannot run."""
@@ -240,6 +252,13 @@ class SweepSpec:
             seen[p.path] = p
             if p.values is not None and not p.values:
                 problems.append(Problem(f"'{p.path}' has no values", location=p.location))
+            if p.scale and p.values is not None and not all(_is_number(v) for v in p.values):
+                problems.append(Problem(f"'{p.path}': scale factors are numbers",
+                                        location=p.location))
+            if p.scale and isinstance(p.dist, Choice) and not all(
+                    _is_number(v) for v in p.dist.values):
+                problems.append(Problem(f"'{p.path}': scale factors are numbers",
+                                        location=p.location))
         if self.sampled and not self.samples:
             problems.append(Problem("distributions need a number of samples (samples: N in the "
                                     "sweep file, or --samples N)",
@@ -257,23 +276,74 @@ class SweepSpec:
         return n * (self.samples or 1) if self.sampled else n
 
     def runs(self) -> list[dict[str, Any]]:
-        """{path: value} of every run, in run-id order."""
+        """{column: value} of every run, in run-id order (a `scale:` column holds the factor)."""
         grid = self.grid
         points: list[dict[str, Any]] = [{}]
         for p in grid:
-            points = [{**pt, p.path: v} for pt in points for v in (p.values or [])]
+            points = [{**pt, p.column: v} for pt in points for v in (p.values or [])]
         if not self.sampled:
             return points
-        draws = [{p.path: p.dist.ppf(draw_u(self.seed, j, p.path)) for p in self.sampled}
+        draws = [{p.column: p.dist.ppf(draw_u(self.seed, j, p.column)) for p in self.sampled}
                  for j in range(self.samples or 0)]
-        order = {p.path: i for i, p in enumerate(self.params)}
+        order = {p.column: i for i, p in enumerate(self.params)}
         return [dict(sorted({**pt, **d}.items(), key=lambda kv: order[kv[0]]))
                 for pt in points for d in draws]
 
+    def overrides(self, run: dict[str, Any], base_values: dict[str, Any]) -> dict[str, Any]:
+        """{path: value} a run sets: its values, and its factors times the base's values."""
+        out = {}
+        for p in self.params:
+            v = run[p.column]
+            out[p.path] = scaled(base_values[p.path], v) if p.scale else v
+        return out
+
     def describe(self) -> dict[str, Any]:
-        return {"grid": {p.path: p.values for p in self.grid},
-                "distributions": {p.path: p.dist.model_dump() for p in self.sampled},
+        return {"grid": {p.column: p.values for p in self.grid},
+                "distributions": {p.column: p.dist.model_dump() for p in self.sampled},
                 "samples": self.samples, "seed": self.seed}
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def scaled(value: Any, factor: float) -> Any:
+    """value x factor: a number, or every number of a mapping (a per-stage price...)."""
+    if _is_number(value):
+        return value * factor
+    if isinstance(value, dict):
+        return {k: scaled(v, factor) for k, v in value.items()}
+    raise ValueError(f"only a number or a mapping of numbers can be scaled, not {value!r}")
+
+
+def base_values(data: dict, spec: SweepSpec) -> dict[str, Any]:
+    """The base's value at each scaled path, defaults and template values included
+    (InputError if one is not a number or a mapping of numbers)."""
+    from .load import validate
+    from .scenario import _get
+
+    scaled_params = [p for p in spec.params if p.scale]
+    if not scaled_params:
+        return {}
+    inst, _ = validate(copy.deepcopy(data))
+    full = inst.model_dump(by_alias=True)
+    out, problems = {}, []
+    for p in scaled_params:
+        try:
+            value = _get(full, resolve(data, p.path))
+            scaled(value, 1.0)
+        except (KeyError, IndexError, TypeError):
+            problems.append(Problem(f"'{p.path}' has no value in the base to scale",
+                                    location=p.location))
+            continue
+        except ValueError:
+            problems.append(Problem(f"'{p.path}' is {value!r} in the base: only a number or a "
+                                    "mapping of numbers can be scaled", location=p.location))
+            continue
+        out[p.path] = value
+    if problems:
+        raise InputError(problems)
+    return out
 
 
 def split_values(text: str) -> list[str]:
@@ -298,11 +368,12 @@ def split_values(text: str) -> list[str]:
     return [s.strip() for s in out]
 
 
-def parse_param(text: str) -> Param:
-    """`PATH=v1,v2,...` (each value YAML) or `PATH=[v1, v2]` (a YAML list)."""
+def parse_param(text: str, scale: bool = False) -> Param:
+    """`PATH=v1,v2,...` (each value YAML) or `PATH=[v1, v2]` (a YAML list); with `scale` the
+    values are factors of the base's value (`--scale`)."""
     import yaml
 
-    loc = Location(f"--param {text}")
+    loc = Location(f"{'--scale' if scale else '--param'} {text}")
     path, sep, raw = text.partition("=")
     if not sep or not path.strip() or not raw.strip():
         raise InputError([Problem(f"'{text}' is not PATH=v1,v2,... (e.g. "
@@ -314,7 +385,7 @@ def parse_param(text: str) -> Param:
             values = [yaml.safe_load(s) if s else None for s in split_values(raw)]
     except yaml.YAMLError as e:
         raise InputError([Problem(f"a value is not valid YAML: {e}", location=loc)]) from None
-    return Param(path.strip(), list(values), location=loc)
+    return Param(path.strip(), list(values), location=loc, scale=scale)
 
 
 class SweepFileModel(BaseModel):
@@ -329,6 +400,8 @@ class SweepFileModel(BaseModel):
     """Fixed overrides (path: value) applied to the base first."""
     grid: dict[str, list[Any]] = {}
     """path: list of values; runs are the cartesian product."""
+    scale: dict[str, list[float]] = {}
+    """path: list of factors of the base's value (grid parameters too)."""
     samples: int | None = Field(default=None, ge=1, le=10_000_000)
     """Monte-Carlo draws (per grid point)."""
     seed: int = 0
@@ -371,8 +444,11 @@ def sweep_from_dict(data: dict, locs: Locs | None = None, folder: FsPath | None 
     spec = SweepSpec(seed=m.seed, samples=m.samples)
     for p, values in m.grid.items():
         spec.params.append(Param(p, values, location=locs.get(("grid", p, KEY))))
+    for p, values in m.scale.items():
+        spec.params.append(Param(p, values, location=locs.get(("scale", p, KEY)), scale=True))
     for p, dist in m.distributions.items():
-        spec.params.append(Param(p, dist=dist, location=locs.get(("distributions", p, KEY))))
+        spec.params.append(Param(p, dist=dist, location=locs.get(("distributions", p, KEY)),
+                                 scale=dist.scale))
     sets = [Override(p, v, locs.get(("set", p)), _sub(locs, ("set", p)),
                      locs.get(("set", p, KEY))) for p, v in m.set.items()]
     return SweepFile(spec, folder / m.base if m.base else None,
@@ -452,7 +528,7 @@ class RunResult:
 
 def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
             elements: list[str], stage_order: list[str],
-            start: dict | None = None) -> RunResult:
+            start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
     """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
     `start` if given, see `solve_from`): one table row. Never raises: a problem becomes the row's
     status and message."""
@@ -463,7 +539,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
     row = {"run": str(run_id), **{p: cell(v) for p, v in settings.items()},
            **{c: "" for c in FIXED_COLUMNS}, **{BUILT + e: "" for e in elements}, "message": ""}
     try:
-        data, locs = apply(base, {}, Scenario(set=[Override(p, v) for p, v in settings.items()]))
+        sets = overrides if overrides is not None else settings  # settings: the table's cells
+        data, locs = apply(base, {}, Scenario(set=[Override(p, v) for p, v in sets.items()]))
         inst, _ = validate(data, locs)
     except InputError as e:
         row.update(status=INVALID, message="; ".join(str(p) for p in e.problems))
@@ -608,15 +685,16 @@ def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[
                          start=start)
 
 
-def _pool_run(run_id: int, settings: dict[str, Any]) -> RunResult:
+def _pool_run(run_id: int, settings: dict[str, Any], overrides: dict | None = None) -> RunResult:
     s = _WORKER_STATE
     return run_one(s["base"], run_id, settings, s["options"], s["elements"], s["stage_order"],
-                   s["start"])
+                   s["start"], overrides)
 
 
-def _dask_run(payload: dict, run_id: int, settings: dict[str, Any]) -> RunResult:
+def _dask_run(payload: dict, run_id: int, settings: dict[str, Any],
+              overrides: dict | None = None) -> RunResult:
     return run_one(payload["base"], run_id, settings, payload["options"], payload["elements"],
-                   payload["stage_order"], payload["start"])
+                   payload["stage_order"], payload["start"], overrides)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -743,7 +821,9 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         # rewrite what is kept (drops error rows and a cut-off last line), then append
         write_atomic(table, "".join([_csv_line(dict(zip(cols, cols)), cols)]
                                     + [_csv_line(done[i], cols) for i in sorted(done)]))
-    pending = [(i, runs[i]) for i in range(len(runs)) if i not in done]
+    bvals = base_values(base, spec)
+    pending = [(i, runs[i], spec.overrides(runs[i], bvals)) for i in range(len(runs))
+               if i not in done]
     total = len(runs)
     if on_start:
         on_start(len(done), total)
@@ -782,8 +862,8 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
             with _interrupt_flag() as interrupted:
-                for i, settings in pending:
-                    r = run_one(base, i, settings, options, elements, stage_order, start)
+                for i, settings, sets in pending:
+                    r = run_one(base, i, settings, options, elements, stage_order, start, sets)
                     if interrupted.is_set():  # the solver stopped early on Ctrl-C: not a result
                         raise KeyboardInterrupt
                     record(r)
@@ -925,7 +1005,7 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
     while todo:
         pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_pool_init,
                                    initargs=args)
-        futures = {pool.submit(_pool_run, i, s): (i, s) for i, s in todo}
+        futures = {pool.submit(_pool_run, i, s, o): (i, s, o) for i, s, o in todo}
         todo = []
         broken = False
         try:
@@ -933,7 +1013,7 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
             while waiting:
                 finished, waiting = wait(waiting, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    i, s = futures[fut]
+                    i, s, o = futures[fut]
                     try:
                         record(fut.result())
                     except BrokenProcessPool:
@@ -943,7 +1023,7 @@ def _run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
                             record(_error_result(i, s, elements, "the worker process died "
                                                  f"while solving this run ({attempts[i]} tries)"))
                         else:
-                            todo.append((i, s))
+                            todo.append((i, s, o))
                     except Exception as e:  # noqa: BLE001
                         record(_error_result(i, s, elements, f"{type(e).__name__}: {e}"))
         except BaseException:
@@ -983,8 +1063,8 @@ def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
             client) else len(client.scheduler_info().get("workers", {}))
         payload = client.scatter({"base": base, "options": options, "elements": elements,
                                   "stage_order": stage_order, "start": start}, broadcast=True)
-        futures = {client.submit(_dask_run, payload, i, s, pure=False): (i, s)
-                   for i, s in pending}
+        futures = {client.submit(_dask_run, payload, i, s, o, pure=False): (i, s)
+                   for i, s, o in pending}
         try:
             for fut in as_completed(list(futures)):
                 i, s = futures[fut]

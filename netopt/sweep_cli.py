@@ -19,6 +19,7 @@ INTERRUPTED = 130
 def sweep(
     file: Annotated[Path, typer.Argument(help="Base instance (or a scenario naming its base, or a sweep file naming its base).")],  # noqa: E501
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes\\[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
+    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes\\[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="Sweep file: grid, distributions, samples, seed (see docs/scenarios.md).")] = None,  # noqa: E501
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Monte-Carlo samples of the sweep file's distributions (per grid point).")] = None,  # noqa: E501
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the samples (default: the sweep file's, else 0).")] = None,  # noqa: E501
@@ -78,6 +79,7 @@ def sweep(
             err.print(str(w), markup=False)
         spec = sf.spec if sf else SweepSpec()
         cli_params = [parse_param(p) for p in param or []]
+        cli_params += [parse_param(p, scale=True) for p in scale or []]
         cli_paths = {p.path for p in cli_params}
         spec.params = [p for p in spec.params if p.path not in cli_paths] + cli_params
         if samples is not None:

@@ -519,3 +519,57 @@ def test_without_matplotlib_the_plot_is_skipped_with_a_note(tmp_path, monkeypatc
     assert "plot" not in res.files and not (tmp_path / "s-objective.png").exists()
     assert res.notes == ["matplotlib is not installed: no plot (pip install matplotlib)"]
     assert "Note: matplotlib is not installed" in (tmp_path / "s-summary.md").read_text()
+
+
+def test_scale_factors_of_the_base_value():
+    # base c_L = 2: factors 0.5 and 2 give c_L = 1 (launch: 12) and 4 (mine: 32)
+    res = run_sweep(instance_data(decision()), SweepSpec([Param(C_L, [0.5, 2], scale=True)]))
+    assert [r[f"scale:{C_L}"] for r in res.rows] == ["0.5", "2"]
+    assert [float(r["objective"]) for r in res.rows] == pytest.approx([12, 32])
+    # the summary speaks of the factor
+    [mine] = summarize(res.rows, res.spec.paths, res.elements).varying
+    assert mine.depends[0].rule == f"built when scale:{C_L} >= 2, not when <= 0.5"
+
+
+def test_scale_a_per_stage_price_and_a_template_value():
+    # the route's price comes from its template and is given by stage: {s1: 1, s2: 3};
+    # 2 t/yr in each 1-year stage: 2 * 1 + 2 * 3 = 8 at factor 1, 4 at 0.5, 16 at 2
+    data = {"name": "t", "horizon": {"start_year": 2030, "stages": [{"name": "s1", "years": 1},
+                                                                    {"name": "s2", "years": 1}]},
+            "commodities": [{"name": "x"}], "nodes": [{"name": "a"}, {"name": "b"}],
+            "route_templates": [{"name": "cargo", "cost_per_t": {"s1": 1, "s2": 3}}],
+            "routes": [{"name": "ab", "template": "cargo", "from": "a", "to": "b"}],
+            "supplies": [{"node": "a", "commodity": "x"}],
+            "demands": [{"node": "b", "commodity": "x", "amount": 2}]}
+    res = run_sweep(data, SweepSpec([Param("routes[ab].cost_per_t", [0.5, 1, 2], scale=True)]))
+    assert [float(r["objective"]) for r in res.rows] == pytest.approx([4, 8, 16])
+
+
+def test_scale_errors():
+    base = instance_data(decision())
+    # the launch route has no capacity (unbounded): nothing to scale
+    with pytest.raises(InputError, match=r"'routes\[launch\].capacity' is None in the base: only"):
+        run_sweep(base, SweepSpec([Param("routes[launch].capacity", [2], scale=True)]))
+    with pytest.raises(InputError, match="scale factors are numbers"):
+        run_sweep(base, SweepSpec([Param(C_L, ["a"], scale=True)]))
+
+
+def test_sweep_file_scale_grid_and_scaled_distribution(tmp_path):
+    sf = sweep_from_dict({"scale": {C_L: [0.5, 2]}, "samples": 3, "seed": 4,
+                          "distributions": {K: {"dist": "uniform", "low": 0.5, "high": 1.5,
+                                                "scale": True}}})
+    assert [p.column for p in sf.spec.params] == [f"scale:{C_L}", f"scale:{K}"]
+    res = run_sweep(instance_data(decision()), sf.spec)
+    assert len(res.rows) == 6
+    for r in res.rows:
+        c, k = 2 * float(r[f"scale:{C_L}"]), 30 * float(r[f"scale:{K}"])
+        assert float(r["objective"]) == pytest.approx(expected_objective(c, k))
+
+
+def test_cli_scale(tmp_path):
+    base = tmp_path / "base.yaml"
+    base.write_text(DECISION_YAML)
+    out = tmp_path / "s.csv"
+    r = run("sweep", base, "--scale", f"{C_L}=0.5,2", "-o", out, "-j", "1", "-q", "--no-plot")
+    assert r.exit_code == 0, r.output
+    assert [float(x["objective"]) for x in table_rows(out)] == pytest.approx([12, 32])
