@@ -35,7 +35,7 @@ def export(
     solution: SolutionArg,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory: tidy tables (CSV; Parquet with --parquet), solution.json, and one GraphML file per stage.")] = None,  # noqa: E501
     csv: Annotated[bool, typer.Option("--csv/--no-csv", help="CSV tables in the -o directory.")] = True,  # noqa: E501
-    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt[parquet]').")] = False,  # noqa: E501
+    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt\\[parquet]').")] = False,  # noqa: E501
     graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
     stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
