@@ -517,6 +517,12 @@ def builds_cell(builds: list[dict], name: str, stage_order: list[str]) -> str:
     return " ".join(f"{t}:{units[t]}" for t in order if t in units)
 
 
+# Compiling and solving are not thread-safe (Pyomo; e.g. its standard-form compiler's lazy scipy
+# import fails with "'NoneType' object is not callable" when two threads solve at once). A Dask
+# worker with several threads runs several tasks in one process: they take turns here.
+_SOLVE_LOCK = threading.Lock()
+
+
 @dataclass
 class RunResult:
     run: int
@@ -549,7 +555,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
-        sol, started = solve_from(inst, options, start)
+        with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
+            sol, started = solve_from(inst, options, start)
     except Exception as e:  # noqa: BLE001
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
@@ -858,7 +865,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             result.executor = "none (all runs in the table)"
         elif dask or dask_scheduler_file:
             result.executor = _run_dask(pending, args, record, dask, dask_scheduler_file,
-                                        dask_timeout)
+                                        dask_timeout, result.notes)
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
             with _interrupt_flag() as interrupted:
@@ -1045,8 +1052,9 @@ def _kill_pool(pool: Any) -> None:
             pass
 
 
-def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
-              address: str | None, scheduler_file: str | None, timeout: str = "30s") -> str:
+def _run_dask(pending: list[tuple[int, dict, dict]], args: tuple, record: Callable,
+              address: str | None, scheduler_file: str | None, timeout: str = "30s",
+              notes: list[str] | None = None) -> str:
     try:
         from distributed import Client, as_completed
     except ImportError:
@@ -1059,8 +1067,15 @@ def _run_dask(pending: list[tuple[int, dict]], args: tuple, record: Callable,
         raise SweepError(f"cannot reach the Dask scheduler "
                          f"{scheduler_file or address}: {e}") from None
     try:
-        n = len(client.scheduler_info(n_workers=-1).get("workers", {})) if _takes_n_workers(
-            client) else len(client.scheduler_info().get("workers", {}))
+        info = (client.scheduler_info(n_workers=-1) if _takes_n_workers(client)
+                else client.scheduler_info())
+        workers = info.get("workers", {})
+        n = len(workers)
+        threaded = sum(1 for w in workers.values() if (w.get("nthreads") or 1) > 1)
+        if threaded and notes is not None:
+            notes.append(f"{threaded} Dask worker(s) have several threads: their tasks take "
+                         "turns (netopt's solve is not thread-safe); start workers with "
+                         "--nthreads 1 --nworkers N to use every core")
         payload = client.scatter({"base": base, "options": options, "elements": elements,
                                   "stage_order": stage_order, "start": start}, broadcast=True)
         futures = {client.submit(_dask_run, payload, i, s, o, pure=False): (i, s)
