@@ -42,7 +42,7 @@ from .scenario import KEY, Locs, Override, PathError, resolve
 # statuses a row can have beyond solve statuses
 INVALID = "invalid"  # the run's values fail validation
 ERROR = "error"  # the solver raised, or the worker died: redone on resume
-FIXED_COLUMNS = ("status", "objective", "bound", "gap")
+FIXED_COLUMNS = ("status", "objective", "bound", "gap", "shortfall_t")
 BUILT = "built:"
 
 
@@ -561,7 +561,11 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     row.update(status=sol.status.value, objective=cell(sol.objective), bound=cell(sol.bound),
-               gap=cell(sol.gap), message=sol.message or "")
+               gap=cell(sol.gap), message=" | ".join((sol.message or "").splitlines()))
+    if sol.status.has_solution:
+        years = {s["name"]: s["years"] for s in sol.stages}
+        row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
+                                            for x in sol.shortfalls), 9))
     for e in elements:
         row[BUILT + e] = builds_cell(sol.builds, e, stage_order)
     return RunResult(run_id, row, time.perf_counter() - t0, sol.timings.get("solve"), started)
@@ -633,7 +637,7 @@ def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
     None without one)."""
     from .solve import DEFAULT_SOLVER, solve
 
-    if not start or options.solver != DEFAULT_SOLVER:
+    if not start or options.solver != DEFAULT_SOLVER or getattr(options, "elastic", False):
         return solve(inst, options), None
     import pyomo.environ as pyo
 
@@ -652,6 +656,8 @@ def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
     with _mip_start() as state:
         outcome = run_solver(model, options)
         applied = bool(state.applied)
+    if not outcome.status.has_solution:  # the core's path says why (infeasibility explained...)
+        return solve(inst, options), applied
     sol = extract(prep, model, outcome)
     sol.timings = dict(outcome.timings)
     return sol, applied

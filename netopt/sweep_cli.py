@@ -36,6 +36,7 @@ def sweep(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="Solver threads per run (default 1).")] = None,  # noqa: E501
     solver: Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")] = "highs",  # noqa: E501
     option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable).")] = None,  # noqa: E501
+    elastic: Annotated[bool, typer.Option("--elastic", help="Each run meets as much required demand as possible, then at least cost (as solve --elastic).")] = False,  # noqa: E501
     warm_start: Annotated[bool, typer.Option("--warm-start/--no-warm-start", help="Solve the base first and give its solution to HiGHS as a MIP start in every run (measured: no gain on netopt's test instances; see docs/scenarios.md).")] = False,  # noqa: E501
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="Plot objective versus each parameter (needs matplotlib).")] = True,  # noqa: E501
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
@@ -94,7 +95,7 @@ def sweep(
     from .cli import _parse_options
 
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
-                        solver_options=_parse_options(option or []))
+                        solver_options=_parse_options(option or []), elastic=elastic)
     table = output or Path(f"{Path(base_file).stem}-sweep.csv")
     meta = {"base": str(base_file), "scenarios": [str(s) for s in scenarios],
             "set": [f"{o.path}={o.value!r}" for o in sets]}

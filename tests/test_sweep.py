@@ -148,8 +148,9 @@ def test_grid_flips_the_build_decision_at_the_threshold(tmp_path):
     assert [r["built:mine"] for r in rows] == ["", "", "s1:1", "s1:1"]
     assert [r["built:last-mile"] for r in rows] == ["s1:1"] * 4
     assert {r["status"] for r in rows} == {"optimal"}
-    assert list(rows[0]) == ["run", C_L, "status", "objective", "bound", "gap", "built:mine",
-                             "built:last-mile", "message"]
+    assert list(rows[0]) == ["run", C_L, "status", "objective", "bound", "gap", "shortfall_t",
+                             "built:mine", "built:last-mile", "message"]
+    assert [r["shortfall_t"] for r in rows] == ["0"] * 4
     s = summarize(res.rows, res.spec.paths, res.elements)
     assert [e.name for e in s.robust] == ["last-mile"]
     [mine] = s.varying
@@ -222,6 +223,19 @@ def test_missing_solver_or_bad_option_fails_before_any_run(tmp_path):
         run_sweep(base, grid((C_L, [1])), tmp_path / "a.csv",
                   options=SolveOptions(solver_options={"mip_max_nodez": 5}))
     assert not (tmp_path / "a.csv").exists()
+
+
+def test_elastic_runs_report_the_unmet_demand():
+    # last-mile capacity 5 < the 10 t needed: infeasible; elastic: 5 t met (launch at 1 plus the
+    # last-mile's 2: 7), 5 t unmet, and the message says which limit binds
+    spec = grid((C_L, [1]), ("routes[last-mile].capacity", [5]))
+    [row] = run_sweep(instance_data(decision()), spec).rows
+    assert row["status"] == "infeasible" and row["shortfall_t"] == ""
+    assert "at most 5 t/yr can be met" in row["message"] and "\n" not in row["message"]
+    [row] = run_sweep(instance_data(decision()), spec, options=SolveOptions(elastic=True)).rows
+    assert row["status"] == "optimal"
+    assert float(row["objective"]) == pytest.approx(7)
+    assert float(row["shortfall_t"]) == pytest.approx(5)
 
 
 def test_unknown_path_is_an_input_error_before_any_run():
