@@ -58,6 +58,19 @@ def expand(names: list[str]) -> list[str]:
     return out
 
 
+def code_version() -> str:
+    """The commit measured, and whether netopt/ had uncommitted changes (others edit it live)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "netopt"], cwd=root,
+                               check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" + uncommitted changes in netopt/" if dirty else "")
+
+
 def run_netopt(path: Path, outdir: Path | None, time_limit, gap, threads, seed=0) -> dict:
     """The `netopt solve FILE -o DIR` pipeline in this process; timings in seconds."""
     from netopt.load import load_checked
@@ -117,6 +130,9 @@ def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
           echo=print) -> list[dict]:
     optima = orlib.known_optima()
     records = []
+    version = code_version()
+    echo(f"netopt at {version}; threads {threads}, gap {gap}, time limit {time_limit}, "
+         f"medians of {repeat}")
     tmp = tempfile.TemporaryDirectory(prefix="orlib-") if workdir is None else None
     work = Path(tmp.name) if tmp else Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -138,7 +154,7 @@ def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
                 if baseline:
                     gc.collect()
                     bruns.append(run_baseline(name, time_limit, gap, threads, cuts=cuts))
-            rec = {"name": name, "optimum": optima.get(name), "repeat": repeat,
+            rec = {"name": name, "optimum": optima.get(name), "repeat": repeat, "code": version,
                    "time_limit": time_limit, "gap": gap, "threads": threads,
                    "netopt": {"runs": runs, "median": median_timings(runs)}}
             last = runs[-1]
@@ -271,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     names = expand(a.names)
     if a.process:
+        print(f"netopt at {code_version()}; whole processes, medians of {a.repeat}")
         recs = [run_processes(n, repeat=a.repeat, time_limit=a.time_limit, gap=a.gap,
                               threads=a.threads) for n in names]
     else:
