@@ -31,7 +31,7 @@ class _Refs:
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
-        names = set(names)
+        names = names if isinstance(names, set | list) else set(names)
         if value is not None and value not in names:
             self.problems.append(Problem(f"unknown {kind} '{value}'{closest(value, names)}", path))
 

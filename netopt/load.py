@@ -7,6 +7,7 @@ line, column and path of the offending value.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -131,9 +132,59 @@ def _read(path: FsPath) -> tuple[Any, Locs, list[Problem]]:
     return _parse(text, file)
 
 
-def _shift(locs: Locs, prefix: Path, new_prefix: Path) -> Locs:
-    n = len(prefix)
-    return {new_prefix + p[n:]: loc for p, loc in locs.items() if p[:n] == prefix}
+class _Merged:
+    """List sections merged across files: items by name (a later file's item replaces an earlier
+    one in place), each item with its locations relative to it. Linear in the number of values."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list] = {}
+        self.item_locs: dict[str, list[Locs]] = {}
+        self.index: dict[str, dict[str, int]] = {}
+        self.section_locs: dict[str, Locs] = {}  # the section's own key and value locations
+
+    def add(self, data: dict, locs: Locs) -> None:
+        per_item: dict[tuple[str, int], Locs] = defaultdict(dict)
+        per_section: dict[str, Locs] = defaultdict(dict)
+        for p, loc in locs.items():
+            if not p or p[0] not in LIST_SECTIONS:
+                continue
+            if len(p) >= 2 and isinstance(p[1], int):
+                per_item[(p[0], p[1])][p[2:]] = loc
+            else:
+                per_section[p[0]][p[1:]] = loc
+        for section in LIST_SECTIONS:
+            items = data.get(section)
+            if items is None:
+                continue
+            self.section_locs[section] = per_section[section]
+            if not isinstance(items, list) or not isinstance(self.items.get(section, []), list):
+                # a wrong type: keep it whole, for validation to report at its location
+                self.items[section] = items
+                self.item_locs[section] = [per_item[(section, i)] for i in range(
+                    len(items) if isinstance(items, list) else 0)]
+                continue
+            target = self.items.setdefault(section, [])
+            target_locs = self.item_locs.setdefault(section, [])
+            index = self.index.setdefault(section, {})
+            for i, item in enumerate(items):
+                name = item.get("name") if isinstance(item, dict) else None
+                named = section in NAMED_SECTIONS and isinstance(name, str)
+                if named and name in index:
+                    j = index[name]
+                    target[j], target_locs[j] = item, per_item[(section, i)]
+                else:
+                    if named:
+                        index[name] = len(target)
+                    target.append(item)
+                    target_locs.append(per_item[(section, i)])
+
+    def locs(self) -> Locs:
+        out: Locs = {}
+        for section, items in self.items.items():
+            out.update({(section, *p): loc for p, loc in self.section_locs[section].items()})
+            for j, item_locs in enumerate(self.item_locs[section]):
+                out.update({(section, j, *p): loc for p, loc in item_locs.items()})
+        return out
 
 
 def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs, list[Problem]]:
@@ -150,8 +201,9 @@ def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs,
     if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
         return {}, locs, [Problem("include must be a list of file paths", ("include",),
                                   locs.get(("include",)))]
-    merged: dict[str, list] = {}
-    mlocs: Locs = {}
+    if not includes:
+        return data, locs, problems
+    merged = _Merged()
     for i, inc in enumerate(includes):
         inc_path = (path.parent / inc).resolve()
         here = locs.get(("include", i))
@@ -170,47 +222,13 @@ def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()) -> tuple[dict, Locs,
                     f"a catalog may hold only {', '.join(sorted(CATALOG_KEYS))}; "
                     f"'{key}' belongs in the instance{closest(key, CATALOG_KEYS)}",
                     (key,), sub_locs.get((key, KEY))))
-        for section in LIST_SECTIONS:
-            _merge_section(merged, mlocs, section, sub.get(section), sub_locs)
-    if not includes:
-        return data, locs, problems
+        merged.add(sub, sub_locs)
+    merged.add(data, locs)
     out = {k: v for k, v in data.items() if k not in LIST_SECTIONS}
+    out.update(merged.items)
     out_locs = {p: loc for p, loc in locs.items() if not p or p[0] not in LIST_SECTIONS}
-    for section in LIST_SECTIONS:
-        _merge_section(merged, mlocs, section, data.get(section), locs)
-        if section in merged:
-            out[section] = merged[section]
-            out_locs.update({p: loc for p, loc in mlocs.items() if p and p[0] == section})
+    out_locs.update(merged.locs())
     return out, out_locs, problems
-
-
-def _merge_section(merged: dict[str, list], mlocs: Locs, section: str, items: Any,
-                   locs: Locs) -> None:
-    if items is None:
-        return
-    if not isinstance(items, list):  # let validation report the wrong type at its location
-        merged[section] = items
-        mlocs.update(_shift(locs, (section,), (section,)))
-        return
-    target = merged.setdefault(section, [])
-    if not isinstance(target, list):
-        return
-    for i, item in enumerate(items):
-        name = item.get("name") if isinstance(item, dict) else None
-        j = len(target)
-        if section in NAMED_SECTIONS and name is not None:
-            for k, existing in enumerate(target):
-                if isinstance(existing, dict) and existing.get("name") == name:
-                    j = k
-                    break
-        # drop the replaced item's locations before adding the new ones
-        for p in [p for p in mlocs if p[:2] == (section, j)]:
-            del mlocs[p]
-        if j == len(target):
-            target.append(item)
-        else:
-            target[j] = item
-        mlocs.update(_shift(locs, (section, i), (section, j)))
 
 
 def _locate(locs: Locs, path: Path) -> Location | None:

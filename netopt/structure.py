@@ -62,7 +62,8 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
     return out
 
 
-def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]) -> str:
+def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]],
+             flow_keys: set[tuple[str, str, str]]) -> str:
     """One level of explanation for (node, k) being unreachable in stage t."""
     inst = p.inst
     reasons = []
@@ -71,7 +72,7 @@ def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]
             continue
         if t not in p.route_stages[r.name]:
             reasons.append(f"route {r.name} cannot be used in {t}")
-        elif (r.name, k, t) not in set(p.flow_keys):
+        elif (r.name, k, t) not in flow_keys:
             reasons.append(f"route {r.name} cannot deliver {k}: {node} requires a depot for it "
                            f"and no depot can be online there in {t}")
         elif (r.from_, k) not in avail:
@@ -96,6 +97,7 @@ def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]
 def check_structure(p: Prepared) -> list[Problem]:
     inst = p.inst
     avail = available(p)
+    flow_keys = set(p.flow_keys)
     problems: list[Problem] = []
     for i, d in enumerate(inst.demands):
         if d.kind == "market":
@@ -106,7 +108,7 @@ def check_structure(p: Prepared) -> list[Problem]:
             continue
         t = bad[0]
         stages = ", ".join(bad)
-        why = _why_not(p, d.node, d.commodity, t, avail[t])
+        why = _why_not(p, d.node, d.commodity, t, avail[t], flow_keys)
         if len(bad) > 1:
             why = f"in {t}: {why}"
         if d.shortfall_penalty_per_t is None:
@@ -119,9 +121,11 @@ def check_structure(p: Prepared) -> list[Problem]:
                 f"paid as shortfall: {why}", ("demands", i), severity="warning"))
     ever = set().union(*avail.values()) if avail else set()
     hw = inst.hardware_commodity
+    build_stages: dict[str, list[str]] = defaultdict(list)
+    for e, t in p.build_keys:
+        build_stages[e].append(t)
     for i, f in enumerate(inst.facilities):
-        build_stages = [t for (e, t) in p.build_keys if e == f.name]
-        if f.mass and not any((f.node, hw) in avail[t] for t in build_stages):
+        if f.mass and not any((f.node, hw) in avail[t] for t in build_stages[f.name]):
             problems.append(Problem(f"facility {f.name} can never be built: its hardware ({hw}) "
                                     f"never reaches {f.node} in a stage it can be built",
                                     ("facilities", i), severity="warning"))

@@ -7,8 +7,11 @@ from a template points at the template's line.
 
 from __future__ import annotations
 
+from collections import defaultdict
 
 from .errors import Location, Path, Problem, closest
+
+Locs = dict[Path, Location]
 
 KEY = "\0key"  # same marker as load.KEY: where a key is written
 
@@ -41,6 +44,10 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
         if not isinstance(raw, list):
             problems.append(Problem("must be a list of templates", (tsection,), locs.get((tsection,))))
             continue
+        tpl_locs: dict[int, Locs] = defaultdict(dict)  # template index -> locations inside it
+        for p, loc in locs.items():
+            if len(p) >= 3 and p[0] == tsection and isinstance(p[1], int):
+                tpl_locs[p[1]][p[2:]] = loc
         for j, tpl in enumerate(raw):
             here: Path = (tsection, j)
             if not isinstance(tpl, dict) or not isinstance(tpl.get("name"), str):
@@ -69,11 +76,8 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
             j, tpl = templates[name]
             inherited = {k: v for k, v in tpl.items() if k != "name" and k not in item}
             items[i] = {**inherited, **item}
-            for key in inherited:
-                src = (tsection, j, key)
-                n = len(src)
-                for p, loc in list(locs.items()):
-                    if p[:n] == src:
-                        locs[(section, i, key) + p[n:]] = loc
+            for sub, loc in tpl_locs[j].items():
+                if sub[0] in inherited:
+                    locs[(section, i, *sub)] = loc
         data[section] = items
     return data, locs, problems
