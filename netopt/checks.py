@@ -9,7 +9,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
+from .params import G0
 from .schema import Instance
+
+# a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
+MAX_EXPONENT = 20.0
 
 
 def _each(items: list) -> Iterable[tuple[int, Any]]:
@@ -116,6 +120,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
             p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
                              f"commodities: it would do nothing", path + ("node",)))
+    props = {x.name: x for _, x in _each(inst.propulsion)}
     for i, x in _each(inst.routes):
         path = ("routes", i)
         r.ref(x.from_, "node", r.nodes, path + ("from",))
@@ -136,6 +141,14 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
             if dv is not None and dv > 30:
                 p.append(Problem(f"{dv:g} km/s is more than 30 km/s: given in m/s?",
                                  path + (field,), severity="warning"))
+            prop = props.get(x.propulsion)
+            if dv is not None and prop is not None:
+                exponent = dv * 1000.0 / (prop.isp_s * G0)
+                if exponent > MAX_EXPONENT:
+                    p.append(Problem(
+                        f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "
+                        f"{dv:g} km/s at Isp {prop.isp_s:g} s: no vehicle can fly this leg",
+                        path + (field,)))
 
     for i, s in _each(inst.supplies):
         path = ("supplies", i)

@@ -31,8 +31,8 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
     problems: list[Problem] = []
     def uses_templates(section: str) -> bool:
         items = data.get(section)
-        return isinstance(items, list) and any(isinstance(x, dict) and "template" in x
-                                               for x in items)
+        return isinstance(items, list) and any(isinstance(x, dict) and x.get("template")
+                                               is not None for x in items)
 
     if not any(data.get(t) for t in SECTIONS.values()) and not any(map(uses_templates, SECTIONS)):
         return data, locs, problems
@@ -64,7 +64,7 @@ def expand(data: dict, locs: dict[Path, Location]) -> tuple[dict, dict[Path, Loc
             continue
         items = list(items)
         for i, item in enumerate(items):
-            if not isinstance(item, dict) or "template" not in item:
+            if not isinstance(item, dict) or item.get("template") is None:
                 continue
             here = (section, i, "template")
             name = item["template"]

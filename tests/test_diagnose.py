@@ -197,3 +197,36 @@ def test_killed_solve_leaves_no_partial_output(tmp_path):
     assert not [n for n in leftovers if n.endswith(".tmp")]
     if "solution.json" in leftovers:  # finished before the kill: then it is whole
         json.loads((out / "solution.json").read_text())
+
+
+def test_unit_slip_warnings():
+    from netopt.load import validate
+
+    data = dict(
+        name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
+        commodities=[{"name": "x"}, {"name": "fuel"}], nodes=[{"name": "a"}, {"name": "b"}],
+        propulsion=[{"name": "p", "isp_s": 4.5, "propellant": {"fuel": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 3770, "propulsion": "p"}])
+    with pytest.raises(netopt.InputError) as e:
+        validate(data)
+    assert [str(w) for w in e.value.problems] == [
+        "warning: propulsion[0].isp_s: isp_s 4.5 s is outside 100..100000 s: a unit slip?",
+        "warning: routes[0].delta_v_km_s: 3770 km/s is more than 30 km/s: given in m/s?",
+        "routes[0].delta_v_km_s: the rocket equation gives a mass ratio of e^8.54e+04 for "
+        "3770 km/s at Isp 4.5 s: no vehicle can fly this leg"]
+    data["propulsion"][0]["isp_s"] = 450
+    data["routes"][0]["delta_v_km_s"] = 3.77
+    data["supplies"] = [{"node": "a", "commodity": "fuel"}]
+    assert validate(data)[1] == []
+
+
+def test_file_size_limit(tmp_path, monkeypatch):
+    import importlib
+
+    monkeypatch.setattr(importlib.import_module("netopt.load"), "MAX_BYTES", 100)
+    path = tmp_path / "big.yaml"
+    path.write_text("name: x\n" + "# padding\n" * 20)
+    with pytest.raises(netopt.InputError) as e:
+        netopt.load(path)
+    assert [str(p) for p in e.value.problems] == [
+        f"{path}:1:1: file is 208 bytes, more than the 100 allowed"]

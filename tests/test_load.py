@@ -118,3 +118,13 @@ def test_no_object_construction_from_tags(tmp_path):
     assert problems(path) == [f"{path}:1:7: unsupported YAML tag "
                               "'tag:yaml.org,2002:python/object/apply:os.system': netopt reads "
                               "plain data only"]
+
+
+def test_instance_round_trips_through_model_dump(tmp_path):
+    # A validated instance written back (every field, template: null included) loads again.
+    import yaml
+
+    inst = netopt.load(Path(__file__).parent / "data" / "issue-example.yaml")
+    path = tmp_path / "again.yaml"
+    path.write_text(yaml.safe_dump(inst.model_dump(by_alias=True)))
+    assert netopt.load(path) == inst
