@@ -6,6 +6,7 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -66,6 +67,18 @@ class Terms:
 def compile_model(p: Prepared, elastic: bool = False) -> pyo.ConcreteModel:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible."""
+    # Pyomo makes millions of small objects and no garbage cycles here: the cyclic collector
+    # would only re-scan them, more often the bigger the model (measured: benchmarks/scale.py)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(p, elastic)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(p: Prepared, elastic: bool) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=p.inst.name)
     m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
