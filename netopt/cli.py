@@ -55,6 +55,7 @@ def solve(
     option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")] = None,  # noqa: E501
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
+    cuts: Annotated[Optional[str], typer.Option("--cuts", help="Valid inequalities to add: comma-separated from aggregate_capacity, linking; 'none' for none (default: all).")] = None,  # noqa: E501
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes\\[launch].cost_per_t=1.4.")] = None,  # noqa: E501
@@ -78,7 +79,7 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=_parse_options(option or []),
                         progress=None if (quiet or log) else _progress_printer(),
-                        elastic=elastic)
+                        elastic=elastic, cuts=_parse_cuts(cuts))
     try:
         sol = run(inst, opts, timings=timings)
     except SolverUnavailable as e:
@@ -121,6 +122,19 @@ def _progress_printer(start_after: float = 2.0, every_plain: float = 10.0):
             err.print(line, markup=False)
 
     return show
+
+
+def _parse_cuts(text: str | None) -> tuple[str, ...] | None:
+    from .compile import CUTS
+
+    if text is None:
+        return None
+    names = tuple(c.strip() for c in text.split(",") if c.strip() and c.strip() != "none")
+    unknown = [c for c in names if c not in CUTS]
+    if unknown:
+        raise typer.BadParameter(f"unknown cut(s) {', '.join(unknown)}; known: "
+                                 f"{', '.join(CUTS)}, none", param_hint="--cuts")
+    return names
 
 
 def _parse_options(items: list[str]) -> dict[str, object]:

@@ -17,6 +17,9 @@ from pyomo.core.expr.numeric_expr import LinearExpression
 
 from .params import Prepared
 
+# Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
+CUTS = ("aggregate_capacity", "linking")
+DEFAULT_CUTS: tuple[str, ...] = CUTS
 COST_CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
@@ -64,21 +67,26 @@ class Terms:
                                 linear_vars=[self.vars[i] for i in keep])
 
 
-def compile_model(p: Prepared, elastic: bool = False) -> pyo.ConcreteModel:
+def compile_model(p: Prepared, elastic: bool = False,
+                  cuts: Iterable[str] = DEFAULT_CUTS) -> pyo.ConcreteModel:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
-    (see diagnose.py), so that no demand can make the model infeasible."""
+    (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
+    inequalities to add (CUTS): they change no optimum, only how fast it is proven."""
+    unknown = set(cuts) - set(CUTS)
+    if unknown:
+        raise ValueError(f"unknown cut(s) {', '.join(sorted(unknown))}; known: {', '.join(CUTS)}")
     # Pyomo makes millions of small objects and no garbage cycles here: the cyclic collector
     # would only re-scan them, more often the bigger the model (measured: benchmarks/scale.py)
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(p, elastic)
+        return _build(p, elastic, frozenset(cuts))
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(p: Prepared, elastic: bool) -> pyo.ConcreteModel:
+def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteModel:
     m = pyo.ConcreteModel(name=p.inst.name)
     m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
@@ -92,6 +100,10 @@ def _build(p: Prepared, elastic: bool) -> pyo.ConcreteModel:
     define_depot_capacity(m, p)
     define_balance(m, p)
     define_budgets(m, p)
+    if "aggregate_capacity" in cuts:
+        define_aggregate_capacity(m, p)
+    if "linking" in cuts:
+        define_linking(m, p)
     define_objective(m, p)
     return m
 
@@ -261,6 +273,83 @@ def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
         return
     m.budget = pyo.Constraint(keys, rule=lambda m, t: (None, by_stage[t].expr(),
                                                        p.inst.budgets[t]))
+
+
+def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """Per commodity and stage: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
+    >= total required demand. The sum of all balance rows implies it (transit only loses mass),
+    but the LP relaxation does not: fractional units can each run at full capacity."""
+    need: dict[tuple[str, str], float] = defaultdict(float)
+    for (n, k, t), amount in p.demand.items():
+        need[(k, t)] += amount
+    makers: dict[str, list] = defaultdict(list)
+    for f in p.inst.facilities:
+        for k, c in f.produces.items():
+            makers[k].append((f, c))
+    rows: dict[tuple[str, str], Terms] = {}
+    for (k, t) in sorted(need):
+        terms = Terms()
+        for f, c in makers[k]:
+            for tau in p.cover.get((f.name, t), ()):
+                terms.add(m.build[f.name, tau], c * f.capacity)
+        if not terms:
+            continue  # nothing to build: the LP relaxation already has this row
+        for (i, tt) in p.supply_keys:
+            if tt == t and p.inst.supplies[i].commodity == k:
+                terms.add(m.supply[i, t], 1.0)
+        for (i, tt) in p.short_keys:
+            if tt == t and p.inst.demands[i].commodity == k:
+                terms.add(m.short[i, t], 1.0)
+        if hasattr(m, "unmet"):
+            for (n, kk, tt) in p.demand:
+                if (kk, tt) == (k, t):
+                    terms.add(m.unmet[n, k, t], 1.0)
+        rows[(k, t)] = terms
+    if not rows:
+        return
+    m.aggregate_capacity = pyo.Constraint(list(rows), rule=lambda m, k, t: (
+        need[(k, t)], rows[(k, t)].expr(), None))
+
+
+def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """flow[r,k,t] <= U * (units online at r's origin that make k), where r's origin gets k only
+    from those facilities and r's destination uses k only for a required demand D, so that no
+    optimal plan ships more than U = D / (1 - loss). The classic x_ij <= d_j y_i of facility
+    location, which the aggregated capacity rows do not give the LP relaxation."""
+    inst, hw = p.inst, p.inst.hardware_commodity
+    route = {r.name: r for r in inst.routes}
+    inflow, outflow = set(), set()  # (node, k, t) with a route arriving / departing
+    burns = set()  # (node, k, t): k is propellant for a flow departing node
+    for (r, k, t) in p.flow_keys:
+        inflow.add((route[r].to, k, t))
+        outflow.add((route[r].from_, k, t))
+        burns.update((route[r].from_, pk, t) for pk in p.burn[r])
+    supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
+    sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
+    consumed, makers = set(), defaultdict(list)
+    for (f, t) in p.act_keys:
+        x = p.buildable[f]
+        consumed.update((x.node, k, t) for k in x.consumes)
+        for k in x.produces:
+            makers[(x.node, k, t)].append(f)
+    rows = {}
+    for (r, k, t) in p.flow_keys:
+        a, b = route[r].from_, route[r].to
+        if (a, k, t) in supplied or (a, k, t) in inflow or not makers.get((a, k, t)):
+            continue  # the origin has other sources of k, or none to link to
+        there = (b, k, t)
+        if k == hw or there in outflow or there in consumed or there in sold or there in burns:
+            continue  # the destination has other uses for k: no simple bound
+        bound = p.demand.get((b, k, t), 0.0) / (1.0 - route[r].loss)
+        terms = Terms([(m.flow[r, k, t], 1.0)])
+        for f in makers[(a, k, t)]:
+            for tau in p.cover[(f, t)]:
+                terms.add(m.build[f, tau], -bound)
+        rows[(r, k, t)] = terms
+    if not rows:
+        return
+    m.linking = pyo.Constraint(list(rows), rule=lambda m, r, k, t: (None, rows[(r, k, t)].expr(),
+                                                                     0.0))
 
 
 def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from .compile import compile_model
+from .compile import DEFAULT_CUTS, compile_model
 from .params import Prepared
 from .results import extract
 from .solve import Outcome, SolveOptions, run_solver
@@ -33,7 +33,7 @@ def _at(x: float, limit: float) -> bool:
 
 
 def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Outcome]:
-    m = compile_model(p, elastic=True)
+    m = compile_model(p, elastic=True, cuts=opts.cuts if opts.cuts is not None else DEFAULT_CUTS)
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
         expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))

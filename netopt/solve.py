@@ -42,6 +42,7 @@ class SolveOptions:
     solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
     progress: Callable[[Any], None] | None = None  # called about once a second with highs.Progress
     elastic: bool = False  # meet as much required demand as possible, then least cost
+    cuts: tuple[str, ...] | None = None  # valid inequalities (compile.CUTS); None: the defaults
     explain: bool = True  # when infeasible, re-solve elastically to say why
 
 
@@ -132,7 +133,7 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
 def solve(instance: Any, options: SolveOptions | None = None, *,
           timings: dict[str, float] | None = None) -> Any:
     """Compile and solve a validated Instance; return a `results.Solution`."""
-    from .compile import compile_model
+    from .compile import DEFAULT_CUTS, compile_model
     from .params import prepare
     from .results import extract
 
@@ -146,7 +147,7 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
         sol = solve_elastic(prep, opts)
         sol.timings = {**timings, "elastic": time.perf_counter() - t0}
         return sol
-    model = compile_model(prep)
+    model = compile_model(prep, cuts=opts.cuts if opts.cuts is not None else DEFAULT_CUTS)
     timings["compile"] = time.perf_counter() - t0
     if model.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(model.trivially_infeasible),

@@ -363,3 +363,35 @@ def test_same_input_same_answer():
     first, second = solve_exact(build()), solve_exact(build())
     assert first.builds == second.builds
     assert first.objective == second.objective
+
+
+@pytest.mark.parametrize("cuts", [(), ("aggregate_capacity",), ("linking",)])
+def test_valid_inequalities_change_no_optimum(cuts):
+    # The same optimum with and without each cut family (the default adds both).
+    from netopt import SolveOptions, solve
+    from netopt.testing import facility_location
+
+    inst = facility_location(10, 24)
+    with_all = solve(inst, SolveOptions(gap=0.0))
+    assert solve(inst, SolveOptions(gap=0.0, cuts=cuts)).objective == approx(with_all.objective)
+
+
+def test_linking_rows_are_the_classic_x_le_d_y():
+    # Two sites (each only source: its facility), one customer needing 7 -> for each route
+    # flow <= 7 * y_site, and the aggregate row 10 y_w0 + 20 y_w1 >= 7.
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = instance(
+        nodes=[{"name": "w0"}, {"name": "w1"}, {"name": "c"}],
+        facilities=[{"name": f"w{i}", "node": f"w{i}", "capacity": 10 * (i + 1), "capex": 5,
+                     "produces": {"x": 1.0}} for i in range(2)],
+        routes=[{"name": f"r{i}", "from": f"w{i}", "to": "c", "loss": 0.3 * i} for i in range(2)],
+        demands=[{"node": "c", "commodity": "x", "amount": 7}])
+    m = compile_model(prepare(inst))
+    assert sorted(str(c.expr) for c in m.linking.values()) == [
+        "flow[r0,x,s1] - 7.0*build[w0,s1]  <=  0.0",
+        "flow[r1,x,s1] - 10.0*build[w1,s1]  <=  0.0"]  # 7 / (1 - 0.3) arrive as 7
+    assert str(m.aggregate_capacity["x", "s1"].expr) == "7.0  <=  10.0*build[w0,s1] + 20.0*build[w1,s1]"
+    with pytest.raises(ValueError, match="unknown cut"):
+        compile_model(prepare(inst), cuts=("bogus",))
