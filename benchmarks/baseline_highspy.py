@@ -16,11 +16,14 @@ and the solve times compare like for like; `order="natural"` has columns y, a, x
 rows as they are, in the order cap, w, c.
 
 Optional valid inequalities (`cuts`), to measure what they would do inside netopt:
-    "aggregate":   sum_i cap_i y_i >= sum_j d_j          (1 row)
-    "linking":     x_ij <= min(d_j, cap_i) y_i           (all m*n rows)
-    "linkingK":    the same for the K cheapest warehouses of each customer (e.g. linking5; n*K rows)
-    "linking-sep": the same, separated: solve the LP relaxation, add the rows it violates, repeat
-                   until none is violated (at most 50 rounds), then solve the MIP with those rows
+    "aggregate":   sum_i cap_i y_i >= sum_j d_j          (1 row; netopt's aggregate_capacity)
+    "linking":     x_ij <= d_j y_i                       (all m*n rows; netopt's linking)
+    "linking-min": x_ij <= min(d_j, cap_i) y_i           (all m*n rows; stronger where d_j > cap_i)
+    "linkingK":    x_ij <= d_j y_i for the K cheapest warehouses of each customer (e.g. linking5)
+    "linking-sep": x_ij <= d_j y_i separated: solve the LP relaxation, add the rows it violates,
+                   repeat until none is violated (at most 50 rounds), then solve the MIP with them
+With order="netopt", "aggregate" and "linking" come out exactly as netopt's rows do (a test
+checks it), after the balance rows, aggregate first.
 
     python -m benchmarks.baseline_highspy cap41 capa-8000 --time-limit 60 [--cuts aggregate,linking]
 """
@@ -38,7 +41,8 @@ import numpy as np
 
 from .orlib import CapData
 
-CUTS = ("aggregate", "linking", "linkingK", "linking-sep")
+CUTS = ("aggregate", "linking", "linking-min", "linkingK", "linking-sep")
+NETOPT_NAMES = {"aggregate_capacity": "aggregate"}  # netopt's cut names -> ours
 
 
 def _name_order(prefix: str, count: int) -> np.ndarray:
@@ -131,11 +135,15 @@ def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
     cost[L.x] = data.unit_cost
     upper = np.full(L.num_col, inf)
     upper[L.y] = 1.0
+    cuts = tuple(NETOPT_NAMES.get(c, c) for c in cuts)
     if "aggregate" in cuts:
-        r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
+        if order == "netopt":  # a >= row, negated
+            r.add(-inf, -data.demand.sum(), L.y[None, :], -data.capacity[None, :])
+        else:
+            r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
     for c in cuts:
-        if c == "linking":
-            _linking_rows(r, data, L, np.ones((m, n), dtype=bool))
+        if c in ("linking", "linking-min"):
+            _linking_rows(r, data, L, np.ones((m, n), dtype=bool), tight=c == "linking-min")
         elif c.startswith("linking") and c[7:].isdigit():
             k = min(int(c[7:]), m)
             cheapest = np.argsort(data.cost, axis=0, kind="stable")[:k]  # (k, n)
@@ -155,12 +163,14 @@ def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
     return h, L
 
 
-def _linking_rows(r: Rows, data: CapData, L: Layout, mask: np.ndarray) -> int:
-    """x_ij - min(d_j, cap_i) y_i <= 0 for the (i, j) where mask is True."""
+def _linking_rows(r: Rows, data: CapData, L: Layout, mask: np.ndarray,
+                  tight: bool = False) -> int:
+    """x_ij - d_j y_i <= 0 (tight: min(d_j, cap_i)) for the (i, j) where mask is True, in
+    warehouse-major order (netopt's route order)."""
     import highspy
 
     i, j = np.nonzero(mask)
-    big = np.minimum(data.demand[j], data.capacity[i])
+    big = np.minimum(data.demand[j], data.capacity[i]) if tight else data.demand[j]
     r.add(-highspy.kHighsInf, 0.0, np.stack([L.x[i, j], L.y[i]], 1),
           np.stack([np.ones(len(i)), -big], 1))
     return len(i)
@@ -174,7 +184,7 @@ def separate_linking(h, data: CapData, L: Layout, rounds: int = 50, tol: float =
     m = data.m
     ints = L.y.astype(np.int32)
     h.changeColsIntegrality(m, ints, np.full(m, highspy.HighsVarType.kContinuous))
-    big = np.minimum(data.demand[None, :], data.capacity[:, None])
+    big = np.broadcast_to(data.demand[None, :], (m, data.n))
     added = np.zeros(big.shape, dtype=bool)
     total, t0, k = 0, time.perf_counter(), 0
     for k in range(1, rounds + 1):
@@ -225,6 +235,7 @@ def solve(data: CapData, time_limit: float | None = None, gap: float | None = No
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     sep = None
+    cuts = tuple(NETOPT_NAMES.get(c, c) for c in cuts)
     if "linking-sep" in cuts:  # its LP rounds count as solve time, against the same limit
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
@@ -281,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="write <name>.json (objective, open warehouses, flows)")
     ap.add_argument("--json", help="append one JSON line per instance (figures) to this file")
     a = ap.parse_args(argv)
-    cuts = tuple(c for c in a.cuts.split(",") if c)
+    cuts = tuple(c for c in a.cuts.split(",") if c and c != "none")
     t_start = time.perf_counter()
     for name in expand(a.names):
         t0 = time.perf_counter()

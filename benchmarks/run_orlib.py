@@ -71,7 +71,8 @@ def code_version() -> str:
     return head + (" + uncommitted changes in netopt/" if dirty else "")
 
 
-def run_netopt(path: Path, outdir: Path | None, time_limit, gap, threads, seed=0) -> dict:
+def run_netopt(path: Path, outdir: Path | None, time_limit, gap, threads, seed=0,
+               cuts: tuple[str, ...] | None = None) -> dict:
     """The `netopt solve FILE -o DIR` pipeline in this process; timings in seconds."""
     from netopt.load import load_checked
     from netopt.solve import SolveOptions
@@ -81,8 +82,9 @@ def run_netopt(path: Path, outdir: Path | None, time_limit, gap, threads, seed=0
     c0 = time.process_time()
     t0 = time.perf_counter()
     inst, _ = load_checked(path, t)
+    kw = {} if cuts is None else {"cuts": cuts}  # None: netopt's defaults
     sol = netopt_solve(inst, SolveOptions(time_limit=time_limit, gap=gap, threads=threads,
-                                          seed=seed), timings=t)
+                                          seed=seed, **kw), timings=t)
     if outdir is not None and sol.status.has_solution:
         sol.write(outdir)
     total = time.perf_counter() - t0
@@ -126,13 +128,23 @@ def _fmt(x: float | None, spec: str = ".4g") -> str:
 
 
 def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
-          baseline=True, cuts=(), workdir: Path | None = None, warmup=True,
-          echo=print) -> list[dict]:
+          baseline=True, cuts: tuple[str, ...] | None = None,
+          baseline_cuts: tuple[str, ...] | None = None, workdir: Path | None = None,
+          warmup=True, echo=print) -> list[dict]:
+    """cuts: netopt's valid inequalities (None: its defaults); the baseline adds the same rows
+    unless baseline_cuts says otherwise."""
+    if cuts is None:
+        from netopt.compile import DEFAULT_CUTS
+
+        cuts = tuple(DEFAULT_CUTS)
+    if baseline_cuts is None:
+        baseline_cuts = cuts
     optima = orlib.known_optima()
     records = []
     version = code_version()
     echo(f"netopt at {version}; threads {threads}, gap {gap}, time limit {time_limit}, "
-         f"medians of {repeat}")
+         f"medians of {repeat}; cuts {','.join(cuts) or 'none'} (baseline: "
+         f"{','.join(baseline_cuts) or 'none'})")
     tmp = tempfile.TemporaryDirectory(prefix="orlib-") if workdir is None else None
     work = Path(tmp.name) if tmp else Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -140,9 +152,9 @@ def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
         if warmup:  # imports and first-call costs, not counted (whole processes count them)
             wpath = work / "warmup-cap41.yaml"
             orlib.write_yaml(orlib.to_instance(orlib.load("cap41")), wpath)
-            run_netopt(wpath, None, 5.0, 1e-4, threads)
+            run_netopt(wpath, None, 5.0, 1e-4, threads, cuts=cuts)
             if baseline:
-                run_baseline("cap41", 5.0, 1e-4, threads, cuts=cuts)
+                run_baseline("cap41", 5.0, 1e-4, threads, cuts=baseline_cuts)
         for name in names:
             path = work / f"{name}.yaml"
             if not path.exists():
@@ -150,11 +162,14 @@ def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
             runs, bruns = [], []
             for _ in range(repeat):
                 gc.collect()
-                runs.append(run_netopt(path, work / f"{name}.out", time_limit, gap, threads))
+                runs.append(run_netopt(path, work / f"{name}.out", time_limit, gap, threads,
+                                       cuts=cuts))
                 if baseline:
                     gc.collect()
-                    bruns.append(run_baseline(name, time_limit, gap, threads, cuts=cuts))
+                    bruns.append(run_baseline(name, time_limit, gap, threads,
+                                              cuts=baseline_cuts))
             rec = {"name": name, "optimum": optima.get(name), "repeat": repeat, "code": version,
+                   "cuts": list(cuts),
                    "time_limit": time_limit, "gap": gap, "threads": threads,
                    "netopt": {"runs": runs, "median": median_timings(runs)}}
             last = runs[-1]
@@ -162,7 +177,7 @@ def bench(names: list[str], *, time_limit=None, gap=0.0, threads=1, repeat=3,
                        rel_diff=rel_diff(last["objective"], optima.get(name)))
             if baseline:
                 rec["baseline"] = {"runs": bruns, "median": median_timings(bruns),
-                                   "cuts": list(cuts)}
+                                   "cuts": list(baseline_cuts)}
             records.append(rec)
             echo(report_line(rec))
     finally:
@@ -226,7 +241,7 @@ def summary(records: list[dict]) -> str:
 # ---- whole processes ------------------------------------------------------------------------
 
 def run_processes(name: str, *, repeat=5, time_limit=None, gap=0.0, threads=1,
-                  echo=print) -> dict:
+                  cuts: tuple[str, ...] | None = None, echo=print) -> dict:
     """Wall time of a whole `netopt solve FILE -o DIR` process vs a whole baseline process
     (`python -m benchmarks.baseline_highspy NAME`), alternating, medians."""
     root = Path(__file__).resolve().parent.parent
@@ -239,6 +254,11 @@ def run_processes(name: str, *, repeat=5, time_limit=None, gap=0.0, threads=1,
         opts += ["--gap", str(gap)]
     if threads is not None:
         opts += ["--threads", str(threads)]
+    if cuts is None:
+        from netopt.compile import DEFAULT_CUTS
+
+        cuts = tuple(DEFAULT_CUTS)
+    opts += ["--cuts", ",".join(cuts) or "none"]  # both take netopt's names
     with tempfile.TemporaryDirectory(prefix="orlib-proc-") as tmp:
         path = Path(tmp) / f"{name}.yaml"
         orlib.write_yaml(orlib.to_instance(orlib.load(name)), path)
@@ -268,6 +288,12 @@ def run_processes(name: str, *, repeat=5, time_limit=None, gap=0.0, threads=1,
     return rec
 
 
+def _cut_list(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    return tuple(c.strip() for c in text.split(",") if c.strip() and c.strip() != "none")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.run_orlib",
                                  description=__doc__.split("\n\n")[0])
@@ -278,8 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="HiGHS threads (default 1)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per instance; medians reported")
     ap.add_argument("--no-baseline", action="store_true", help="skip the highspy baseline")
-    ap.add_argument("--cuts", default="",
-                    help=f"valid inequalities added to the baseline: {','.join(base.CUTS)}")
+    ap.add_argument("--cuts", help="netopt's valid inequalities, comma-separated "
+                    "(aggregate_capacity, linking) or none; default: netopt's defaults. The "
+                    "baseline adds the same rows")
+    ap.add_argument("--baseline-cuts", help="the baseline's instead (baseline_highspy.CUTS, "
+                    "e.g. linking-sep) or none")
     ap.add_argument("--process", action="store_true",
                     help="compare whole processes (netopt solve vs baseline) instead")
     ap.add_argument("--json", help="write every run's figures here")
@@ -289,11 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.process:
         print(f"netopt at {code_version()}; whole processes, medians of {a.repeat}")
         recs = [run_processes(n, repeat=a.repeat, time_limit=a.time_limit, gap=a.gap,
-                              threads=a.threads) for n in names]
+                              threads=a.threads, cuts=_cut_list(a.cuts)) for n in names]
     else:
-        cuts = tuple(c for c in a.cuts.split(",") if c)
         recs = bench(names, time_limit=a.time_limit, gap=a.gap, threads=a.threads,
-                     repeat=a.repeat, baseline=not a.no_baseline, cuts=cuts,
+                     repeat=a.repeat, baseline=not a.no_baseline, cuts=_cut_list(a.cuts),
+                     baseline_cuts=_cut_list(a.baseline_cuts),
                      workdir=Path(a.workdir) if a.workdir else None)
         print(summary(recs))
     if a.json:

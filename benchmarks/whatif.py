@@ -8,12 +8,13 @@ would leave of that phase, on the same instance in the same process (medians of 
              vs the same instance as JSON (json.loads);
 - validate:  load.validate vs its parts: pydantic alone, check_instance, prepare+check_structure
              (prepare runs again in solve);
-- compile:   prepare+compile_model as is, and with the garbage collector paused;
-- handover:  netopt.highs (Pyomo standard-form compiler + passModel), with the collector paused,
-             and the floor: the highspy baseline's numpy build of the same MIP;
-- cuts:      valid inequalities derived generically from the prepared instance (see
-             `add_valid_inequalities`), added to the compiled Pyomo model and solved through
-             netopt's own `run_solver`.
+- compile:   prepare+compile_model without valid inequalities (the baseline's MIP), and with
+             netopt's default ones;
+- handover:  netopt.highs (Pyomo standard-form compiler + passModel), as is and with the garbage
+             collector paused; reading the rows straight off netopt's LinearExpressions
+             (`to_arrays_direct`, no standard-form walk, no scipy); and the floor: the highspy
+             baseline's numpy build of the same MIP;
+- cuts:      netopt's own valid inequalities (SolveOptions.cuts) switched off, one at a time, both.
 
     python -m benchmarks.whatif overhead cap131 capa-8000 --repeat 3
     python -m benchmarks.whatif cuts capb-5000 --time-limit 60 --cuts aggregate,linking
@@ -49,19 +50,21 @@ def gc_paused():
             gc.enable()
 
 
-def time_compile(inst, pause_gc: bool):
-    from netopt.compile import compile_model
+def time_compile(inst, pause_gc: bool, cuts: tuple[str, ...] | None = None):
+    """prepare + compile_model (which pauses the collector itself since b9e2efc)."""
+    from netopt.compile import DEFAULT_CUTS, compile_model
     from netopt.params import prepare
 
+    cuts = DEFAULT_CUTS if cuts is None else cuts
     gc.collect()
     t0 = time.perf_counter()
     if pause_gc:
         with gc_paused():
             prep = prepare(inst)
-            model = compile_model(prep)
+            model = compile_model(prep, cuts=cuts)
     else:
         prep = prepare(inst)
-        model = compile_model(prep)
+        model = compile_model(prep, cuts=cuts)
     return time.perf_counter() - t0, prep, model
 
 
@@ -79,126 +82,84 @@ def time_handover(model, pause_gc: bool) -> float:
     return time.perf_counter() - t0
 
 
-# ---- valid inequalities ---------------------------------------------------------------------
-
-def add_valid_inequalities(m, p, aggregate: bool = True, linking: bool = True) -> dict[str, int]:
-    """Add valid inequalities to a compiled netopt model, derived from the prepared instance.
-
-    aggregate[k, t]: sum_f capacity_f * produces_f[k] * (units of f online in t) >= D[k, t]
-        for every commodity k and stage t where D, the hard required demand of k (no shortfall
-        penalty), is positive and k has no supply anywhere (so facilities are its only source).
-        Valid for every feasible solution: balance rows have no inventory between stages, every
-        tonne delivered is produced in the same stage, transit losses and consumption only add to
-        what must be produced, and activity <= capacity * online.
-
-    linking[r, k, t]: flow[r,k,t] <= sum_{f at from(r) producing k} min(U, cap_f p_fk) online_f,t
-        for a route r whose origin's only source of k is its own facilities (no supply of k there,
-        no route delivering k there, k burns on no route) and whose destination's only use of k
-        is a hard required demand U = D[to(r), k, t] (no route leaving it with k, no facility
-        consuming k there, no market). This is the classic x_ij <= d_j y_i of facility location,
-        which the aggregated capacity row act <= cap * online does not give the LP relaxation.
-        The cap_f part holds for every feasible solution (one route's flow <= the origin's
-        production); the U part holds for at least one optimal solution: balance rows let a
-        surplus be vented, and since every cost and price in the schema is >= 0, shipping less
-        than U + venting nothing never costs more (a dominance argument, as in the literature).
-    Returns the number of rows added per family.
-    """
+def to_arrays_direct(model):
+    """Proposed replacement for netopt.highs.to_matrices + build: netopt writes every row and the
+    objective as a LinearExpression, so their variables and coefficients can be read off directly
+    (no Pyomo standard-form walk, no scipy — whose import Pyomo's deferred-import hook turns into
+    scipy.stats + integrate + spatial, over a second). Returns (highspy.Highs, columns).
+    Same rows, same order, >= rows negated, columns in first-appearance order (objective, then
+    rows) — not guaranteed to equal the standard form's column order."""
+    import highspy
+    import numpy as np
     import pyomo.environ as pyo
 
-    from netopt.compile import Terms
+    inf = highspy.kHighsInf
+    col: dict[int, int] = {}
+    cols: list = []
 
-    inst = p.inst
-    routes = {r.name: r for r in inst.routes}
-    supplied = {(s.node, s.commodity) for s in inst.supplies}
-    supplied_k = {s.commodity for s in inst.supplies}
-    delivered: set[tuple[str, str]] = set()  # (node, k) reached by some route
-    leaving: set[tuple[str, str]] = set()  # (node, k) carried out by some route
-    burnt: set[str] = set()
-    for (r, k, t) in p.flow_keys:
-        delivered.add((routes[r].to, k))
-        leaving.add((routes[r].from_, k))
-        burnt.update(p.burn[r])
-    consumed = {(f.node, k) for f in inst.facilities for k in f.consumes}
-    markets = {(d.node, d.commodity) for d in inst.demands if d.kind == "market"}
-    hw = inst.hardware_commodity
-    hard = {(d.node, d.commodity) for d in inst.demands
-            if d.kind == "required" and d.shortfall_penalty_per_t is None}
-    hard_demand: dict[tuple[str, str, str], float] = {
-        key: v for key, v in p.demand.items() if (key[0], key[1]) in hard}
-    producers: dict[tuple[str, str], list] = defaultdict(list)  # (node, k) -> facilities
-    for f in inst.facilities:
-        for k, c in f.produces.items():
-            producers[(f.node, k)].append((f, c))
+    def index(v) -> int:
+        i = col.get(id(v))
+        if i is None:
+            i = col[id(v)] = len(cols)
+            cols.append(v)
+        return i
 
-    def online_terms(items, t, coef_of) -> Terms:
-        terms = Terms()
-        for f, c in items:
-            coef = coef_of(f, c)
-            for tau in p.cover.get((f.name, t), ()):
-                terms.add(m.build[f.name, tau], coef)
-        return terms
-
-    added = {"aggregate": 0, "linking": 0}
-    if aggregate:
-        rows = []
-        need: dict[tuple[str, str], float] = defaultdict(float)
-        for (n, k, t), d in hard_demand.items():
-            need[(k, t)] += d
-        for (k, t), d in sorted(need.items()):
-            if k in supplied_k or k == hw or d <= 0:
-                continue
-            items = [(f, c) for f in inst.facilities for kk, c in f.produces.items() if kk == k]
-            terms = online_terms(items, t, lambda f, c: f.capacity * c)
-            if terms:
-                rows.append((d, terms))
-        if rows:
-            m.vi_aggregate = pyo.Constraint(range(len(rows)), rule=lambda m, i: (
-                rows[i][0], rows[i][1].expr(), None))
-            added["aggregate"] = len(rows)
-    if linking:
-        rows = []
-        for (r, k, t) in p.flow_keys:
-            x = routes[r]
-            src, dst = x.from_, x.to
-            if ((src, k) in supplied or (src, k) in delivered or not producers.get((src, k))
-                    or k == hw or k in burnt):
-                continue
-            if (dst, k) in leaving or (dst, k) in consumed or (dst, k) in markets:
-                continue
-            if (dst, k) not in hard:
-                continue
-            use = hard_demand.get((dst, k, t), 0.0)
-            if use <= 0:
-                continue
-            terms = online_terms(producers[(src, k)], t,
-                                 lambda f, c, u=use: -min(u, f.capacity * c))
-            if not terms:
-                continue
-            terms.add(m.flow[r, k, t], 1.0)
-            rows.append(terms)
-        if rows:
-            m.vi_linking = pyo.Constraint(range(len(rows)), rule=lambda m, i: (
-                None, rows[i].expr(), 0.0))
-            added["linking"] = len(rows)
-    return added
+    (obj,) = model.component_data_objects(pyo.Objective, active=True)
+    oexpr = obj.expr
+    obj_idx = [index(v) for v in oexpr.linear_vars]
+    obj_val = list(oexpr.linear_coefs)
+    starts, idx, val, rhs = [0], [], [], []
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        body = con.body
+        ids = [index(v) for v in body.linear_vars]
+        coefs = body.linear_coefs
+        lo, up = con.lower, con.upper
+        if up is not None:
+            idx += ids
+            val += coefs
+            rhs.append(pyo.value(up))
+            starts.append(len(idx))
+        if lo is not None:
+            idx += ids
+            val += [-c for c in coefs]
+            rhs.append(-pyo.value(lo))
+            starts.append(len(idx))
+    n = len(cols)
+    cost = np.zeros(n)
+    np.add.at(cost, np.asarray(obj_idx, dtype=np.int64), np.asarray(obj_val, dtype=float))
+    lb = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
+    ub = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
+    integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, n))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.addVars(n, lb, ub)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+    if len(integer):
+        h.changeColsIntegrality(len(integer), integer.astype(np.int32),
+                                np.full(len(integer), highspy.HighsVarType.kInteger))
+    h.addRows(len(rhs), np.full(len(rhs), -inf), np.asarray(rhs, dtype=float), len(idx),
+              np.asarray(starts[:-1], dtype=np.int32), np.asarray(idx, dtype=np.int32),
+              np.asarray(val, dtype=float))
+    if obj.sense == pyo.maximize:
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    return h, cols
 
 
-def solve_with_cuts(inst, time_limit, gap, threads, aggregate, linking) -> dict:
-    """netopt's prepare/compile + valid inequalities + netopt's own run_solver."""
-    from netopt.compile import compile_model
-    from netopt.params import prepare
-    from netopt.solve import SolveOptions, run_solver
+# ---- valid inequalities ---------------------------------------------------------------------
 
-    t0 = time.perf_counter()
-    p = prepare(inst)
-    m = compile_model(p)
-    t1 = time.perf_counter()
-    added = add_valid_inequalities(m, p, aggregate, linking)
-    t2 = time.perf_counter()
-    out = run_solver(m, SolveOptions(time_limit=time_limit, gap=gap, threads=threads))
-    return {"status": out.status.value, "objective": out.objective, "bound": out.bound,
-            "gap": out.gap, "added": added, "compile": t1 - t0, "cuts": t2 - t1,
-            **out.timings}
+VARIANTS = {"none": (), "aggregate": ("aggregate_capacity",), "linking": ("linking",),
+            "aggregate+linking": ("aggregate_capacity", "linking")}
+
+
+def solve_with_cuts(inst, time_limit, gap, threads, cuts: tuple[str, ...]) -> dict:
+    """netopt's own solve with its valid inequalities switched (SolveOptions.cuts)."""
+    from netopt.solve import SolveOptions
+    from netopt.solve import solve as netopt_solve
+
+    sol = netopt_solve(inst, SolveOptions(time_limit=time_limit, gap=gap, threads=threads,
+                                          cuts=cuts))
+    return {"status": sol.status.value, "objective": sol.objective, "bound": sol.bound,
+            "gap": sol.gap, "cuts": list(cuts), **sol.timings}
 
 
 # ---- command line ---------------------------------------------------------------------------
@@ -250,13 +211,16 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
                 _tick(acc, "check_instance", check_instance, inst)
                 _tick(acc, "prepare_check_structure",
                       lambda i: check_structure(prepare(i)), inst)
-                c0, _, model = time_compile(inst, pause_gc=False)
-                c1, _, model1 = time_compile(inst, pause_gc=True)
+                c0, _, model = time_compile(inst, pause_gc=False, cuts=())
                 acc["compile"].append(c0)
-                acc["compile_gc_paused"].append(c1)
+                acc["compile_default_cuts"].append(time_compile(inst, pause_gc=False)[0])
                 acc["handover"].append(time_handover(model, pause_gc=False))
-                acc["handover_gc_paused"].append(time_handover(model1, pause_gc=True))
-                del model, model1, data
+                acc["handover_gc_paused"].append(time_handover(model, pause_gc=True))
+                gc.collect()
+                t0 = time.perf_counter()
+                to_arrays_direct(model)
+                acc["handover_direct"].append(time.perf_counter() - t0)
+                del model, data
                 _tick(acc, "baseline_read_build", lambda n: base.build(orlib.load(n)), name)
             med = {k: statistics.median(v) for k, v in acc.items()}
             out.append({"name": name, "repeat": repeat, "median": med, "runs": dict(acc)})
@@ -266,8 +230,10 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
                  f"  validate {med['validate']:.3f} = pydantic {med['validate_pydantic_only']:.3f}"
                  f" + check_instance {med['check_instance']:.3f} + prepare/check_structure "
                  f"{med['prepare_check_structure']:.3f} + rest\n"
-                 f"  compile {med['compile']:.3f} | gc paused {med['compile_gc_paused']:.3f}\n"
-                 f"  handover {med['handover']:.3f} | gc paused {med['handover_gc_paused']:.3f}\n"
+                 f"  compile {med['compile']:.3f} (no cuts, as the baseline) | with netopt's "
+                 f"default cuts {med['compile_default_cuts']:.3f}\n"
+                 f"  handover {med['handover']:.3f} | gc paused {med['handover_gc_paused']:.3f}"
+                 f" | rows read off netopt's LinearExpressions {med['handover_direct']:.3f}\n"
                  f"  baseline read+build (numpy -> highspy) {med['baseline_read_build']:.3f}")
     return out
 
@@ -310,8 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--time-limit", type=float)
     ap.add_argument("--gap", type=float, default=0.0)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--cuts", default="none,aggregate,linking,aggregate+linking",
-                    help="comma-separated variants, each none or a +-joined set")
+    ap.add_argument("--cuts", default=",".join(VARIANTS),
+                    help=f"comma-separated variants of netopt's cuts: {', '.join(VARIANTS)}")
     ap.add_argument("--json")
     a = ap.parse_args(argv)
     from .run_orlib import expand
@@ -325,9 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             inst, _ = validate(orlib.to_instance(orlib.load(name)))
             for variant in a.cuts.split(","):
-                parts = set(variant.split("+")) - {"none"}
-                runs = [solve_with_cuts(inst, a.time_limit, a.gap, a.threads,
-                                        "aggregate" in parts, "linking" in parts)
+                runs = [solve_with_cuts(inst, a.time_limit, a.gap, a.threads, VARIANTS[variant])
                         for _ in range(a.repeat)]
                 solve_t = statistics.median(r["solve"] for r in runs)
                 r = runs[-1]
@@ -337,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
                 rec = {"name": name, "variant": variant, "solve_median": solve_t, "runs": runs}
                 recs.append(rec)
                 print(f"{name} [{variant}]: {r['status']} objective {r['objective']} "
-                      f"rel.diff {_e(rd)} gap {_e(r['gap'])} rows {r['added']} "
+                      f"rel.diff {_e(rd)} gap {_e(r['gap'])} "
                       f"solve {solve_t:.2f}s (median of {a.repeat})", flush=True)
         print(summarize_cuts(recs))
     if a.json:
