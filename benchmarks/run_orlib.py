@@ -198,6 +198,7 @@ def report_line(rec: dict) -> str:
          f"optimum {_fmt(rec['optimum'], '.10g')} rel.diff {_fmt(rec['rel_diff'], '.2e')} "
          f"gap {_fmt(gap, '.2e')}"),
         "  netopt   " + " ".join(f"{k} {t[k]:.3f}" for k in NETOPT_PHASES)
+        + f" other {total - sum(t[k] for k in NETOPT_PHASES):.3f}"
         + f" | total {total:.3f}s (cpu {t['cpu']:.3f}s) overhead {100 * overhead:.1f}%",
     ]
     if "baseline" in rec:

@@ -43,6 +43,20 @@ def table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def phases(records: list[dict]) -> str:
+    """One row per instance: netopt's phases (medians), and `other` = total minus the phases
+    (writing solution.json, which timings.write does not cover, and glue)."""
+    from .run_orlib import NETOPT_PHASES
+
+    cols = [*NETOPT_PHASES, "other", "total"]
+    lines = ["| instance | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for r in records:
+        t = dict(r["netopt"]["median"])
+        t["other"] = t["total"] - sum(t[k] for k in NETOPT_PHASES)
+        lines.append(f"| {r['name']} | " + " | ".join(f"{t[c]:.2f}" for c in cols) + " |")
+    return "\n".join(lines)
+
+
 def totals(records: list[dict]) -> str:
     tn = sum(r["netopt"]["median"]["total"] for r in records)
     sn = sum(r["netopt"]["median"]["solve"] for r in records)
@@ -65,7 +79,7 @@ def totals(records: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     for f in argv if argv is not None else sys.argv[1:]:
         recs = json.loads(Path(f).read_text())
-        print(f"### {f}\n\n{table(recs)}\n\n{totals(recs)}\n")
+        print(f"### {f}\n\n{table(recs)}\n\n{phases(recs)}\n\n{totals(recs)}\n")
     return 0
 
 
