@@ -9,12 +9,15 @@ options), with the ratio netopt / baseline end to end and per phase group:
     solve  = HiGHS run                                       vs  HiGHS run
     after  = netopt extract + write                          vs  baseline getSolution
 
-Every figure is the median over --repeat runs; netopt and the baseline alternate within a repeat so
+netopt runs with its default valid inequalities unless --cuts says otherwise, and the baseline adds
+exactly the same rows (--baseline-cuts to give it others). Every figure is the median over
+--repeat runs; netopt and the baseline alternate within a repeat so
 they share the machine's noise.
 
     python -m benchmarks.run_orlib                       # the 37 small instances
     python -m benchmarks.run_orlib cap41 cap131 --repeat 5
     python -m benchmarks.run_orlib capb --time-limit 120 # capb-5000 ... capb-8000
+    python -m benchmarks.run_orlib capb --time-limit 120 --cuts none   # without valid inequalities
     python -m benchmarks.run_orlib large --time-limit 60 --repeat 1 --json out.json
     python -m benchmarks.run_orlib --process cap131 --repeat 7   # whole processes
 """
