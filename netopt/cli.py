@@ -97,7 +97,7 @@ def solve(
     if output is not None:
         if sol.status.has_solution:
             sol.write(output)
-            out.print(f"wrote {output}/solution.json and {len(sol.tables())} CSV tables",
+            out.print(f"wrote {output}/solution.json and {len(sol.tables(as_pandas=False))} CSV tables",
                       markup=False)
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
