@@ -9,11 +9,11 @@ Model (the MIP netopt compiles from `orlib.to_instance`; a test checks it entry 
              sum_i x_ij                >= d_j   balance[c_j]
     min      sum_i f_i y_i + sum_ij (c_ij / d_j) x_ij
 
-`order="netopt"` (default) lays columns and rows out as netopt's hand-over does (Pyomo's standard
-form: columns y, x (warehouse-major), a; every row as <=, so the >= rows negated; balance rows
-sorted by name: c1, c10, c100, ..., then w1, w10, ...), so the matrix HiGHS receives is identical
-and the solve times compare like for like; `order="natural"` has columns y, a, x and keeps the >=
-rows as they are, in the order cap, w, c.
+`order="netopt"` (default) lays columns and rows out as netopt's hand-over does (netopt.highs: the
+model's variables in declaration order, y, a, x (warehouse-major); rows in the model's order, each
+with its own sense: cap, then balance sorted by name: c1, c10, c100, ..., then w1, w10, ...), so
+the matrix HiGHS receives is identical and the solve times compare like for like;
+`order="natural"` keeps the balance rows in the order w, c.
 
 Optional valid inequalities (`cuts`), to measure what they would do inside netopt:
     "aggregate":   sum_i cap_i y_i >= sum_j d_j          (1 row; netopt's aggregate_capacity)
@@ -61,12 +61,8 @@ class Layout:
 
 
 def layout(m: int, n: int, order: str = "netopt") -> Layout:
-    """natural: y, a, x. netopt: Pyomo's standard form takes variable components in the order it
-    meets them — the objective's (build, then flow), then the rows' (act) — each component's
-    variables in declaration order: y, x, a."""
+    """y, a, x: netopt's declaration order (build, act, flow), and the natural one."""
     y = np.arange(m)
-    if order == "netopt":
-        return Layout(y, m + m * n + y, m + np.arange(m * n).reshape(m, n), 2 * m + m * n)
     return Layout(y, m + y, 2 * m + np.arange(m * n).reshape(m, n), 2 * m + m * n)
 
 
@@ -108,14 +104,14 @@ def _base_rows(data: CapData, L: Layout, order: str) -> Rows:
     r = Rows()
     ones_m = np.ones((1, m))
     r.add(-inf, 0.0, np.stack([L.y, L.a], 1), np.stack([-data.capacity, np.ones(m)], 1))
-    if order == "netopt":  # >= rows negated into <= rows, balance rows in name order
-        w, c = _name_order("w", m), _name_order("c", n)
-        r.add(-inf, -data.demand[c], L.x[:, c].T, -ones_m)
-        r.add(-inf, 0.0, np.concatenate([L.x[w], L.a[w, None]], 1),
-              np.concatenate([np.ones((m, n)), -np.ones((m, 1))], 1))
-    else:
-        r.add(0.0, inf, np.concatenate([L.x, L.a[:, None]], 1),
+    w_rows = (0.0, inf, np.concatenate([L.x, L.a[:, None]], 1),
               np.concatenate([-np.ones((m, n)), np.ones((m, 1))], 1))
+    if order == "netopt":  # balance rows in name order
+        w, c = _name_order("w", m), _name_order("c", n)
+        r.add(data.demand[c], inf, L.x[:, c].T, ones_m)
+        r.add(w_rows[0], w_rows[1], w_rows[2][w], w_rows[3])
+    else:
+        r.add(*w_rows)
         r.add(data.demand, inf, L.x.T, ones_m)
     return r
 
@@ -137,10 +133,7 @@ def build(data: CapData, order: str = "netopt", cuts: tuple[str, ...] = ()):
     upper[L.y] = 1.0
     cuts = tuple(NETOPT_NAMES.get(c, c) for c in cuts)
     if "aggregate" in cuts:
-        if order == "netopt":  # a >= row, negated
-            r.add(-inf, -data.demand.sum(), L.y[None, :], -data.capacity[None, :])
-        else:
-            r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
+        r.add(data.demand.sum(), inf, L.y[None, :], data.capacity[None, :])
     for c in cuts:
         if c in ("linking", "linking-min"):
             _linking_rows(r, data, L, np.ones((m, n), dtype=bool), tight=c == "linking-min")

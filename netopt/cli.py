@@ -125,10 +125,10 @@ def _progress_printer(start_after: float = 2.0, every_plain: float = 10.0):
 
 
 def _parse_cuts(text: str | None) -> tuple[str, ...] | None:
-    from .compile import CUTS
-
     if text is None:
         return None
+    from .compile import CUTS  # Pyomo: only when asked
+
     names = tuple(c.strip() for c in text.split(",") if c.strip() and c.strip() != "none")
     unknown = [c for c in names if c not in CUTS]
     if unknown:

@@ -6,15 +6,15 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
 from pyomo.core.expr.numeric_expr import LinearExpression
 
+from .gcpause import paused_gc
 from .params import Prepared
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
@@ -75,15 +75,8 @@ def compile_model(p: Prepared, elastic: bool = False,
     unknown = set(cuts) - set(CUTS)
     if unknown:
         raise ValueError(f"unknown cut(s) {', '.join(sorted(unknown))}; known: {', '.join(CUTS)}")
-    # Pyomo makes millions of small objects and no garbage cycles here: the cyclic collector
-    # would only re-scan them, more often the bigger the model (measured: benchmarks/scale.py)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         return _build(p, elastic, frozenset(cuts))
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteModel:

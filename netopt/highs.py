@@ -1,4 +1,4 @@
-"""HiGHS backend: Pyomo model -> sparse matrices (Pyomo's standard-form compiler) -> highspy.
+"""HiGHS backend: Pyomo model -> sparse arrays -> highspy, in bulk.
 
 Loading the matrices in bulk is faster than handing HiGHS one row at a time, and owning the
 highspy object lets netopt stop a solve cleanly: on Ctrl-C, at a watchdog deadline, or never
@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .gcpause import paused_gc
 from .status import Status
 
 # the watchdog cancels a solve this long after its time limit, and gives up waiting after as long
@@ -36,46 +37,194 @@ def _finite(x: float | None) -> float | None:
     return x if x is not None and math.isfinite(x) and abs(x) < 1e300 else None
 
 
-def to_matrices(model: Any) -> Any:
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+@dataclass
+class Matrices:
+    """A linear model as HiGHS takes it: min (or max) cost·x + offset subject to
+    row_lower <= A x <= row_upper and col_lower <= x <= col_upper, some x integer. A is row-wise
+    (start, index, value); `columns` are the Pyomo variables in column order."""
 
-    return LinearStandardFormCompiler().write(model)  # min c x  s.t.  A x <= b
+    columns: list
+    cost: np.ndarray
+    offset: float
+    maximize: bool
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray  # column indices
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
 
 
-def build(repn: Any) -> tuple[Any, bool]:
-    """(highspy.Highs holding the model in `repn`, whether it has integer columns)."""
+_NUMBER = frozenset({int, float})
+_INF = float("inf")
+
+
+def to_matrices(model: Any) -> Matrices:
+    with paused_gc():
+        return _to_matrices(model)
+
+
+def _to_matrices(model: Any) -> Matrices:
+    """Read the rows of `model` straight off its expressions into arrays.
+
+    netopt writes every row and the objective as a LinearExpression compared with constants, so
+    reading them is a walk over its terms; anything else goes through Pyomo's standard_repn.
+    Columns are the model's variables in declaration order; rows keep the model's order and
+    their own sense (no >= row is negated); repeated (row, column) entries are summed."""
+    from pyomo.core.base.constraint import Constraint
+    from pyomo.core.base.objective import Objective
+    from pyomo.core.base.var import Var
+
+    cols = list(model.component_data_objects(Var, active=True))
+    col = {id(v): i for i, v in enumerate(cols)}
+    objectives = list(model.component_data_objects(Objective, active=True))
+    if len(objectives) != 1:
+        raise ValueError(f"the model has {len(objectives)} active objectives; HiGHS needs one")
+    obj = objectives[0]
+    lower: list[float] = []
+    upper: list[float] = []
+    index: list[int] = []
+    value: list[float] = []
+    offset = _terms(obj.expr, col, index, value)
+    n_obj = len(index)
+    starts: list[int] = [n_obj]
+    for con in model.component_data_objects(Constraint, active=True):
+        lo, body, up = _row(con)
+        const = _terms(body, col, index, value)
+        lower.append(lo - const)
+        upper.append(up - const)
+        starts.append(len(index))
+    inf = _highs_inf()
+    cost = np.zeros(len(cols))
+    np.add.at(cost, np.asarray(index[:n_obj], dtype=np.int64), np.asarray(value[:n_obj]))
+    idx = np.asarray(index[n_obj:], dtype=np.int32)
+    val = np.asarray(value[n_obj:], dtype=float)
+    ptr = np.asarray(starts, dtype=np.int64) - n_obj
+    idx, val, ptr = _sum_repeated(idx, val, ptr)
+    lb = np.fromiter((-inf if v.lb is None else v.lb for v in cols), float, len(cols))
+    ub = np.fromiter((inf if v.ub is None else v.ub for v in cols), float, len(cols))
+    for i, v in enumerate(cols):
+        if v.fixed:
+            lb[i] = ub[i] = v.value
+    integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, len(cols)))
+    return Matrices(cols, cost, float(offset), obj.sense == -1, lb, ub, integer,
+                    np.clip(np.asarray(lower, dtype=float), -inf, inf),
+                    np.clip(np.asarray(upper, dtype=float), -inf, inf),
+                    ptr.astype(np.int32), idx, val)
+
+
+def _terms(expr: Any, col: dict[int, int], index: list[int], value: list[float]) -> float:
+    """Append the columns and coefficients of linear `expr` to index/value; return its constant."""
+    if expr.__class__ is _pyomo.LinearExpression:
+        args = expr._args_
+        mono = _pyomo.MonomialTermExpression
+        if all(a.__class__ is mono for a in args):  # netopt's rows: c·x terms only
+            pairs = [a._args_ for a in args]
+            if all(c.__class__ in _NUMBER and v.__class__ is _pyomo.VarData for c, v in pairs):
+                index += [col[id(v)] for _, v in pairs]
+                value += [c for c, _ in pairs]
+                return 0.0
+    repn = _pyomo.generate_standard_repn(expr, quadratic=False)
+    if not repn.is_linear():
+        raise ValueError(f"HiGHS takes linear models only; not linear: {expr}")
+    index += [col[id(v)] for v in repn.linear_vars]
+    value += [float(c) for c in repn.linear_coefs]
+    return float(repn.constant)
+
+
+class _Pyomo:
+    """Pyomo's expression classes, imported on first use (Pyomo costs ~0.1 s to import)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from pyomo.core.base.var import VarData
+        from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+        from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
+                                                     RangedExpression)
+        from pyomo.repn.standard_repn import generate_standard_repn
+
+        self.__dict__.update(locals())
+        return self.__dict__[name]
+
+
+_pyomo = _Pyomo()
+
+
+def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise arrays with each (row, column) once: HiGHS refuses repeated entries."""
+    if len(idx) == 0:
+        return idx, val, ptr
+    row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    key = row * (int(idx.max()) + 1) + idx
+    if len(np.unique(key)) == len(key):
+        return idx, val, ptr
+    uniq, first = np.unique(key, return_inverse=True)
+    summed = np.zeros(len(uniq))
+    np.add.at(summed, first, val)
+    width = int(idx.max()) + 1
+    rows = uniq // width
+    new_ptr = np.searchsorted(rows, np.arange(len(ptr)), side="left").astype(np.int64)
+    return (uniq % width).astype(np.int32), summed, new_ptr
+
+
+def _highs_inf() -> float:
+    import highspy
+
+    return float(highspy.kHighsInf)
+
+
+def _row(con: Any) -> tuple[float, Any, float]:
+    """(lower, body, upper) of a constraint, bounds as floats (±inf when absent)."""
+    e = con.expr
+    cls = e.__class__
+    args = e.args
+    if cls is _pyomo.InequalityExpression:
+        a, b = args
+        if b.__class__ in _NUMBER:
+            return -_INF, a, float(b)
+        if a.__class__ in _NUMBER:
+            return float(a), b, _INF
+    elif cls is _pyomo.RangedExpression and args[0].__class__ in _NUMBER and args[2].__class__ in _NUMBER:
+        return float(args[0]), args[1], float(args[2])
+    elif cls is _pyomo.EqualityExpression and args[1].__class__ in _NUMBER:
+        return float(args[1]), args[0], float(args[1])
+    lo, up = con.lb, con.ub  # anything else: Pyomo's normal form
+    return (-_INF if lo is None else lo), con.body, (_INF if up is None else up)
+
+
+def build(mat: Matrices) -> tuple[Any, bool]:
+    """(highspy.Highs holding the model `mat`, whether it has integer columns)."""
     import highspy
     from pyomo.common.tee import capture_output
 
-    cols = repn.columns
-    n = len(cols)
+    n, rows = len(mat.columns), len(mat.row_lower)
     lp = highspy.HighsLp()
     lp.num_col_ = n
-    lp.num_row_ = repn.A.shape[0]
-    c = repn.c.toarray().ravel() if repn.c.shape[0] else np.zeros(n)
-    lp.col_cost_ = c
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    inf = highspy.kHighsInf
-    lp.col_lower_ = np.array([inf * -1 if v.lb is None else v.lb for v in cols], dtype=float)
-    lp.col_upper_ = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
-    lp.row_lower_ = np.full(lp.num_row_, -inf)
-    lp.row_upper_ = np.asarray(repn.rhs, dtype=float)
-    A = repn.A.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.num_row_ = rows
+    lp.col_cost_ = mat.cost
+    lp.offset_ = mat.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if mat.maximize else highspy.ObjSense.kMinimize
+    lp.col_lower_ = mat.col_lower
+    lp.col_upper_ = mat.col_upper
+    lp.row_lower_ = mat.row_lower
+    lp.row_upper_ = mat.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
     lp.a_matrix_.num_col_ = n
-    lp.a_matrix_.num_row_ = lp.num_row_
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    h_is_mip = any(v.is_integer() for v in cols)
-    if h_is_mip:
-        lp.integrality_ = [highspy.HighsVarType.kInteger if v.is_integer()
-                           else highspy.HighsVarType.kContinuous for v in cols]
+    lp.a_matrix_.num_row_ = rows
+    lp.a_matrix_.start_ = mat.start
+    lp.a_matrix_.index_ = mat.index
+    lp.a_matrix_.value_ = mat.value
     with capture_output(capture_fd=True):  # the banner HiGHS prints from C++
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.passModel(lp)
-    return h, h_is_mip
+    k = len(mat.integer)
+    if k:
+        h.changeColsIntegrality(k, mat.integer.astype(np.int32),
+                                np.full(k, highspy.HighsVarType.kInteger))
+    return h, k > 0
 
 
 def set_options(h: Any, options: dict[str, Any]) -> list[str]:

@@ -16,7 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-SCHEMA_VERSION = 2
+from .status import SCHEMA_VERSION
+
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
 
 Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+SCHEMA_VERSION = 2  # of solution.json (solution_schema.SolutionDocument)
+
 
 class Status(str, Enum):
     optimal = "optimal"
