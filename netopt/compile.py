@@ -36,6 +36,23 @@ class CostTerms:
             self.factor[(category, stage)] = factor
 
 
+VAR_NAMES = ("build", "act", "flow", "supply", "short", "sale", "unmet")
+
+
+@dataclass
+class Vars:
+    """The model's variables in plain dicts by index: the families below look up 500k of them at
+    100k routes, and Pyomo's indexed lookup costs ~15x a dict's."""
+
+    build: dict
+    act: dict
+    flow: dict
+    supply: dict
+    short: dict
+    sale: dict
+    unmet: dict
+
+
 class Terms:
     """Linear terms keyed by variable identity (Pyomo variables are not hashable)."""
 
@@ -87,6 +104,8 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteMode
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
                           bounds=lambda m, n, k, t: (0, p.demand[(n, k, t)]))
+    m.v = Vars(*({} if getattr(m, name, None) is None else dict(getattr(m, name).items())
+                 for name in VAR_NAMES))
     define_unit_limits(m, p)
     define_facility_capacity(m, p)
     define_route_capacity(m, p)
@@ -119,7 +138,7 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
 
 def _online(m: pyo.ConcreteModel, p: Prepared, e: str, t: str, coef: float) -> Terms:
     """coef x (units of e online in t)."""
-    return Terms((m.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
+    return Terms((m.v.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
 
 
 def define_unit_limits(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -127,7 +146,7 @@ def define_unit_limits(m: pyo.ConcreteModel, p: Prepared) -> None:
     if not p.unit_limits:
         return
     m.unit_limit = pyo.Constraint(range(len(p.unit_limits)), rule=lambda m, j: (
-        None, Terms((m.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
+        None, Terms((m.v.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
         p.buildable[p.unit_limits[j][0]].max_units))
 
 
@@ -138,7 +157,7 @@ def define_facility_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
     def rule(m, f, t):
-        return (None, _online(m, p, f, t, -cap[f]).add(m.act[f, t], 1.0).expr(), 0.0)
+        return (None, _online(m, p, f, t, -cap[f]).add(m.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
 
@@ -147,7 +166,7 @@ def _payload(m: pyo.ConcreteModel, p: Prepared) -> dict[tuple[str, str], list]:
     """(route, t) -> flow variables of every commodity it carries."""
     out: dict[tuple[str, str], list] = defaultdict(list)
     for (r, k, t) in p.flow_keys:
-        out[(r, t)].append(m.flow[r, k, t])
+        out[(r, t)].append(m.v.flow[r, k, t])
     return out
 
 
@@ -184,7 +203,7 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         n = to[r]
         if k in required.get(n, ()):
-            arrivals[(n, t)].add(m.flow[r, k, t], 1.0 - loss[r])
+            arrivals[(n, t)].add(m.v.flow[r, k, t], 1.0 - loss[r])
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -193,7 +212,7 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:
-                terms.add(m.act[f, t], -1.0)
+                terms.add(m.v.act[f, t], -1.0)
         return (None, terms.expr(), 0.0)
 
     m.depot_capacity = pyo.Constraint(keys, rule=rule)
@@ -205,7 +224,7 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = {r.name: r for r in inst.routes}
     for (r, k, t) in p.flow_keys:
-        v = m.flow[r, k, t]
+        v = m.v.flow[r, k, t]
         x = route[r]
         bal[(x.to, k, t)].add(v, 1.0 - x.loss)
         bal[(x.from_, k, t)].add(v, -1.0)
@@ -213,29 +232,29 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
             bal[(x.from_, pk, t)].add(v, -phi)
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        v = m.act[f, t]
+        v = m.v.act[f, t]
         for k, c in fac[f].produces.items():
             bal[(fac[f].node, k, t)].add(v, c)
         for k, c in fac[f].consumes.items():
             bal[(fac[f].node, k, t)].add(v, -c)
     for (i, t) in p.supply_keys:
         s = inst.supplies[i]
-        bal[(s.node, s.commodity, t)].add(m.supply[i, t], 1.0)
+        bal[(s.node, s.commodity, t)].add(m.v.supply[i, t], 1.0)
     for (i, t) in p.short_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.short[i, t], 1.0)
+        bal[(d.node, d.commodity, t)].add(m.v.short[i, t], 1.0)
     for (i, t) in p.sale_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.sale[i, t], -1.0)
+        bal[(d.node, d.commodity, t)].add(m.v.sale[i, t], -1.0)
     if hasattr(m, "unmet"):
         for key in p.demand:
-            bal[key].add(m.unmet[key], 1.0)
+            bal[key].add(m.v.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
         x = p.buildable[e]
         if x.mass > 0:
             node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(m.build[e, t], -x.mass / p.stage[t].years)
+            bal[(node, hw, t)].add(m.v.build[e, t], -x.mass / p.stage[t].years)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -260,7 +279,7 @@ def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (e, t) in p.build_keys:
         capex = p.buildable[e].capex or 0.0
         if capex and t in p.inst.budgets:
-            by_stage[t].add(m.build[e, t], capex)
+            by_stage[t].add(m.v.build[e, t], capex)
     keys = [t for t in p.stage if t in by_stage]
     if not keys:
         return
@@ -284,19 +303,19 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         terms = Terms()
         for f, c in makers[k]:
             for tau in p.cover.get((f.name, t), ()):
-                terms.add(m.build[f.name, tau], c * f.capacity)
+                terms.add(m.v.build[f.name, tau], c * f.capacity)
         if not terms:
             continue  # nothing to build: the LP relaxation already has this row
         for (i, tt) in p.supply_keys:
             if tt == t and p.inst.supplies[i].commodity == k:
-                terms.add(m.supply[i, t], 1.0)
+                terms.add(m.v.supply[i, t], 1.0)
         for (i, tt) in p.short_keys:
             if tt == t and p.inst.demands[i].commodity == k:
-                terms.add(m.short[i, t], 1.0)
+                terms.add(m.v.short[i, t], 1.0)
         if hasattr(m, "unmet"):
             for (n, kk, tt) in p.demand:
                 if (kk, tt) == (k, t):
-                    terms.add(m.unmet[n, k, t], 1.0)
+                    terms.add(m.v.unmet[n, k, t], 1.0)
         rows[(k, t)] = terms
     if not rows:
         return
@@ -334,10 +353,10 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         if k == hw or there in outflow or there in consumed or there in sold or there in burns:
             continue  # the destination has other uses for k: no simple bound
         bound = p.demand.get((b, k, t), 0.0) / (1.0 - route[r].loss)
-        terms = Terms([(m.flow[r, k, t], 1.0)])
+        terms = Terms([(m.v.flow[r, k, t], 1.0)])
         for f in makers[(a, k, t)]:
             for tau in p.cover[(f, t)]:
-                terms.add(m.build[f, tau], -bound)
+                terms.add(m.v.build[f, tau], -bound)
         rows[(r, k, t)] = terms
     if not rows:
         return
@@ -349,22 +368,22 @@ def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
     """Every money term of the objective, by category and stage (costs positive, revenue negative)."""
     inst, c = p.inst, CostTerms()
     for (e, t) in p.build_keys:
-        c.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, m.build[e, t])
+        c.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, m.v.build[e, t])
     for (e, t), taus in p.cover.items():
         for tau in taus:
-            c.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, m.build[e, tau])
+            c.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, m.v.build[e, tau])
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        c.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, m.act[f, t])
+        c.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
     for (r, k, t) in p.flow_keys:
-        c.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], m.flow[r, k, t])
+        c.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
     for (i, t) in p.supply_keys:
-        c.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], m.supply[i, t])
+        c.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
     for (i, t) in p.short_keys:
         c.add("shortfall", t, p.stage[t].annual_factor,
-              inst.demands[i].shortfall_penalty_per_t or 0.0, m.short[i, t])
+              inst.demands[i].shortfall_penalty_per_t or 0.0, m.v.short[i, t])
     for (i, t) in p.sale_keys:
-        c.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], m.sale[i, t])
+        c.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], m.v.sale[i, t])
     return c
 
 
@@ -378,5 +397,5 @@ def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
                 terms.add(v, f * coef)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
-            terms.add(m.supply[i, t], p.stage[t].years)
+            terms.add(m.v.supply[i, t], p.stage[t].years)
     m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)

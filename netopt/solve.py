@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from .gcpause import paused_gc
 from .status import Status
 
 DEFAULT_SOLVER = "highs"
@@ -133,12 +134,16 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
 def solve(instance: Any, options: SolveOptions | None = None, *,
           timings: dict[str, float] | None = None) -> Any:
     """Compile and solve a validated Instance; return a `results.Solution`."""
+    opts = options or SolveOptions()
+    with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
+        return _solve(instance, opts, dict(timings or {}))
+
+
+def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
     from .compile import DEFAULT_CUTS, compile_model
     from .params import prepare
     from .results import extract
 
-    opts = options or SolveOptions()
-    timings = dict(timings or {})
     t0 = time.perf_counter()
     prep = prepare(instance)
     if opts.elastic:
