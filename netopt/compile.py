@@ -329,13 +329,15 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
     optimal plan ships more than U = D / (1 - loss). The classic x_ij <= d_j y_i of facility
     location, which the aggregated capacity rows do not give the LP relaxation."""
     inst, hw = p.inst, p.inst.hardware_commodity
-    route = {r.name: r for r in inst.routes}
+    ends = {r.name: (r.from_, r.to, r.loss) for r in inst.routes}
     inflow, outflow = set(), set()  # (node, k, t) with a route arriving / departing
     burns = set()  # (node, k, t): k is propellant for a flow departing node
     for (r, k, t) in p.flow_keys:
-        inflow.add((route[r].to, k, t))
-        outflow.add((route[r].from_, k, t))
-        burns.update((route[r].from_, pk, t) for pk in p.burn[r])
+        a, b, _ = ends[r]
+        inflow.add((b, k, t))
+        outflow.add((a, k, t))
+        for pk in p.burn[r]:
+            burns.add((a, pk, t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
     consumed, makers = set(), defaultdict(list)
@@ -344,19 +346,22 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         consumed.update((x.node, k, t) for k in x.consumes)
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
+    other_uses = outflow | consumed | sold | burns
+    build, flow = m.v.build, m.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
-        a, b = route[r].from_, route[r].to
-        if (a, k, t) in supplied or (a, k, t) in inflow or not makers.get((a, k, t)):
+        a, b, loss = ends[r]
+        origin = (a, k, t)
+        if origin in supplied or origin in inflow or origin not in makers:
             continue  # the origin has other sources of k, or none to link to
         there = (b, k, t)
-        if k == hw or there in outflow or there in consumed or there in sold or there in burns:
+        if k == hw or there in other_uses:
             continue  # the destination has other uses for k: no simple bound
-        bound = p.demand.get((b, k, t), 0.0) / (1.0 - route[r].loss)
-        terms = Terms([(m.v.flow[r, k, t], 1.0)])
-        for f in makers[(a, k, t)]:
+        bound = -p.demand.get(there, 0.0) / (1.0 - loss)
+        terms = Terms([(flow[r, k, t], 1.0)])
+        for f in makers[origin]:
             for tau in p.cover[(f, t)]:
-                terms.add(m.v.build[f, tau], -bound)
+                terms.add(build[f, tau], bound)
         rows[(r, k, t)] = terms
     if not rows:
         return
