@@ -6,6 +6,7 @@ import pytest
 
 from netopt import highs
 from netopt.compile import Terms
+from pyomo.core.expr.numeric_expr import LinearExpression
 from netopt.status import Status
 
 
@@ -46,6 +47,7 @@ def test_general_expressions_constants_repeats_fixed_and_maximize():
 
     max 3x + 2y + 1  s.t.  x + 2y + 1 <= 9 (so x + 2y <= 8),  x + x <= 12 (x <= 6),  z == 2,
     z fixed at 2; x in [0, 10], y integer in [0, 3].
+    Also y + y <= 3 written as one LinearExpression naming y twice (y <= 1.5).
     Optimum: x = 6, then 2y <= 2 -> y = 1: 3*6 + 2*1 + 1 = 21."""
     m = _model()
     m.a = pyo.Constraint(expr=m.x + 2 * m.y + 1 <= 9)
@@ -53,11 +55,13 @@ def test_general_expressions_constants_repeats_fixed_and_maximize():
     m.c = pyo.Constraint(expr=m.z == 2)
     m.z.fix(2)
     m.o = pyo.Objective(expr=3 * m.x + 2 * m.y + 1, sense=pyo.maximize)
+    m.d = pyo.Constraint(expr=(None, LinearExpression(
+        constant=0.0, linear_coefs=[1.0, 1.0], linear_vars=[m.y, m.y]), 3.0))  # y twice: 2y <= 3
     mat = highs.to_matrices(m)
-    assert mat.row_upper.tolist() == [8.0, 12.0, 0.0]
-    # x twice in row b -> one entry 2x; Pyomo reads the fixed z in row c as the constant 2
-    assert mat.start.tolist() == [0, 2, 3, 3]
-    assert mat.value.tolist()[2] == 2.0
+    assert mat.row_upper.tolist() == [8.0, 12.0, 0.0, 3.0]
+    # x + x -> 2x, the fixed z in row c -> the constant 2, and y, y -> 2y: Pyomo's doing
+    assert mat.start.tolist() == [0, 2, 3, 3, 4]
+    assert mat.value.tolist()[2] == 2.0 and mat.value.tolist()[3] == 2.0
     assert mat.row_lower.tolist()[2] == 0.0
     assert (mat.col_lower[2], mat.col_upper[2]) == (2.0, 2.0)
     assert mat.maximize and mat.offset == 1.0
@@ -84,3 +88,20 @@ def test_sum_repeated_keeps_row_starts():
     ptr = np.array([0, 3, 3, 6])  # row 0: x0, x2, x0; row 1 empty; row 2: x1 three times
     i, v, p = highs._sum_repeated(idx, val, ptr)
     assert (i.tolist(), v.tolist(), p.tolist()) == ([0, 2, 1], [4.0, 2.0, 15.0], [0, 2, 2, 3])
+
+
+def test_build_sums_entries_repeated_in_a_row():
+    """HiGHS refuses a row naming a column twice; `build` sums them (min x0 + x1 s.t.
+    x0 + x1 + 2 x0 >= 3, i.e. 3 x0 + x1 >= 3, x in [0, 1]: x0 = 1, x1 = 0, objective 1)."""
+    m = _model()
+    inf = highs._highs_inf()
+    mat = highs.Matrices([m.x, m.z], np.array([1.0, 1.0]), 0.0, False, np.zeros(2), np.ones(2),
+                         np.array([], dtype=np.int64), np.array([3.0]), np.array([inf]),
+                         np.array([0, 3], dtype=np.int32), np.array([0, 1, 0], dtype=np.int32),
+                         np.array([1.0, 1.0, 2.0]))
+    h, is_mip = highs.build(mat)
+    assert not is_mip
+    a = h.getLp().a_matrix_
+    assert sorted(a.value_) == [1.0, 3.0]  # two entries: 3 x0 and x1
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(1.0)
