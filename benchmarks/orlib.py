@@ -19,6 +19,7 @@ OR-Library set) is dropped: it costs nothing and needs nothing.
 
     python -m benchmarks.orlib cap41 -o /tmp/cap41.yaml
     python -m benchmarks.orlib capa-8000 -o /tmp/capa-8000.yaml
+    python -m benchmarks.orlib capa-8000 -o /tmp/capa-8000.json    # JSON, by the suffix
 """
 
 from __future__ import annotations
@@ -169,10 +170,33 @@ def write_yaml(inst: dict, path: str | Path) -> Path:
     return path
 
 
+def write_json(inst: dict, path: str | Path) -> Path:
+    """JSON with one list item per line (error messages then name a line, not a column)."""
+    import json
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for key, value in inst.items():
+        if isinstance(value, list):
+            items = ",\n".join(f"    {json.dumps(x)}" for x in value)
+            parts.append(f"  {json.dumps(key)}: [\n{items}\n  ]")
+        else:
+            parts.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    path.write_text("{\n" + ",\n".join(parts) + "\n}\n", encoding="utf-8")
+    return path
+
+
+def write_instance(inst: dict, path: str | Path) -> Path:
+    """JSON if `path` ends in .json, else YAML."""
+    return (write_json if str(path).lower().endswith(".json") else write_yaml)(inst, path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.orlib", description=__doc__.split("\n")[0])
     ap.add_argument("name", help="cap41 ... cap134, capa-8000 ... capc-7250, or a file path")
-    ap.add_argument("-o", "--output", help="YAML file to write (default: stdout)")
+    ap.add_argument("-o", "--output", help="file to write: JSON if it ends in .json, else YAML "
+                    "(default: YAML to stdout)")
     ap.add_argument("--capacity", type=float, help="value for the word 'capacity' (file paths)")
     a = ap.parse_args(argv)
     if Path(a.name).is_file():
@@ -181,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         data = load(a.name)
     inst = to_instance(data)
     if a.output:
-        write_yaml(inst, a.output)
+        write_instance(inst, a.output)
     else:
         import yaml
 
