@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from pyomo.core.base.constraint import Constraint
+from pyomo.core.base.objective import Objective
+from pyomo.core.base.var import Var, VarData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
+                                             RangedExpression)
+from pyomo.repn.standard_repn import generate_standard_repn
 
 from .gcpause import paused_gc
 from .status import Status
@@ -73,10 +80,6 @@ def _to_matrices(model: Any) -> Matrices:
     reading them is a walk over its terms; anything else goes through Pyomo's standard_repn.
     Columns are the model's variables in declaration order; rows keep the model's order and
     their own sense (no >= row is negated). A (row, column) entry may repeat: `build` sums them."""
-    from pyomo.core.base.constraint import Constraint
-    from pyomo.core.base.objective import Objective
-    from pyomo.core.base.var import Var
-
     cols = list(model.component_data_objects(Var, active=True))
     col = {id(v): i for i, v in enumerate(cols)}
     objectives = list(model.component_data_objects(Objective, active=True))
@@ -116,38 +119,20 @@ def _to_matrices(model: Any) -> Matrices:
 
 def _terms(expr: Any, col: dict[int, int], index: list[int], value: list[float]) -> float:
     """Append the columns and coefficients of linear `expr` to index/value; return its constant."""
-    if expr.__class__ is _pyomo.LinearExpression:
+    if expr.__class__ is LinearExpression:
         args = expr._args_
-        mono = _pyomo.MonomialTermExpression
-        if all(a.__class__ is mono for a in args):  # netopt's rows: c·x terms only
+        if all(a.__class__ is MonomialTermExpression for a in args):  # netopt writes c·x only
             pairs = [a._args_ for a in args]
-            if all(c.__class__ in _NUMBER and v.__class__ is _pyomo.VarData for c, v in pairs):
+            if all(c.__class__ in _NUMBER and v.__class__ is VarData for c, v in pairs):
                 index += [col[id(v)] for _, v in pairs]
                 value += [c for c, _ in pairs]
                 return 0.0
-    repn = _pyomo.generate_standard_repn(expr, quadratic=False)
+    repn = generate_standard_repn(expr, quadratic=False)
     if not repn.is_linear():
         raise ValueError(f"HiGHS takes linear models only; not linear: {expr}")
     index += [col[id(v)] for v in repn.linear_vars]
     value += [float(c) for c in repn.linear_coefs]
     return float(repn.constant)
-
-
-class _Pyomo:
-    """Pyomo's expression classes, imported on first use (Pyomo costs ~0.1 s to import)."""
-
-    def __getattr__(self, name: str) -> Any:
-        from pyomo.core.base.var import VarData
-        from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-        from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
-                                                     RangedExpression)
-        from pyomo.repn.standard_repn import generate_standard_repn
-
-        self.__dict__.update(locals())
-        return self.__dict__[name]
-
-
-_pyomo = _Pyomo()
 
 
 def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
@@ -177,15 +162,15 @@ def _row(con: Any) -> tuple[float, Any, float]:
     e = con.expr
     cls = e.__class__
     args = e.args
-    if cls is _pyomo.InequalityExpression:
+    if cls is InequalityExpression:
         a, b = args
         if b.__class__ in _NUMBER:
             return -_INF, a, float(b)
         if a.__class__ in _NUMBER:
             return float(a), b, _INF
-    elif cls is _pyomo.RangedExpression and args[0].__class__ in _NUMBER and args[2].__class__ in _NUMBER:
+    elif cls is RangedExpression and args[0].__class__ in _NUMBER and args[2].__class__ in _NUMBER:
         return float(args[0]), args[1], float(args[2])
-    elif cls is _pyomo.EqualityExpression and args[1].__class__ in _NUMBER:
+    elif cls is EqualityExpression and args[1].__class__ in _NUMBER:
         return float(args[1]), args[0], float(args[1])
     lo, up = con.lb, con.ub  # anything else: Pyomo's normal form
     return (-_INF if lo is None else lo), con.body, (_INF if up is None else up)

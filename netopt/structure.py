@@ -152,6 +152,10 @@ def check_structure(p: Prepared) -> list[Problem]:
     return problems
 
 
+def _first(item: tuple) -> float:
+    return item[0]
+
+
 def check_span(p: Prepared) -> list[Problem]:
     """Warn when constraint or objective coefficients span more than SPAN_LIMIT."""
     inst = p.inst
@@ -182,7 +186,7 @@ def check_span(p: Prepared) -> list[Problem]:
         items = [(abs(v), path) for v, path in items if v]
         if not items:
             continue
-        lo, hi = min(items), max(items)
+        lo, hi = min(items, key=_first), max(items, key=_first)  # paths never compared
         if hi[0] / lo[0] > SPAN_LIMIT:
             from .errors import format_path
 
