@@ -217,6 +217,16 @@ def build(mat: Matrices) -> tuple[Any, bool]:
     return h, k > 0
 
 
+def set_start(h: Any, columns: list) -> bool:
+    """Pass the columns' current values to HiGHS as a starting solution; whether it took them."""
+    import highspy
+
+    values = np.fromiter((0.0 if v.value is None else v.value for v in columns), float,
+                         len(columns))
+    idx = np.arange(len(values), dtype=np.int32)
+    return h.setSolution(len(values), idx, values) == highspy.HighsStatus.kOk
+
+
 def set_options(h: Any, options: dict[str, Any]) -> list[str]:
     """Apply options; return those HiGHS rejects ('name=value')."""
     import highspy
@@ -273,10 +283,13 @@ def run(h: Any, time_limit: float | None,
 
 
 def solve(model: Any, options: dict[str, Any], time_limit: float | None,
-          on_progress: Callable[[Progress], None] | None = None) -> tuple[Status, dict[str, Any]]:
+          on_progress: Callable[[Progress], None] | None = None,
+          mip_start: bool = False) -> tuple[Status, dict[str, Any]]:
     """Solve `model` with HiGHS; load the values of the best solution into its variables.
+    `mip_start`: give HiGHS the variables' current values (None as 0) as a starting solution.
 
-    Returns (status, info) with objective, bound, message, version and phase timings."""
+    Returns (status, info) with objective, bound, message, version, phase timings and, with
+    `mip_start`, whether HiGHS took the start ("mip_start")."""
     import highspy
 
     MS = highspy.HighsModelStatus
@@ -284,6 +297,8 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
     repn = to_matrices(model)
     h, is_mip = build(repn)
     info: dict[str, Any] = {"version": h.version()}
+    if mip_start:
+        info["mip_start"] = is_mip and set_start(h, repn.columns)
     rejected = set_options(h, options)
     if rejected:
         raise ValueError(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name or "

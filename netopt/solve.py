@@ -45,6 +45,7 @@ class SolveOptions:
     elastic: bool = False  # meet as much required demand as possible, then least cost
     cuts: tuple[str, ...] | None = None  # valid inequalities (compile.CUTS); None: the defaults
     explain: bool = True  # when infeasible, re-solve elastically to say why
+    mip_start: bool = False  # run_solver: the model's current values are a start (HiGHS only)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Outcome:
     solver: str = DEFAULT_SOLVER
     solver_version: str = ""
     timings: dict[str, float] = field(default_factory=dict)  # handover, solve
+    mip_start: bool | None = None  # with SolveOptions.mip_start: whether the solver took it
 
     @property
     def gap(self) -> float | None:
@@ -83,12 +85,13 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
     if opts.threads is not None:
         options["threads"] = opts.threads
     try:
-        status, info = highs.solve(model, options, opts.time_limit, opts.progress)
+        status, info = highs.solve(model, options, opts.time_limit, opts.progress,
+                                   mip_start=opts.mip_start)
     except ValueError as e:
         raise SolverUnavailable(str(e)) from None
     return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
                    message=info.get("message"), solver="highs", solver_version=info["version"],
-                   timings=info["timings"])
+                   timings=info["timings"], mip_start=info.get("mip_start"))
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:

@@ -572,17 +572,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
 
 
 # ---------------------------------------------------------------------------------------------
-# Warm start: the base solution as a MIP start
-#
-# HiGHS takes a MIP start through Highs.setSolution. Neither of netopt's ways to HiGHS passes one
-# on: netopt.highs builds the highspy model and runs it in one call, and Pyomo's contrib HiGHS
-# interface (pyomo 6.10) never calls setSolution (its appsi_highs interface does, with
-# warmstart=True). Until netopt.highs takes a start (see docs/scenarios.md), `_mip_start`
-# wraps netopt.highs.build for the calling thread: after the model is loaded, the current values
-# of its variables (set from the base solution) go to HiGHS as the start.
-
-_START = threading.local()
-_PATCH = {"lock": threading.Lock(), "users": 0, "orig": None}
+# Warm start: the base solution as a MIP start (SolveOptions.mip_start -> Highs.setSolution)
 
 
 def model_values(model: Any) -> dict[tuple, float]:
@@ -591,43 +581,6 @@ def model_values(model: Any) -> dict[tuple, float]:
 
     return {(v.parent_component().local_name, v.index()): float(v.value)
             for v in model.component_data_objects(pyo.Var) if v.value is not None}
-
-
-def _set_start(h: Any, repn: Any) -> bool:
-    import highspy
-    import numpy as np
-
-    values = np.array([0.0 if v.value is None else float(v.value) for v in repn.columns])
-    idx = np.arange(len(values), dtype=np.int32)
-    return h.setSolution(len(values), idx, values) == highspy.HighsStatus.kOk
-
-
-@contextmanager
-def _mip_start() -> Any:
-    from . import highs
-
-    with _PATCH["lock"]:
-        if _PATCH["users"] == 0:
-            orig = highs.build
-
-            def build(repn: Any) -> Any:
-                h, is_mip = orig(repn)
-                if getattr(_START, "on", False) and is_mip:
-                    _START.applied = _set_start(h, repn)
-                return h, is_mip
-
-            _PATCH["orig"] = orig
-            highs.build = build
-        _PATCH["users"] += 1
-    _START.on, _START.applied = True, False
-    try:
-        yield _START
-    finally:
-        _START.on = False
-        with _PATCH["lock"]:
-            _PATCH["users"] -= 1
-            if _PATCH["users"] == 0:
-                highs.build = _PATCH["orig"]
 
 
 def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
@@ -653,9 +606,8 @@ def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
     for v in model.component_data_objects(pyo.Var):
         v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
                     skip_validation=True)
-    with _mip_start() as state:
-        outcome = run_solver(model, options)
-        applied = bool(state.applied)
+    outcome = run_solver(model, replace(options, mip_start=True))
+    applied = bool(outcome.mip_start)
     if not outcome.status.has_solution:  # the core's path says why (infeasibility explained...)
         return solve(inst, options), applied
     sol = extract(prep, model, outcome)

@@ -105,3 +105,20 @@ def test_build_sums_entries_repeated_in_a_row():
     assert sorted(a.value_) == [1.0, 3.0]  # two entries: 3 x0 and x1
     h.run()
     assert h.getInfo().objective_function_value == pytest.approx(1.0)
+
+
+def test_mip_start_goes_to_highs_for_mips_only():
+    """min -x - y, x + 2y <= 8, y integer <= 3: the start (x=2, y=3) is feasible; HiGHS takes it
+    and still proves the optimum x = 8, y = 0 (objective -8). An LP takes no start."""
+    m = _model()
+    m.a = pyo.Constraint(expr=(None, Terms([(m.x, 1.0), (m.y, 2.0)]).expr(), 8.0))
+    m.o = pyo.Objective(expr=Terms([(m.x, -1.0), (m.y, -1.0)]).expr())
+    m.x.set_value(2.0)
+    m.y.set_value(3)
+    status, info = highs.solve(m, {"output_flag": False}, None, mip_start=True)
+    assert info["mip_start"] is True
+    assert status is Status.optimal and info["objective"] == pytest.approx(-8.0)
+    m.y.domain = pyo.NonNegativeReals
+    status, info = highs.solve(m, {"output_flag": False}, None, mip_start=True)
+    assert info["mip_start"] is False
+    assert "mip_start" not in highs.solve(m, {"output_flag": False}, None)[1]
