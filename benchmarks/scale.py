@@ -3,7 +3,7 @@
 A family of generated instances: f regional copies of a cislunar-like network (each with mines,
 processors and routes to a shared depot hub) over a fixed number of stages, so the model has about
 f times the variables and rows. For each f, the median over --repeat runs of: validate, prepare +
-compile (the Pyomo model), hand-over (standard form + highspy load), and, in a separate pass, the
+compile (the Pyomo model), hand-over (rows into arrays + highspy load), and, in a separate pass, the
 peak memory of prepare + compile (tracemalloc). The exponent b of cost ~ size^b is fitted on
 log-log.
 

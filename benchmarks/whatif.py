@@ -1,4 +1,6 @@
 """What-if experiments: changes proposed for netopt/, measured from outside without editing it.
+(The read, validate and hand-over changes measured here have since gone into netopt; see
+BENCHMARKS.md.)
 
 Each experiment times netopt's own functions phase by phase, next to what a proposed change
 would leave of that phase, on the same instance in the same process (medians of --repeat):
@@ -10,10 +12,9 @@ would leave of that phase, on the same instance in the same process (medians of 
              (prepare runs again in solve);
 - compile:   prepare+compile_model without valid inequalities (the baseline's MIP), and with
              netopt's default ones;
-- handover:  netopt.highs (Pyomo standard-form compiler + passModel), as is and with the garbage
-             collector paused; reading the rows straight off netopt's LinearExpressions
-             (`to_arrays_direct`, no standard-form walk, no scipy); and the floor: the highspy
-             baseline's numpy build of the same MIP;
+- handover:  netopt.highs (rows read off the model's expressions + passModel), as is and with the
+             garbage collector paused; and the floor: the highspy baseline's numpy build of the
+             same MIP;
 - cuts:      netopt's own valid inequalities (SolveOptions.cuts) switched off, one at a time, both.
 
     python -m benchmarks.whatif overhead cap131 capa-8000 --repeat 3
@@ -69,7 +70,7 @@ def time_compile(inst, pause_gc: bool, cuts: tuple[str, ...] | None = None):
 
 
 def time_handover(model, pause_gc: bool) -> float:
-    """netopt's hand-over to HiGHS as in netopt.highs.solve: standard form, then passModel."""
+    """netopt's hand-over to HiGHS as in netopt.highs.solve: rows into arrays, then passModel."""
     from netopt import highs
 
     gc.collect()
@@ -80,69 +81,6 @@ def time_handover(model, pause_gc: bool) -> float:
     else:
         highs.build(highs.to_matrices(model))
     return time.perf_counter() - t0
-
-
-def to_arrays_direct(model):
-    """Proposed replacement for netopt.highs.to_matrices + build: netopt writes every row and the
-    objective as a LinearExpression, so their variables and coefficients can be read off directly
-    (no Pyomo standard-form walk, no scipy — whose import Pyomo's deferred-import hook turns into
-    scipy.stats + integrate + spatial, over a second). Returns (highspy.Highs, columns).
-    Same rows, same order, >= rows negated, columns in first-appearance order (objective, then
-    rows) — not guaranteed to equal the standard form's column order."""
-    import highspy
-    import numpy as np
-    import pyomo.environ as pyo
-
-    inf = highspy.kHighsInf
-    col: dict[int, int] = {}
-    cols: list = []
-
-    def index(v) -> int:
-        i = col.get(id(v))
-        if i is None:
-            i = col[id(v)] = len(cols)
-            cols.append(v)
-        return i
-
-    (obj,) = model.component_data_objects(pyo.Objective, active=True)
-    oexpr = obj.expr
-    obj_idx = [index(v) for v in oexpr.linear_vars]
-    obj_val = list(oexpr.linear_coefs)
-    starts, idx, val, rhs = [0], [], [], []
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = con.body
-        ids = [index(v) for v in body.linear_vars]
-        coefs = body.linear_coefs
-        lo, up = con.lower, con.upper
-        if up is not None:
-            idx += ids
-            val += coefs
-            rhs.append(pyo.value(up))
-            starts.append(len(idx))
-        if lo is not None:
-            idx += ids
-            val += [-c for c in coefs]
-            rhs.append(-pyo.value(lo))
-            starts.append(len(idx))
-    n = len(cols)
-    cost = np.zeros(n)
-    np.add.at(cost, np.asarray(obj_idx, dtype=np.int64), np.asarray(obj_val, dtype=float))
-    lb = np.array([-inf if v.lb is None else v.lb for v in cols], dtype=float)
-    ub = np.array([inf if v.ub is None else v.ub for v in cols], dtype=float)
-    integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, n))
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.addVars(n, lb, ub)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-    if len(integer):
-        h.changeColsIntegrality(len(integer), integer.astype(np.int32),
-                                np.full(len(integer), highspy.HighsVarType.kInteger))
-    h.addRows(len(rhs), np.full(len(rhs), -inf), np.asarray(rhs, dtype=float), len(idx),
-              np.asarray(starts[:-1], dtype=np.int32), np.asarray(idx, dtype=np.int32),
-              np.asarray(val, dtype=float))
-    if obj.sense == pyo.maximize:
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    return h, cols
 
 
 # ---- valid inequalities ---------------------------------------------------------------------
@@ -216,10 +154,6 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
                 acc["compile_default_cuts"].append(time_compile(inst, pause_gc=False)[0])
                 acc["handover"].append(time_handover(model, pause_gc=False))
                 acc["handover_gc_paused"].append(time_handover(model, pause_gc=True))
-                gc.collect()
-                t0 = time.perf_counter()
-                to_arrays_direct(model)
-                acc["handover_direct"].append(time.perf_counter() - t0)
                 del model, data
                 _tick(acc, "baseline_read_build", lambda n: base.build(orlib.load(n)), name)
             med = {k: statistics.median(v) for k, v in acc.items()}
@@ -232,8 +166,7 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
                  f"{med['prepare_check_structure']:.3f} + rest\n"
                  f"  compile {med['compile']:.3f} (no cuts, as the baseline) | with netopt's "
                  f"default cuts {med['compile_default_cuts']:.3f}\n"
-                 f"  handover {med['handover']:.3f} | gc paused {med['handover_gc_paused']:.3f}"
-                 f" | rows read off netopt's LinearExpressions {med['handover_direct']:.3f}\n"
+                 f"  handover {med['handover']:.3f} | gc paused {med['handover_gc_paused']:.3f}\n"
                  f"  baseline read+build (numpy -> highspy) {med['baseline_read_build']:.3f}")
     return out
 

@@ -517,8 +517,8 @@ def builds_cell(builds: list[dict], name: str, stage_order: list[str]) -> str:
     return " ".join(f"{t}:{units[t]}" for t in order if t in units)
 
 
-# Compiling and solving are not thread-safe (Pyomo; e.g. its standard-form compiler's lazy scipy
-# import fails with "'NoneType' object is not callable" when two threads solve at once). A Dask
+# Compiling and solving are not thread-safe (Pyomo's model building, HiGHS's global thread pool;
+# Pyomo's standard-form compiler, used before, failed outright with two threads). A Dask
 # worker with several threads runs several tasks in one process: they take turns here.
 _SOLVE_LOCK = threading.Lock()
 
