@@ -223,7 +223,7 @@ def test_unit_slip_warnings():
 def test_file_size_limit(tmp_path, monkeypatch):
     import importlib
 
-    monkeypatch.setattr(importlib.import_module("netopt.load"), "MAX_BYTES", 100)
+    monkeypatch.setattr(importlib.import_module("netopt.parse"), "MAX_BYTES", 100)
     path = tmp_path / "big.yaml"
     path.write_text("name: x\n" + "# padding\n" * 20)
     with pytest.raises(netopt.InputError) as e:

@@ -1,11 +1,11 @@
 """Reading YAML: includes, templates, locations of errors."""
 
-import importlib
 from pathlib import Path
 
 import pytest
 
 import netopt
+from netopt import parse
 from netopt.errors import InputError
 
 BASE = """\
@@ -134,7 +134,6 @@ def test_instance_round_trips_through_model_dump(tmp_path):
 # JSON instances, and locations read lazily (only when a problem or warning needs one)
 
 EXAMPLE = Path(__file__).parent / "data" / "issue-example.yaml"
-LOAD = importlib.import_module("netopt.load")  # the module: `netopt.load` is the function
 
 
 def as_json(path: Path, data: object, indent: int | None = 2) -> Path:
@@ -188,7 +187,7 @@ def test_json_too_big_or_not_utf8_refused_as_yaml(tmp_path, monkeypatch):
     path = tmp_path / "main.json"
     path.write_bytes('{"name": "caf\u00e9"}'.encode("latin-1"))
     assert problems(path) == [f"{path}:1:1: not UTF-8 text (byte 13: 0xe9)"]
-    monkeypatch.setattr(LOAD, "MAX_BYTES", 10)
+    monkeypatch.setattr(parse, "MAX_BYTES", 10)
     path.write_text('{"name": "cafe"}', encoding="utf-8")
     assert problems(path) == [f"{path}:1:1: file is 16 bytes, more than the 10 allowed"]
 
@@ -286,16 +285,16 @@ def test_fast_reader_gives_the_location_reader_s_data():
     handed_over = []
     for p in paths:
         text = p.read_bytes().decode("utf-8-sig", errors="replace")
-        data, _, found = LOAD._parse(text, str(p))
+        data, _, found = parse.yaml_with_locations(text, str(p))
         try:
-            assert LOAD._plain_yaml(text) == data and not found, p
-        except LOAD._Slow:
+            assert parse.plain_yaml(text) == data and not found, p
+        except parse.NeedsLocations:
             handed_over.append(p.name)
     assert sorted(handed_over) == ["billion-laughs.yaml", "duplicate-key.yaml", "empty.yaml",
                                    "python-tag.yaml", "syntax.yaml"]
 
 
-HANDED_OVER = LOAD._Slow
+HANDED_OVER = parse.NeedsLocations
 
 
 @pytest.mark.parametrize("text,fast", [
@@ -314,14 +313,14 @@ HANDED_OVER = LOAD._Slow
 ])
 def test_fast_reader_edge_cases(text, fast):
     # the fast reader gives the location-tracking reader's data, or hands the file over to it
-    data, _, found = LOAD._parse(text, "f")
+    data, _, found = parse.yaml_with_locations(text, "f")
     if fast is HANDED_OVER:
-        with pytest.raises(LOAD._Slow):
-            LOAD._plain_yaml(text)
+        with pytest.raises(parse.NeedsLocations):
+            parse.plain_yaml(text)
         return
-    assert LOAD._plain_yaml(text) == data == fast and found == []
+    assert parse.plain_yaml(text) == data == fast and found == []
     if "*x" in text:  # an alias is the same object, as SafeConstructor makes it
-        got = LOAD._plain_yaml(text)
+        got = parse.plain_yaml(text)
         assert got["a"] is got["c"]
 
 
@@ -341,11 +340,11 @@ def test_yaml_that_used_to_raise_a_traceback(tmp_path, text, message):
      "JSON error: more than 5 values; refusing the file"),
 ])
 def test_too_many_values_refused(tmp_path, monkeypatch, name, text, message):
-    monkeypatch.setattr(LOAD, "MAX_NODES", 5)  # 7 values: the root, a, 3 items, b, c
+    monkeypatch.setattr(parse, "MAX_NODES", 5)  # 7 values: the root, a, 3 items, b, c
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     assert problems(path) == [f"{path}:1:1: {message}"]
-    monkeypatch.setattr(LOAD, "MAX_NODES", 7)
+    monkeypatch.setattr(parse, "MAX_NODES", 7)
     with pytest.raises(InputError) as e:  # read; refused later by validation
         netopt.load(path)
     assert "refusing" not in str(e.value)
