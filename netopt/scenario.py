@@ -469,10 +469,20 @@ def set_value(data: dict, locs: Locs, ov: Override) -> Path:
 
 def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
     """A copy of (data, locs) with the scenario applied: remove, add, set. Raises InputError with
-    every problem found."""
+    every problem found (located in the scenario, not the base). Locations the base has not read
+    yet (load.LazyLocs) stay unread: the scenario is applied to them when they are."""
+    from .load import LazyLocs
+
+    if isinstance(locs, LazyLocs) and not locs.loaded:
+        out, _ = _apply(data, {}, scenario)
+        return out, LazyLocs(lambda: _apply(data, dict(locs), scenario)[1])
+    return _apply(data, dict(locs), scenario)
+
+
+def _apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
     from .load import NAMED_SECTIONS
 
-    data, locs = copy.deepcopy(data), dict(locs)
+    data = copy.deepcopy(data)
     problems: list[Problem] = []
     # remove: resolve every selector first, then delete from the back
     doomed: dict[str, set] = {}

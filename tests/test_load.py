@@ -247,6 +247,38 @@ def test_locations_are_read_only_when_a_problem_needs_them(tmp_path, suffix):
                               "routes[321].capacity: Input should be greater than 0 (got -1)"]
 
 
+def test_scenario_overlays_keep_locations_unread(tmp_path):
+    """`--set` on a big instance reads no locations while all is valid; a bad value set on the
+    command line is named as such, and a bad value of the base still points into its file."""
+    import yaml
+
+    from netopt.load import LazyLocs, validate
+    from netopt.scenario import load_tree
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(big_instance(500), sort_keys=False), encoding="utf-8")
+    data, locs, _ = load_tree(path, (), ["routes[r7].capacity=2.5"])
+    assert isinstance(locs, LazyLocs) and not locs.loaded
+    inst, _ = validate(data, locs)
+    assert inst.routes[7].capacity == 2.5 and not locs.loaded
+    data, locs, _ = load_tree(path, (), ["routes[r7].capacity=-1"])
+    with pytest.raises(InputError) as e:
+        validate(data, locs)
+    assert [str(p) for p in e.value.problems] == [
+        "--set routes[r7].capacity=-1: routes[7].capacity: Input should be greater than 0 "
+        "(got -1)"]
+    path.write_text(yaml.safe_dump(big_instance(500, bad=321), sort_keys=False),
+                    encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, s in enumerate(lines, 1) if "-1" in s)
+    data, locs, _ = load_tree(path, (), ["routes[r7].capacity=2.5"])
+    with pytest.raises(InputError) as e:
+        validate(data, locs)
+    assert [str(p) for p in e.value.problems] == [
+        f"{path}:{line}:{lines[line - 1].index('-1') + 1}: routes[321].capacity: Input should be "
+        "greater than 0 (got -1)"]
+
+
 def test_warnings_keep_their_locations(tmp_path):
     # a unit slip (netopt/checks.py) and the structure warnings it causes (netopt/structure.py)
     from netopt.load import load_checked
