@@ -356,13 +356,18 @@ def test_fast_reader_edge_cases(text, fast):
         assert got["a"] is got["c"]
 
 
-@pytest.mark.parametrize("text,message", [
-    ("x: " + "[" * 3000 + "]" * 3000 + "\n", "YAML error: values nested too deeply"),
-    ("x: 2030-02-30\n", "YAML error: day is out of range for month"),
+@pytest.mark.parametrize("text,messages", [
+    # libyaml as bundled with PyYAML 6.0.4 stops at its own nesting limit (a syntax error at
+    # the 1001st level); with 6.0.3 the parse succeeds and netopt's own guard speaks
+    ("x: " + "[" * 3000 + "]" * 3000 + "\n",
+     ("1:1: YAML error: values nested too deeply",
+      "1:1003: YAML syntax error: while increasing flow level exceeded maximum nesting depth")),
+    ("x: 2030-02-30\n", ("1:1: YAML error: day is out of range for month",)),
 ])
-def test_yaml_that_used_to_raise_a_traceback(tmp_path, text, message):
+def test_yaml_that_used_to_raise_a_traceback(tmp_path, text, messages):
     path = files(tmp_path, text)
-    assert problems(path) == [f"{path}:1:1: {message}"]
+    (found,) = problems(path)
+    assert found in [f"{path}:{m}" for m in messages]
 
 
 @pytest.mark.parametrize("name,text,message", [
