@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.objective import Objective
-from pyomo.core.base.var import Var, VarData
+from pyomo.core.base.var import ScalarVar, Var, VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
                                              RangedExpression)
@@ -65,6 +65,7 @@ class Matrices:
 
 
 _NUMBER = frozenset({int, float})
+_VARIABLE = frozenset({VarData, ScalarVar})
 _INF = float("inf")
 
 
@@ -123,7 +124,7 @@ def _terms(expr: Any, col: dict[int, int], index: list[int], value: list[float])
         args = expr._args_
         if all(a.__class__ is MonomialTermExpression for a in args):  # netopt writes c·x only
             pairs = [a._args_ for a in args]
-            if all(c.__class__ in _NUMBER and v.__class__ is VarData for c, v in pairs):
+            if all(c.__class__ in _NUMBER and v.__class__ in _VARIABLE for c, v in pairs):
                 index += [col[id(v)] for _, v in pairs]
                 value += [c for c, _ in pairs]
                 return 0.0
