@@ -358,15 +358,16 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         if k == hw or there in other_uses:
             continue  # the destination has other uses for k: no simple bound
         bound = -p.demand.get(there, 0.0) / (1.0 - loss)
-        terms = Terms([(flow[r, k, t], 1.0)])
-        for f in makers[origin]:
-            for tau in p.cover[(f, t)]:
-                terms.add(build[f, tau], bound)
+        # distinct variables (one flow, each maker's build stages once): no Terms needed
+        terms = [MonomialTermExpression((1.0, flow[r, k, t]))]
+        if bound:
+            terms += [MonomialTermExpression((bound, build[f, tau]))
+                      for f in makers[origin] for tau in p.cover[(f, t)]]
         rows[(r, k, t)] = terms
     if not rows:
         return
-    m.linking = pyo.Constraint(list(rows), rule=lambda m, r, k, t: (None, rows[(r, k, t)].expr(),
-                                                                     0.0))
+    m.linking = pyo.Constraint(list(rows), rule=lambda m, r, k, t: (
+        None, LinearExpression(rows[(r, k, t)]), 0.0))
 
 
 def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:

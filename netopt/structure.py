@@ -10,6 +10,7 @@ in plain words, before any solve. Elements that can never work are warnings.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from .errors import Path, Problem
 from .params import Prepared
@@ -152,41 +153,66 @@ def check_structure(p: Prepared) -> list[Problem]:
     return problems
 
 
-def _first(item: tuple) -> float:
-    return item[0]
+def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
+    inst = p.inst
+    years = max(s.years for s in p.stages)
+    for i, f in enumerate(inst.facilities):
+        yield f.capacity, ("facilities", i, "capacity")
+        for k, v in f.produces.items():
+            yield v, ("facilities", i, "produces", k)
+        for k, v in f.consumes.items():
+            yield v, ("facilities", i, "consumes", k)
+        if f.mass:
+            yield f.mass / years, ("facilities", i, "mass")
+    for i, r in enumerate(inst.routes):
+        if r.capacity is not None:
+            yield r.capacity, ("routes", i, "capacity")
+        if r.loss:
+            yield 1 - r.loss, ("routes", i, "loss")
+        for v in p.burn[r.name].values():
+            yield v, ("routes", i)
+
+
+def _cost_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
+    inst = p.inst
+    for i, f in enumerate(inst.facilities):
+        yield f.capex, ("facilities", i, "capex")
+        yield f.opex, ("facilities", i, "opex")
+        yield f.variable_cost, ("facilities", i, "variable_cost")
+    for i, r in enumerate(inst.routes):
+        for v in p.route_cost[r.name].values():
+            yield v, ("routes", i, "cost_per_t")
+        yield r.capex or 0.0, ("routes", i, "capex")
+        yield r.opex, ("routes", i, "opex")
+    for (i, _), v in p.supply_price.items():
+        yield v, ("supplies", i, "price_per_t")
+    for (i, _), v in p.sale_price.items():
+        yield v, ("demands", i, "price_per_t")
+
+
+def _extremes(items: Iterator[tuple[float, Path]]
+              ) -> tuple[tuple[float, Path], tuple[float, Path]] | None:
+    """The smallest and largest nonzero |value| with their paths (the first of equals), in one
+    pass: 300k coefficients at 100k routes."""
+    lo = hi = None
+    for v, path in items:
+        if v:
+            a = abs(v)
+            if lo is None or a < lo[0]:
+                lo = (a, path)
+            if hi is None or a > hi[0]:
+                hi = (a, path)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def check_span(p: Prepared) -> list[Problem]:
     """Warn when constraint or objective coefficients span more than SPAN_LIMIT."""
-    inst = p.inst
-    matrix: list[tuple[float, Path]] = []
-    for i, f in enumerate(inst.facilities):
-        matrix.append((f.capacity, ("facilities", i, "capacity")))
-        matrix += [(v, ("facilities", i, "produces", k)) for k, v in f.produces.items()]
-        matrix += [(v, ("facilities", i, "consumes", k)) for k, v in f.consumes.items()]
-        if f.mass:
-            matrix.append((f.mass / max(s.years for s in p.stages), ("facilities", i, "mass")))
-    for i, r in enumerate(inst.routes):
-        if r.capacity is not None:
-            matrix.append((r.capacity, ("routes", i, "capacity")))
-        if r.loss:
-            matrix.append((1 - r.loss, ("routes", i, "loss")))
-        matrix += [(v, ("routes", i)) for v in p.burn[r.name].values()]
-    money: list[tuple[float, Path]] = []
-    for i, f in enumerate(inst.facilities):
-        money += [(f.capex, ("facilities", i, "capex")), (f.opex, ("facilities", i, "opex")),
-                  (f.variable_cost, ("facilities", i, "variable_cost"))]
-    for i, r in enumerate(inst.routes):
-        money += [(v, ("routes", i, "cost_per_t")) for v in p.route_cost[r.name].values()]
-        money += [(r.capex or 0.0, ("routes", i, "capex")), (r.opex, ("routes", i, "opex"))]
-    money += [(v, ("supplies", i, "price_per_t")) for (i, _), v in p.supply_price.items()]
-    money += [(v, ("demands", i, "price_per_t")) for (i, _), v in p.sale_price.items()]
     out = []
-    for what, items in (("constraint", matrix), ("cost", money)):
-        items = [(abs(v), path) for v, path in items if v]
-        if not items:
+    for what, items in (("constraint", _matrix_coefficients(p)), ("cost", _cost_coefficients(p))):
+        found = _extremes(items)
+        if found is None:
             continue
-        lo, hi = min(items, key=_first), max(items, key=_first)  # paths never compared
+        lo, hi = found
         if hi[0] / lo[0] > SPAN_LIMIT:
             from .errors import format_path
 
