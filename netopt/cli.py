@@ -100,9 +100,8 @@ def solve(
         print_summary(sol, out)
     if output is not None:
         if sol.status.has_solution:
-            sol.write(output)
-            out.print(f"wrote {output}/solution.json and {len(sol.tables(as_pandas=False))} CSV tables",
-                      markup=False)
+            tables = sum(p.suffix == ".csv" for p in sol.write(output))
+            out.print(f"wrote {output}/solution.json and {tables} CSV tables", markup=False)
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
