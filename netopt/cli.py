@@ -70,7 +70,7 @@ def solve(
     from .summary import print_summary
 
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
-    # of objects, each time a phase allocates (1 s of 5 extracting 100k routes, measured)
+    # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     timings: dict[str, float] = {}
     try:
@@ -255,6 +255,6 @@ def main() -> None:
         err.print("interrupted; nothing written")
         raise SystemExit(130) from None
     finally:
-        # the exit would collect a solved model's millions of objects one by one (2 s at 100k
+        # the exit would collect a solved model's millions of objects one by one (1 s at 100k
         # routes) for memory the OS frees anyway: frozen objects are not collected
         gc.freeze()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
@@ -34,9 +34,6 @@ class CostTerms:
         if coef:
             self.terms[(category, stage)].append((coef, var))
             self.factor[(category, stage)] = factor
-
-
-VAR_NAMES = ("build", "act", "flow", "supply", "short", "sale", "unmet")
 
 
 @dataclass
@@ -79,16 +76,19 @@ class Terms:
         return any(self.coefs)
 
     def expr(self) -> LinearExpression:
-        # the terms as Pyomo stores them (twice as fast as its constant/coefs/vars form)
+        # the terms as Pyomo stores them: 1.8x faster than its constant/coefs/vars form
+        # (100k two-term rows: 0.115 s vs 0.206 s, measured)
         return LinearExpression([MonomialTermExpression((c, v))
                                  for v, c in zip(self.vars, self.coefs) if c])
 
 
 def compile_model(p: Prepared, elastic: bool = False,
-                  cuts: Iterable[str] = DEFAULT_CUTS) -> pyo.ConcreteModel:
+                  cuts: Iterable[str] | None = None) -> pyo.ConcreteModel:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
-    inequalities to add (CUTS): they change no optimum, only how fast it is proven."""
+    inequalities to add (CUTS; None: DEFAULT_CUTS): they change no optimum, only how fast it is
+    proven."""
+    cuts = DEFAULT_CUTS if cuts is None else tuple(cuts)
     unknown = set(cuts) - set(CUTS)
     if unknown:
         raise ValueError(f"unknown cut(s) {', '.join(sorted(unknown))}; known: {', '.join(CUTS)}")
@@ -104,8 +104,8 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteMode
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
                           bounds=lambda m, n, k, t: (0, p.demand[(n, k, t)]))
-    m.v = Vars(*({} if getattr(m, name, None) is None else dict(getattr(m, name).items())
-                 for name in VAR_NAMES))
+    m.v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
+                  for f in fields(Vars)})
     define_unit_limits(m, p)
     define_facility_capacity(m, p)
     define_route_capacity(m, p)

@@ -13,11 +13,10 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from .compile import DEFAULT_CUTS, compile_model
+from .compile import compile_model
 from .params import Prepared
 from .results import extract
 from .solve import Outcome, SolveOptions, run_solver
-from .status import Status
 
 TOL = 1e-6
 MAX_LIMITS = 6  # binding limits named per unmet demand
@@ -33,7 +32,7 @@ def _at(x: float, limit: float) -> bool:
 
 
 def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Outcome]:
-    m = compile_model(p, elastic=True, cuts=opts.cuts if opts.cuts is not None else DEFAULT_CUTS)
+    m = compile_model(p, elastic=True, cuts=opts.cuts)
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
         expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))

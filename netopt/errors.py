@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
@@ -27,6 +28,18 @@ class Location(NamedTuple):  # a tuple: cheap to make for every value of a large
         if self.line is None:
             return self.file
         return f"{self.file}:{self.line}:{self.column}"
+
+
+Locs = dict[Path, Location]  # where each value of a file is written, by its path
+KEY = "\0key"  # locs[path + (KEY,)] is where the key of the value at `path` is written
+
+
+def locate(locs: Mapping[Path, Location], path: Path) -> Location | None:
+    """Where `path` is written, or its closest written parent."""
+    for n in range(len(path), -1, -1):
+        if path[:n] in locs:
+            return locs[path[:n]]
+    return None
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,6 @@ def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = Fal
         return nodes.setdefault(name, {"kind": "other"})
 
     facility = {f["name"]: f for f in net.get("facilities", [])}
-    route = {r["name"]: r for r in net.get("routes", [])}
     for b in sol.builds:
         if b["stage"] == stage and b["type"] == "facility":
             a = node(b["node"])

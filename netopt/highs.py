@@ -141,12 +141,11 @@ def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
     """Row-wise arrays with each (row, column) once: HiGHS refuses repeated entries."""
     if len(idx) == 0:
         return idx, val, ptr
+    width = int(idx.max()) + 1
     row = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
-    key = row * (int(idx.max()) + 1) + idx
-    uniq, first = np.unique(key, return_inverse=True)
+    uniq, first = np.unique(row * width + idx, return_inverse=True)
     summed = np.zeros(len(uniq))
     np.add.at(summed, first, val)
-    width = int(idx.max()) + 1
     rows = uniq // width
     new_ptr = np.searchsorted(rows, np.arange(len(ptr)), side="left").astype(np.int64)
     return (uniq % width).astype(np.int32), summed, new_ptr
@@ -210,7 +209,7 @@ def build(mat: Matrices) -> tuple[Any, bool]:
         lp.a_matrix_.index_ = idx
         lp.a_matrix_.value_ = val
         if h.passModel(lp) != highspy.HighsStatus.kOk:
-            raise ValueError("HiGHS refuses the model (see its message above)")
+            raise ValueError("HiGHS refuses the model (a NaN or infinite coefficient?)")
     k = len(mat.integer)
     if k:
         h.changeColsIntegrality(k, mat.integer.astype(np.int32),
@@ -295,11 +294,11 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
 
     MS = highspy.HighsModelStatus
     t0 = time.perf_counter()
-    repn = to_matrices(model)
-    h, is_mip = build(repn)
+    mat = to_matrices(model)
+    h, is_mip = build(mat)
     info: dict[str, Any] = {"version": h.version()}
     if mip_start:
-        info["mip_start"] = is_mip and set_start(h, repn.columns)
+        info["mip_start"] = is_mip and set_start(h, mat.columns)
     rejected = set_options(h, options)
     if rejected:
         raise ValueError(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name or "
@@ -326,7 +325,7 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
     has_solution = hinfo.primal_solution_status == 2  # 2: feasible
     if has_solution:
         values = h.getSolution().col_value
-        for v, x in zip(repn.columns, values):
+        for v, x in zip(mat.columns, values):
             v.set_value(x, skip_validation=True)
         info["objective"] = hinfo.objective_function_value
         if status == MS.kOptimal:

@@ -17,18 +17,15 @@ from typing import Any
 
 
 from . import templates
-from .errors import InputError, Location, Path, Problem, closest
+from .errors import KEY, InputError, Location, Locs, Path, Problem, closest, locate
 from .gcpause import paused_gc
-from .parse import (KEY, Locs, NeedsLocations, is_json, json_with_locations, plain_json,
-                    plain_yaml, read_text, yaml_with_locations)
+from .parse import (NeedsLocations, is_json, json_with_locations, plain_json, plain_yaml,
+                    read_text, yaml_with_locations)
 
 NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facility_templates", "route_templates",
                   "facilities", "routes")
 LIST_SECTIONS = (*NAMED_SECTIONS, "supplies", "demands")
 CATALOG_KEYS = set(LIST_SECTIONS) | {"include", "name", "description", "source", "units"}
-
-
-
 
 
 class LazyLocs(MutableMapping):
@@ -236,13 +233,6 @@ def _tree(path: FsPath, stack: tuple[FsPath, ...], read: Reader
     return out, out_locs, problems
 
 
-def _locate(locs: MutableMapping[Path, Location], path: Path) -> Location | None:
-    for n in range(len(path), -1, -1):
-        if path[:n] in locs:
-            return locs[path[:n]]
-    return None
-
-
 def _pydantic_problems(err: Any, locs: MutableMapping[Path, Location]) -> list[Problem]:
     problems = []
     for e in err.errors(include_url=False):
@@ -260,7 +250,7 @@ def _pydantic_problems(err: Any, locs: MutableMapping[Path, Location]) -> list[P
                 e.get("input"), dict | list):
             msg += f" (got {e['input']!r})"
         where = locs.get(path + (KEY,)) if e["type"] == "extra_forbidden" else None
-        problems.append(Problem(msg, path, where or _locate(locs, path)))
+        problems.append(Problem(msg, path, where or locate(locs, path)))
     return _dedupe_union(problems)
 
 
@@ -327,7 +317,7 @@ def _validate(raw: dict, raw_locs: MutableMapping[Path, Location]) -> tuple[Any,
         # report the cross-reference errors too, from the items that did validate
         found = _pydantic_problems(e, locs)
         partial, invalid_names = partial_instance(data)
-        found += [Problem(p.message, p.path, _locate(locs, p.path), p.severity)
+        found += [Problem(p.message, p.path, locate(locs, p.path), p.severity)
                   for p in check_instance(partial, invalid_names)]
         raise InputError(_in_file_order(found)) from None
     found = check_instance(inst)
@@ -336,7 +326,7 @@ def _validate(raw: dict, raw_locs: MutableMapping[Path, Location]) -> tuple[Any,
         from .structure import check_structure
 
         found += check_structure(prepare(inst))
-    problems = [Problem(p.message, p.path, _locate(locs, p.path), p.severity) for p in found]
+    problems = [Problem(p.message, p.path, locate(locs, p.path), p.severity) for p in found]
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise InputError(_in_file_order(problems))

@@ -18,13 +18,11 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .errors import Location, Path, Problem
+from .errors import KEY, Location, Locs, Path, Problem
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs")
 
-Locs = dict[Path, Location]
-KEY = "\0key"  # locs[path + (KEY,)] is where the key of the value at `path` is written
 
 # libyaml's parser when PyYAML has it (about 10x faster on large files), with the same node marks
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

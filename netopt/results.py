@@ -62,7 +62,8 @@ class Solution:
 
     def _record(self) -> dict[str, Any]:
         """to_dict without timings, sharing the rows: a deep copy of a big solution costs
-        seconds (3.8 s at 100k flows) and json.dumps does not need one."""
+        seconds (3.8 s with 100k routes in its network, benchmarks/whatif.py) and json.dumps
+        does not need one."""
         d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "timings"}
         return {"schema_version": SCHEMA_VERSION, **d, "status": self.status.value}
 

@@ -40,16 +40,14 @@ from typing import Any, Union
 
 import yaml
 
-from .errors import InputError, Location, Path, Problem
+from .errors import KEY, InputError, Location, Locs, Path, Problem, locate
 
-KEY = "\0key"  # load.KEY: locs[path + (KEY,)] is where the key of the value at `path` is written
 SCENARIO_KEYS = ("base", "name", "description", "set", "add", "remove")
 # sections whose items may be selected by node/commodity when they have no name
 LABELLED = ("supplies", "demands")
 # template items are partial facilities / routes
 TEMPLATE_MODELS = {"facility_templates": "Facility", "route_templates": "Route"}
 
-Locs = dict[Path, Location]
 _MISSING = object()
 
 
@@ -123,7 +121,7 @@ def scenario_from_dict(data: dict, locs: Locs | None = None, file: str | None = 
     sc = Scenario(file=file)
 
     def bad(msg: str, p: Path) -> None:
-        problems.append(Problem(msg, p, locs.get(p + (KEY,)) or _locate(locs, p)))
+        problems.append(Problem(msg, p, locs.get(p + (KEY,)) or locate(locs, p)))
 
     for key in data:
         if key not in SCENARIO_KEYS:
@@ -444,13 +442,6 @@ def _drop(locs: Locs, prefix: Path) -> None:
     n = len(prefix)
     for p in [p for p in locs if p[:n] == prefix]:
         del locs[p]
-
-
-def _locate(locs: Locs, path: Path) -> Location | None:
-    for n in range(len(path), -1, -1):
-        if path[:n] in locs:
-            return locs[path[:n]]
-    return None
 
 
 def set_value(data: dict, locs: Locs, ov: Override) -> Path:

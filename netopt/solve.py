@@ -143,7 +143,7 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
 
 
 def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
-    from .compile import DEFAULT_CUTS, compile_model
+    from .compile import compile_model
     from .params import prepare
     from .results import extract
 
@@ -155,7 +155,7 @@ def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
         sol = solve_elastic(prep, opts)
         sol.timings = {**timings, "elastic": time.perf_counter() - t0}
         return sol
-    model = compile_model(prep, cuts=opts.cuts if opts.cuts is not None else DEFAULT_CUTS)
+    model = compile_model(prep, cuts=opts.cuts)
     timings["compile"] = time.perf_counter() - t0
     if model.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(model.trivially_infeasible),

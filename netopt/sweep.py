@@ -36,8 +36,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import InputError, Location, Problem
-from .scenario import KEY, Locs, Override, PathError, resolve
+from .errors import KEY, InputError, Location, Locs, Problem
+from .scenario import Override, PathError, resolve
 
 # statuses a row can have beyond solve statuses
 INVALID = "invalid"  # the run's values fail validation
@@ -461,7 +461,8 @@ def _sub(locs: Locs, prefix: tuple) -> Locs:
 
 
 def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
-    from .scenario import _closest, _locate
+    from .errors import locate
+    from .scenario import _closest
 
     out = []
     for err in e.errors(include_url=False):
@@ -479,7 +480,7 @@ def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
         elif err["type"] == "missing":
             msg = f"missing required key '{path[-1]}'"
         where = locs.get(path + (KEY,)) if err["type"] == "extra_forbidden" else None
-        out.append(Problem(msg, path, where or _locate(locs, path)))
+        out.append(Problem(msg, path, where or locate(locs, path)))
     return out
 
 

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .errors import Location, Path, Problem, closest
-
-Locs = dict[Path, Location]
-
-KEY = "\0key"  # same marker as load.KEY: where a key is written
+from .errors import KEY, Location, Locs, Path, Problem, closest
 
 SECTIONS = {"facilities": "facility_templates", "routes": "route_templates"}
 
