@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -145,7 +145,6 @@ def solve(instance: Any, options: SolveOptions | None = None, *,
 def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
     from .compile import compile_model
     from .params import prepare
-    from .results import extract
 
     t0 = time.perf_counter()
     prep = prepare(instance)
@@ -157,6 +156,16 @@ def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
         return sol
     model = compile_model(prep, cuts=opts.cuts)
     timings["compile"] = time.perf_counter() - t0
+    return finish(prep, model, opts, timings)[0]
+
+
+def finish(prep: Any, model: Any, opts: SolveOptions, timings: dict[str, float]
+           ) -> tuple[Any, Outcome]:
+    """The second half of `solve`, for a compiled model (whose variables may hold a MIP start,
+    see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
+    Solution, with `timings` and the solver's, and the solver's Outcome."""
+    from .results import extract
+
     if model.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(model.trivially_infeasible),
                           solver=opts.solver)
@@ -170,11 +179,11 @@ def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
         from .diagnose import explain_infeasible
 
         t2 = time.perf_counter()
-        why = explain_infeasible(prep, opts)
+        why = explain_infeasible(prep, replace(opts, mip_start=False))
         sol.message = "\n".join(x for x in (sol.message, why) if x) or None
         timings["explain"] = time.perf_counter() - t2
     sol.timings = timings
-    return sol
+    return sol, outcome
 
 
 def solve_file(path: str | FsPath, options: SolveOptions | None = None) -> Any:

@@ -578,7 +578,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
 
 def model_values(model: Any) -> dict[tuple, float]:
     """{(variable name, index): value} of a solved model (what `solve_from` takes as start)."""
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     return {(v.parent_component().local_name, v.index()): float(v.value)
             for v in model.component_data_objects(pyo.Var) if v.value is not None}
@@ -593,27 +593,23 @@ def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
 
     if not start or options.solver != DEFAULT_SOLVER or getattr(options, "elastic", False):
         return solve(inst, options), None
-    import pyomo.environ as pyo
+    import pyomo.core as pyo
 
     from .compile import compile_model
+    from .gcpause import paused_gc
     from .params import prepare
-    from .results import extract
-    from .solve import run_solver
+    from .solve import finish
 
-    prep = prepare(inst)
-    model = compile_model(prep)
-    if model.trivially_infeasible:
-        return solve(inst, options), None
-    for v in model.component_data_objects(pyo.Var):
-        v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
-                    skip_validation=True)
-    outcome = run_solver(model, replace(options, mip_start=True))
-    applied = bool(outcome.mip_start)
-    if not outcome.status.has_solution:  # the core's path says why (infeasibility explained...)
-        return solve(inst, options), applied
-    sol = extract(prep, model, outcome)
-    sol.timings = dict(outcome.timings)
-    return sol, applied
+    with paused_gc():  # as in solve.solve
+        t0 = time.perf_counter()
+        prep = prepare(inst)
+        model = compile_model(prep, cuts=options.cuts)
+        for v in model.component_data_objects(pyo.Var):
+            v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
+                        skip_validation=True)
+        sol, outcome = finish(prep, model, replace(options, mip_start=True),
+                              {"compile": time.perf_counter() - t0})
+    return sol, None if outcome.mip_start is None else bool(outcome.mip_start)
 
 
 def base_start(base: dict, options: Any) -> tuple[dict[tuple, float] | None, str]:
@@ -625,7 +621,7 @@ def base_start(base: dict, options: Any) -> tuple[dict[tuple, float] | None, str
 
     inst, _ = validate(copy.deepcopy(base))
     prep = prepare(inst)
-    model = compile_model(prep)
+    model = compile_model(prep, cuts=options.cuts)
     if model.trivially_infeasible:
         return None, "the base is infeasible: no warm start"
     t0 = time.perf_counter()

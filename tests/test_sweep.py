@@ -363,6 +363,35 @@ def test_warm_start_from_the_base_solution_same_answers():
     assert other.started == {} and "warm start: only with HiGHS" in other.notes[0]
 
 
+def test_warm_start_run_takes_the_options_cuts_and_solves_once(monkeypatch):
+    """A warm-started run compiles with the run's valid inequalities, and an infeasible one
+    (last-mile capacity 5 < the 10 t needed) is solved once, with its reason, not again cold."""
+    import importlib
+
+    from netopt.scenario import override
+    from netopt.sweep import solve_from
+
+    comp = importlib.import_module("netopt.compile")
+    core = importlib.import_module("netopt.solve")  # the module: `netopt.solve` is the function
+    diagnose = importlib.import_module("netopt.diagnose")
+    seen_cuts, solves = [], []  # solves: mip_start of each solver run
+    compile_model, run_solver = comp.compile_model, core.run_solver
+    monkeypatch.setattr(comp, "compile_model",
+                        lambda p, **kw: seen_cuts.append(kw.get("cuts")) or compile_model(p, **kw))
+    for module in (core, diagnose):
+        monkeypatch.setattr(module, "run_solver",
+                            lambda m, o: solves.append(o.mip_start) or run_solver(m, o))
+    start = {("build", ("mine", "s1")): 0.0}
+    sol, started = solve_from(decision(), SolveOptions(cuts=()), start)
+    assert sol.objective == pytest.approx(22) and started is True
+    assert seen_cuts == [()] and solves == [True]
+    seen_cuts.clear(), solves.clear()
+    bad = override(decision(), {"routes[last-mile].capacity": 5})
+    sol, _ = solve_from(bad, SolveOptions(cuts=()), start)
+    assert sol.status.value == "infeasible" and "10 t/yr required" in sol.message
+    assert solves == [True, False]  # the warm run, then the explanation's elastic one (no start)
+
+
 # --- executors --------------------------------------------------------------------------------
 
 def test_process_pool_gives_the_serial_table(tmp_path):
