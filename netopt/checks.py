@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0
+from .params import G0, mass_ratio, max_delta_v_km_s
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -150,6 +150,8 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         f"{dv:g} km/s at Isp {prop.isp_s:g} s: no vehicle can fly this leg",
                         path + (field,)))
 
+    p += _unflyable_legs(inst)
+
     for i, s in _each(inst.supplies):
         path = ("supplies", i)
         r.ref(s.node, "node", r.nodes, path + ("node",))
@@ -172,3 +174,31 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
                          "that carries facility and vehicle mass)", first_mass))
     return p
+
+
+def _unflyable_legs(inst: Instance) -> list[Problem]:
+    """Routes whose tanks (tank_mass_ratio s) make the leg impossible for one stage:
+    (R R_ret - 1) s >= 1, i.e. delta-v (+ return) >= Isp g0 ln(1 + 1/s) (solvers.md, "Tankage")."""
+    props = {x.name: x for _, x in _each(inst.propulsion)}
+    out = []
+    for i, x in _each(inst.routes):
+        prop = props.get(x.propulsion)
+        s, dv, back = x.tank_mass_ratio, x.delta_v_km_s, x.return_delta_v_km_s
+        if not s or dv is None or prop is None:
+            continue
+        total = dv + (back or 0.0)
+        if total * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+            continue  # reported as a mass ratio no vehicle has
+        if (mass_ratio(total, prop.isp_s) - 1.0) * s < 1.0:
+            continue
+        most = max_delta_v_km_s(prop.isp_s, s)
+        trip = f"{dv:g} km/s" if back is None else f"{dv:g} km/s out + {back:g} km/s back"
+        allowed = (f"the largest delta-v it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s"
+                   if back is None else
+                   f"the largest it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s out and back "
+                   f"together ({max(most - back, 0.0):.4g} km/s out with this return)")
+        out.append(Problem(
+            f"route '{x.name}' cannot be flown by one stage: {trip} at Isp {prop.isp_s:g} s "
+            f"with tank_mass_ratio {s:g}; {allowed}",
+            ("routes", i, "delta_v_km_s")))
+    return out

@@ -52,6 +52,31 @@ def mass_ratio(delta_v_km_s: float, isp_s: float) -> float:
     return math.exp(delta_v_km_s * 1000.0 / (isp_s * G0))
 
 
+def max_delta_v_km_s(isp_s: float, tank_mass_ratio: float) -> float:
+    """The largest delta-v (out + return) one stage with tanks of `tank_mass_ratio` t per t of
+    propellant can fly, even with no payload and no dry mass: Isp g0 ln(1 + 1/s) (solvers.md)."""
+    if tank_mass_ratio <= 0:
+        return math.inf
+    return isp_s * G0 * math.log1p(1.0 / tank_mass_ratio) / 1000.0
+
+
+def leg_propellant(delta_v_km_s: float, isp_s: float, dry_mass_ratio: float = 0.0,
+                   tank_mass_ratio: float = 0.0, return_delta_v_km_s: float | None = None
+                   ) -> float:
+    """phi: t of propellant loaded at the origin per t of payload (solvers.md, "Routes": the rocket
+    equation with dry mass d, tanks s and an empty return). The one place netopt applies the rocket
+    equation. Raises ValueError where one stage cannot fly the leg ((R R_ret - 1) s >= 1)."""
+    d, s = dry_mass_ratio, tank_mass_ratio
+    r_out = mass_ratio(delta_v_km_s, isp_s)
+    r_ret = 1.0 if return_delta_v_km_s is None else mass_ratio(return_delta_v_km_s, isp_s)
+    lift = (r_out - 1.0) * (1.0 + d) + r_out * d * (r_ret - 1.0)
+    room = 1.0 - (r_out * r_ret - 1.0) * s
+    if room <= 0:
+        raise ValueError(f"{delta_v_km_s:g} km/s cannot be flown by one stage with "
+                         f"tank_mass_ratio {s:g} (at most {max_delta_v_km_s(isp_s, s):.4g} km/s)")
+    return lift / room
+
+
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
     if isinstance(route.propellant_per_t, dict):
@@ -59,12 +84,9 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        prop = propulsion[route.propulsion]
-        d = route.dry_mass_ratio
-        r_out = mass_ratio(route.delta_v_km_s, prop.isp_s)
-        phi = (r_out - 1.0) * (1.0 + d)
-        if route.return_delta_v_km_s is not None:
-            phi += r_out * d * (mass_ratio(route.return_delta_v_km_s, prop.isp_s) - 1.0)
+        phi = leg_propellant(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
+                             route.dry_mass_ratio, route.tank_mass_ratio,
+                             route.return_delta_v_km_s)
     else:
         return {}
     if phi <= 0:

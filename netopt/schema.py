@@ -167,6 +167,9 @@ class Route(_Buildable):
     """Propulsion system burning propellant on this route."""
     dry_mass_ratio: NonNeg = 0.0
     """Vehicle dry mass per tonne of payload."""
+    tank_mass_ratio: NonNeg = 0.0
+    """Inert tank mass per tonne of propellant loaded (f/(1-f) for an inert fraction f of the
+    stage's inert + propellant mass); the tanks fly with the propellant (solvers.md)."""
     propellant_per_t: NonNeg | dict[Name, NonNeg] | None = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
@@ -191,6 +194,8 @@ class Route(_Buildable):
                 )
         if self.return_delta_v_km_s is not None and self.delta_v_km_s is None:
             raise ValueError("return_delta_v_km_s needs delta_v_km_s")
+        if self.tank_mass_ratio and self.delta_v_km_s is None:
+            raise ValueError("tank_mass_ratio needs delta_v_km_s")
         if self.capex is None and (self.opex or self.mass or self.lifetime_years
                                    or self.max_units != 1):
             raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
