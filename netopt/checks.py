@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0, mass_ratio, max_delta_v_km_s
+from .params import G0, flown_delta_v, mass_ratio, max_delta_v_km_s
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -183,16 +183,19 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
     out = []
     for i, x in _each(inst.routes):
         prop = props.get(x.propulsion)
-        s, dv, back = x.tank_mass_ratio, x.delta_v_km_s, x.return_delta_v_km_s
-        if not s or dv is None or prop is None:
+        s = x.tank_mass_ratio
+        if not s or x.delta_v_km_s is None or prop is None:
             continue
+        dv, back = flown_delta_v(x)
         total = dv + (back or 0.0)
         if total * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
             continue  # reported as a mass ratio no vehicle has
         if (mass_ratio(total, prop.isp_s) - 1.0) * s < 1.0:
             continue
         most = max_delta_v_km_s(prop.isp_s, s)
-        trip = f"{dv:g} km/s" if back is None else f"{dv:g} km/s out + {back:g} km/s back"
+        trip = f"{dv:.4g} km/s" if back is None else f"{dv:.4g} km/s out + {back:.4g} km/s back"
+        if x.delta_v_reserve:
+            trip += f" (with its {x.delta_v_reserve:.0%} reserve)"
         allowed = (f"the largest delta-v it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s"
                    if back is None else
                    f"the largest it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s out and back "

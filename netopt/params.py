@@ -77,6 +77,13 @@ def leg_propellant(delta_v_km_s: float, isp_s: float, dry_mass_ratio: float = 0.
     return lift / room
 
 
+def flown_delta_v(route: Route) -> tuple[float, float | None]:
+    """(outbound, return) delta-v in km/s with the route's reserve: dv (1 + reserve)."""
+    k = 1.0 + route.delta_v_reserve
+    back = route.return_delta_v_km_s
+    return (route.delta_v_km_s or 0.0) * k, None if back is None else back * k
+
+
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
     if isinstance(route.propellant_per_t, dict):
@@ -84,9 +91,9 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        phi = leg_propellant(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
-                             route.dry_mass_ratio, route.tank_mass_ratio,
-                             route.return_delta_v_km_s)
+        out, back = flown_delta_v(route)
+        phi = leg_propellant(out, propulsion[route.propulsion].isp_s,
+                             route.dry_mass_ratio, route.tank_mass_ratio, back)
     else:
         return {}
     if phi <= 0:

@@ -167,6 +167,8 @@ class Route(_Buildable):
     """Propulsion system burning propellant on this route."""
     dry_mass_ratio: NonNeg = 0.0
     """Vehicle dry mass per tonne of payload."""
+    delta_v_reserve: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False)
+    """Reserve on delta_v_km_s and return_delta_v_km_s, as a fraction (0.05: fly 5 % more)."""
     tank_mass_ratio: NonNeg = 0.0
     """Inert tank mass per tonne of propellant loaded (f/(1-f) for an inert fraction f of the
     stage's inert + propellant mass); the tanks fly with the propellant (solvers.md)."""
@@ -196,6 +198,8 @@ class Route(_Buildable):
             raise ValueError("return_delta_v_km_s needs delta_v_km_s")
         if self.tank_mass_ratio and self.delta_v_km_s is None:
             raise ValueError("tank_mass_ratio needs delta_v_km_s")
+        if self.delta_v_reserve and self.delta_v_km_s is None:
+            raise ValueError("delta_v_reserve needs delta_v_km_s")
         if self.capex is None and (self.opex or self.mass or self.lifetime_years
                                    or self.max_units != 1):
             raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")

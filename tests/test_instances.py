@@ -216,8 +216,21 @@ def test_roadmap_earth_launch_is_a_minor_source_by_2090(roadmap):
     demanded = sum(d.amount.get("s2090", 0) for d in inst.demands if isinstance(d.amount, dict))
     launched = sum(f["rate"] for f in sol.flows if f["route"] == "launch" and f["stage"] == "s2090")
     assert launched < 0.5 * demanded
-    # no propellant for the Jupiter depots is flown all the way from LEO
-    assert not [f for f in sol.flows if f["route"] == "leo-sjl1" and f["commodity"] in ("lox", "lh2")]
+
+
+def test_roadmap_leo_to_jupiter_is_beyond_one_stage():
+    # models/routes.yaml's leo-sjl1: 11.93 km/s x 1.05 reserve = 12.53 km/s at Isp 450 s with tanks
+    # of 0.107 t/t; one stage flies at most 4.41299 km/s x ln(1 + 1/0.107) = 10.31 km/s.
+    from netopt.errors import InputError
+
+    data = _raw("roadmap-2100.yaml")
+    data["routes"] = [*data["routes"], {"name": "leo-sjl1", "template": "leo-sjl1"}]
+    with pytest.raises(InputError) as e:
+        validate(data)
+    assert [p.message for p in e.value.problems] == [
+        "route 'leo-sjl1' cannot be flown by one stage: 12.53 km/s (with its 5% reserve) at Isp "
+        "450 s with tank_mass_ratio 0.107; the largest delta-v it allows is Isp g0 ln(1 + 1/s) "
+        "= 10.31 km/s"]
 
 
 # ---- neas-700 ---------------------------------------------------------------------------------

@@ -82,3 +82,11 @@ def test_tank_mass_ratio_needs_delta_v():
         one_leg(propellant_per_t=0.5, tank_mass_ratio=0.1)
     assert [str(p) for p in e.value.problems] == [
         "routes[0]: tank_mass_ratio needs delta_v_km_s"]
+
+
+def test_delta_v_reserve_is_flown():
+    # dv = Isp g0 ln 2 / 1.05 with a 5 % reserve is flown as Isp g0 ln 2: R = 2, d = 0, s = 0.25
+    # -> phi = 1 / 0.75; 10 t/yr payload -> 13.3333 t of fuel at 1.
+    sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0) / 1.05, delta_v_reserve=0.05,
+                              tank_mass_ratio=0.25))
+    assert sol.objective == approx(10 / 0.75)
