@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0, flown_delta_v, mass_ratio, max_delta_v_km_s
+from .params import G0, flown_delta_v, launched_supplies, mass_ratio, max_delta_v_km_s
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -151,6 +151,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         path + (field,)))
 
     p += _unflyable_legs(inst)
+    p += _launch_mass_counts_something(inst)
 
     for i, s in _each(inst.supplies):
         path = ("supplies", i)
@@ -205,3 +206,11 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
             f"with tank_mass_ratio {s:g}; {allowed}",
             ("routes", i, "delta_v_km_s")))
     return out
+
+
+def _launch_mass_counts_something(inst: Instance) -> list[Problem]:
+    """objective launch_mass counts supplies on Earth's surface: without one it would be 0."""
+    if inst.objective != "launch_mass" or launched_supplies(inst):
+        return []
+    return [Problem("objective launch_mass counts the supplies at nodes of kind surface on body "
+                    "Earth, and this instance has none", ("objective",))]

@@ -247,6 +247,10 @@ from .sweep_cli import sweep as _sweep  # noqa: E402  (netopt sweep: scenarios i
 
 app.command("sweep")(_sweep)
 
+from .pareto_cli import pareto as _pareto  # noqa: E402  (netopt pareto: vehicles issue)
+
+app.command("pareto")(_pareto)
+
 
 def main() -> None:
     try:

@@ -15,7 +15,7 @@ import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from .gcpause import paused_gc
-from .params import Prepared
+from .params import Prepared, launched_supplies
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
@@ -393,15 +393,28 @@ def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
     return c
 
 
+def cost_objective_terms(m: pyo.ConcreteModel) -> Terms:
+    """The discounted cost (solvers.md, "Objective") from m.cost_terms."""
+    terms = Terms()
+    for key, items in m.cost_terms.terms.items():
+        f = m.cost_terms.factor[key]
+        for coef, v in items:
+            terms.add(v, f * coef)
+    return terms
+
+
+def launch_mass_terms(m: pyo.ConcreteModel, p: Prepared) -> Terms:
+    """Tonnes bought on Earth's surface over the horizon, undiscounted (solvers.md, launch_mass)."""
+    ground = set(launched_supplies(p.inst))
+    return Terms((m.v.supply[i, t], p.stage[t].years) for (i, t) in p.supply_keys if i in ground)
+
+
 def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
     m.cost_terms = cost_terms(m, p)
-    terms = Terms()
     if p.inst.objective == "cost":
-        for key, items in m.cost_terms.terms.items():
-            f = m.cost_terms.factor[key]
-            for coef, v in items:
-                terms.add(v, f * coef)
+        terms = cost_objective_terms(m)
+    elif p.inst.objective == "launch_mass":
+        terms = launch_mass_terms(m, p)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
-        for (i, t) in p.supply_keys:
-            terms.add(m.v.supply[i, t], p.stage[t].years)
+        terms = Terms((m.v.supply[i, t], p.stage[t].years) for (i, t) in p.supply_keys)
     m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)

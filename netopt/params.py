@@ -102,6 +102,14 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     return {k: phi * s for k, s in shares.items()}
 
 
+def launched_supplies(inst: Instance) -> list[int]:
+    """Indices of the supplies bought on Earth's surface (node kind surface, body Earth): what
+    the launch_mass objective counts (solvers.md, "Objective")."""
+    ground = {n.name for n in inst.nodes if n is not None and n.kind == "surface"
+              and (n.body or "").lower() == "earth"}
+    return [i for i, s in enumerate(inst.supplies) if s is not None and s.node in ground]
+
+
 def window(elem: Facility | Route, stages: list[str]) -> list[str]:
     i = stages.index(elem.available_from) if elem.available_from else 0
     j = stages.index(elem.available_until) if elem.available_until else len(stages) - 1

@@ -755,7 +755,8 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
     mass = sol.units.get("mass", "t")
     facts = [("Instance", sol.instance), ("Status", sol.status.value)]
     if sol.objective is not None:
-        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
+        unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
+                                                                   f"{mass} supplied")
         facts.append(("Objective", f"{sol.objective:,.6g} {unit}"))
     if sol.gap is not None:
         facts.append(("Gap", f"{sol.gap:.3%}" + (f" (bound {sol.bound:,.6g})"

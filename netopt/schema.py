@@ -260,8 +260,9 @@ class Instance(Strict):
     """Catalog files (relative paths) whose items merge in by name; the instance wins."""
     horizon: Horizon
     """Planning horizon: start year, discount rate and stages."""
-    objective: Literal["cost", "supply_mass"] = "cost"
-    """cost: discounted total cost; supply_mass: tonnes bought from supplies over the horizon."""
+    objective: Literal["cost", "supply_mass", "launch_mass"] = "cost"
+    """cost: discounted total cost; supply_mass: tonnes bought from supplies over the horizon;
+    launch_mass: tonnes bought at nodes on Earth's surface (kind surface, body Earth)."""
     commodities: list[Commodity] = Field(min_length=1)
     """Commodities that flow through the network."""
     hardware_commodity: Name | None = None

@@ -250,13 +250,14 @@ class SolutionDocument(BaseModel):
     unbounded | no_solution (a limit stopped the solver first). Tables are empty without a
     solution."""
     objective: float | None = None
-    """Objective value: discounted cost (money) or tonnes supplied (objective_kind)."""
+    """Objective value: discounted cost (money), tonnes supplied or tonnes launched from Earth's
+    surface (objective_kind)."""
     bound: float | None = None
     """Best bound on the objective the solver proved."""
     gap: float | None = None
     """Relative gap |objective - bound| / |objective|."""
-    objective_kind: Literal["cost", "supply_mass"] = "cost"
-    """cost | supply_mass."""
+    objective_kind: Literal["cost", "supply_mass", "launch_mass"] = "cost"
+    """cost | supply_mass | launch_mass."""
     units: dict[str, str] = {}
     """Units of money and mass, e.g. {money: MUSD, mass: t}."""
     message: str | None = None

@@ -34,7 +34,8 @@ def print_summary(sol: Solution, console: Console) -> None:
     mass = sol.units.get("mass", "t")
     head = f"[bold]{sol.instance}[/bold]: {sol.status.value}"
     if sol.objective is not None:
-        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
+        unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
+                                                                   f"{mass} supplied")
         head += f", objective {sol.objective:,.6g} {unit}"
         if sol.gap is not None:
             head += f", gap {sol.gap:.2%}"
