@@ -5,6 +5,7 @@ Each check returns `Problem`s with the path of the offending value; `load` adds 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -94,8 +95,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
     p += _unique(((n.name, ("nodes", i)) for i, n in _each(inst.nodes)), "node")
     p += _unique(((x.name, ("propulsion", i)) for i, x in _each(inst.propulsion)), "propulsion")
     p += _unique([(f.name, ("facilities", i)) for i, f in _each(inst.facilities)]
-                 + [(x.name, ("routes", i)) for i, x in _each(inst.routes)],
-                 "facility/route")
+                 + [(x.name, ("routes", i)) for i, x in _each(inst.routes)]
+                 + [(v.name, ("vehicles", i)) for i, v in _each(inst.vehicles)],
+                 "facility/route" + ("/vehicle" if inst.vehicles else ""))
 
     r.ref(inst.hardware_commodity, "commodity", r.commodities, ("hardware_commodity",))
     for i, n in _each(inst.nodes):
@@ -151,6 +153,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         path + (field,)))
 
     p += _unflyable_legs(inst)
+    p += _vehicles(inst, r)
     p += _launch_mass_counts_something(inst)
 
     for i, s in _each(inst.supplies):
@@ -171,6 +174,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         r.stage_map(d.price_per_t, path + ("price_per_t",), complete=True, needed=used)
     r.keys(inst.budgets, "stage", r.stages, ("budgets",))
 
+    for i, v in _each(inst.vehicles):
+        if v.hardware_mass > 0 and first_mass is None:
+            first_mass = ("vehicles", i, "mass" if v.mass is not None else "dry_mass")
     if first_mass is not None and inst.hardware_commodity is None:
         p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
                          "that carries facility and vehicle mass)", first_mass))
@@ -214,3 +220,37 @@ def _launch_mass_counts_something(inst: Instance) -> list[Problem]:
         return []
     return [Problem("objective launch_mass counts the supplies at nodes of kind surface on body "
                     "Earth, and this instance has none", ("objective",))]
+
+
+def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
+    """Vehicles' references, and legs whose empty vehicle needs more propellant than its tank
+    holds: (R - 1) m_V > T_V (solvers.md, "Vehicles")."""
+    out: list[Problem] = []
+    vehicles = {v.name: v for _, v in _each(inst.vehicles)}
+    props = {x.name: x for _, x in _each(inst.propulsion)}
+    for i, v in _each(inst.vehicles):
+        path: Path = ("vehicles", i)
+        r.ref(v.propulsion, "propulsion", r.propulsion, path + ("propulsion",))
+        r.ref(v.base, "node", r.nodes, path + ("base",))
+        r.window(v, path)
+    for i, x in _each(inst.routes):
+        if x.vehicle is None:
+            continue
+        path = ("routes", i)
+        r.ref(x.vehicle, "vehicle", set(vehicles), path + ("vehicle",))
+        v = vehicles.get(x.vehicle)
+        prop = props.get(v.propulsion) if v is not None else None
+        if prop is None or x.delta_v_km_s is None:
+            continue
+        dv, _ = flown_delta_v(x)
+        if dv * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+            continue
+        empty = (mass_ratio(dv, prop.isp_s) - 1.0) * v.dry_mass
+        if empty > v.tank:
+            most = prop.isp_s * G0 * math.log1p(v.tank / v.dry_mass) / 1000.0
+            out.append(Problem(
+                f"route '{x.name}' cannot be flown by vehicle '{v.name}': even empty it burns "
+                f"{empty:.4g} t over {dv:.4g} km/s, more than its tank of {v.tank:g} t; the "
+                f"largest delta-v its tank allows is Isp g0 ln(1 + tank/dry_mass) = "
+                f"{most:.4g} km/s", path + ("delta_v_km_s",)))
+    return out

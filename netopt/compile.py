@@ -48,6 +48,7 @@ class Vars:
     short: dict
     sale: dict
     unmet: dict
+    trips: dict
 
 
 class Terms:
@@ -100,6 +101,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteMode
     m = pyo.ConcreteModel(name=p.inst.name)
     m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
+    define_vehicle_variables(m, p)
     if elastic:
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
@@ -110,6 +112,10 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteMode
     define_facility_capacity(m, p)
     define_route_capacity(m, p)
     define_depot_capacity(m, p)
+    define_vehicle_payload(m, p)
+    define_vehicle_tank(m, p)
+    define_vehicle_circulation(m, p)
+    define_vehicle_fleet(m, p)
     define_balance(m, p)
     define_budgets(m, p)
     if "aggregate_capacity" in cuts:
@@ -252,9 +258,10 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
         x = p.buildable[e]
-        if x.mass > 0:
+        if x.hardware_mass > 0:
             node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(m.v.build[e, t], -x.mass / p.stage[t].years)
+            bal[(node, hw, t)].add(m.v.build[e, t], -x.hardware_mass / p.stage[t].years)
+    add_vehicle_balance_terms(m, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -271,6 +278,96 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     m.balance = pyo.Constraint(keys, rule=lambda m, n, k, t: (
         p.demand.get((n, k, t), 0.0),
         bal[(n, k, t)].expr(), None))
+
+
+def define_vehicle_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """trips[r,t] >= 0 per year on routes flown by a vehicle (integer with integer_trips)."""
+    if not p.trip_keys:
+        return
+
+    def domain(m, r, t):
+        return (pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
+                else pyo.NonNegativeReals)
+
+    m.trips = pyo.Var(p.trip_keys, domain=domain)
+
+
+def define_vehicle_payload(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """sum_k flow[r,k,t] <= payload_V * trips[r,t]."""
+    if not p.trip_keys:
+        return
+    payload = _payload(m, p)
+
+    def rule(m, r, t):
+        terms = Terms((v, 1.0) for v in payload.get((r, t), ()))
+        terms.add(m.v.trips[r, t], -p.vehicle[p.flown_by[r]].payload)
+        return (None, terms.expr(), 0.0)
+
+    m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_tank(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """(R - 1)(dry_V trips + sum_k flow) <= tank_V trips: the propellant of a trip fits its tank."""
+    if not p.trip_keys:
+        return
+    payload = _payload(m, p)
+
+    def rule(m, r, t):
+        phi = sum(p.burn[r].values())
+        terms = Terms((v, phi) for v in payload.get((r, t), ()))
+        terms.add(m.v.trips[r, t], sum(p.trip_burn[r].values()) - p.vehicle[p.flown_by[r]].tank)
+        return (None, terms.expr(), 0.0)
+
+    m.vehicle_tank = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_circulation(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """Reusable vehicles: trips of V arriving at a node = trips of V leaving it, per stage."""
+    route = {r.name: r for r in p.inst.routes}
+    rows: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
+    for (r, t) in p.trip_keys:
+        v = p.flown_by[r]
+        if not p.vehicle[v].reusable:
+            continue
+        rows[(v, route[r].to, t)].add(m.v.trips[r, t], 1.0)
+        rows[(v, route[r].from_, t)].add(m.v.trips[r, t], -1.0)
+    if not rows:
+        return
+    m.vehicle_circulation = pyo.Constraint(sorted(rows), rule=lambda m, v, n, t: (
+        0.0, rows[(v, n, t)].expr(), 0.0))
+
+
+def define_vehicle_fleet(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """Reusable vehicles: sum_r trips[r,t] (transit_r + turnaround_V) <= online[V,t]."""
+    rows: dict[tuple[str, str], Terms] = defaultdict(Terms)
+    for (r, t) in p.trip_keys:
+        v = p.flown_by[r]
+        if p.vehicle[v].reusable:
+            rows[(v, t)].add(m.v.trips[r, t], p.trip_years[r])
+    if not rows:
+        return
+
+    def rule(m, v, t):
+        terms = rows[(v, t)]
+        for tau in p.cover[(v, t)]:
+            terms.add(m.v.build[v, tau], -1.0)
+        return (None, terms.expr(), 0.0)
+
+    m.vehicle_fleet = pyo.Constraint(sorted(rows), rule=rule)
+
+
+def add_vehicle_balance_terms(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
+    """The balance's vehicle terms: propellant for the dry mass on every trip at the origin, and
+    an expendable vehicle's dry mass as hardware there (the payload's share is in p.burn)."""
+    route = {r.name: r for r in p.inst.routes}
+    hw = p.inst.hardware_commodity
+    for (r, t) in p.trip_keys:
+        var, origin = m.v.trips[r, t], route[r].from_
+        for k, c in p.trip_burn[r].items():
+            bal[(origin, k, t)].add(var, -c)
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            bal[(origin, hw, t)].add(var, -v.dry_mass)
 
 
 def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -383,6 +480,10 @@ def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
         c.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
     for (r, k, t) in p.flow_keys:
         c.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
+    for (r, t) in p.trip_keys:  # an expendable vehicle is bought for every trip
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            c.add("transport", t, p.stage[t].annual_factor, v.capex, m.v.trips[r, t])
     for (i, t) in p.supply_keys:
         c.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
     for (i, t) in p.short_keys:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .schema import Facility, Instance, Route
+from .schema import Facility, Instance, Route, Vehicle
 
 G0 = 9.80665  # m/s^2
 EPS = 1e-12
@@ -86,6 +86,8 @@ def flown_delta_v(route: Route) -> tuple[float, float | None]:
 
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
+    if route.vehicle is not None:
+        return {}  # set by _prepare_vehicles: the vehicle's dry mass flies per trip
     if isinstance(route.propellant_per_t, dict):
         return {k: v for k, v in route.propellant_per_t.items() if v > 0}
     if route.propellant_per_t is not None:
@@ -110,13 +112,26 @@ def launched_supplies(inst: Instance) -> list[int]:
     return [i for i, s in enumerate(inst.supplies) if s is not None and s.node in ground]
 
 
-def window(elem: Facility | Route, stages: list[str]) -> list[str]:
+def transit_years(route: Route) -> float:
+    """Years a trip along `route` is in transit. THE ONE PLUG POINT for issue 12's
+    `routes[].transit_years`: until it lands on main, routes have no transit time (0)."""
+    return float(getattr(route, "transit_years", None) or 0.0)
+
+
+def vehicle_leg(route: Route, vehicle: Vehicle, propulsion: dict) -> tuple[float, dict[str, float]]:
+    """(R - 1, shares) of a leg flown by `vehicle`: burn = (R - 1)(dry mass x trips + payload)."""
+    prop = propulsion[vehicle.propulsion]
+    out, _ = flown_delta_v(route)
+    return mass_ratio(out, prop.isp_s) - 1.0, dict(prop.propellant)
+
+
+def window(elem: Facility | Route | Vehicle, stages: list[str]) -> list[str]:
     i = stages.index(elem.available_from) if elem.available_from else 0
     j = stages.index(elem.available_until) if elem.available_until else len(stages) - 1
     return stages[i:j + 1]
 
 
-def online_cover(elem: Facility | Route, infos: list[StageInfo]) -> dict[str, list[str]]:
+def online_cover(elem: Facility | Route | Vehicle, infos: list[StageInfo]) -> dict[str, list[str]]:
     """For each stage t, the build stages tau whose units are online in t (only non-empty ones)."""
     names = [s.name for s in infos]
     build = set(window(elem, names))
@@ -145,7 +160,7 @@ class Prepared:
     inst: Instance
     stages: list[StageInfo]
     stage: dict[str, StageInfo]
-    buildable: dict[str, Facility | Route] = field(default_factory=dict)
+    buildable: dict[str, Facility | Route | Vehicle] = field(default_factory=dict)
     cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,t) -> build stages
     build_keys: list[tuple[str, str]] = field(default_factory=list)  # (e, tau)
     unit_limits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
@@ -165,6 +180,12 @@ class Prepared:
     sale_price: dict[tuple[int, str], float] = field(default_factory=dict)
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
+    # vehicles (solvers.md, "Vehicles"): route -> vehicle; trips[r,t] keys, in flow_keys' stages
+    vehicle: dict[str, Vehicle] = field(default_factory=dict)
+    flown_by: dict[str, str] = field(default_factory=dict)
+    trip_keys: list[tuple[str, str]] = field(default_factory=list)  # (route, t)
+    trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
+    trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
 
     def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
@@ -227,6 +248,8 @@ def _prepare(inst: Instance) -> Prepared:
         p.flow_keys += [(r.name, k, t) for t in used for k in carried
                         if k not in needs_depot or t in ok_depot]
 
+    _prepare_vehicles(p, prop)
+
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
     for i, s in enumerate(inst.supplies):
         ub = per_stage(s.max_per_year, names)
@@ -255,3 +278,38 @@ def _prepare(inst: Instance) -> Prepared:
                     p.short_keys.append((i, t))
                     p.short_ub[(i, t)] = a
     return p
+
+
+def _prepare_vehicles(p: Prepared, prop: dict) -> None:
+    """Vehicles: reusable ones are buildable fleets; routes they fly get trips in the stages a
+    vehicle can fly them (reusable: can be online), and flows only there."""
+    inst = p.inst
+    if not inst.vehicles:
+        return
+    names = [s.name for s in p.stages]
+    p.vehicle = {v.name: v for v in inst.vehicles}
+    for v in inst.vehicles:
+        if not v.reusable:
+            continue
+        p.buildable[v.name] = v
+        cover = online_cover(v, p.stages)
+        for t, taus in cover.items():
+            p.cover[(v.name, t)] = taus
+        p.build_keys += [(v.name, tau) for tau in window(v, names)]
+        p.unit_limits += [(v.name, s) for s in maximal_sets(cover)]
+    flying: dict[str, set[str]] = {}
+    for r in inst.routes:
+        if r.vehicle is None:
+            continue
+        v = p.vehicle[r.vehicle]
+        p.flown_by[r.name] = v.name
+        phi, shares = vehicle_leg(r, v, prop)
+        p.burn[r.name] = {k: phi * sh for k, sh in shares.items()} if phi > 0 else {}
+        p.trip_burn[r.name] = {k: phi * v.dry_mass * sh for k, sh in shares.items()} if phi > 0 else {}
+        p.trip_years[r.name] = transit_years(r) + (v.turnaround_days or 0.0) / 365.25
+        stages = [t for t in p.route_stages[r.name]
+                  if not v.reusable or (v.name, t) in p.cover]
+        p.route_stages[r.name] = stages
+        flying[r.name] = set(stages)
+        p.trip_keys += [(r.name, t) for t in stages]
+    p.flow_keys = [(r, k, t) for (r, k, t) in p.flow_keys if r not in flying or t in flying[r]]

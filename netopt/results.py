@@ -23,7 +23,7 @@ from .status import SCHEMA_VERSION, Status
 
 TOL = 1e-7  # values closer to zero than this are solver noise
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs")
+          "shortfalls", "costs", "trips", "fleet")
 NETWORK_TABLES = ("stages", "nodes", "facilities", "routes", "demands")
 
 
@@ -48,6 +48,8 @@ class Solution:
     sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
     shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
     costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
+    trips: list[dict] = field(default_factory=list)  # route, vehicle, stage, trips, payload, ...
+    fleet: list[dict] = field(default_factory=list)  # vehicle, stage, online, vehicle_years, ...
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, list[dict]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -199,6 +201,11 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
                    ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
     "costs": [("category", str, None), ("stage", str, None), ("amount", float, "money"),
               ("discounted", float, "money")],
+    "trips": [("route", str, None), ("vehicle", str, None), ("from", str, None), ("to", str, None),
+              ("stage", str, None), ("trips", float, None), ("payload", float, "rate"),
+              ("propellant", float, "rate")],
+    "fleet": [("vehicle", str, None), ("stage", str, None), ("online", int, None),
+              ("vehicle_years", float, None), ("utilisation", float, None)],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
@@ -283,7 +290,7 @@ def tidy_rows(sol: Solution, name: str,
                for a in sol.activities]
     elif name in ("propellant", "supplies", "sales", "shortfalls"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
-    elif name in ("flows", "costs"):
+    elif name in ("flows", "costs", "trips", "fleet"):
         src = getattr(sol, name)
     elif name == "stages":
         src = [{**s, "stage": s["name"], "end_year": s["start_year"] + s["years"] - 1}
@@ -416,12 +423,12 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
-    kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
-            for e in p.buildable}
+    kind = {e: "facility" if e in {f.name for f in inst.facilities}
+            else "vehicle" if e in p.vehicle else "route" for e in p.buildable}
 
     def where(e: str) -> str:
         x = p.buildable[e]
-        return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
+        return x.node if kind[e] != "route" else f"{x.from_}->{x.to}"
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
     sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
@@ -453,6 +460,7 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         return [{label: labels[i], "node": items[i].node, "commodity": items[i].commodity,
                  "stage": t, "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
 
+    _extract_vehicles(p, m, sol, built)
     sol.supplies = rows(p.supply_keys, m.supply, inst.supplies, p.supply_label, "supply")
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
     sol.shortfalls = rows(p.short_keys, m.short, inst.demands, p.demand_label, "demand")
@@ -467,3 +475,39 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         sol.costs.append({"category": category, "stage": t, "amount": per_stage,
                           "discounted": value * ct.factor[(category, t)]})
     return sol
+
+
+def _extract_vehicles(p: Any, m: Any, sol: Solution, built: dict) -> None:
+    """trips and fleet tables; the propellant the vehicles' dry mass burns joins `propellant`
+    (solvers.md, "Vehicles")."""
+    if not p.trip_keys:
+        return
+    route = {r.name: r for r in p.inst.routes}
+    payload: dict[tuple[str, str], float] = {}
+    for f in sol.flows:
+        if f["route"] in p.flown_by:
+            payload[(f["route"], f["stage"])] = payload.get((f["route"], f["stage"]), 0.0) + f["rate"]
+    burnt = {(x["route"], x["commodity"], x["stage"]): x for x in sol.propellant}
+    used: dict[tuple[str, str], float] = {}
+    for (r, t) in p.trip_keys:
+        n = _val(m.trips[r, t])
+        if not n:
+            continue
+        for k, c in p.trip_burn[r].items():
+            row = burnt.get((r, k, t))
+            if row is None:
+                row = burnt[(r, k, t)] = {"route": r, "node": route[r].from_, "commodity": k,
+                                          "stage": t, "rate": 0.0}
+                sol.propellant.append(row)
+            row["rate"] += c * n
+        v = p.flown_by[r]
+        fuel = sum(burnt[(r, k, t)]["rate"] for k in p.trip_burn[r] if (r, k, t) in burnt)
+        sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
+                          "stage": t, "trips": n, "payload": payload.get((r, t), 0.0),
+                          "propellant": fuel})
+        if p.vehicle[v].reusable:
+            used[(v, t)] = used.get((v, t), 0.0) + n * p.trip_years[r]
+    for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.stage[kv[0][1]].index)):
+        online = p.online_units(v, t, built)
+        sol.fleet.append({"vehicle": v, "stage": t, "online": online, "vehicle_years": years,
+                          "utilisation": years / online if online else 0.0})

@@ -119,6 +119,11 @@ class _Buildable(Strict):
     source: str | None = None
     """Where the figures come from."""
 
+    @property
+    def hardware_mass(self) -> float:
+        """Tonnes of the hardware commodity each unit needs delivered in its build stage."""
+        return self.mass
+
 
 class Facility(_Buildable):
     name: Name
@@ -181,13 +186,18 @@ class Route(_Buildable):
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
     commodities: list[Name] | None = None
     """Commodities the route may carry; default all."""
+    vehicle: Name | None = None
+    """Vehicle (a `vehicles` entry) that flies this route: trips, dry mass, tank, fleet
+    (solvers.md, "Vehicles"); instead of propulsion and the per-tonne ratios."""
 
     @model_validator(mode="after")
     def _propellant_spec(self) -> Route:
+        if self.vehicle is not None:
+            return _vehicle_route(self)
         if self.delta_v_km_s is not None and self.propellant_per_t is not None:
             raise ValueError("give either delta_v_km_s or propellant_per_t, not both")
         if self.delta_v_km_s is not None and self.propulsion is None:
-            raise ValueError("delta_v_km_s needs a propulsion")
+            raise ValueError("delta_v_km_s needs a propulsion (or a vehicle)")
         if isinstance(self.propellant_per_t, float) and self.propellant_per_t > 0:
             if self.propulsion is None:
                 raise ValueError(
@@ -204,6 +214,77 @@ class Route(_Buildable):
                                    or self.max_units != 1):
             raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
         return self
+
+
+def _vehicle_route(route: Route) -> Route:
+    """A route flown by a vehicle takes its propulsion, dry mass and tank from the vehicle."""
+    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t")
+             if getattr(route, f) is not None]
+    given += [f for f in ("dry_mass_ratio", "tank_mass_ratio") if getattr(route, f)]
+    if given:
+        raise ValueError(f"a route flown by a vehicle takes these from the vehicle: "
+                         f"{', '.join(given)} (an empty return is its own route)")
+    if route.delta_v_km_s is None:
+        raise ValueError("a route flown by a vehicle needs delta_v_km_s")
+    return route
+
+
+class Vehicle(_Buildable):
+    """A vehicle design that routes name with `vehicle:` (solvers.md, "Vehicles")."""
+
+    name: Name
+    """Vehicle name; unique among facilities, routes and vehicles."""
+    template: Name | None = None
+    """Name of a vehicle_templates entry whose fields this vehicle inherits (its own win)."""
+    propulsion: Name
+    """Propulsion system (Isp, propellant shares)."""
+    dry_mass: Positive
+    """Tonnes of the empty vehicle, tanks included: flown on every trip, full or not."""
+    payload: Positive
+    """Most tonnes of payload per trip."""
+    tank: Positive
+    """Most tonnes of propellant loaded per trip."""
+    reusable: bool = True
+    """Reusable vehicles return (circulation) and form a fleet; expendable ones are used up on
+    each trip (their dry mass as hardware at the origin, capex per trip)."""
+    turnaround_days: Positive | None = None
+    """Days a reusable vehicle is busy per trip besides the transit (loading, refuelling,
+    refurbishment); required for reusable vehicles."""
+    integer_trips: bool = False
+    """Whole trips per year (integer variables) instead of an average rate."""
+    capex: NonNeg = 0.0
+    """Money per vehicle built (reusable) or per trip (expendable)."""
+    mass: NonNeg | None = None  # type: ignore[assignment]
+    """Tonnes of hardware each vehicle built needs delivered at `base`; default dry_mass."""
+    base: Name | None = None
+    """Node where reusable vehicles are delivered (their hardware `mass`) when built."""
+
+    @model_validator(mode="after")
+    def _fleet_fields(self) -> Vehicle:
+        if self.reusable:
+            if self.turnaround_days is None:
+                raise ValueError("a reusable vehicle needs turnaround_days (> 0): each trip "
+                                 "takes a vehicle that long, and the fleet is sized by it")
+            if self.base is None and self.hardware_mass > 0:
+                raise ValueError("a reusable vehicle needs a base: the node where its hardware "
+                                 "(mass, default dry_mass) is delivered when it is built")
+        elif (self.opex or self.lifetime_years or self.max_units != 1 or self.base
+              or self.available_from or self.available_until):
+            raise ValueError("an expendable vehicle is not built as a fleet: no opex, "
+                             "lifetime_years, max_units, base or availability window")
+        return self
+
+    @property
+    def hardware_mass(self) -> float:
+        return self.dry_mass if self.mass is None else self.mass
+
+    @property
+    def node(self) -> str | None:  # where its build's hardware goes, like a facility's node
+        return self.base
+
+    @property
+    def capacity(self) -> None:  # no t/yr capacity of its own: payload per trip x trips
+        return None
 
 
 class Supply(Strict):
@@ -276,6 +357,10 @@ class Instance(Strict):
     facilities name with `template:`; usually from an included catalog."""
     route_templates: list[dict[str, Any]] = []
     """Partial routes that routes name with `template:`."""
+    vehicle_templates: list[dict[str, Any]] = []
+    """Partial vehicles that vehicles name with `template:` (models/vehicles.yaml)."""
+    vehicles: list[Vehicle] = []
+    """Vehicle designs that routes name with `vehicle:`."""
     facilities: list[Facility] = []
     """Candidate mines, processors, depots."""
     routes: list[Route] = []

@@ -45,8 +45,8 @@ class StageRow(Row):
 class BuildRow(Row):
     name: str
     """Facility or route name."""
-    type: Literal["facility", "route"]
-    """facility | route."""
+    type: Literal["facility", "route", "vehicle"]
+    """facility | route | vehicle."""
     node: str
     """Facility node, or 'from->to' for a route."""
     stage: str
@@ -58,8 +58,8 @@ class BuildRow(Row):
 class OnlineRow(Row):
     name: str
     """Facility or route name."""
-    type: Literal["facility", "route"]
-    """facility | route."""
+    type: Literal["facility", "route", "vehicle"]
+    """facility | route | vehicle."""
     stage: str
     """Stage."""
     units: Units
@@ -107,6 +107,38 @@ class PropellantRow(Row):
     """Stage."""
     rate: Rate
     """Propellant burnt, t/yr."""
+
+
+class TripRow(Row):
+    route: str
+    """Route flown by a vehicle."""
+    vehicle: str
+    """Vehicle flying it."""
+    from_: str = Field(alias="from")
+    """Origin node."""
+    to: str
+    """Destination node."""
+    stage: str
+    """Stage."""
+    trips: float = Field(ge=0)
+    """Trips per year."""
+    payload: Rate
+    """Payload carried, t/yr (0: empty legs, e.g. returns)."""
+    propellant: Rate
+    """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
+
+
+class FleetRow(Row):
+    vehicle: str
+    """Reusable vehicle."""
+    stage: str
+    """Stage."""
+    online: int = Field(ge=0)
+    """Vehicles online."""
+    vehicle_years: float = Field(ge=0)
+    """Vehicle-years used per year: trips x (transit + turnaround)."""
+    utilisation: float = Field(ge=0)
+    """vehicle_years / online."""
 
 
 class SupplyRow(Row):
@@ -283,6 +315,10 @@ class SolutionDocument(BaseModel):
     """Required demand not delivered, per stage."""
     costs: list[CostRow] = []
     """Cost per category and stage."""
+    trips: list[TripRow] = []
+    """Vehicle trips per route and stage."""
+    fleet: list[FleetRow] = []
+    """Reusable vehicles online and used, per vehicle and stage."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
     timings: dict[str, float] = {}

@@ -137,6 +137,8 @@ HEADERS = {
     "sales": "demand,node,body,commodity,stage,rate_t_per_yr",
     "shortfalls": "demand,node,body,commodity,stage,rate_t_per_yr",
     "costs": "category,stage,amount_MUSD,discounted_MUSD",
+    "trips": "route,vehicle,from,to,stage,trips,payload_t_per_yr,propellant_t_per_yr",
+    "fleet": "vehicle,stage,online,vehicle_years,utilisation",
     "stages": "stage,start_year,end_year,years,capex_factor,annual_factor",
     "nodes": "node,kind,body,bodies,point,requires_depot",
     "facilities": "facility,kind,node,body,capacity_per_unit_t_per_yr,max_units,produces,consumes",

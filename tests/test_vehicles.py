@@ -90,3 +90,127 @@ def test_delta_v_reserve_is_flown():
     sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0) / 1.05, delta_v_reserve=0.05,
                               tank_mass_ratio=0.25))
     assert sol.objective == approx(10 / 0.75)
+
+
+# ---- vehicles (solvers.md, "Vehicles") ----------------------------------------------------------
+# Unless a test says otherwise: Isp 450 s; a -> b at R = 2 (R - 1 = 1 t of fuel per t flown),
+# b -> a at R = 1.5 (0.5 t per t); fuel costs 1 per t at a and at b; x and hardware are free.
+
+
+def fleet_instance(vehicle: dict, demand: float = 10.0, back: bool = True, **extra):
+    routes = [{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": dv_for(2.0),
+               "vehicle": "v", "commodities": ["x"]}]
+    if back:
+        routes.append({"name": "ba", "from": "b", "to": "a", "delta_v_km_s": dv_for(1.5),
+                       "vehicle": "v", "commodities": ["x"]})
+    sections = dict(
+        commodities=[{"name": "x"}, {"name": "fuel"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        propulsion=[{"name": "chem", "isp_s": ISP, "propellant": {"fuel": 1.0}}],
+        vehicles=[{"name": "v", "propulsion": "chem", **vehicle}],
+        routes=routes,
+        supplies=[{"node": "a", "commodity": "x"},
+                  {"node": "a", "commodity": "fuel", "price_per_t": 1.0},
+                  {"node": "b", "commodity": "fuel", "price_per_t": 1.0},
+                  {"node": "a", "commodity": "hw"}],
+        demands=[{"node": "b", "commodity": "x", "amount": demand}])
+    sections.update(extra)
+    return instance(**sections)
+
+
+EXPENDABLE = {"dry_mass": 4, "payload": 10, "tank": 100, "reusable": False, "integer_trips": True}
+REUSABLE = {"dry_mass": 4, "payload": 10, "tank": 100, "turnaround_days": 36.525, "base": "a",
+            "mass": 0, "max_units": 10, "integer_trips": True}
+
+
+def trips(sol, route):
+    return {r["stage"]: r["trips"] for r in sol.trips if r["route"] == route}
+
+
+def test_a_half_empty_trip_pays_for_the_dry_mass():
+    # 5 t/yr in one whole trip of a 10 t vehicle with 4 t dry: fuel (R-1)(4 x 1 + 5) = 9 t,
+    # not the 5 t a per-tonne ratio would give. Expendable, capex 0, hardware free.
+    sol = solve_exact(fleet_instance(EXPENDABLE, demand=5, back=False))
+    assert sol.objective == approx(9.0)
+    assert trips(sol, "ab") == {"s1": approx(1.0)}
+    # with fractional trips the vehicle flies half a trip: (R-1)(4 x 0.5 + 5) = 7
+    frac = solve_exact(fleet_instance({**EXPENDABLE, "integer_trips": False}, demand=5, back=False))
+    assert frac.objective == approx(7.0)
+
+
+def test_a_binding_tank_adds_trips():
+    # dry 2 t, tank 8 t, payload 100 t, R - 1 = 1: a trip burns 2 + payload <= 8, so it carries
+    # at most 6 t; 20 t/yr need 20/6 = 3.3333 trips (fractional) and burn 2 x 3.3333 + 20 =
+    # 26.6667 t of fuel (without the tank: 0.2 trips, 20.4 t).
+    v = {"dry_mass": 2, "payload": 100, "tank": 8, "reusable": False}
+    sol = solve_exact(fleet_instance(v, demand=20, back=False))
+    assert trips(sol, "ab") == {"s1": approx(20 / 6)}
+    assert sol.objective == approx(2 * 20 / 6 + 20)
+
+
+def test_circulation_flies_the_empty_return():
+    # Reusable: 10 t/yr to b is one trip a -> b (fuel 1 x (4 + 10) = 14 t at a); the vehicle must
+    # come back: one empty trip b -> a (fuel 0.5 x 4 = 2 t at b). 16 in all.
+    sol = solve_exact(fleet_instance(REUSABLE))
+    assert trips(sol, "ab") == {"s1": approx(1.0)} and trips(sol, "ba") == {"s1": approx(1.0)}
+    assert sol.flow("ba", "x", "s1") == approx(0.0)
+    assert sol.objective == approx(16.0)
+    assert {(r["route"], r["node"]): r["rate"] for r in sol.propellant} == {
+        ("ab", "a"): approx(14.0), ("ba", "b"): approx(2.0)}
+
+
+def test_a_reusable_vehicle_without_a_way_back_cannot_fly():
+    from netopt.status import Status
+
+    sol = solve_exact(fleet_instance(REUSABLE, back=False))
+    assert sol.status is Status.infeasible
+
+
+def test_the_fleet_is_sized_by_trip_time():
+    # 30 t/yr: 3 trips out and 3 back; each trip holds a vehicle for its turnaround 73.05 d =
+    # 0.2 yr: 6 x 0.2 = 1.2 vehicle-years per year -> 2 vehicles at 100 each.
+    # Fuel: out 3 x 4 + 30 = 42 t, back 0.5 x 3 x 4 = 6 t: 48. Total 248; utilisation 0.6.
+    v = {**REUSABLE, "turnaround_days": 73.05, "capex": 100}
+    sol = solve_exact(fleet_instance(v, demand=30))
+    assert sol.build_units("v") == {"s1": 2}
+    assert sol.objective == approx(248.0)
+    assert sol.fleet == [{"vehicle": "v", "stage": "s1", "online": 2,
+                          "vehicle_years": approx(1.2), "utilisation": approx(0.6)}]
+    # half the turnaround: 0.6 vehicle-years, one vehicle: 148
+    quick = solve_exact(fleet_instance({**v, "turnaround_days": 36.525}, demand=30))
+    assert quick.build_units("v") == {"s1": 1} and quick.objective == approx(148.0)
+
+
+def test_an_expendable_vehicle_is_hardware_and_capex_per_trip():
+    # One trip: fuel 14 t at 1; the vehicle's 4 t of hardware bought at a at 2 per t = 8; capex
+    # 3 per trip (a transport cost). 25 in all.
+    supplies = [{"node": "a", "commodity": "x"},
+                {"node": "a", "commodity": "fuel", "price_per_t": 1.0},
+                {"node": "a", "commodity": "hw", "price_per_t": 2.0}]
+    sol = solve_exact(fleet_instance({**EXPENDABLE, "capex": 3}, back=False, supplies=supplies))
+    assert sol.objective == approx(25.0)
+    assert [(s["commodity"], s["rate"]) for s in sol.supplies if s["commodity"] != "x"] == [
+        ("fuel", approx(14.0)), ("hw", approx(4.0))]
+    assert sol.cost_total("transport") == approx(3.0)
+    assert sol.builds == []
+
+
+def test_a_leg_the_empty_vehicle_cannot_fly_is_refused():
+    # dry 4 t, tank 3 t, R - 1 = 1: empty it needs 4 t > 3 t. Largest delta-v the tank allows:
+    # 4.41299 km/s x ln(1 + 3/4) = 2.470 km/s.
+    with pytest.raises(InputError) as e:
+        fleet_instance({**EXPENDABLE, "tank": 3}, back=False)
+    assert [str(p) for p in e.value.problems] == [
+        "routes[0].delta_v_km_s: route 'ab' cannot be flown by vehicle 'v': even empty it burns "
+        "4 t over 3.059 km/s, more than its tank of 3 t; the largest delta-v its tank allows is "
+        "Isp g0 ln(1 + tank/dry_mass) = 2.47 km/s"]
+
+
+def test_a_vehicle_route_takes_its_propulsion_from_the_vehicle():
+    with pytest.raises(InputError) as e:
+        fleet_instance(EXPENDABLE, back=False, routes=[
+            {"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 1.0, "vehicle": "v",
+             "propulsion": "chem", "dry_mass_ratio": 0.1}])
+    assert [str(p) for p in e.value.problems] == [
+        "routes[0]: a route flown by a vehicle takes these from the vehicle: propulsion, "
+        "dry_mass_ratio (an empty return is its own route)"]
