@@ -214,3 +214,33 @@ def test_a_vehicle_route_takes_its_propulsion_from_the_vehicle():
     assert [str(p) for p in e.value.problems] == [
         "routes[0]: a route flown by a vehicle takes these from the vehicle: propulsion, "
         "dry_mass_ratio (an empty return is its own route)"]
+
+
+def test_vehicle_catalog_templates_validate(tmp_path):
+    # every template of models/vehicles.yaml becomes a valid vehicle (reusable ones given a base)
+    from pathlib import Path
+
+    from netopt.load import load
+
+    models = Path(__file__).resolve().parent.parent / "models"
+    path = tmp_path / "v.yaml"
+    path.write_text(f"""
+name: catalog
+include: [{models / 'propulsion.yaml'}, {models / 'vehicles.yaml'}]
+horizon: {{start_year: 2030, stages: [{{name: s1, years: 1}}]}}
+commodities: [{{name: hw}}]
+hardware_commodity: hw
+nodes: [{{name: a}}, {{name: b}}]
+vehicles:
+  - {{name: c, template: centaur-v}}
+  - {{name: s, template: starship-tanker, base: a}}
+  - {{name: l, template: lunar-lander-tanker, base: a}}
+supplies: [{{node: a, commodity: hw}}]
+demands: [{{node: b, commodity: hw, amount: 1}}]
+routes: [{{name: ab, from: a, to: b}}]
+""")
+    inst = load(path)
+    v = {x.name: x for x in inst.vehicles}
+    assert (v["c"].dry_mass, v["c"].tank, v["c"].reusable) == (5.8, 54, False)
+    assert (v["s"].dry_mass, v["s"].tank, v["s"].turnaround_days) == (100, 1200, 30)
+    assert (v["l"].dry_mass, v["l"].tank, v["l"].hardware_mass) == (7.3, 68, 7.3)
