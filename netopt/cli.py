@@ -27,7 +27,7 @@ def _report_input_error(e: Exception) -> None:
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
     """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
     from .errors import InputError
-    from .scenario import load_instance
+    from .plan import load_instance
 
     bad = False
     for f in files:
@@ -63,29 +63,27 @@ def solve(
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     from .errors import InputError
-    from .scenario import load_instance
+    from .plan import Plan
     from .solve import SolveOptions, SolverUnavailable
-    from .solve import solve as run
     from .status import exit_code
     from .summary import print_summary
 
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
-    timings: dict[str, float] = {}
     try:
-        inst, warnings = load_instance(file, scenario or [], set_ or [], timings)
+        plan = Plan.read(file, scenario or [], set_ or [])
     except InputError as e:
         _report_input_error(e)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    for w in warnings:
+    for w in plan.warnings:
         err.print(str(w), markup=False)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=_parse_options(option or []),
                         progress=None if (quiet or log) else _progress_printer(),
                         elastic=elastic, cuts=_parse_cuts(cuts))
     try:
-        sol = run(inst, opts, timings=timings)
+        sol = plan.solve(opts)
     except SolverUnavailable as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None

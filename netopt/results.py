@@ -402,9 +402,9 @@ def network_of(p: Any) -> dict[str, list[dict]]:
     }
 
 
-def extract(p: Any, m: Any, outcome: Any) -> Solution:
+def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
-    inst = p.inst
+    inst, m = p.inst, compiled.model
     sol = Solution(
         instance=inst.name, status=outcome.status, objective=outcome.objective,
         bound=outcome.bound, gap=outcome.gap, objective_kind=inst.objective,
@@ -457,7 +457,7 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
     sol.shortfalls = rows(p.short_keys, m.short, inst.demands, p.demand_label, "demand")
 
-    ct = m.cost_terms
+    ct = compiled.costs
     for (category, t), items in sorted(ct.terms.items(), key=lambda kv: (
             p.stage[kv[0][1]].index, kv[0][0])):
         value = sum(c * _val(v) for c, v in items)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import copy
 import difflib
 import re
-import time
 import types
 import typing
 from dataclasses import dataclass, field
@@ -590,35 +589,6 @@ def load_tree(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
     return data, locs, warnings
 
 
-def load_instance(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
-                  sets: list[str | Override] | tuple = (),
-                  timings: dict[str, float] | None = None) -> tuple[Any, list[Problem]]:
-    """Like load.load_checked, with overlays: (Instance, warnings). Raises InputError."""
-    from .load import validate
-
-    t0 = time.perf_counter()
-    data, locs, warnings = load_tree(file, scenarios, sets)
-    t1 = time.perf_counter()
-    inst, more = validate(data, locs)
-    if timings is not None:
-        timings["read"], timings["validate"] = t1 - t0, time.perf_counter() - t1
-    return inst, warnings + more
-
-
 def instance_data(inst: Any) -> dict:
     """The raw data of a validated Instance (fields as written, aliases as in files)."""
     return inst.model_dump(by_alias=True, exclude_unset=True)
-
-
-def override(inst: Any, values: dict[str, Any] | None = None, *,
-             scenario: Scenario | None = None) -> Any:
-    """A new validated Instance: `inst` with `values` ({path: value}) and/or `scenario` applied.
-    For tests and scripts: `override(inst, {"routes[launch].cost_per_t": 5})`."""
-    from .load import validate
-
-    data, locs = instance_data(inst), {}
-    if scenario is not None:
-        data, locs = apply(data, locs, scenario)
-    if values:
-        data, locs = apply(data, locs, Scenario(set=[Override(p, v) for p, v in values.items()]))
-    return validate(data, locs)[0]

@@ -316,16 +316,14 @@ def scaled(value: Any, factor: float) -> Any:
     raise ValueError(f"only a number or a mapping of numbers can be scaled, not {value!r}")
 
 
-def base_values(data: dict, spec: SweepSpec) -> dict[str, Any]:
+def base_values(data: dict, spec: SweepSpec, inst: Any) -> dict[str, Any]:
     """The base's value at each scaled path, defaults and template values included
-    (InputError if one is not a number or a mapping of numbers)."""
-    from .load import validate
+    (InputError if one is not a number or a mapping of numbers). `inst`: the base validated."""
     from .scenario import _get
 
     scaled_params = [p for p in spec.params if p.scale]
     if not scaled_params:
         return {}
-    inst, _ = validate(copy.deepcopy(data))
     full = inst.model_dump(by_alias=True)
     out, problems = {}, []
     for p in scaled_params:
@@ -537,9 +535,9 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
             elements: list[str], stage_order: list[str],
             start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
     """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
-    `start` if given, see `solve_from`): one table row. Never raises: a problem becomes the row's
+    `start` if given, see `plan.values`): one table row. Never raises: a problem becomes the row's
     status and message."""
-    from .load import validate
+    from .plan import Plan
     from .scenario import Scenario, apply
 
     t0 = time.perf_counter()
@@ -548,7 +546,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
     try:
         sets = overrides if overrides is not None else settings  # settings: the table's cells
         data, locs = apply(base, {}, Scenario(set=[Override(p, v) for p, v in sets.items()]))
-        inst, _ = validate(data, locs)
+        plan = Plan.from_data(data, locs)
     except InputError as e:
         row.update(status=INVALID, message="; ".join(str(p) for p in e.problems))
         return RunResult(run_id, row, time.perf_counter() - t0)
@@ -557,7 +555,9 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
         with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
-            sol, started = solve_from(inst, options, start)
+            sol, outcome = plan.solve_outcome(options, start=start)
+        started = None if not start or outcome is None or outcome.mip_start is None else bool(
+            outcome.mip_start)
     except Exception as e:  # noqa: BLE001
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
@@ -576,60 +576,20 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
 # Warm start: the base solution as a MIP start (SolveOptions.mip_start -> Highs.setSolution)
 
 
-def model_values(model: Any) -> dict[tuple, float]:
-    """{(variable name, index): value} of a solved model (what `solve_from` takes as start)."""
-    import pyomo.core as pyo
-
-    return {(v.parent_component().local_name, v.index()): float(v.value)
-            for v in model.component_data_objects(pyo.Var) if v.value is not None}
-
-
-def solve_from(inst: Any, options: Any, start: dict[tuple, float] | None = None
-               ) -> tuple[Any, bool | None]:
-    """solve.solve(inst, options), from the MIP start `start` ({(variable, index): value}, see
-    `model_values`) when given and the solver is HiGHS: (Solution, whether HiGHS took the start;
-    None without one)."""
-    from .solve import DEFAULT_SOLVER, solve
-
-    if not start or options.solver != DEFAULT_SOLVER or getattr(options, "elastic", False):
-        return solve(inst, options), None
-    import pyomo.core as pyo
-
-    from .compile import compile_model
-    from .gcpause import paused_gc
-    from .params import prepare
-    from .solve import finish
-
-    with paused_gc():  # as in solve.solve
-        t0 = time.perf_counter()
-        prep = prepare(inst)
-        model = compile_model(prep, cuts=options.cuts)
-        for v in model.component_data_objects(pyo.Var):
-            v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
-                        skip_validation=True)
-        sol, outcome = finish(prep, model, replace(options, mip_start=True),
-                              {"compile": time.perf_counter() - t0})
-    return sol, None if outcome.mip_start is None else bool(outcome.mip_start)
-
-
-def base_start(base: dict, options: Any) -> tuple[dict[tuple, float] | None, str]:
-    """Solve the base (raw data) once: (its variable values as a start, or None; a note)."""
-    from .load import validate
-    from .compile import compile_model
-    from .params import prepare
+def base_start(plan: Any, options: Any) -> tuple[dict[tuple, float] | None, str]:
+    """Solve the base plan once: (its variable values as a start, or None; a note)."""
+    from .plan import values
     from .solve import run_solver
 
-    inst, _ = validate(copy.deepcopy(base))
-    prep = prepare(inst)
-    model = compile_model(prep, cuts=options.cuts)
-    if model.trivially_infeasible:
+    compiled = plan.build(cuts=options.cuts)
+    if compiled.trivially_infeasible:
         return None, "the base is infeasible: no warm start"
     t0 = time.perf_counter()
-    outcome = run_solver(model, options)
+    outcome = run_solver(compiled.model, options)
     note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
     if not outcome.status.has_solution:
         return None, note + "; no warm start"
-    return model_values(model), note + f", objective {outcome.objective:,.6g}"
+    return values(compiled), note + f", objective {outcome.objective:,.6g}"
 
 
 # process-pool workers get the base once, through the initializer
@@ -749,12 +709,13 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     """Run every run of `spec` on `base` (raw instance data, overlays applied) and write `table`
     (CSV) as runs finish, then the table in run-id order, `<table>.json`, `<table>-summary.md`
     and `<table>-objective.png`. Raises InputError (invalid base or paths), SweepError (usage)."""
-    from .load import validate
+    from .plan import Plan
     from .solve import SolveOptions
 
     spec.check()
     check_paths(base, spec)
-    base_inst, _ = validate(copy.deepcopy(base), locs or {})
+    base_plan = Plan.from_data(copy.deepcopy(base), locs or {})
+    base_inst = base_plan.instance
     options = options or SolveOptions()
     if check_solver:
         preflight(options)
@@ -783,7 +744,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         # rewrite what is kept (drops error rows and a cut-off last line), then append
         write_atomic(table, "".join([_csv_line(dict(zip(cols, cols)), cols)]
                                     + [_csv_line(done[i], cols) for i in sorted(done)]))
-    bvals = base_values(base, spec)
+    bvals = base_values(base, spec, base_inst)
     pending = [(i, runs[i], spec.overrides(runs[i], bvals)) for i in range(len(runs))
                if i not in done]
     total = len(runs)
@@ -813,7 +774,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             if options.solver != "highs":
                 result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
             else:
-                start, note = base_start(base, options)
+                start, note = base_start(base_plan, options)
                 result.notes.append(f"warm start: {note}")
         args = (base, options, elements, stage_order, start)
         if not pending:
