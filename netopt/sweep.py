@@ -37,7 +37,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import KEY, InputError, Location, Locs, Problem
-from .scenario import Override, PathError, resolve
+from .paths import PathError, get_at, resolve
+from .scenario import Override
 
 # statuses a row can have beyond solve statuses
 INVALID = "invalid"  # the run's values fail validation
@@ -319,7 +320,6 @@ def scaled(value: Any, factor: float) -> Any:
 def base_values(data: dict, spec: SweepSpec, inst: Any) -> dict[str, Any]:
     """The base's value at each scaled path, defaults and template values included
     (InputError if one is not a number or a mapping of numbers). `inst`: the base validated."""
-    from .scenario import _get
 
     scaled_params = [p for p in spec.params if p.scale]
     if not scaled_params:
@@ -328,7 +328,7 @@ def base_values(data: dict, spec: SweepSpec, inst: Any) -> dict[str, Any]:
     out, problems = {}, []
     for p in scaled_params:
         try:
-            value = _get(full, resolve(data, p.path))
+            value = get_at(full, resolve(data, p.path))
             scaled(value, 1.0)
         except (KeyError, IndexError, TypeError):
             problems.append(Problem(f"'{p.path}' has no value in the base to scale",
@@ -459,8 +459,7 @@ def _sub(locs: Locs, prefix: tuple) -> Locs:
 
 
 def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
-    from .errors import locate
-    from .scenario import _closest
+    from .errors import did_you_mean, locate
 
     out = []
     for err in e.errors(include_url=False):
@@ -469,7 +468,7 @@ def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             fields = list(SweepFileModel.model_fields) if len(path) == 1 else []
-            msg = f"unknown key '{path[-1]}'" + (_closest(str(path[-1]), fields) if fields else "")
+            msg = f"unknown key '{path[-1]}'" + (did_you_mean(str(path[-1]), fields) if fields else "")
         elif err["type"] == "union_tag_invalid":
             path += ("dist",)
             msg = f"unknown distribution; one of {', '.join(DIST_NAMES)}"

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from netopt.cli import app
 from netopt.errors import InputError
 from netopt.plan import load_instance, override
-from netopt.scenario import (Override, PathError, Scenario, apply, parse_path, parse_set, resolve,
-                             scenario_from_dict)
+from netopt.paths import PathError, parse_path, resolve
+from netopt.scenario import Override, Scenario, apply, parse_set, scenario_from_dict
 from netopt.testing import instance, solve_exact
 
 EXAMPLE = Path(__file__).parent / "data" / "issue-example.yaml"
