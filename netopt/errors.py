@@ -84,3 +84,8 @@ def did_you_mean(name: str, choices: Iterable[Any]) -> str:
     """' (did you mean 'x'?)' for the closest choice however far (see closest_choice), or ''."""
     best = closest_choice(name, choices)
     return f" (did you mean '{best}'?)" if best else ""
+
+
+class UsageError(Exception):
+    """A request that cannot be carried out as asked (a missing solver, a sweep's usage): the
+    command line's exit code 2."""

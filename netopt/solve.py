@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import UsageError
 from .status import Status
 
 DEFAULT_SOLVER = "highs"
@@ -26,7 +27,7 @@ _OPTION_NAMES = {
 }
 
 
-class SolverUnavailable(Exception):
+class SolverUnavailable(UsageError):
     """The requested solver is unknown to Pyomo or not installed."""
 
 

@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import KEY, InputError, Location, Locs, Problem
+from .errors import KEY, InputError, Location, Locs, Problem, UsageError
 from .paths import PathError, get_at, resolve
 from .scenario import Override
 
@@ -680,7 +680,7 @@ class SweepResult:
         return len(self.rows) == len(self.spec) and not self.interrupted
 
 
-class SweepError(Exception):
+class SweepError(UsageError):
     """A sweep cannot start (a usage problem, not invalid input)."""
 
 
