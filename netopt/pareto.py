@@ -64,27 +64,26 @@ def launch_mass_of(inst: Any, sol: Any) -> float:
 
 def _solve(prep: Any, opts: Any, objective: str, cost_cap: float | None = None,
            launch_cap: float | None = None) -> Any:
-    """Compile the model with `objective` ('cost' | 'launch_mass') and optional caps; solve."""
+    """Build the model with `objective` ('cost' | 'launch_mass') and optional caps; solve."""
     import pyomo.core as pyo
 
     from .compile import compile_model, cost_objective_terms, launch_mass_terms
     from .results import extract
     from .solve import run_solver
 
-    model = compile_model(prep, cuts=opts.cuts)
+    c = compile_model(prep, cuts=opts.cuts)
+    m = c.model
     if objective == "launch_mass":
-        model.objective.deactivate()
-        model.launch_objective = pyo.Objective(expr=launch_mass_terms(model, prep).expr(),
-                                               sense=pyo.minimize)
+        m.objective.deactivate()
+        m.launch_objective = pyo.Objective(expr=launch_mass_terms(c, prep).expr(),
+                                           sense=pyo.minimize)
     if cost_cap is not None:
-        model.cost_cap = pyo.Constraint(expr=(None, cost_objective_terms(model).expr(), cost_cap))
+        m.cost_cap = pyo.Constraint(expr=(None, cost_objective_terms(c).expr(), cost_cap))
     if launch_cap is not None:
-        model.launch_cap = pyo.Constraint(expr=(None, launch_mass_terms(model, prep).expr(),
-                                                launch_cap))
-    if model.trivially_infeasible:
-        raise FrontError("; ".join(model.trivially_infeasible), Status.infeasible)
-    outcome = run_solver(model, opts)
-    return extract(prep, model, outcome)
+        m.launch_cap = pyo.Constraint(expr=(None, launch_mass_terms(c, prep).expr(), launch_cap))
+    if c.trivially_infeasible:
+        raise FrontError("; ".join(c.trivially_infeasible), Status.infeasible)
+    return extract(prep, c, run_solver(m, opts))
 
 
 def trace(inst: Any, points: int = 5, options: Any = None) -> Front:

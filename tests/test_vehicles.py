@@ -220,7 +220,7 @@ def test_vehicle_catalog_templates_validate(tmp_path):
     # every template of models/vehicles.yaml becomes a valid vehicle (reusable ones given a base)
     from pathlib import Path
 
-    from netopt.load import load
+    from netopt.plan import load
 
     models = Path(__file__).resolve().parent.parent / "models"
     path = tmp_path / "v.yaml"

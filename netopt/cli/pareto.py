@@ -1,4 +1,4 @@
-"""`netopt pareto`: the command (registered in cli.py) and its table."""
+"""`netopt pareto`: the cost–launch-mass front (solvers.md), its table and files."""
 
 from __future__ import annotations
 
@@ -6,51 +6,39 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .status import ExitCode, exit_code
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from ..status import ExitCode, exit_code
+from .common import Gap, Sets, TimeLimit, err, exit_codes, out, print_problems
 
 
 def pareto(
     file: Annotated[Path, typer.Argument(help="Instance file (or a scenario naming its base).")],
     points: Annotated[int, typer.Option("--points", "-n", min=2, help="ε-constraint solves between the two single-objective optima (ends included).")] = 5,  # noqa: E501
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory for pareto.json and pareto.png (default: <file>-pareto/).")] = None,  # noqa: E501
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds per solve.")] = None,  # noqa: E501
-    gap: Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap per solve.")] = None,  # noqa: E501
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file applied first (repeatable).")] = None,  # noqa: E501
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable).")] = None,  # noqa: E501
+    set_: Sets = None,
 ) -> None:
     """The cost–launch-mass trade-off: minimum discounted cost for launch masses (t bought on
     Earth's surface over the horizon) between the two single-objective optima, by the
     ε-constraint method; prints the non-dominated plans, writes pareto.json and pareto.png."""
-    from .errors import InputError
-    from .pareto import FrontError, trace, write
-    from .scenario import load_instance
-    from .solve import SolveOptions, SolverUnavailable
+    from ..pareto import FrontError, trace, write
+    from ..plan import load_instance
+    from ..solve import SolveOptions
 
-    try:
+    with exit_codes():  # invalid input -> 1, unavailable solver -> 2
         inst, warnings = load_instance(file, scenario or [], set_ or [])
-    except InputError as e:
-        for p in e.problems:
-            err.print(str(p), markup=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    for w in warnings:
-        err.print(str(w), markup=False)
-    opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads)
-    try:
-        front = trace(inst, points, opts)
-    except FrontError as e:
-        err.print(f"error: no front: {e}", markup=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT if e.status is None else exit_code(e.status)
-                         ) from None
-    except SolverUnavailable as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(ExitCode.USAGE) from None
+        print_problems(warnings)
+        try:
+            front = trace(inst, points, SolveOptions(time_limit=time_limit, gap=gap,
+                                                     threads=threads))
+        except FrontError as e:
+            err.print(f"error: no front: {e}", markup=False)
+            raise typer.Exit(ExitCode.INVALID_INPUT if e.status is None
+                             else exit_code(e.status)) from None
     money, mass = front.units.get("money", ""), front.units.get("mass", "t")
     table = Table(title=f"{front.instance}: cost vs launch mass, {len(front.points)} "
                         f"non-dominated plans ({front.dropped} dominated or repeated dropped, "
