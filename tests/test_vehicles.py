@@ -244,3 +244,20 @@ routes: [{{name: ab, from: a, to: b}}]
     assert (v["c"].dry_mass, v["c"].tank, v["c"].reusable) == (5.8, 54, False)
     assert (v["s"].dry_mass, v["s"].tank, v["s"].turnaround_days) == (100, 1200, 30)
     assert (v["l"].dry_mass, v["l"].tank, v["l"].hardware_mass) == (7.3, 68, 7.3)
+
+
+def test_reports_draw_fleets(tmp_path):
+    pytest.importorskip("matplotlib")
+    from netopt.report.html import render_html
+    from netopt.report.markdown import write_markdown
+
+    sol = solve_exact(fleet_instance({**REUSABLE, "turnaround_days": 73.05, "capex": 100},
+                                     demand=30))
+    written = write_markdown(sol, tmp_path / "report.md")
+    assert tmp_path / "report_files" / "fleets.png" in written
+    md = (tmp_path / "report.md").read_text()
+    assert "## Vehicle fleets" in md and "### Fleets: reusable vehicles online" in md
+    assert '<section id="fleets">' in render_html(sol)
+    # without vehicles, no fleet section
+    plain = solve_exact(one_leg(delta_v_km_s=dv_for(2.0)))
+    assert '<section id="fleets">' not in render_html(plain)

@@ -20,6 +20,9 @@ CAPTIONS = {
              "and the total by category with its share.",
     "sources": "Where the mass comes from: tonnes per year bought from supplies (e.g. launched "
                "from Earth) and mined by facilities in space, by stage.",
+    "fleets": "Vehicle fleets: reusable vehicles online per stage (bars) and the vehicle-years "
+              "their trips use per year (dots: transit + turnaround per trip); trips per year "
+              "written above.",
 }
 
 
@@ -162,6 +165,8 @@ TABLE_TITLES = {
     "sales": "Sales to markets",
     "shortfalls": "Shortfalls: required demand not delivered",
     "costs": "Costs per category and stage",
+    "trips": "Trips: vehicle trips per route and stage",
+    "fleet": "Fleets: reusable vehicles online and used per stage",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }

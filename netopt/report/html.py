@@ -66,7 +66,9 @@ def render_html(sol: Solution, title: str | None = None) -> str:
         f"<h1>{html.escape(title)}</h1>",
         '<nav><a href="#summary">Summary</a><a href="#network">Network</a>'
         '<a href="#timeline">Build timeline</a><a href="#costs">Costs</a>'
-        '<a href="#sources">Mass sources</a><a href="#tables">Tables</a></nav>',
+        '<a href="#sources">Mass sources</a>'
+        + ('<a href="#fleets">Vehicle fleets</a>' if "fleets" in figs else "")
+        + '<a href="#tables">Tables</a></nav>',
         '<section id="summary"><h2>Summary</h2>',
     ]
     facts = summary_facts(sol)
@@ -96,7 +98,9 @@ def render_html(sol: Solution, title: str | None = None) -> str:
             parts.append(f"<h3>{html.escape(fid[len('network-'):])}</h3>" + figure(fid))
     parts.append("</section>")
     for fid, head in (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
-                      ("sources", "Mass sources")):
+                      ("sources", "Mass sources"), ("fleets", "Vehicle fleets")):
+        if fid == "fleets" and fid not in figs:
+            continue  # no vehicles: no section
         parts.append(f'<section id="{fid}"><h2>{head}</h2>')
         if fid in figs:
             parts.append(figure(fid))

@@ -63,7 +63,7 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
             md += [f"### {fid[len('network-'):]}", "", f"![{fid}]({pngs[fid]})", "",
                    f"*{caption(fid, sol)}*", ""]
     for fid, head in (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
-                      ("sources", "Mass sources")):
+                      ("sources", "Mass sources"), ("fleets", "Vehicle fleets")):
         if fid in figs:
             md += [f"## {head}", "", f"![{fid}]({pngs[fid]})", "", f"*{caption(fid, sol)}*", ""]
     md += ["## Tables", ""]
