@@ -8,6 +8,8 @@ Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+  3  adds the vehicle tables `trips` and `fleet`, `type: vehicle` in builds and online, and
+     objective_kind `launch_mass`. Version-1 and -2 files still load (with no trips or fleets).
 """
 
 from __future__ import annotations
@@ -273,7 +275,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -339,6 +341,8 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
     version = data.get("schema_version")
     if version == 1:
         data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+    if data.get("schema_version") == 2:
+        data = {**data, "schema_version": 3, "trips": [], "fleet": []}
     return data
 
 
@@ -347,7 +351,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2):
+    if version not in (1, 2, 3):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

@@ -261,3 +261,16 @@ def test_reports_draw_fleets(tmp_path):
     # without vehicles, no fleet section
     plain = solve_exact(one_leg(delta_v_km_s=dv_for(2.0)))
     assert '<section id="fleets">' not in render_html(plain)
+
+
+def test_version_2_solutions_still_load():
+    # solution.json version 3 adds trips and fleet; a version-2 file loads with none of them
+    from netopt.results import Solution
+
+    sol = solve_exact(fleet_instance(REUSABLE))
+    doc = sol.to_dict()
+    assert doc["schema_version"] == 3 and doc["trips"] and doc["fleet"]
+    old = {k: v for k, v in doc.items() if k not in ("trips", "fleet")}
+    old["schema_version"] = 2
+    again = Solution.from_dict(old)
+    assert again.trips == [] and again.fleet == [] and again.objective == approx(16.0)
