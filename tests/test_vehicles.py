@@ -274,3 +274,22 @@ def test_version_2_solutions_still_load():
     old["schema_version"] = 2
     again = Solution.from_dict(old)
     assert again.trips == [] and again.fleet == [] and again.objective == approx(16.0)
+
+
+def test_solve_prints_trips_and_fleets(tmp_path):
+    # the terminal summary: one trip each way (16 t of fuel, 14 + 2); one vehicle (capex 100)
+    # used 2 trips x 0.1 yr = 0.2 vehicle-years per year: 20 %
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    import json
+
+    path = tmp_path / "fleet.json"
+    inst = fleet_instance({**REUSABLE, "capex": 100})
+    path.write_text(json.dumps(inst.model_dump(by_alias=True, exclude_none=True)))
+    r = CliRunner().invoke(app, ["solve", str(path), "--gap", "0"])
+    assert r.exit_code == 0, r.output
+    assert "Vehicle trips" in r.output and "empty" in r.output
+    fleets = r.output[r.output.index("Fleets"):]
+    assert " 20%" in fleets
