@@ -7,30 +7,34 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from . import costs
 from .gcpause import paused_gc
 from .params import Prepared
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
-COST_CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
 @dataclass
 class CostTerms:
-    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor."""
+    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor.
+    `once`: the categories paid once when units are built (costs.ONCE, and an extra's), whose
+    undiscounted amount is not multiplied by the stage's years."""
 
-    terms: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
+    terms: dict[tuple[str, str], list[tuple[float, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
     factor: dict[tuple[str, str], float] = field(default_factory=dict)
+    once: set[str] = field(default_factory=lambda: set(costs.ONCE))
 
-    def add(self, category: str, stage: str, factor: float, coef: float, var) -> None:
+    def add(self, category: str, stage: str, factor: float, coef: float, var: Any) -> None:
         if coef:
             self.terms[(category, stage)].append((coef, var))
             self.factor[(category, stage)] = factor
@@ -95,6 +99,39 @@ class Compiled:
     costs: CostTerms
     trivially_infeasible: list[str] = field(default_factory=list)  # plain words
     elastic: bool = False
+
+    def add_cost(self, category: str, stage: str, coef: float, var: Any, *,
+                 once: bool = False) -> None:
+        """Add coef x var to the cost objective under `category` (a name of the extra's own, or
+        a built-in one) in `stage`: money per year over the stage's years (discounted with its
+        annual factor A_t), or with `once` money paid once at the stage's start (capex factor
+        D_t). It is reported in Solution.costs like the built-in categories. The objective is
+        rebuilt from the cost terms after the extra function returns (see `update_objective`)."""
+        if category in costs.NAMES and (category in costs.ONCE) != once:
+            raise ValueError(f"cost category '{category}' is paid "
+                             f"{'once' if category in costs.ONCE else 'every year'}")
+        info = self.prepared.stage[stage]
+        self.costs.add(category, stage, info.capex_factor if once else info.annual_factor,
+                       coef, var)
+        if once:
+            self.costs.once.add(category)
+
+    def update_objective(self) -> None:
+        """Rebuild the objective from the model's cost terms (after an extra added some)."""
+        self.model.objective.set_value(objective_expr(self, self.prepared))
+
+
+# An `extra` function: called with the built model and the prepared data between build and solve;
+# it may add variables, constraints (to compiled.model) and cost terms (compiled.add_cost).
+Extra = Callable[[Compiled, Prepared], None]
+
+
+def apply_extra(c: Compiled, extra: Extra | None) -> Compiled:
+    """Call `extra` on a built model and rebuild the objective with any cost terms it added."""
+    if extra is not None:
+        extra(c, c.prepared)
+        c.update_objective()
+    return c
 
 
 def compile_model(p: Prepared, elastic: bool = False,
@@ -417,8 +454,13 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
 
 
 def define_objective(c: Compiled, p: Prepared) -> None:
-    m = c.model
+    """minimize the discounted cost (or, objective: supply_mass, the tonnes bought)."""
     c.costs = cost_terms(c, p)
+    c.model.objective = pyo.Objective(expr=objective_expr(c, p), sense=pyo.minimize)
+
+
+def objective_expr(c: Compiled, p: Prepared) -> LinearExpression:
+    """The objective's expression from the model's cost terms."""
     terms = Terms()
     if p.inst.objective == "cost":
         for key, items in c.costs.terms.items():
@@ -428,4 +470,4 @@ def define_objective(c: Compiled, p: Prepared) -> None:
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
             terms.add(c.v.supply[i, t], p.stage[t].years)
-    m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)
+    return terms.expr()

@@ -13,9 +13,9 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from .compile import Compiled, compile_model
+from .compile import Compiled, Extra, apply_extra, compile_model
 from .params import Prepared
-from .results import extract
+from .results import Solution, extract
 from .solve import Outcome, SolveOptions, run_solver
 
 TOL = 1e-6
@@ -31,8 +31,9 @@ def _at(x: float, limit: float) -> bool:
     return x >= limit - TOL * max(1.0, abs(limit))
 
 
-def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[Compiled, Outcome]:
-    c = compile_model(p, elastic=True, cuts=opts.cuts)
+def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
+                    ) -> tuple[Compiled, Outcome]:
+    c = apply_extra(compile_model(p, elastic=True, cuts=opts.cuts), extra)
     m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
@@ -120,19 +121,19 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def explain_infeasible(p: Prepared, opts: SolveOptions) -> str:
+def explain_infeasible(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> str:
     """Plain-words reasons for an infeasible model (empty if none can be found)."""
-    c, outcome = _minimise_unmet(p, opts)
+    c, outcome = _minimise_unmet(p, opts, extra)
     if not outcome.status.has_solution:
         return ""
     rows = unmet_rows(p, c.model)
     return describe(p, c.model, rows) if rows else ""
 
 
-def solve_elastic(p: Prepared, opts: SolveOptions) -> Any:
+def solve_elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> Solution:
     """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
     least cost; unmet demand is reported as shortfall and in the message."""
-    c, first = _minimise_unmet(p, opts)
+    c, first = _minimise_unmet(p, opts, extra)
     m = c.model
     if not first.status.has_solution:
         return extract(p, c, first)

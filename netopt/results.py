@@ -267,7 +267,7 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
         value = sum(c * _val(v) for c, v in items)
         if not value:
             continue
-        per_stage = value if category == "capex" else value * p.stage[t].years
+        per_stage = value if category in ct.once else value * p.stage[t].years
         sol.costs.append({"category": category, "stage": t, "amount": per_stage,
                           "discounted": value * ct.factor[(category, t)]})
     return sol

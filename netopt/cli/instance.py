@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
-from ..plan import Plan, load_instance
+from ..plan import Plan, chain, load_extra, load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
@@ -48,6 +48,7 @@ def solve(
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
+    extra: Annotated[Optional[list[str]], typer.Option("--extra", help="MODULE:FUNCTION (or FILE.py:FUNCTION) called with the built model before the solve: your own variables, constraints and cost terms (repeatable; docs/extending.md).")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     from ..summary import print_summary
@@ -56,6 +57,7 @@ def solve(
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     with exit_codes():
+        extras = [load_extra(x) for x in extra or []]
         plan = Plan.read(file, scenario or [], set_ or [])
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
@@ -63,7 +65,7 @@ def solve(
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts))
     with exit_codes():
-        sol = plan.solve(opts)
+        sol = plan.solve(opts, chain(extras))
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:

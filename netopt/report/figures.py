@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ..costs import ordered as ordered_categories
 from ..results import Solution
 from .layout import SYSTEMS, Layout, layout, place
 
@@ -356,8 +357,7 @@ def cost_figure(sol: Solution) -> Any:
 
     money = sol.units.get("money", "")
     stages = sol.stage_names
-    cats = [c for c in COST_COLOR if any(x["category"] == c for x in sol.costs)]
-    cats += sorted({x["category"] for x in sol.costs} - set(cats))
+    cats = ordered_categories(x["category"] for x in sol.costs)
     grid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.costs:
         grid[x["category"]][x["stage"]] += x["discounted"]
