@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -12,12 +11,6 @@ from ..plan import Plan, values
 from ..scenario import Override, Scenario, apply
 from ..solve import run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
-
-# Compiling and solving are not thread-safe (Pyomo's model building, HiGHS's global thread pool;
-# Pyomo's standard-form compiler, used before, failed outright with two threads). A Dask
-# worker with several threads runs several tasks in one process: they take turns here.
-_SOLVE_LOCK = threading.Lock()
-
 
 @dataclass
 class RunResult:
@@ -49,8 +42,9 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
-        with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
-            sol, outcome = plan.solve_outcome(options, start=start)
+        # solves are thread-safe (tests/test_threads.py): a Dask worker with several threads
+        # runs several runs at once
+        sol, outcome = plan.solve_outcome(options, start=start)
         started = None if not start or outcome is None or outcome.mip_start is None else bool(
             outcome.mip_start)
     except Exception as e:  # noqa: BLE001
