@@ -106,7 +106,7 @@ def compare(a: Solution, b: Solution, label_a: str = "A", label_b: str = "B",
     for i, sol in enumerate((a, b)):
         for x in sol.flows:
             flow[(x["route"], x["commodity"], x["stage"])][i] += x["rate"]
-    diffs = [{"route": r, "commodity": k, "stage": s, "a": va, "b": vb, "diff": vb - va}
+    diffs: list[dict[str, Any]] = [{"route": r, "commodity": k, "stage": s, "a": va, "b": vb, "diff": vb - va}
              for (r, k, s), (va, vb) in flow.items() if _differs(va, vb)]
     diffs.sort(key=lambda d: (-abs(d["diff"]), stage_key(d["stage"]), d["route"], d["commodity"]))
     c.flows = diffs[:max_flows]

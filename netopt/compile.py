@@ -17,6 +17,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from . import costs
 from .gcpause import paused_gc
 from .params import Prepared
+from .schema import Facility
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
@@ -308,10 +309,10 @@ def define_balance(c: Compiled, p: Prepared) -> None:
             bal[key].add(c.v.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
-        x = p.buildable[e]
-        if x.mass > 0:
-            node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(c.v.build[e, t], -x.mass / p.stage[t].years)
+        el = p.buildable[e]
+        if el.mass > 0 and hw is not None:  # validation requires hw when a mass is given
+            node = el.node if isinstance(el, Facility) else el.from_
+            bal[(node, hw, t)].add(c.v.build[e, t], -el.mass / p.stage[t].years)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -400,9 +401,11 @@ def define_linking(c: Compiled, p: Prepared) -> None:
             burns.add((a, pk, t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
-    consumed, makers = set(), defaultdict(list)
+    fac = {x.name: x for x in inst.facilities}
+    consumed: set[tuple[str, str, str]] = set()
+    makers: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for (f, t) in p.act_keys:
-        x = p.buildable[f]
+        x = fac[f]
         consumed.update((x.node, k, t) for k in x.consumes)
         for k in x.produces:
             makers[(x.node, k, t)].append(f)

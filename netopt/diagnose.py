@@ -83,14 +83,14 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
     for (r, k, tt) in p.flow_keys:
         if tt == t:
             flows[r] += _v(m.flow[r, k, tt])
-    for r in inst.routes:
-        if r.to not in rank or r.capacity is None or t not in p.route_stages[r.name]:
+    for rt in inst.routes:
+        if rt.to not in rank or rt.capacity is None or t not in p.route_stages[rt.name]:
             continue
-        units = 1.0 if r.capex is None else online(r.name)
-        full_units = r.capex is None or _at(units, r.max_units)
-        if full_units and _at(flows[r.name], r.capacity * units):
-            found.append((rank[r.to], f"route {r.name}: {r.capacity:g} t/yr x {r.max_units} "
-                                      "unit(s), full"))
+        units = 1.0 if rt.capex is None else online(rt.name)
+        full_units = rt.capex is None or _at(units, rt.max_units)
+        if full_units and _at(flows[rt.name], rt.capacity * units):
+            found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
+                                       "unit(s), full"))
     for (i, tt), ub in p.supply_ub.items():
         s = inst.supplies[i]
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -31,7 +31,8 @@ class Location(NamedTuple):  # a tuple: cheap to make for every value of a large
         return f"{self.file}:{self.line}:{self.column}"
 
 
-Locs = dict[Path, Location]  # where each value of a file is written, by its path
+Locs = MutableMapping[Path, Location]  # where each value of a file is written, by its path (a
+# dict, or load.LazyLocs reading the locations only when first looked up)
 KEY = "\0key"  # locs[path + (KEY,)] is where the key of the value at `path` is written
 
 

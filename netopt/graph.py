@@ -85,8 +85,8 @@ def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = Fal
         a["online_units"] = a.get("online_units", 0) + int(o["units"])
         _add(a, "capacity", o["capacity"] or 0.0)
         online_fac[facility[o["name"]]["node"]].append(f"{o['name']} x{o['units']}")
-    for n, items in online_fac.items():
-        nodes[n]["facilities"] = ";".join(items)
+    for name, items in online_fac.items():
+        nodes[name]["facilities"] = ";".join(items)
     for x in sol.activities:
         if x["stage"] != stage:
             continue

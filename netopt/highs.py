@@ -105,7 +105,7 @@ class Matrices:
     value: np.ndarray
 
 
-_NUMBER = frozenset({int, float})
+_NUMBER: frozenset[type[float]] = frozenset({int, float})
 _VARIABLE = frozenset({VarData, ScalarVar})
 _INF = float("inf")
 
@@ -200,7 +200,7 @@ def _row(con: Any) -> tuple[float, Any, float]:
     """(lower, body, upper) of a constraint, bounds as floats (±inf when absent)."""
     e = con.expr
     cls = e.__class__
-    args = e.args
+    args: Any = e.args
     if cls is InequalityExpression:
         a, b = args
         if b.__class__ in _NUMBER:

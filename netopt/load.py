@@ -145,11 +145,11 @@ class _Merged:
             for i, item in enumerate(items):
                 name = item.get("name") if isinstance(item, dict) else None
                 named = section in NAMED_SECTIONS and isinstance(name, str)
-                if named and name in index:
+                if named and isinstance(name, str) and name in index:
                     j = index[name]
                     target[j], target_locs[j] = item, per_item[(section, i)]
                 else:
-                    if named:
+                    if named and isinstance(name, str):
                         index[name] = len(target)
                     target.append(item)
                     target_locs.append(per_item[(section, i)])

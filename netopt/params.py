@@ -183,9 +183,10 @@ def prepare(inst: Instance) -> Prepared:
         ub = per_stage(s.max_per_year, names)
         price = per_stage(s.price_per_t, names)
         for t in names:
-            if ub[t] is None or ub[t] > 0:
+            limit = ub[t]
+            if limit is None or limit > 0:
                 p.supply_keys.append((i, t))
-                p.supply_ub[(i, t)] = ub[t]
+                p.supply_ub[(i, t)] = limit
                 p.supply_price[(i, t)] = price[t] or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")

@@ -197,7 +197,7 @@ def _resolve(data: dict, text: str) -> Path:
                 i = select_item(section, cur, s)
             except NoItem as e:
                 raise PathError(f"{here} has {e.message}; did you mean "
-                                f"'{suggest(('sel', e.best))}'?") from None
+                                f"'{suggest(('sel', e.best or ''))}'?") from None
             except PathError as e:
                 hint = ""
                 if cur and "out of range" in e.message:
@@ -213,8 +213,8 @@ def _resolve(data: dict, text: str) -> Path:
             raise PathError(f"{here} has no items")
         # a key (or [key] on a mapping)
         if isinstance(cur, list):
-            first = next((x.get("name") for x in cur if isinstance(x, dict) and x.get("name")),
-                         "0")
+            first = str(next((x.get("name") for x in cur
+                              if isinstance(x, dict) and x.get("name")), "0"))
             raise PathError(f"{here} is a list; select an item, e.g. "
                             f"'{format_steps(steps[:n] + [('sel', first), (kind, s)] + rest)}'")
         if cur is not _MISSING and not isinstance(cur, dict):
@@ -223,7 +223,7 @@ def _resolve(data: dict, text: str) -> Path:
         if models:
             fields = _fields(models[0])
             if s not in fields:
-                best = closest_choice(s, fields)
+                best = closest_choice(s, fields) or ""
                 where = f"{here} has" if here else "an instance has"
                 raise PathError(f"{where} no field '{s}'; did you mean "
                                 f"'{suggest((kind if here else 'key', best))}'?")

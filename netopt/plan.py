@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, cast
 
-from .errors import InputError, Location, Path, Problem, UsageError
+from .errors import InputError, Location, Locs, Path, Problem, UsageError
 from .gcpause import paused_gc
 from .load import read_tree, validate_data
 from .scenario import Override, Scenario, apply, instance_data, load_tree
@@ -267,7 +267,7 @@ def override(inst: Instance, values: dict[str, Any] | None = None, *,
     """A new validated Instance: `inst` with `values` ({path: value}) and/or `scenario` applied.
     For tests and scripts: `override(inst, {"routes[launch].cost_per_t": 5})`."""
     data: dict = instance_data(inst)
-    locs: dict = {}
+    locs: Locs = {}
     if scenario is not None:
         data, locs = apply(data, locs, scenario)
     if values:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -313,8 +314,8 @@ def read_base(path: str | FsPath, _stack: tuple[FsPath, ...] = ()
     return bdata, blocs, bottom, warnings
 
 
-def load_tree(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
-              sets: list[str | Override] | tuple = ()) -> tuple[dict, Locs, list[Problem]]:
+def load_tree(file: str | FsPath, scenarios: Sequence[str | FsPath] = (),
+              sets: Sequence[str | Override] = ()) -> tuple[dict, Locs, list[Problem]]:
     """Raw data of `file` (an instance, or a scenario naming its base) with each scenario file
     then each `--set` applied, not yet validated: (data, locs, warnings). Raises InputError."""
     data, locs, bottom, warnings = read_base(file)

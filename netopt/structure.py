@@ -53,11 +53,11 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                             avail.add((x.node, k))
                             changed = True
             for r, k in flows_by_stage[t]:
-                x = route[r]
-                if ((x.to, k) not in avail and (x.from_, k) in avail
-                        and all((x.from_, pk) in avail for pk in p.burn[r])
-                        and (x.capex is None or hardware_ok(r, x.from_, t, avail))):
-                    avail.add((x.to, k))
+                y = route[r]
+                if ((y.to, k) not in avail and (y.from_, k) in avail
+                        and all((y.from_, pk) in avail for pk in p.burn[r])
+                        and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
+                    avail.add((y.to, k))
                     changed = True
         out[t] = avail
     return out

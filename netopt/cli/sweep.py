@@ -68,7 +68,7 @@ def sweep(
         elif sf is not None and sf.base is not None and sf.base.resolve() != file.resolve():
             err.print(f"warning: the sweep file's base is {sf.base}; sweeping {file} as asked",
                       markup=False)
-        scenarios = [*(sf.scenarios if sf else []), *(scenario or [])]
+        scenarios: list[str | Path] = [*(sf.scenarios if sf else []), *(scenario or [])]
         sets = [*(sf.sets if sf else []), *(parse_set(s) for s in set_ or [])]
         data, locs, warnings = load_tree(base_file, scenarios, sets)
         for w in warnings:
@@ -118,7 +118,7 @@ def sweep(
     def on_result(row: dict, done: int, total: int) -> None:
         if row["status"] not in ("optimal", "feasible"):
             failures[0] += 1
-        if progress is not None:
+        if progress is not None and task is not None:
             note = f"{failures[0]} without solution" if failures[0] else ""
             progress.update(task, completed=done, note=note)
 

@@ -133,7 +133,9 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         ax.text(x, y, textwrap.fill(label, 16), ha="center", va="bottom", fontsize=7,
                 color="#667", style="italic", linespacing=1.0)
 
-    pos = {n: lay.pos.get(n) for n in G.nodes}
+    # nodes the layout places (the others are not drawn)
+    pos: dict[str, tuple[float, float]] = {n: xy for n in G.nodes
+                                           if (xy := lay.pos.get(n)) is not None}
     colors = commodity_colors(sorted({f["commodity"] for f in sol.flows}))
     # candidate routes: one dotted line per connected pair of nodes (one collection)
     pairs = {tuple(sorted((u, v))) for u, v in G.edges() if pos.get(u) and pos.get(v)}
@@ -327,11 +329,11 @@ def timeline_figure(sol: Solution) -> Any:
                         edgecolor="white", lw=1)
                 ax.text(s["start_year"] + s["years"] / 2, y, str(u), ha="center", va="center",
                         fontsize=8, color="white" if u / top > 0.5 else "#111")
-            b = built[e].get(s["name"])
-            if b:
+            new = built[e].get(s["name"])
+            if new:
                 ax.plot([s["start_year"]], [y + 0.36], marker="^", color="black", ms=5,
                         clip_on=False)
-                ax.text(s["start_year"] + 0.25, y + 0.36, f"+{b}", fontsize=7, va="center")
+                ax.text(s["start_year"] + 0.25, y + 0.36, f"+{new}", fontsize=7, va="center")
     where = {e: (fac[e]["node"] if e in fac else
                  f"{route[e]['from']}→{route[e]['to']}" if e in route else "") for e in names}
     ax.set_yticks(range(len(names)))
@@ -408,7 +410,7 @@ def cost_figure(sol: Solution) -> Any:
     if not cats:
         ax.text(0.5, 0.5, "No costs.", ha="center", va="center", transform=ax.transAxes)
     else:
-        handles = [Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats]
+        handles: list[Any] = [Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats]
         if any(v < 0 for v in neg_base):
             handles.append(Line2D([], [], color="black", lw=1.6, label="net total"))
         ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="upper center",

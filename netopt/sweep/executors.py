@@ -91,8 +91,8 @@ def interrupt_flag() -> Any:
         signal.signal(signal.SIGINT, old)
 
 
-def run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
-              workers: int) -> str:
+def run_pool(pending: list[tuple[int, dict[str, Any], dict[str, Any]]], args: tuple,
+             record: Callable[[RunResult], None], workers: int) -> str:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 

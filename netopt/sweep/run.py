@@ -56,8 +56,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         years = {s["name"]: s["years"] for s in sol.stages}
         row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
                                             for x in sol.shortfalls), 9))
-    for e in elements:
-        row[BUILT + e] = builds_cell(sol.builds, e, stage_order)
+    for name in elements:
+        row[BUILT + name] = builds_cell(sol.builds, name, stage_order)
     return RunResult(run_id, row, time.perf_counter() - t0, sol.timings.get("solve"), started)
 
 
