@@ -6,6 +6,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rich import box
+from rich.table import Table
+
 from .results import Solution
 
 REL_TOL = 1e-6
@@ -128,8 +131,6 @@ def _signed(x: float) -> str:
 
 
 def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
-    from rich import box
-    from rich.table import Table
 
     console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
     if c.same:

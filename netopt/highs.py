@@ -22,8 +22,11 @@ from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.objective import Objective
 from pyomo.core.base.var import ScalarVar, Var, VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
-                                             RangedExpression)
+from pyomo.core.expr.relational_expr import (
+    EqualityExpression,
+    InequalityExpression,
+    RangedExpression,
+)
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from .gcpause import paused_gc

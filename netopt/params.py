@@ -7,12 +7,11 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
+from . import rocket
 from .schema import Facility, Instance, Route
 
-G0 = 9.80665  # m/s^2
 EPS = 1e-12
 
 
@@ -48,10 +47,6 @@ def per_stage(value: float | dict[str, float] | None, stages: list[str],
     return {t: float(value) for t in stages}
 
 
-def mass_ratio(delta_v_km_s: float, isp_s: float) -> float:
-    return math.exp(delta_v_km_s * 1000.0 / (isp_s * G0))
-
-
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
     if isinstance(route.propellant_per_t, dict):
@@ -59,12 +54,8 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        prop = propulsion[route.propulsion]
-        d = route.dry_mass_ratio
-        r_out = mass_ratio(route.delta_v_km_s, prop.isp_s)
-        phi = (r_out - 1.0) * (1.0 + d)
-        if route.return_delta_v_km_s is not None:
-            phi += r_out * d * (mass_ratio(route.return_delta_v_km_s, prop.isp_s) - 1.0)
+        phi = rocket.propellant_per_t(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
+                                      route.dry_mass_ratio, route.return_delta_v_km_s)
     else:
         return {}
     if phi <= 0:

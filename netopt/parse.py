@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from sys import intern
-from collections.abc import Callable
 from typing import Any, cast
 
 import yaml

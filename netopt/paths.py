@@ -102,7 +102,7 @@ def _members(tp: Any) -> list[Any]:
 
 
 def _is_model(tp: Any) -> bool:
-    from pydantic import BaseModel
+    from pydantic import BaseModel  # pydantic: imported only when validating
 
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -172,7 +172,7 @@ def resolve(data: dict, text: str) -> Path:
 
 
 def _resolve(data: dict, text: str) -> Path:
-    from . import schema
+    from . import schema  # pydantic (the instance models): imported only when validating
 
     try:
         steps = parse_path(text)

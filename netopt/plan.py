@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .errors import InputError, Location, Locs, Path, Problem, UsageError
 from .gcpause import paused_gc
 from .load import read_tree, validate_data
+from .results import extract
 from .scenario import Override, Scenario, apply, instance_data, load_tree
 from .solve import DEFAULT_SOLVER, Outcome, SolveOptions, run_solver
 from .status import Status
@@ -136,7 +137,6 @@ class Plan:
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
         Solution, with `timings` and the solver's, and the solver's Outcome."""
         from .diagnose import explain_infeasible  # Pyomo: see above
-        from .results import extract
 
         p = self.prepared
         if compiled.trivially_infeasible:

@@ -7,14 +7,33 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..errors import InputError
 from ..load import read_tree
 from ..scenario import load_tree, parse_set
 from ..solve import SolveOptions
 from ..status import ExitCode
-from .common import (INTERRUPTED, Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes,
-                     out, parse_options, print_problems)
+from .common import (
+    INTERRUPTED,
+    Gap,
+    Sets,
+    Solver,
+    SolverOption,
+    TimeLimit,
+    err,
+    exit_codes,
+    out,
+    parse_options,
+    print_problems,
+)
 
 
 def sweep(
@@ -46,8 +65,14 @@ def sweep(
     --samples N); write a table of parameters -> status, objective, what is built when; summarize
     which decisions are robust and which depend on which parameter."""
     # pydantic: only when a sweep runs
-    from ..sweep import (SweepSpec, is_sweep_file, parse_param, read_sweep_file, run_sweep,
-                         summarize)
+    from ..sweep import (
+        SweepSpec,
+        is_sweep_file,
+        parse_param,
+        read_sweep_file,
+        run_sweep,
+        summarize,
+    )
 
     try:
         # FILE may itself be a sweep file naming its base
@@ -105,9 +130,6 @@ def sweep(
             err.print(f"resuming: {done} of {total} runs already in {table}", markup=False)
         if quiet:
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
         progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
                             TextColumn("eta"), TimeRemainingColumn(), console=err,

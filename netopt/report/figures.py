@@ -41,7 +41,7 @@ def commodity_colors(names: list[str]) -> dict[str, str]:
 
 # --- figures -----------------------------------------------------------------------------------
 def _new_figure(w: float, h: float) -> Any:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib: imported only when drawing
 
     return Figure(figsize=(w, h), dpi=100, layout="constrained")
 
@@ -99,7 +99,7 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     """The network in one stage: nodes by system/body, candidate routes dotted, flows as arrows
     with width proportional to t/yr (one arrow per commodity), facilities as markers with area
     proportional to online capacity (filled black edge: built in this stage)."""
-    from matplotlib.collections import LineCollection
+    from matplotlib.collections import LineCollection  # matplotlib: imported only when drawing
     from matplotlib.lines import Line2D
     from matplotlib.patches import ArrowStyle, FancyArrowPatch, Rectangle
     from matplotlib.transforms import offset_copy
@@ -283,7 +283,7 @@ def _row_nodes(sol: Solution) -> list[str]:
 
 def timeline_figure(sol: Solution) -> Any:
     """Units online per element across the horizon; build events marked with +n."""
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch  # matplotlib: imported only when drawing
 
     stages = sol.stages
     online: dict[str, dict[str, int]] = defaultdict(dict)
@@ -354,7 +354,7 @@ def timeline_figure(sol: Solution) -> Any:
 
 def cost_figure(sol: Solution) -> Any:
     """Discounted cost per stage stacked by category, and the split by category."""
-    from matplotlib.lines import Line2D
+    from matplotlib.lines import Line2D  # matplotlib: imported only when drawing
     from matplotlib.patches import Patch
 
     money = sol.units.get("money", "")
@@ -485,7 +485,7 @@ def figures(sol: Solution) -> dict[str, Any]:
 
 
 def svg_text(fig: Any, salt: str) -> str:
-    import matplotlib
+    import matplotlib  # matplotlib: imported only when drawing
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt,
                                 "font.family": "DejaVu Sans"}):
@@ -503,7 +503,7 @@ def svg_text(fig: Any, salt: str) -> str:
 
 
 def png_bytes(fig: Any, dpi: int = 110) -> bytes:
-    import matplotlib
+    import matplotlib  # matplotlib: imported only when drawing
 
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         buf = io.BytesIO()

@@ -174,7 +174,7 @@ def preflight(options: Any) -> None:
         if rejected:
             raise SweepError(f"HiGHS rejects option(s) {', '.join(rejected)}")
         return
-    import pyomo.environ as pyo
+    import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
 
     try:
         ok = pyo.SolverFactory(options.solver).available(exception_flag=False)

@@ -22,7 +22,7 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
     """Objective versus each swept parameter (one panel each) as a PNG or SVG (by suffix).
     None if matplotlib is not installed."""
     try:
-        import matplotlib
+        import matplotlib  # matplotlib: imported only when drawing
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt

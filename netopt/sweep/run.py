@@ -12,6 +12,7 @@ from ..scenario import Override, Scenario, apply
 from ..solve import run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
 
+
 @dataclass
 class RunResult:
     run: int
