@@ -174,7 +174,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
 
 
 def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
-    def build_domain(m, e, t):
+    def build_domain(m: pyo.ConcreteModel, e: str, t: str) -> Any:
         return pyo.Binary if p.buildable[e].max_units == 1 else pyo.NonNegativeIntegers
 
     m.build = pyo.Var(p.build_keys, domain=build_domain,
@@ -211,7 +211,7 @@ def define_facility_capacity(c: Compiled, p: Prepared) -> None:
         return
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
-    def rule(m, f, t):
+    def rule(m: pyo.ConcreteModel, f: str, t: str) -> Any:
         return (None, _online(c, p, f, t, -cap[f]).add(c.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
@@ -234,11 +234,12 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
     if not keys:
         return
     route = {r.name: r for r in p.inst.routes}
+    capacity = {r.name: r.capacity for r in p.inst.routes if r.capacity is not None}
 
-    def rule(m, r, t):
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), route[r].capacity)
-        terms = _online(c, p, r, t, -route[r].capacity)
+            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), capacity[r])
+        terms = _online(c, p, r, t, -capacity[r])
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -265,7 +266,7 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
         return
     keys = sorted(arrivals)
 
-    def rule(m, n, t):
+    def rule(m: pyo.ConcreteModel, n: str, t: str) -> Any:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:

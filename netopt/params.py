@@ -7,7 +7,9 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import rocket
 from .schema import Facility, Instance, Route
@@ -124,7 +126,7 @@ class Prepared:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 
-def _labels(items: list, attr_default) -> list[str]:
+def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
 
