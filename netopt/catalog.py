@@ -33,6 +33,8 @@ from typing import Any
 
 import yaml
 
+from .rocket import propellant_per_t
+
 LEO_ESCAPE_DV = 3.22  # km/s, LEO -> Earth escape (C3 = 0), Wikipedia "Delta-v budget"
 WATER_PER_T_PROPELLANT = 1.28  # t water per t LOX/LH2 at mixture ratio 6 (stoichiometry)
 DIAMETER_CONSTANT_KM = 1329.0  # D = 1329 / sqrt(p) x 10^(-H/5)
@@ -160,10 +162,8 @@ def select(neas: list[NEA], max_dv: float | None = None, max_h: float | None = N
 def water_per_t(dv_km_s: float, assume: Assumptions, return_dv_km_s: float | None = None) -> float:
     """t of water burnt (as LOX/LH2 made from it) per t of payload over dv, by the netopt rocket
     equation phi = (R-1)(1+d) [+ R d (R_ret-1) for a reusable vehicle flying back empty]."""
-    from .params import leg_propellant
-
-    return WATER_PER_T_PROPELLANT * leg_propellant(
-        dv_km_s, assume.isp_s, assume.dry_mass_ratio, return_delta_v_km_s=return_dv_km_s)
+    return WATER_PER_T_PROPELLANT * propellant_per_t(dv_km_s, assume.isp_s,
+                                                     assume.dry_mass_ratio, return_dv_km_s)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0, flown_delta_v, launched_supplies, mass_ratio, max_delta_v_km_s
+from .params import flown_delta_v, launched_supplies
+from .rocket import G0, mass_ratio, max_delta_v_km_s
+from .rocket import exponent as rocket_exponent
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -145,7 +147,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                                  path + (field,), severity="warning"))
             prop = props.get(x.propulsion)
             if dv is not None and prop is not None:
-                exponent = dv * 1000.0 / (prop.isp_s * G0)
+                exponent = rocket_exponent(dv, prop.isp_s)
                 if exponent > MAX_EXPONENT:
                     p.append(Problem(
                         f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "
@@ -240,7 +242,7 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
         r.ref(x.vehicle, "vehicle", set(vehicles), path + ("vehicle",))
         v = vehicles.get(x.vehicle)
         prop = props.get(v.propulsion) if v is not None else None
-        if prop is None or x.delta_v_km_s is None:
+        if v is None or prop is None or x.delta_v_km_s is None:
             continue
         dv, _ = flown_delta_v(x)
         if dv * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:

@@ -7,30 +7,35 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from . import costs
 from .gcpause import paused_gc
 from .params import Prepared, launched_supplies
+from .schema import Facility, Route
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
-COST_CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
 @dataclass
 class CostTerms:
-    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor."""
+    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor.
+    `once`: the categories paid once when units are built (costs.ONCE, and an extra's), whose
+    undiscounted amount is not multiplied by the stage's years."""
 
-    terms: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
+    terms: dict[tuple[str, str], list[tuple[float, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
     factor: dict[tuple[str, str], float] = field(default_factory=dict)
+    once: set[str] = field(default_factory=lambda: set(costs.ONCE))
 
-    def add(self, category: str, stage: str, factor: float, coef: float, var) -> None:
+    def add(self, category: str, stage: str, factor: float, coef: float, var: Any) -> None:
         if coef:
             self.terms[(category, stage)].append((coef, var))
             self.factor[(category, stage)] = factor
@@ -97,6 +102,39 @@ class Compiled:
     trivially_infeasible: list[str] = field(default_factory=list)  # plain words
     elastic: bool = False
 
+    def add_cost(self, category: str, stage: str, coef: float, var: Any, *,
+                 once: bool = False) -> None:
+        """Add coef x var to the cost objective under `category` (a name of the extra's own, or
+        a built-in one) in `stage`: money per year over the stage's years (discounted with its
+        annual factor A_t), or with `once` money paid once at the stage's start (capex factor
+        D_t). It is reported in Solution.costs like the built-in categories. The objective is
+        rebuilt from the cost terms after the extra function returns (see `update_objective`)."""
+        if category in costs.NAMES and (category in costs.ONCE) != once:
+            raise ValueError(f"cost category '{category}' is paid "
+                             f"{'once' if category in costs.ONCE else 'every year'}")
+        info = self.prepared.stage[stage]
+        self.costs.add(category, stage, info.capex_factor if once else info.annual_factor,
+                       coef, var)
+        if once:
+            self.costs.once.add(category)
+
+    def update_objective(self) -> None:
+        """Rebuild the objective from the model's cost terms (after an extra added some)."""
+        self.model.objective.set_value(objective_expr(self, self.prepared))
+
+
+# An `extra` function: called with the built model and the prepared data between build and solve;
+# it may add variables, constraints (to compiled.model) and cost terms (compiled.add_cost).
+Extra = Callable[[Compiled, Prepared], None]
+
+
+def apply_extra(c: Compiled, extra: Extra | None) -> Compiled:
+    """Call `extra` on a built model and rebuild the objective with any cost terms it added."""
+    if extra is not None:
+        extra(c, c.prepared)
+        c.update_objective()
+    return c
+
 
 def compile_model(p: Prepared, elastic: bool = False,
                   cuts: Iterable[str] | None = None) -> Compiled:
@@ -142,7 +180,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
 
 
 def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
-    def build_domain(m, e, t):
+    def build_domain(m: pyo.ConcreteModel, e: str, t: str) -> Any:
         return pyo.Binary if p.buildable[e].max_units == 1 else pyo.NonNegativeIntegers
 
     m.build = pyo.Var(p.build_keys, domain=build_domain,
@@ -179,7 +217,7 @@ def define_facility_capacity(c: Compiled, p: Prepared) -> None:
         return
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
-    def rule(m, f, t):
+    def rule(m: pyo.ConcreteModel, f: str, t: str) -> Any:
         return (None, _online(c, p, f, t, -cap[f]).add(c.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
@@ -202,11 +240,12 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
     if not keys:
         return
     route = {r.name: r for r in p.inst.routes}
+    capacity = {r.name: r.capacity for r in p.inst.routes if r.capacity is not None}
 
-    def rule(m, r, t):
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), route[r].capacity)
-        terms = _online(c, p, r, t, -route[r].capacity)
+            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), capacity[r])
+        terms = _online(c, p, r, t, -capacity[r])
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -233,7 +272,7 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
         return
     keys = sorted(arrivals)
 
-    def rule(m, n, t):
+    def rule(m: pyo.ConcreteModel, n: str, t: str) -> Any:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:
@@ -277,10 +316,11 @@ def define_balance(c: Compiled, p: Prepared) -> None:
             bal[key].add(c.v.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
-        x = p.buildable[e]
-        if x.hardware_mass > 0:
-            node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(c.v.build[e, t], -x.hardware_mass / p.stage[t].years)
+        el = p.buildable[e]
+        if el.hardware_mass > 0 and hw is not None:  # validation requires hw when a mass is given
+            node = el.from_ if isinstance(el, Route) else el.node
+            if node is not None:
+                bal[(node, hw, t)].add(c.v.build[e, t], -el.hardware_mass / p.stage[t].years)
     add_vehicle_balance_terms(c, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
@@ -305,7 +345,7 @@ def define_vehicle_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
     if not p.trip_keys:
         return
 
-    def domain(m, r, t):
+    def domain(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         return (pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
                 else pyo.NonNegativeReals)
 
@@ -318,12 +358,13 @@ def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
         return
     payload = _payload(c, p)
 
-    def rule(m, r, t):
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         terms = Terms((v, 1.0) for v in payload.get((r, t), ()))
         terms.add(c.v.trips[r, t], -p.vehicle[p.flown_by[r]].payload)
         return (None, terms.expr(), 0.0)
 
-    c.model.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+    m = c.model
+    m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
 
 
 def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
@@ -332,13 +373,14 @@ def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
         return
     payload = _payload(c, p)
 
-    def rule(m, r, t):
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         phi = sum(p.burn[r].values())
         terms = Terms((v, phi) for v in payload.get((r, t), ()))
         terms.add(c.v.trips[r, t], sum(p.trip_burn[r].values()) - p.vehicle[p.flown_by[r]].tank)
         return (None, terms.expr(), 0.0)
 
-    c.model.vehicle_tank = pyo.Constraint(p.trip_keys, rule=rule)
+    m = c.model
+    m.vehicle_tank = pyo.Constraint(p.trip_keys, rule=rule)
 
 
 def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
@@ -353,7 +395,8 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
         rows[(v, route[r].from_, t)].add(c.v.trips[r, t], -1.0)
     if not rows:
         return
-    c.model.vehicle_circulation = pyo.Constraint(sorted(rows), rule=lambda m, v, n, t: (
+    m = c.model
+    m.vehicle_circulation = pyo.Constraint(sorted(rows), rule=lambda m, v, n, t: (
         0.0, rows[(v, n, t)].expr(), 0.0))
 
 
@@ -367,13 +410,14 @@ def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
     if not rows:
         return
 
-    def rule(m, v, t):
+    def rule(m: pyo.ConcreteModel, v: str, t: str) -> Any:
         terms = rows[(v, t)]
         for tau in p.cover[(v, t)]:
             terms.add(c.v.build[v, tau], -1.0)
         return (None, terms.expr(), 0.0)
 
-    c.model.vehicle_fleet = pyo.Constraint(sorted(rows), rule=rule)
+    m = c.model
+    m.vehicle_fleet = pyo.Constraint(sorted(rows), rule=rule)
 
 
 def add_vehicle_balance_terms(c: Compiled, p: Prepared, bal: dict) -> None:
@@ -460,9 +504,11 @@ def define_linking(c: Compiled, p: Prepared) -> None:
             burns.add((a, pk, t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
-    consumed, makers = set(), defaultdict(list)
+    fac = {x.name: x for x in inst.facilities}
+    consumed: set[tuple[str, str, str]] = set()
+    makers: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for (f, t) in p.act_keys:
-        x = p.buildable[f]
+        x = fac[f]
         consumed.update((x.node, k, t) for k in x.consumes)
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
@@ -534,12 +580,18 @@ def launch_mass_terms(c: Compiled, p: Prepared) -> Terms:
 
 
 def define_objective(c: Compiled, p: Prepared) -> None:
-    m = c.model
+    """minimize the discounted cost (or, objective: supply_mass, the tonnes bought)."""
     c.costs = cost_terms(c, p)
+    c.model.objective = pyo.Objective(expr=objective_expr(c, p), sense=pyo.minimize)
+
+
+def objective_expr(c: Compiled, p: Prepared) -> LinearExpression:
+    """The objective's expression: the discounted cost from the model's cost terms, or the
+    tonnes bought (supply_mass) or launched from Earth's surface (launch_mass)."""
     if p.inst.objective == "cost":
         terms = cost_objective_terms(c)
     elif p.inst.objective == "launch_mass":
         terms = launch_mass_terms(c, p)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         terms = Terms((c.v.supply[i, t], p.stage[t].years) for (i, t) in p.supply_keys)
-    m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)
+    return terms.expr()

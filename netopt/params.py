@@ -7,12 +7,13 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from . import rocket
 from .schema import Facility, Instance, Route, Vehicle
 
-G0 = 9.80665  # m/s^2
 EPS = 1e-12
 
 
@@ -48,35 +49,6 @@ def per_stage(value: float | dict[str, float] | None, stages: list[str],
     return {t: float(value) for t in stages}
 
 
-def mass_ratio(delta_v_km_s: float, isp_s: float) -> float:
-    return math.exp(delta_v_km_s * 1000.0 / (isp_s * G0))
-
-
-def max_delta_v_km_s(isp_s: float, tank_mass_ratio: float) -> float:
-    """The largest delta-v (out + return) one stage with tanks of `tank_mass_ratio` t per t of
-    propellant can fly, even with no payload and no dry mass: Isp g0 ln(1 + 1/s) (solvers.md)."""
-    if tank_mass_ratio <= 0:
-        return math.inf
-    return isp_s * G0 * math.log1p(1.0 / tank_mass_ratio) / 1000.0
-
-
-def leg_propellant(delta_v_km_s: float, isp_s: float, dry_mass_ratio: float = 0.0,
-                   tank_mass_ratio: float = 0.0, return_delta_v_km_s: float | None = None
-                   ) -> float:
-    """phi: t of propellant loaded at the origin per t of payload (solvers.md, "Routes": the rocket
-    equation with dry mass d, tanks s and an empty return). The one place netopt applies the rocket
-    equation. Raises ValueError where one stage cannot fly the leg ((R R_ret - 1) s >= 1)."""
-    d, s = dry_mass_ratio, tank_mass_ratio
-    r_out = mass_ratio(delta_v_km_s, isp_s)
-    r_ret = 1.0 if return_delta_v_km_s is None else mass_ratio(return_delta_v_km_s, isp_s)
-    lift = (r_out - 1.0) * (1.0 + d) + r_out * d * (r_ret - 1.0)
-    room = 1.0 - (r_out * r_ret - 1.0) * s
-    if room <= 0:
-        raise ValueError(f"{delta_v_km_s:g} km/s cannot be flown by one stage with "
-                         f"tank_mass_ratio {s:g} (at most {max_delta_v_km_s(isp_s, s):.4g} km/s)")
-    return lift / room
-
-
 def flown_delta_v(route: Route) -> tuple[float, float | None]:
     """(outbound, return) delta-v in km/s with the route's reserve: dv (1 + reserve)."""
     k = 1.0 + route.delta_v_reserve
@@ -94,8 +66,8 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
         out, back = flown_delta_v(route)
-        phi = leg_propellant(out, propulsion[route.propulsion].isp_s,
-                             route.dry_mass_ratio, route.tank_mass_ratio, back)
+        phi = rocket.propellant_per_t(out, propulsion[route.propulsion].isp_s,
+                                      route.dry_mass_ratio, back, route.tank_mass_ratio)
     else:
         return {}
     if phi <= 0:
@@ -122,7 +94,7 @@ def vehicle_leg(route: Route, vehicle: Vehicle, propulsion: dict) -> tuple[float
     """(R - 1, shares) of a leg flown by `vehicle`: burn = (R - 1)(dry mass x trips + payload)."""
     prop = propulsion[vehicle.propulsion]
     out, _ = flown_delta_v(route)
-    return mass_ratio(out, prop.isp_s) - 1.0, dict(prop.propellant)
+    return rocket.mass_ratio(out, prop.isp_s) - 1.0, dict(prop.propellant)
 
 
 def window(elem: Facility | Route | Vehicle, stages: list[str]) -> list[str]:
@@ -191,7 +163,7 @@ class Prepared:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 
-def _labels(items: list, attr_default) -> list[str]:
+def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
 
@@ -243,9 +215,10 @@ def prepare(inst: Instance) -> Prepared:
         ub = per_stage(s.max_per_year, names)
         price = per_stage(s.price_per_t, names)
         for t in names:
-            if ub[t] is None or ub[t] > 0:
+            limit = ub[t]
+            if limit is None or limit > 0:
                 p.supply_keys.append((i, t))
-                p.supply_ub[(i, t)] = ub[t]
+                p.supply_ub[(i, t)] = limit
                 p.supply_price[(i, t)] = price[t] or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")

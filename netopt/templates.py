@@ -16,9 +16,12 @@ SECTIONS = {"facilities": "facility_templates", "routes": "route_templates",
 
 
 def _fields(section: str) -> set[str]:
+    # pydantic (the instance models): imported only when validating
     from .schema import Facility, Route, Vehicle
 
-    model = {"facilities": Facility, "routes": Route, "vehicles": Vehicle}[section]
+    models: dict[str, type[Facility] | type[Route] | type[Vehicle]] = {
+        "facilities": Facility, "routes": Route, "vehicles": Vehicle}
+    model = models[section]
     return {f.alias or n for n, f in model.model_fields.items()} - {"name", "template"}
 
 

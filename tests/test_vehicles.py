@@ -6,7 +6,7 @@ import math
 import pytest
 
 from netopt.errors import InputError
-from netopt.params import leg_propellant, max_delta_v_km_s
+from netopt.rocket import max_delta_v_km_s, propellant_per_t
 from netopt.testing import instance, solve_exact
 
 G0 = 9.80665
@@ -37,7 +37,7 @@ def test_tanks_fly_with_their_propellant():
     # phi = (R-1)(1+d) / (1 - (R-1)s) = 1 x 1.1 / 0.75 = 1.466667 t of fuel per t of payload.
     # Check by mass: tanks 0.25 x 1.466667 = 0.366667 t; final mass 1 + 0.1 + 0.366667 =
     # 1.466667, initial 2.933333, ratio 2. 10 t/yr delivered: 14.66667 t of fuel at 1.
-    assert leg_propellant(dv_for(2.0), ISP, 0.1, 0.25) == approx(1.1 / 0.75)
+    assert propellant_per_t(dv_for(2.0), ISP, 0.1, tank_mass_ratio=0.25) == approx(1.1 / 0.75)
     sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0), dry_mass_ratio=0.1, tank_mass_ratio=0.25))
     assert sol.objective == approx(10 * 1.1 / 0.75)
     assert sol.propellant[0]["rate"] == approx(14.666666666666666)
@@ -55,7 +55,7 @@ def test_tanks_on_a_reusable_vehicle_fly_both_ways():
 
 def test_no_tanks_is_the_plain_rocket_equation():
     # s = 0 leaves phi = (R-1)(1+d) + R d (R_ret-1): R = 2, R_ret = 1.5, d = 0.1 -> 1.2.
-    assert leg_propellant(dv_for(2.0), ISP, 0.1, 0.0, dv_for(1.5)) == approx(1.2)
+    assert propellant_per_t(dv_for(2.0), ISP, 0.1, dv_for(1.5)) == approx(1.2)
 
 
 def test_largest_delta_v_tanks_allow():
@@ -63,7 +63,7 @@ def test_largest_delta_v_tanks_allow():
     assert max_delta_v_km_s(ISP, 0.25) == approx(ISP * G0 * math.log(5.0) / 1000.0)
     assert max_delta_v_km_s(ISP, 0.0) == math.inf
     with pytest.raises(ValueError, match="cannot be flown by one stage"):
-        leg_propellant(7.2, ISP, 0.0, 0.25)
+        propellant_per_t(7.2, ISP, 0.0, tank_mass_ratio=0.25)
 
 
 def test_unflyable_round_trip_names_the_route():
