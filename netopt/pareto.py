@@ -7,14 +7,19 @@ optima. Points another point dominates, and repeats, are dropped.
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from typing import Any
 
+from .files import write_atomic
+from .results import extract
+from .solve import SolveOptions, run_solver
 from .status import Status
+
+# params (pydantic) and compile (Pyomo) are imported inside the functions that need them, as in
+# plan.py, to keep them out of `import netopt`
 
 REL = 1e-9  # relative tolerance of the lexicographic caps and of domination
 
@@ -52,24 +57,22 @@ class Front:
                             "status": p.status, "builds": p.builds} for p in self.points]}
 
 
-def launch_mass_of(inst: Any, sol: Any) -> float:
-    """Tonnes bought on Earth's surface over the horizon in a solution (solvers.md, launch_mass)."""
-    from .params import launched_supplies, prepare
+def launch_mass_of(prep: Any, sol: Any) -> float:
+    """Tonnes bought on Earth's surface over the horizon in a solution (solvers.md, launch_mass);
+    `prep` is the instance's prepared data (params.prepare)."""
+    from .params import launched_supplies  # pydantic: see above
 
-    labels = prepare(inst).supply_label
-    ground = {labels[i] for i in launched_supplies(inst)}
-    years = {s.name: s.years for s in inst.horizon.stages}
-    return sum(r["rate"] * years[r["stage"]] for r in sol.supplies if r["supply"] in ground)
+    ground = {prep.supply_label[i] for i in launched_supplies(prep.inst)}
+    return sum(r["rate"] * prep.stage[r["stage"]].years for r in sol.supplies
+               if r["supply"] in ground)
 
 
 def _solve(prep: Any, opts: Any, objective: str, cost_cap: float | None = None,
            launch_cap: float | None = None) -> Any:
     """Build the model with `objective` ('cost' | 'launch_mass') and optional caps; solve."""
-    import pyomo.core as pyo
+    import pyomo.core as pyo  # Pyomo: see above
 
-    from .compile import compile_model, cost_objective_terms, launch_mass_terms
-    from .results import extract
-    from .solve import run_solver
+    from .compile import compile_model, cost_objective_terms, launch_mass_terms  # Pyomo
 
     c = compile_model(prep, cuts=opts.cuts)
     m = c.model
@@ -89,8 +92,7 @@ def _solve(prep: Any, opts: Any, objective: str, cost_cap: float | None = None,
 def trace(inst: Any, points: int = 5, options: Any = None) -> Front:
     """The non-dominated (cost, launch mass) plans of `inst` from `points` ε-constraint solves
     between the two single-objective optima, plus the ends' solves (solvers.md)."""
-    from .params import launched_supplies, prepare
-    from .solve import SolveOptions
+    from .params import launched_supplies, prepare  # pydantic: see above
 
     if points < 2:
         raise ValueError("a front needs at least 2 points")
@@ -106,7 +108,7 @@ def trace(inst: Any, points: int = 5, options: Any = None) -> Front:
         if not sol.status.has_solution:
             raise FrontError(f"{sol.status.value}: {sol.message or 'no solution'}", sol.status)
         builds = [{k: b[k] for k in ("name", "stage", "units")} for b in sol.builds]
-        return Point(sol.cost_total(), launch_mass_of(inst, sol), cap, sol.status.value, builds)
+        return Point(sol.cost_total(), launch_mass_of(prep, sol), cap, sol.status.value, builds)
 
     cheapest = point(_solve(prep, opts, "cost"), None)
     c1 = cheapest.cost
@@ -146,26 +148,13 @@ def non_dominated(points: list[Point]) -> list[Point]:
     return out
 
 
-def _atomic(path: FsPath, write: Any) -> None:
-    """Write through a temporary file in the same directory, then rename: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(FsPath(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        FsPath(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write(front: Front, out_dir: FsPath) -> list[FsPath]:
     """pareto.json, and pareto.png when matplotlib is installed. Returns the files written."""
     out_dir = FsPath(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = [out_dir / "pareto.json"]
-    _atomic(written[0], lambda p: p.write_text(json.dumps(front.to_dict(), indent=2) + "\n",
-                                               encoding="utf-8"))
-    try:
+    write_atomic(written[0], json.dumps(front.to_dict(), indent=2) + "\n")
+    try:  # matplotlib: optional (netopt[plot])
         import matplotlib
 
         matplotlib.use("Agg")
@@ -182,6 +171,8 @@ def write(front: Front, out_dir: FsPath) -> list[FsPath]:
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     png = out_dir / "pareto.png"
-    _atomic(png, lambda p: fig.savefig(p, format="png", dpi=120))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
     plt.close(fig)
+    write_atomic(png, buf.getvalue())
     return [*written, png]

@@ -8,6 +8,9 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
+from ..pareto import FrontError, trace, write
+from ..plan import load_instance
+from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from .common import Gap, Sets, TimeLimit, err, exit_codes, out, print_problems
 
@@ -25,10 +28,6 @@ def pareto(
     """The cost–launch-mass trade-off: minimum discounted cost for launch masses (t bought on
     Earth's surface over the horizon) between the two single-objective optima, by the
     ε-constraint method; prints the non-dominated plans, writes pareto.json and pareto.png."""
-    from ..pareto import FrontError, trace, write
-    from ..plan import load_instance
-    from ..solve import SolveOptions
-
     with exit_codes():  # invalid input -> 1, unavailable solver -> 2
         inst, warnings = load_instance(file, scenario or [], set_ or [])
         print_problems(warnings)
