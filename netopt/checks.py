@@ -255,4 +255,33 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
                 f"{empty:.4g} t over {dv:.4g} km/s, more than its tank of {v.tank:g} t; the "
                 f"largest delta-v its tank allows is Isp g0 ln(1 + tank/dry_mass) = "
                 f"{most:.4g} km/s", path + ("delta_v_km_s",)))
+    out += _one_way_fleets(inst, vehicles)
     return out
+
+
+def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
+    """Reusable vehicles circulate: a route of V into a node that no route of V leaves (or out
+    of one that none enters) can never be flown. Said as a warning, naming the route."""
+    ins: dict[tuple[str, str], int] = {}
+    outs: dict[tuple[str, str], int] = {}
+    for i, x in _each(inst.routes):
+        v = vehicles.get(x.vehicle) if x.vehicle is not None else None
+        if v is not None and v.reusable:
+            ins.setdefault((v.name, x.to), i)
+            outs.setdefault((v.name, x.from_), i)
+    problems = []
+    for i, x in _each(inst.routes):
+        v = vehicles.get(x.vehicle) if x.vehicle is not None else None
+        if v is None or not v.reusable:
+            continue
+        if (v.name, x.to) not in outs:
+            where = f"no route of '{v.name}' leaves {x.to}"
+        elif (v.name, x.from_) not in ins:
+            where = f"no route of '{v.name}' arrives at {x.from_}"
+        else:
+            continue
+        problems.append(Problem(
+            f"route '{x.name}' can never be flown: {where}, and a reusable vehicle comes back "
+            f"(add the return leg, or make the vehicle reusable: false)", ("routes", i, "vehicle"),
+            severity="warning"))
+    return problems

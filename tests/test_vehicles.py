@@ -160,9 +160,17 @@ def test_circulation_flies_the_empty_return():
 
 
 def test_a_reusable_vehicle_without_a_way_back_cannot_fly():
+    # warned at validation (naming the route), and infeasible: the demand needs the trip out
+    from netopt.plan import validate
     from netopt.status import Status
 
-    sol = solve_exact(fleet_instance(REUSABLE, back=False))
+    inst = fleet_instance(REUSABLE, back=False)
+    _, warnings = validate(inst.model_dump(by_alias=True, exclude_none=True))
+    assert [str(w) for w in warnings] == [
+        "warning: routes[0].vehicle: route 'ab' can never be flown: no route of 'v' leaves b, "
+        "and a reusable vehicle comes back (add the return leg, or make the vehicle reusable: "
+        "false)"]
+    sol = solve_exact(inst)
     assert sol.status is Status.infeasible
 
 
