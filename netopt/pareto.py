@@ -35,6 +35,8 @@ class FrontError(Exception):
 
 @dataclass
 class Point:
+    """One plan of the front: its discounted cost, launch mass and what it builds when."""
+
     cost: float  # discounted, money
     launch_mass: float  # t over the horizon
     cap: float | None  # the ε this point was solved with (None: an end solved without a cap)
@@ -44,6 +46,9 @@ class Point:
 
 @dataclass
 class Front:
+    """The traced front: its non-dominated points (cost, launch mass, builds), how many solved
+    points were dropped as dominated or repeated, and how many solves it took."""
+
     instance: str
     units: dict[str, str]
     points: list[Point]  # non-dominated, by launch mass ascending
