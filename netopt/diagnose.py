@@ -91,6 +91,17 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
         if full_units and _at(flows[rt.name], rt.capacity * units):
             found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
                                        "unit(s), full"))
+    used: dict[str, float] = defaultdict(float)  # vehicle-years per year, reusable vehicles
+    for (r, tt) in p.trip_keys:
+        if tt == t and p.vehicle[p.flown_by[r]].reusable:
+            used[p.flown_by[r]] += _v(m.trips[r, tt]) * p.trip_years[r]
+    for v, years in used.items():
+        x = p.vehicle[v]
+        base = x.base if x.base in rank else None
+        units = online(v)
+        if _at(units, x.max_units) and _at(years, units):
+            found.append((rank[base] if base is not None else len(nodes),
+                          f"fleet {v}: {x.max_units} vehicle(s), all built and busy"))
     for (i, tt), ub in p.supply_ub.items():
         s = inst.supplies[i]
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
@@ -115,7 +126,8 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
         met = r["required"] - r["rate"]
         limits = binding_limits(p, m, r["node"], r["stage"])
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
-            "; no capacity limit binds: check availability windows, lifetimes and hardware")
+            "; no capacity limit binds: check availability windows, lifetimes, hardware and "
+            "vehicles' return legs")
         lines.append(f"demand {r['commodity']} at {r['node']} in {r['stage']}: "
                      f"{r['required']:g} t/yr required, at most {met:.6g} t/yr can be met{why}")
     return "\n".join(lines)

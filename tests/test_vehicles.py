@@ -301,3 +301,15 @@ def test_solve_prints_trips_and_fleets(tmp_path):
     assert "Vehicle trips" in r.output and "empty" in r.output
     fleets = r.output[r.output.index("Fleets"):]
     assert " 20%" in fleets
+
+
+def test_a_full_fleet_is_named_when_demand_cannot_be_met():
+    # at most 1 vehicle, turnaround 0.2 yr, fractional trips: 1 / (2 x 0.2) = 2.5 round trips a
+    # year = 25 t/yr; 30 t/yr cannot be met, and the explanation names the fleet
+    from netopt.status import Status
+
+    v = {**REUSABLE, "turnaround_days": 73.05, "max_units": 1, "integer_trips": False}
+    sol = solve_exact(fleet_instance(v, demand=30))
+    assert sol.status is Status.infeasible
+    assert sol.message == ("demand x at b in s1: 30 t/yr required, at most 25 t/yr can be met; "
+                           "limits reached: fleet v: 1 vehicle(s), all built and busy")
