@@ -136,8 +136,6 @@ class Plan:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
         Solution, with `timings` and the solver's, and the solver's Outcome."""
-        from .diagnose import explain_infeasible  # Pyomo: see above
-
         p = self.prepared
         if compiled.trivially_infeasible:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
@@ -149,6 +147,8 @@ class Plan:
         sol = extract(p, compiled, outcome)
         timings["extract"] = time.perf_counter() - t1
         if sol.status is Status.infeasible and opts.explain and not compiled.trivially_infeasible:
+            from .diagnose import explain_infeasible  # Pyomo: see above
+
             t2 = time.perf_counter()
             why = explain_infeasible(p, replace(opts, mip_start=False), extra)
             sol.message = "\n".join(x for x in (sol.message, why) if x) or None
