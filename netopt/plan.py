@@ -39,7 +39,17 @@ Start = dict[tuple[str, Any], float]  # (variable name, index) -> value: a MIP s
 
 
 class Plan:
-    """A validated instance, prepared once for building and solving."""
+    """A validated instance, prepared once for building and solving.
+
+        plan = Plan.read("instances/cislunar-ice.yaml", sets=["routes[launch].cost_per_t=4"])
+        sol = plan.solve(SolveOptions(gap=0.01))               # a Solution
+        compiled = plan.build()                                  # the Pyomo model, to inspect
+
+    `instance` is the validated `schema.Instance`, `prepared` its `params.Prepared` (index sets
+    and coefficients), `warnings` what validation found that is not an error, `timings` the
+    seconds spent reading and validating. Building or solving does not change a plan: solve it
+    as often as you like, with other options or extras, also from several threads at once.
+    """
 
     def __init__(self, instance: Instance, prepared: Prepared,
                  warnings: Iterable[Problem] = (), timings: dict[str, float] | None = None):
