@@ -7,7 +7,7 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +159,7 @@ class Prepared:
     trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
     trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
 
-    def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 

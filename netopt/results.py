@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import write_atomic
 from .graph import solution_graph
@@ -28,6 +28,11 @@ from .tables import (
     to_csv,
     write_parquet,
 )
+
+if TYPE_CHECKING:  # Pyomo and pydantic stay out of `import netopt.results`
+    from .compile import Compiled
+    from .params import Prepared
+    from .solve import Outcome
 
 __all__ = ["Solution", "extract", "network_of", "TABLES", "NETWORK_TABLES", "write_atomic",
            "table_columns", "tidy_rows"]
@@ -200,7 +205,7 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Any) -> dict[str, list[dict]]:
+def network_of(p: Prepared) -> dict[str, list[dict]]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
     from .params import per_stage  # pydantic (through schema): results stays light
 
@@ -226,7 +231,7 @@ def network_of(p: Any) -> dict[str, list[dict]]:
     }
 
 
-def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
+def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst, m = p.inst, compiled.model
     sol = Solution(
@@ -243,12 +248,12 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     kind = {e: "facility" if e in {f.name for f in inst.facilities}
             else "vehicle" if e in p.vehicle else "route" for e in p.buildable}
 
-    def where(e: str) -> str:
-        x = p.buildable[e]
-        return x.node if kind[e] != "route" else f"{x.from_}->{x.to}"
+    where = {f.name: f.node for f in inst.facilities}
+    where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
+    where.update({v.name: v.base or "" for v in inst.vehicles if v.name in p.buildable})
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
-    sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
+    sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
     for (e, t) in p.cover:
         units = p.online_units(e, t, built)
@@ -294,7 +299,8 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     return sol
 
 
-def _extract_vehicles(p: Any, m: Any, sol: Solution, built: dict) -> None:
+def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str, str], int]
+                      ) -> None:
     """trips and fleet tables; the propellant the vehicles' dry mass burns joins `propellant`
     (solvers.md, "Vehicles")."""
     if not p.trip_keys:
