@@ -50,6 +50,8 @@ class Solution:
     costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, list[dict]] = field(default_factory=dict)
+    # where it came from (solution_schema.Provenance); None in files older than version 3
+    provenance: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------

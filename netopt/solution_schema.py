@@ -1,13 +1,18 @@
 """The solution.json format: Pydantic models of every row, and its published JSON Schema.
 
 `netopt schema --solution` prints `solution_json_schema()`; a copy of each published version lives in
-`netopt/schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
+`schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
 `Solution.read` validates a file against these models before loading it.
 
 Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+  3  adds `provenance` (netopt version, input files with sha256, scenarios, --set overrides,
+     solver options and versions, start and end time, host CPUs). Older files load without it.
+
+A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
+UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
 """
 
 from __future__ import annotations
@@ -233,6 +238,44 @@ class Network(Row):
     """Demand amounts by stage (only stages with a positive amount)."""
 
 
+class InputFile(Row):
+    path: str
+    """The file as it was named when read (relative to the working directory, or absolute)."""
+    sha256: str
+    """SHA-256 of its bytes."""
+
+
+class Provenance(Row):
+    """Where the solution came from: enough to tell two runs apart and to repeat one."""
+
+    netopt: str
+    """netopt's version."""
+    git: str | None = None
+    """`git describe --tags --always --dirty` of netopt's source tree, when run from a checkout."""
+    inputs: list[InputFile] = []
+    """Every file read: the instance, its includes, scenario files and their bases."""
+    scenarios: list[str] = []
+    """Scenario files applied on top of the instance (--scenario), in order."""
+    sets: list[str] = []
+    """Overrides PATH=VALUE applied last (--set), in order."""
+    options: dict[str, Any] = {}
+    """Solve options: time_limit, gap, threads, seed, elastic, cuts, solver_options."""
+    solver: str = ""
+    """Solver name."""
+    solver_version: str = ""
+    """Solver version as the solver reports it."""
+    highs_version: str | None = None
+    """Version of the highspy package installed."""
+    python: str = ""
+    """Python version."""
+    started: str
+    """When the run started, UTC, ISO 8601."""
+    finished: str
+    """When the solve finished, UTC, ISO 8601."""
+    host_cpus: int | None = None
+    """CPU count of the machine that solved."""
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
@@ -241,7 +284,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[2]
+    schema_version: Literal[SCHEMA_VERSION]
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -284,6 +327,8 @@ class SolutionDocument(BaseModel):
     """Cost per category and stage."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
+    provenance: Provenance | None = None
+    """Where the solution came from (none in files older than version 3)."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 
@@ -297,11 +342,20 @@ class SolutionFileError(ValueError):
                          + "\n  ".join(problems))
 
 
+# version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
+# needs no step)
+UPGRADES: dict[int, Any] = {
+    1: lambda d: {**d, "network": d.get("network") or {}},
+}
+
+
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older solution.json up to the current version (version 1 had no network)."""
+    """Bring an older solution.json up to the current version."""
     version = data.get("schema_version")
-    if version == 1:
-        data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+    while isinstance(version, int) and version < SCHEMA_VERSION:
+        data = UPGRADES.get(version, dict)(data)
+        version += 1
+        data["schema_version"] = version
     return data
 
 
@@ -310,7 +364,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2):
+    if isinstance(version, bool) or version not in range(1, SCHEMA_VERSION + 1):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

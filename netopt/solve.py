@@ -137,9 +137,14 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
 def solve(instance: Any, options: SolveOptions | None = None, *,
           timings: dict[str, float] | None = None) -> Any:
     """Compile and solve a validated Instance; return a `results.Solution`."""
+    from .provenance import collect, now
+
     opts = options or SolveOptions()
+    started = now()
     with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
-        return _solve(instance, opts, dict(timings or {}))
+        sol = _solve(instance, opts, dict(timings or {}))
+    sol.provenance = collect(opts, sol.solver, started, now())
+    return sol
 
 
 def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
@@ -190,6 +195,13 @@ def solve_file(path: str | FsPath, options: SolveOptions | None = None) -> Any:
     """Read, validate and solve an instance file."""
     from .load import load_checked
 
+    from .provenance import now, recording_inputs
+
     timings: dict[str, float] = {}
-    inst, _ = load_checked(path, timings)
-    return solve(inst, options, timings=timings)
+    started = now()
+    with recording_inputs() as inputs:
+        inst, _ = load_checked(path, timings)
+    sol = solve(inst, options, timings=timings)
+    sol.provenance.update(started=started, inputs=[{"path": p, "sha256": h}
+                                                   for p, h in inputs.items()])
+    return sol

@@ -1,0 +1,90 @@
+"""solution.json says where it came from (netopt/provenance.py, solution_schema.Provenance), and a
+scenario's solution carries the scenario's name."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+import netopt
+from netopt.provenance import recording_inputs
+from netopt.results import Solution
+from netopt.scenario import load_instance
+from netopt.solution_schema import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parent.parent
+TUTORIAL = ROOT / "instances" / "tutorial.yaml"
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_schema_version_is_3_with_provenance():
+    assert SCHEMA_VERSION == 3
+
+
+def test_solve_file_records_version_inputs_options_and_times():
+    opts = netopt.SolveOptions(gap=0.02, seed=5, solver_options={"mip_heuristic_effort": 0.1})
+    sol = netopt.solve_file(TUTORIAL, opts)
+    p = sol.provenance
+    assert p["netopt"] == metadata.version("netopt")
+    assert p["inputs"] == [{"path": str(TUTORIAL), "sha256": _sha(TUTORIAL)}]
+    assert p["options"] == {"time_limit": None, "gap": 0.02, "threads": None, "seed": 5,
+                            "elastic": False, "cuts": None,
+                            "solver_options": {"mip_heuristic_effort": 0.1}}
+    assert p["solver"] == "highs" and p["highs_version"] == metadata.version("highspy")
+    assert p["solver_version"] == sol.solver["version"]
+    assert p["started"] <= p["finished"] and p["finished"].endswith("Z")
+    assert p["host_cpus"] == os.cpu_count()
+    # run from this checkout: git describe names a commit
+    assert p["git"] is None or len(p["git"]) >= 7
+
+
+def test_includes_and_scenario_bases_are_inputs_with_their_hashes():
+    scenario = ROOT / "docs" / "examples" / "high-launch-cost.yaml"
+    with recording_inputs() as files:
+        inst, _ = load_instance(scenario)
+    base = scenario.parent / "../../instances/cislunar-ice.yaml"
+    want = [scenario, base, *[(base.parent / f).resolve() for f in
+                              ("../models/propulsion.yaml", "../models/facilities.yaml",
+                               "../models/routes.yaml")]]
+    assert {Path(p).resolve(): h for p, h in files.items()} == {
+        f.resolve(): _sha(f) for f in want}
+    # outside the block nothing is recorded
+    load_instance(TUTORIAL)
+    assert len(files) == 5
+
+
+def test_provenance_round_trips_and_older_files_load_without_it(tmp_path):
+    sol = netopt.solve_file(TUTORIAL)
+    sol.write(tmp_path)
+    doc = json.loads((tmp_path / "solution.json").read_text())
+    assert doc["schema_version"] == 3 and doc["provenance"]["inputs"][0]["sha256"] == _sha(TUTORIAL)
+    back = Solution.read(tmp_path / "solution.json")
+    assert back.provenance == sol.provenance
+    doc["schema_version"] = 2
+    del doc["provenance"]
+    assert Solution.from_dict(doc).provenance is None
+    doc["schema_version"] = 1
+    del doc["network"]
+    assert Solution.from_dict(doc).network["nodes"] == []
+
+
+def test_a_scenario_solution_is_labelled_with_the_scenario(tmp_path):
+    scenario = ROOT / "docs" / "examples" / "high-launch-cost.yaml"
+    assert load_instance(scenario)[0].name == "high-launch-cost"
+    assert load_instance(ROOT / "instances" / "cislunar-ice.yaml", [scenario])[0].name == \
+        "high-launch-cost"
+    named = tmp_path / "dear launch.yaml"  # the stem is made a valid name
+    named.write_text(f"base: {TUTORIAL}\nset: {{horizon.discount_rate: 0.07}}\n")
+    assert load_instance(named)[0].name == "dear-launch"
+    named.write_text(f"base: {TUTORIAL}\nname: dear\n")
+    assert load_instance(named)[0].name == "dear"
+    # --set alone changes values, not the name
+    assert load_instance(TUTORIAL, sets=["horizon.discount_rate=0.07"])[0].name == "tutorial"
