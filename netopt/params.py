@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .schema import Facility, Instance, Route
+from .schema import Facility, Instance, Node, Route
 
 G0 = 9.80665  # m/s^2
 EPS = 1e-12
@@ -152,6 +152,12 @@ def prepare(inst: Instance) -> Prepared:
     return _last
 
 
+def gates_nothing(e: Facility | Route, nodes: dict[str, Node]) -> bool:
+    """A depot at a node that lists no requires_depot commodities: it could handle nothing."""
+    return (isinstance(e, Facility) and e.kind == "depot" and e.node in nodes
+            and not nodes[e.node].requires_depot)
+
+
 def _prepare(inst: Instance) -> Prepared:
     infos = stage_infos(inst)
     names = [s.name for s in infos]
@@ -163,6 +169,8 @@ def _prepare(inst: Instance) -> Prepared:
                                           *(r for r in inst.routes if r.capex is not None)]
     for e in buildables:
         p.buildable[e.name] = e
+        if gates_nothing(e, nodes):
+            continue  # never built (solvers.md, depot_capacity)
         cover = online_cover(e, infos)
         for t, taus in cover.items():
             p.cover[(e.name, t)] = taus
