@@ -114,6 +114,13 @@ class Solution:
 
         return solution_graph(self, stage, multi=multi)
 
+    def to_xarray(self) -> Any:
+        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
+        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        from .dense import to_xarray
+
+        return to_xarray(self)
+
     # --- tables ---------------------------------------------------------------------------------
     def tables(self, as_pandas: bool | None = None, *,
                network: bool = True) -> dict[str, Any]:
