@@ -146,3 +146,20 @@ def test_every_number_in_the_instance_formats_has_a_unit():
     assert defs["Route"]["properties"]["cost_per_t"]["x-unit"] == "{money}/t"
     assert defs["Route"]["properties"]["delta_v_km_s"]["x-unit"] == "km/s"
     assert defs["Horizon"]["properties"]["discount_rate"]["x-unit"] == "1/yr"
+
+
+def test_yaml_examples_in_the_docs_follow_their_schema():
+    import re
+
+    blocks = []
+    for doc in ("README.md", "docs/scenarios.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        blocks += [(doc, b) for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)]
+    assert len(blocks) >= 2
+    kinds = []
+    for doc, block in blocks:
+        data = yaml.safe_load(block)
+        kind = kind_of(data, ROOT / doc)
+        kinds.append(kind)
+        assert _errors(kind, data) == [], (doc, block[:60])
+    assert {"scenario", "sweep"} <= set(kinds)
