@@ -9,7 +9,9 @@ Versions:
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
   3  adds `provenance` (netopt version, input files with sha256, scenarios, --set overrides,
-     solver options and versions, start and end time, host CPUs). Older files load without it.
+     solver options and versions, start and end time, host CPUs), and the economic assumptions to
+     `network` (prices and costs of facilities, routes, supplies, markets; discount rate;
+     budgets). Older files load without them.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -194,6 +196,16 @@ class NetFacility(Row):
     """Tonnes of each commodity produced per tonne of activity."""
     consumes: dict[str, float] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
+    capex: Money = 0.0
+    """Money per unit built (undiscounted, in the build stage)."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+    variable_cost: Money = 0.0
+    """Money per tonne of activity."""
+
+
+# a price as the instance gives it: one number for every stage, or {stage: price}
+StagePrice = Money | dict[str, Money]
 
 
 class NetRoute(Row):
@@ -211,6 +223,25 @@ class NetRoute(Row):
     """One-way delta-v, km/s, if given."""
     loss: float = 0.0
     """Fraction of payload lost in transit."""
+    cost_per_t: StagePrice = 0.0
+    """Money per tonne of payload departing (a number, or {stage: price})."""
+    capex: Money | None = None
+    """Money per unit built; null: not buildable."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+
+
+class NetSupply(Row):
+    supply: str
+    """Supply label (as in the supplies table)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity."""
+    price_per_t: StagePrice = 0.0
+    """Money per tonne (a number, or {stage: price})."""
+    max_per_year: Rate | dict[str, Rate] | None = None
+    """Most t/yr (a number, or {stage: limit}); null: unbounded."""
 
 
 class NetDemand(Row):
@@ -226,6 +257,10 @@ class NetDemand(Row):
     """Stage."""
     amount: Rate
     """Tonnes per year demanded (a market: most that can be sold)."""
+    price_per_t: Money | None = None
+    """A market's price in the stage, money per tonne."""
+    shortfall_penalty_per_t: Money | None = None
+    """A required demand's penalty per tonne not delivered; null: hard."""
 
 
 class Network(Row):
@@ -236,6 +271,12 @@ class Network(Row):
     routes: list[NetRoute] = []
     demands: list[NetDemand] = []
     """Demand amounts by stage (only stages with a positive amount)."""
+    supplies: list[NetSupply] = []
+    """Where commodities can be bought, at what price."""
+    discount_rate: float | None = None
+    """Discount rate per year (null in files older than version 3)."""
+    budgets: dict[str, Money] = {}
+    """Most capex (undiscounted) per stage."""
 
 
 class InputFile(Row):

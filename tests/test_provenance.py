@@ -88,3 +88,30 @@ def test_a_scenario_solution_is_labelled_with_the_scenario(tmp_path):
     assert load_instance(named)[0].name == "dear"
     # --set alone changes values, not the name
     assert load_instance(TUTORIAL, sets=["horizon.discount_rate=0.07"])[0].name == "tutorial"
+
+
+def test_the_network_section_carries_the_economic_assumptions():
+    """The report's assumptions come from solution.json alone: prices, costs, discount rate."""
+    from netopt.testing import instance, solve_exact
+
+    sol = solve_exact(instance(
+        horizon={"start_year": 2030, "discount_rate": 0.05,
+                 "stages": [{"name": "s1", "years": 1}, {"name": "s2", "years": 1}]},
+        facilities=[{"name": "mine", "node": "b", "capacity": 10, "capex": 100, "opex": 2,
+                     "variable_cost": 0.1, "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "cost_per_t": {"s1": 0.5, "s2": 0.4}}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0, "max_per_year": 50}],
+        demands=[{"node": "b", "commodity": "x", "amount": 4},
+                 {"node": "b", "commodity": "x", "kind": "market", "amount": {"s2": 3},
+                  "price_per_t": {"s2": 0.2}, "name": "sale"}],
+        budgets={"s1": 500}))
+    net = Solution.from_dict(sol.to_dict()).network
+    assert net["discount_rate"] == 0.05 and net["budgets"] == {"s1": 500}
+    assert net["supplies"] == [{"supply": "a/x", "node": "a", "commodity": "x",
+                                "price_per_t": 1.0, "max_per_year": 50}]
+    [route] = net["routes"]
+    assert route["cost_per_t"] == {"s1": 0.5, "s2": 0.4} and route["capex"] is None
+    [mine] = net["facilities"]
+    assert (mine["capex"], mine["opex"], mine["variable_cost"]) == (100, 2, 0.1)
+    market = [d for d in net["demands"] if d["demand"] == "sale"]
+    assert [(d["stage"], d["price_per_t"]) for d in market] == [("s2", 0.2)]

@@ -121,7 +121,8 @@ def test_version_1_file_still_loads(sol):
     del doc["network"]
     back = Solution.from_dict(doc)
     assert back.flows == sol.flows
-    assert back.network == {"nodes": [], "facilities": [], "routes": [], "demands": []}
+    assert back.network == {"nodes": [], "facilities": [], "routes": [], "demands": [],
+                            "supplies": [], "discount_rate": None, "budgets": {}}
     G = back.graph("s1")  # drawn from the rows alone
     assert G.edges["a", "b"]["flow"] == pytest.approx(5)
 
