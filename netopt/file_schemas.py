@@ -158,7 +158,7 @@ def _scenario() -> dict[str, Any]:
 
 
 def _sweep() -> dict[str, Any]:
-    from .sweep import SweepFileModel
+    from .sweep.spec import SweepFileModel
 
     s = copy.deepcopy(SweepFileModel.model_json_schema())
     s["examples"] = [_EXAMPLE_SWEEP]

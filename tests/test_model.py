@@ -181,7 +181,7 @@ def test_a_depot_that_gates_nothing_is_a_warning_and_never_built():
     # b lists no requires_depot commodities: the depot there could handle nothing. A warning, as
     # for other elements that can never be used, and no build variable: free (capex 0) or not, it
     # is never built. Supply 10 at a for 1, shipped to b: 10.
-    from netopt.load import validate
+    from netopt.plan import validate
 
     data = dict(
         name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
@@ -412,7 +412,7 @@ def test_linking_rows_are_the_classic_x_le_d_y():
                      "produces": {"x": 1.0}} for i in range(2)],
         routes=[{"name": f"r{i}", "from": f"w{i}", "to": "c", "loss": 0.3 * i} for i in range(2)],
         demands=[{"node": "c", "commodity": "x", "amount": 7}])
-    m = compile_model(prepare(inst))
+    m = compile_model(prepare(inst)).model
     assert sorted(str(c.expr) for c in m.linking.values()) == [
         "flow[r0,x,s1] - 7.0*build[w0,s1]  <=  0.0",
         "flow[r1,x,s1] - 10.0*build[w1,s1]  <=  0.0"]  # 7 / (1 - 0.3) arrive as 7

@@ -14,7 +14,7 @@ import pytest
 import netopt
 from netopt.provenance import recording_inputs
 from netopt.results import Solution
-from netopt.scenario import load_instance
+from netopt.plan import load_instance
 from netopt.solution_schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
