@@ -32,13 +32,17 @@ _SOURCE = FsPath(__file__).resolve().parents[1]  # the source tree, when netopt 
 
 @contextmanager
 def recording_inputs() -> Iterator[dict[str, str]]:
-    """Within the block, every input file read is added to the yielded {path: sha256}."""
+    """Within the block, every input file read is added to the yielded {path: sha256} (and to
+    that of an enclosing block)."""
     files: dict[str, str] = {}
+    outer = _READS.get()
     token = _READS.set(files)
     try:
         yield files
     finally:
         _READS.reset(token)
+        if outer is not None:
+            outer.update(files)
 
 
 def note_read(path: FsPath, raw: bytes) -> None:

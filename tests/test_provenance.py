@@ -59,6 +59,14 @@ def test_includes_and_scenario_bases_are_inputs_with_their_hashes():
     # outside the block nothing is recorded
     load_instance(TUTORIAL)
     assert len(files) == 5
+    # a plan keeps what it read, for its solutions
+    from netopt.plan import Plan
+
+    plan = Plan.read(scenario, sets=["horizon.discount_rate=0.07"])
+    assert {Path(p).resolve() for p in plan.inputs} == {f.resolve() for f in want}
+    prov = plan.solve().provenance
+    assert prov["sets"] == ["horizon.discount_rate=0.07"] and prov["scenarios"] == []
+    assert len(prov["inputs"]) == 5
 
 
 def test_provenance_round_trips_and_older_files_load_without_it(tmp_path):
