@@ -182,7 +182,7 @@ def test_report_usage_errors(example, tmp_path):
     r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "pdf"])
     assert r.exit_code == 2
     r = runner.invoke(app, ["report", str(tmp_path / "nope.json")])
-    assert r.exit_code == 2
+    assert r.exit_code == 1  # a missing file is bad input, as for every command
 
 
 # --- legible network labels --------------------------------------------------------------------

@@ -11,8 +11,8 @@ import typer
 from ..status import ExitCode
 from .common import err, out
 
-SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exists=True,
-                                             dir_okay=False)]
+# a missing or unreadable file is bad input (exit 1) here as for instance files: _read says so
+SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.")]
 
 
 def _read(path: Path) -> Any:
@@ -23,7 +23,9 @@ def _read(path: Path) -> Any:
         return Solution.read(path)
     except SolutionFileError as e:
         err.print(str(e), markup=False)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except OSError as e:  # the same words as for an instance file (parse.read_text)
+        err.print(f"{path}: cannot read file: {e.strerror or e}", markup=False)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
         err.print(f"{path}: cannot read: {e}", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT)
 
@@ -32,7 +34,7 @@ def export(
     solution: SolutionArg,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory: tidy tables (CSV; Parquet with --parquet), solution.json, and one GraphML file per stage.")] = None,  # noqa: E501
     csv: Annotated[bool, typer.Option("--csv/--no-csv", help="CSV tables in the -o directory.")] = True,  # noqa: E501
-    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt\\[parquet]').")] = False,  # noqa: E501
+    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt[parquet]').")] = False,  # noqa: E501
     graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
     stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501

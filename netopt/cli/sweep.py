@@ -19,8 +19,8 @@ from .common import (INTERRUPTED, Gap, Sets, Solver, SolverOption, TimeLimit, er
 
 def sweep(
     file: Annotated[Path, typer.Argument(help="Base instance (or a scenario naming its base, or a sweep file naming its base).")],  # noqa: E501
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes\\[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
-    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes\\[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
+    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="Sweep file: grid, distributions, samples, seed (see docs/scenarios.md).")] = None,  # noqa: E501
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Monte-Carlo samples of the sweep file's distributions (per grid point).")] = None,  # noqa: E501
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the samples (default: the sweep file's, else 0).")] = None,  # noqa: E501
@@ -30,7 +30,7 @@ def sweep(
     resume: Annotated[bool, typer.Option("--resume", help="Finish the sweep in the table: keep its runs, do the others.")] = False,  # noqa: E501
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over an existing table.")] = False,  # noqa: E501
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: CPU count; 1: in this process).")] = None,  # noqa: E501
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt\\[dask]').")] = None,  # noqa: E501
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt[dask]').")] = None,  # noqa: E501
     dask_scheduler_file: Annotated[Optional[Path], typer.Option("--dask-scheduler-file", help="Run on the Dask scheduler this file describes.")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
