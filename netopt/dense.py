@@ -15,6 +15,7 @@ supplies); everything else comes from the network section, so an unused element 
 from __future__ import annotations
 
 import json
+from pathlib import Path as FsPath
 from typing import Any
 
 CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
@@ -156,3 +157,16 @@ def to_xarray(sol: Any) -> Any:
         if value is not None:
             attrs[key] = value
     return xr.Dataset(variables, coords=coords, attrs=attrs)
+
+
+def write_netcdf(sol: Any, path: str | FsPath) -> FsPath:
+    """The dataset as a netCDF-4 file (h5netcdf), written atomically."""
+    from .files import write_atomic
+
+    try:
+        import h5netcdf  # noqa: F401
+    except ImportError as e:
+        raise ImportError("netCDF output needs h5netcdf: pip install 'netopt[netcdf]'") from e
+    path = FsPath(path)
+    write_atomic(path, bytes(to_xarray(sol).to_netcdf(engine="h5netcdf")))
+    return path

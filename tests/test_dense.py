@@ -57,3 +57,22 @@ def test_netcdf_round_trip(tmp_path):
         assert back.flow.sel(route="ab", commodity="x").values.tolist() == pytest.approx([0, 4])
         assert back.flow.attrs["units"] == "t/yr"
         assert back.attrs["instance"] == "t"
+
+
+def test_export_netcdf_command(tmp_path):
+    pytest.importorskip("h5netcdf")
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    sol = _solution()
+    sol.write(tmp_path / "sol")
+    r = CliRunner().invoke(app, ["export", str(tmp_path / "sol" / "solution.json"), "-o",
+                                 str(tmp_path / "out"), "--netcdf", "--no-csv"])
+    assert r.exit_code == 0, r.output
+    assert f"wrote {tmp_path / 'out' / 'solution.nc'}" in r.output
+    with xr.open_dataset(tmp_path / "out" / "solution.nc", engine="h5netcdf") as ds:
+        assert ds.demand_amount.sel(demand="b/x").values.tolist() == [0, 4]
+    r = CliRunner().invoke(app, ["export", str(tmp_path / "sol" / "solution.json"), "--netcdf",
+                                 "--graphml", str(tmp_path / "g.graphml")])
+    assert r.exit_code == 2 and "--netcdf writes DIR/solution.nc: give -o DIR" in r.output

@@ -38,12 +38,18 @@ def export(
     graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
     stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
+    netcdf: Annotated[bool, typer.Option("--netcdf", help="solution.nc too: dense arrays by stage, element and commodity, zeros kept, units as attributes (needs pip install 'netopt[netcdf]').")] = False,  # noqa: E501
 ) -> None:
-    """Export a solution for other tools: tidy CSV / Parquet tables and GraphML network graphs."""
+    """Export a solution for other tools: tidy CSV / Parquet tables, netCDF arrays, and GraphML
+    network graphs."""
+    from ..dense import write_netcdf
     from ..graph import write_graphml
 
     if output is None and graphml is None:
         err.print("nothing to do: give -o DIR and/or --graphml FILE", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    if netcdf and output is None:
+        err.print("--netcdf writes DIR/solution.nc: give -o DIR", markup=False)
         raise typer.Exit(ExitCode.USAGE)
     sol = _read(solution)
     if stage is not None and stage not in sol.stage_names:
@@ -54,6 +60,8 @@ def export(
         if output is not None:
             written += sol.write(output, csv=csv, parquet=parquet)
             written += write_graphml(sol, output / "network.graphml", stage, multi=multi)
+            if netcdf:
+                written.append(write_netcdf(sol, output / "solution.nc"))
         if graphml is not None:
             written += write_graphml(sol, graphml, stage, multi=multi)
     except ImportError as e:
