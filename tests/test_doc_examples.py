@@ -31,12 +31,12 @@ SLOW: dict[str, tuple[str, str]] = {
     "netopt solve instances/roadmap-2100.yaml --gap 0.01": (
         "--gap 0.01", "--gap 0.5 --time-limit 20"),
     "netopt sweep instances/cislunar-ice.yaml --param 'routes[launch].cost_per_t=0.5,1,2,4' "
-    "--param horizon.discount_rate=0.03,0.07 -o runs/grid.csv": (",2,4'", "'"),
+    "--param horizon.discount_rate=0.03,0.07 -o runs/grid": (",2,4'", "'"),
     "netopt sweep instances/cislunar-ice.yaml --sweep docs/examples/cislunar-uncertainty.yaml "
-    "--samples 200 --seed 1 -o runs/launch.csv": ("--samples 200", "--samples 2"),
+    "--samples 200 --seed 1 -o runs/launch": ("--samples 200", "--samples 2"),
     "netopt sweep docs/examples/cislunar-uncertainty.yaml": (
         "cislunar-uncertainty.yaml", "cislunar-uncertainty.yaml --samples 2"),
-    "netopt sweep docs/examples/cislunar-uncertainty.yaml -o runs/cislunar.csv": (
+    "netopt sweep docs/examples/cislunar-uncertainty.yaml -o runs/cislunar": (
         "-o runs", "--samples 2 -o runs"),
     "script:docs/scenarios.md:load_tree": ("samples=20", "samples=2"),
 }
