@@ -11,9 +11,13 @@ from .document import (
     NETWORK_HOW_TO_READ,
     NUMERIC,
     TABLE_TITLES,
+    assumption_facts,
     build_out,
     caption,
     cost_table,
+    element_cost_table,
+    price_table,
+    provenance_facts,
     summary_facts,
     table_rows,
 )
@@ -57,6 +61,15 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
     if sol.costs:
         h, r = cost_table(sol)
         md += ["", f"### Cost split ({money}, discounted)", "", _md_table(h, r)]
+    md += ["", "## Assumptions", ""]
+    md += [f"- **{k}**: {v}" for k, v in assumption_facts(sol)]
+    for head, (cols, rows, total) in ((f"Prices ({money} per t) by stage", price_table(sol)),
+                                      ("Capital and operating costs", element_cost_table(sol))):
+        if rows:
+            md += ["", f"### {head}", ""]
+            if total > len(rows):
+                md += [f"First {len(rows)} of {total} rows.", ""]
+            md.append(_md_table(cols, rows))
     md += ["", "## Network by stage", "", NETWORK_HOW_TO_READ, ""]
     for fid in figs:
         if fid.startswith("network-"):
@@ -73,5 +86,7 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
         if total > len(rows):
             md += [f"First {len(rows)} of {total} rows (the CSV export has them all).", ""]
         md += [_md_table(cols, rows) if rows else "(no rows)", ""]
+    md += ["## Where this comes from", ""]
+    md += [f"- **{k}**: {v}" for k, v in provenance_facts(sol)]
     write_atomic(path, "\n".join(md) + "\n")
     return [path, *written]
