@@ -58,12 +58,10 @@ def now() -> str:
 
 
 def netopt_version() -> str:
-    from . import __version__
-
     try:
         return metadata.version("netopt")
-    except metadata.PackageNotFoundError:
-        return __version__
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
 
 
 def git_describe() -> str | None:

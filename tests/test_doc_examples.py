@@ -24,7 +24,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ("README.md", "docs/scenarios.md", "instances/README.md")
+# docs/tour.md's cells run in tests/test_tour.py
+DOCS = ("README.md", "docs/index.md", "docs/scenarios.md", "docs/extending.md",
+        "instances/README.md")
 SHIPPED = ("instances", "models", "docs", "data", "schemas")
 # the default run's stand-in for each slow command or script: (text replaced, replacement)
 SLOW: dict[str, tuple[str, str]] = {

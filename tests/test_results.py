@@ -397,3 +397,30 @@ def test_compare_shows_unmet_demand_revenue_and_provenance(tmp_path):
     assert re.search(r"required demand unmet, t over the horizon +0 +180 *\n", r.output)
     assert "B leaves required demand unmet: a lower cost may mean less delivered." in r.output
     assert "Where they come from" in r.output and "elastic=True" in r.output
+
+
+def test_the_row_layout_is_described_once():
+    """solution_schema's row models are the one description of the solution's rows: extract
+    writes exactly their fields, in their order, and each tidy table keeps them in that order
+    (adding joined columns such as kind and body)."""
+    import dataclasses
+
+    from netopt.solution_schema import SolutionDocument
+    from netopt.tables import _COLUMNS
+    from netopt.testing import solve_exact
+    from test_scenario import decision
+
+    def fields(name: str) -> list[str]:
+        model = SolutionDocument.model_fields[name].annotation.__args__[0]
+        return [f.alias or n for n, f in model.model_fields.items()]
+
+    sol = solve_exact(decision())
+    for name in ("builds", "online", "flows", "supplies", "costs", "stages"):
+        rows = getattr(sol, name)
+        assert rows and all(list(r) == fields(name) for r in rows), name
+    for name in ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
+                 "shortfalls", "costs"):
+        tidy = [key for key, _, _ in _COLUMNS[name]]
+        assert [k for k in tidy if k in fields(name)] == fields(name), name
+    assert {f.name for f in dataclasses.fields(Solution)} == set(
+        SolutionDocument.model_fields) - {"schema_version"}

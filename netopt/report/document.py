@@ -229,7 +229,7 @@ def price_table(sol: Solution) -> tuple[list[str], list[list[str]], int]:
         row("supply", s["supply"], f"{s['commodity']} at {s['node']}", s["price_per_t"])
     for r in net.get("routes", []):
         row("transport", r["name"], f"{r['from']} → {r['to']}", r.get("cost_per_t"), False)
-    markets: dict[str, dict] = {}
+    markets: dict[str, dict[str, Any]] = {}
     for d in net.get("demands", []):
         if d["kind"] == "market" and d.get("price_per_t") is not None:
             m = markets.setdefault(d["demand"], {"where": f"{d['commodity']} at {d['node']}",
