@@ -7,7 +7,7 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +122,7 @@ class Prepared:
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
 
-    def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 

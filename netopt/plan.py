@@ -40,7 +40,17 @@ Start = dict[tuple[str, Any], float]  # (variable name, index) -> value: a MIP s
 
 
 class Plan:
-    """A validated instance, prepared once for building and solving."""
+    """A validated instance, prepared once for building and solving.
+
+        plan = Plan.read("instances/cislunar-ice.yaml", sets=["routes[launch].cost_per_t=4"])
+        sol = plan.solve(SolveOptions(gap=0.01))               # a Solution
+        compiled = plan.build()                                  # the Pyomo model, to inspect
+
+    `instance` is the validated `schema.Instance`, `prepared` its `params.Prepared` (index sets
+    and coefficients), `warnings` what validation found that is not an error, `timings` the
+    seconds spent reading and validating. Building or solving does not change a plan: solve it
+    as often as you like, with other options or extras, also from several threads at once.
+    """
 
     def __init__(self, instance: Instance, prepared: Prepared,
                  warnings: Iterable[Problem] = (), timings: dict[str, float] | None = None):
@@ -154,8 +164,6 @@ class Plan:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
         Solution, with `timings` and the solver's, and the solver's Outcome."""
-        from .diagnose import explain_infeasible  # Pyomo: see above
-
         p = self.prepared
         if compiled.trivially_infeasible:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
@@ -167,6 +175,8 @@ class Plan:
         sol = extract(p, compiled, outcome)
         timings["extract"] = time.perf_counter() - t1
         if sol.status is Status.infeasible and opts.explain and not compiled.trivially_infeasible:
+            from .diagnose import explain_infeasible  # Pyomo: see above
+
             t2 = time.perf_counter()
             why = explain_infeasible(p, replace(opts, mip_start=False), extra)
             sol.message = "\n".join(x for x in (sol.message, why) if x) or None

@@ -13,7 +13,7 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import write_atomic
 from .graph import solution_graph
@@ -28,6 +28,11 @@ from .tables import (
     to_csv,
     write_parquet,
 )
+
+if TYPE_CHECKING:  # Pyomo and pydantic stay out of `import netopt.results`
+    from .compile import Compiled
+    from .params import Prepared
+    from .solve import Outcome
 
 __all__ = ["Solution", "extract", "network_of", "TABLES", "NETWORK_TABLES", "write_atomic",
            "table_columns", "tidy_rows"]
@@ -206,7 +211,7 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Any) -> dict[str, Any]:
+def network_of(p: Prepared) -> dict[str, Any]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
     from .params import per_stage  # pydantic (through schema): results stays light
 
@@ -247,7 +252,7 @@ def _plain(v: Any) -> Any:
     return dict(v) if isinstance(v, dict) else v
 
 
-def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
+def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst, m = p.inst, compiled.model
     sol = Solution(
@@ -264,12 +269,11 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
             for e in p.buildable}
 
-    def where(e: str) -> str:
-        x = p.buildable[e]
-        return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
+    where = {f.name: f.node for f in inst.facilities}
+    where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
-    sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
+    sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
     for (e, t) in p.cover:
         units = p.online_units(e, t, built)

@@ -33,13 +33,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import KEY, InputError, Location, Locs, Path, Problem, did_you_mean, locate
 from .load import LIST_SECTIONS, NAMED_SECTIONS, LazyLocs, read_tree
 from .paths import NoItem, PathError, resolve, select_item, set_at
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 SCENARIO_KEYS = ("base", "name", "description", "set", "add", "remove")
 
@@ -337,6 +340,6 @@ def load_tree(file: str | FsPath, scenarios: Sequence[str | FsPath] = (),
     return data, locs, warnings
 
 
-def instance_data(inst: Any) -> dict:
+def instance_data(inst: BaseModel) -> dict:
     """The raw data of a validated Instance (fields as written, aliases as in files)."""
     return inst.model_dump(by_alias=True, exclude_unset=True)

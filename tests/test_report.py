@@ -248,19 +248,19 @@ def test_report_states_the_assumptions_and_where_it_comes_from(tmp_path):
     assert r.exit_code == 0, r.output
     text = (tmp_path / "r.html").read_text()
     assert {"assumptions", "provenance"} <= set(parse(text).ids)
-    tables = {t: _cells(text, t) for t in ("assumption-facts", "assumptions-prices",
-                                            "assumptions-costs", "provenance-facts")}
+    tables = {t: _cells(text, t) for t in ("assumption-facts", "table-prices",
+                                            "table-element-costs", "provenance-facts")}
     assert tables["assumption-facts"] == [
         ["Instance (scenario)", "dear"], ["Scenario files", str(dear)],
         ["Overrides (--set)", "horizon.discount_rate=0.07"],
         ["Discount rate", "0.07 per year, costs discounted to 2030"],
         ["Objective", "least discounted cost"]]
-    assert tables["assumptions-prices"] == [
+    assert tables["table-prices"] == [
         ["kind", "name", "what, where", "s1", "s2"],
         ["supply", "a/x", "x at a", "3", "3"],
         ["transport", "ab", "a → b", "0.5", "0.4"],
         ["market", "sale", "x at b", "-", "2.5"]]
-    assert tables["assumptions-costs"][1] == ["mine", "other", "b", "100", "2", "0"]
+    assert tables["table-element-costs"][1] == ["mine", "other", "b", "100", "2", "0"]
     facts = dict(tables["provenance-facts"])
     assert facts["Overrides (--set)"] == "horizon.discount_rate=0.07"
     import hashlib
@@ -275,3 +275,24 @@ def _cells(text: str, tid: str) -> list[list[str]]:
     body = re.search(rf'<table[^>]*id="{tid}"[^>]*>(.*?)</table>', text, re.S).group(1)
     return [[h.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def test_html_and_markdown_render_one_document(example, tmp_path):
+    """Both formats draw the same document (report/document.py): the same sections, in order,
+    with the same headings, tables and captions."""
+    import re
+
+    from netopt.report import render_html, write_markdown
+    from netopt.report.document import document
+    from netopt.report.figures import figures
+
+    doc = document(example, list(figures(example)))
+    html_text = render_html(example)
+    md = write_markdown(example, tmp_path / "r.md")[0].read_text()
+    assert re.findall(r'<section id="([^"]+)"><h2>', html_text) == [s.id for s in doc.sections]
+    assert re.findall(r"^## (.+)$", md, re.M) == [s.title for s in doc.sections]
+    assert "`netopt export`" in md and "<code>netopt export</code>" in html_text
+    for s in doc.sections:
+        for b in s.blocks:
+            if hasattr(b, "caption"):
+                assert b.caption in md
