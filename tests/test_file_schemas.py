@@ -163,3 +163,18 @@ def test_yaml_examples_in_the_docs_follow_their_schema():
         kinds.append(kind)
         assert _errors(kind, data) == [], (doc, block[:60])
     assert {"scenario", "sweep"} <= set(kinds)
+
+
+def test_netopt_schema_file_prints_the_published_schema():
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    for kind in KINDS:
+        r = CliRunner().invoke(app, ["schema", "--file", kind])
+        assert r.exit_code == 0
+        assert json.loads(r.output) == json.loads((ROOT / "schemas" / schema_file(kind))
+                                                  .read_text(encoding="utf-8"))
+    r = CliRunner().invoke(app, ["schema", "--file", "solution"])
+    assert r.exit_code == 2
+    assert "--file takes one of instance, catalog, scenario, sweep, not 'solution'" in r.output
