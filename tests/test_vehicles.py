@@ -311,5 +311,6 @@ def test_a_full_fleet_is_named_when_demand_cannot_be_met():
     v = {**REUSABLE, "turnaround_days": 73.05, "max_units": 1, "integer_trips": False}
     sol = solve_exact(fleet_instance(v, demand=30))
     assert sol.status is Status.infeasible
-    assert sol.message == ("demand x at b in s1: 30 t/yr required, at most 25 t/yr can be met; "
-                           "limits reached: fleet v: 1 vehicle(s), all built and busy")
+    assert sol.message == ("demand x at b in s1: 30 t/yr required, 25 t/yr met when as much as "
+                           "possible is met (the --elastic plan); limits reached: fleet v: "
+                           "1 vehicle(s), all built and busy")
