@@ -19,7 +19,9 @@ from pathlib import Path as FsPath
 from typing import Any
 
 KINDS = ("instance", "catalog", "scenario", "sweep")
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# draft-07: what yaml-language-server (VS Code's YAML extension) supports fully; it warns that
+# 2020-12 is "not yet fully supported". Pydantic writes 2020-12's $defs: renamed to definitions.
+DRAFT = "http://json-schema.org/draft-07/schema#"
 MODELINE = "# yaml-language-server: $schema="
 # where the published schemas live: the repository's schemas/ folder
 SCHEMA_DIR = FsPath(__file__).resolve().parents[1] / "schemas"
@@ -38,9 +40,21 @@ def file_schema(kind: str) -> dict[str, Any]:
         raise ValueError(f"unknown file kind '{kind}'; one of {', '.join(KINDS)}")
     builder = {"instance": _instance, "catalog": _catalog, "scenario": _scenario,
                "sweep": _sweep}[kind]
-    body = builder()
+    body = _draft7(builder())
     head = {"$schema": DRAFT, "$id": f"urn:netopt:{kind}-file", "title": f"netopt {kind} file"}
     return {**head, **{k: v for k, v in body.items() if k not in head}}
+
+
+def _draft7(node: Any) -> Any:
+    """Pydantic's 2020-12 output in draft-07 terms: $defs -> definitions (and every $ref to one);
+    the other keywords it writes (const, if/then, propertyNames, examples) are draft-07 too."""
+    if isinstance(node, dict):
+        return {"definitions" if k == "$defs" else k: _draft7(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_draft7(x) for x in node]
+    if isinstance(node, str) and node.startswith("#/$defs/"):  # a $ref, or a discriminator's
+        return "#/definitions/" + node[len("#/$defs/"):]
+    return node
 
 
 def modeline(kind: str, folder: str | FsPath, schema_dir: FsPath = SCHEMA_DIR) -> str:
