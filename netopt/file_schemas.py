@@ -18,6 +18,9 @@ import os
 from pathlib import Path as FsPath
 from typing import Any
 
+from .load import CATALOG_KEYS, LIST_SECTIONS
+from .scenario import SCENARIO_KEYS, is_scenario
+
 KINDS = ("instance", "catalog", "scenario", "sweep")
 # draft-07: what yaml-language-server (VS Code's YAML extension) supports fully; it warns that
 # 2020-12 is "not yet fully supported". Pydantic writes 2020-12's $defs: renamed to definitions.
@@ -66,8 +69,7 @@ def modeline(kind: str, folder: str | FsPath, schema_dir: FsPath = SCHEMA_DIR) -
 def kind_of(data: Any, path: FsPath) -> str:
     """Which schema a parsed file follows: scenario (names a base), sweep, catalog (no horizon:
     what includes merge in), else instance."""
-    from .scenario import is_scenario
-    from .sweep import is_sweep_file
+    from .sweep import is_sweep_file  # pydantic: only when a file's kind is asked for
 
     if is_scenario(data) and not is_sweep_file(data) and "horizon" not in data:
         return "scenario"
@@ -83,8 +85,7 @@ def kind_of(data: Any, path: FsPath) -> str:
 
 def _as_written() -> dict[str, Any]:
     """The merged instance schema with the fields that includes and templates supply optional."""
-    from .load import CATALOG_KEYS
-    from .schema import instance_json_schema
+    from .schema import instance_json_schema  # pydantic: only when a schema is asked for
 
     s = copy.deepcopy(instance_json_schema())
     defs = s["$defs"]
@@ -124,8 +125,6 @@ def _instance() -> dict[str, Any]:
 
 
 def _catalog() -> dict[str, Any]:
-    from .load import CATALOG_KEYS
-
     inst = _as_written()
     props = {k: v for k, v in inst["properties"].items() if k in CATALOG_KEYS}
     props["source"] = {"type": "string", "description": "Where the catalog's figures come from."}
@@ -141,9 +140,6 @@ def _catalog() -> dict[str, Any]:
 
 
 def _scenario() -> dict[str, Any]:
-    from .load import LIST_SECTIONS
-    from .scenario import SCENARIO_KEYS
-
     inst = _as_written()
     item = {k: inst["properties"][k]["items"] for k in LIST_SECTIONS}
     props: dict[str, Any] = {
@@ -172,7 +168,7 @@ def _scenario() -> dict[str, Any]:
 
 
 def _sweep() -> dict[str, Any]:
-    from .sweep.spec import SweepFileModel
+    from .sweep.spec import SweepFileModel  # pydantic: only when a schema is asked for
 
     s = copy.deepcopy(SweepFileModel.model_json_schema())
     s["examples"] = [_EXAMPLE_SWEEP]
