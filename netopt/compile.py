@@ -17,15 +17,20 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from .gcpause import paused_gc
 from .params import Prepared
 
+EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more than this
+
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
-COST_CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
+COST_CATEGORIES = ("capex", "annuity", "opex", "variable", "transport", "supply", "shortfall",
+                   "revenue", "end_value")
+ONCE = ("capex", "end_value")  # paid once; the others are annual amounts
 
 
 @dataclass
 class CostTerms:
-    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor."""
+    """Objective terms by (category, step): [(coef, var)], and the discount factor of the key
+    (D_tau for capex, at the first step of its stage; D_end for end_value; A_s otherwise)."""
 
     terms: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
     factor: dict[tuple[str, str], float] = field(default_factory=dict)
@@ -48,6 +53,7 @@ class Vars:
     short: dict
     sale: dict
     unmet: dict
+    stock: dict
 
 
 class Terms:
@@ -110,6 +116,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteMode
     define_facility_capacity(m, p)
     define_route_capacity(m, p)
     define_depot_capacity(m, p)
+    define_storage_capacity(m, p)
     define_balance(m, p)
     define_budgets(m, p)
     if "aggregate_capacity" in cuts:
@@ -134,11 +141,13 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                       bounds=lambda m, i, t: (0, p.short_ub[(i, t)]))
     m.sale = pyo.Var(p.sale_keys, domain=pyo.NonNegativeReals,
                      bounds=lambda m, i, t: (0, p.sale_ub[(i, t)]))
+    if p.stock_keys:
+        m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
 
 
 def _online(m: pyo.ConcreteModel, p: Prepared, e: str, t: str, coef: float) -> Terms:
-    """coef x (units of e online in t)."""
-    return Terms((m.v.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
+    """coef x online[e,t] = coef x sum_tau f[e,tau,t] build[e,tau] (units operating in step t)."""
+    return Terms((m.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
 
 
 def define_unit_limits(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -171,7 +180,8 @@ def _payload(m: pyo.ConcreteModel, p: Prepared) -> dict[tuple[str, str], list]:
 
 
 def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
-    """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables)."""
+    """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables);
+    on a windowed route capacity is per window: x n_windows(t) / l_t."""
     payload = _payload(m, p)
     keys = [(r.name, t) for r in p.inst.routes if r.capacity is not None
             for t in p.route_stages[r.name] if (r.name, t) in payload]
@@ -179,10 +189,14 @@ def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         return
     route = {r.name: r for r in p.inst.routes}
 
+    def cap(r, t):
+        n = p.n_windows.get((r, t))
+        return route[r].capacity if n is None else route[r].capacity * n / p.step[t].years
+
     def rule(m, r, t):
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), route[r].capacity)
-        terms = _online(m, p, r, t, -route[r].capacity)
+            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), cap(r, t))
+        terms = _online(m, p, r, t, -cap(r, t))
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -203,7 +217,8 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         n = to[r]
         if k in required.get(n, ()):
-            arrivals[(n, t)].add(m.v.flow[r, k, t], 1.0 - loss[r])
+            for there, w in p.arrive[(r, t)]:
+                arrivals[(n, there)].add(m.v.flow[r, k, t], (1.0 - loss[r]) * w)
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -223,10 +238,10 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = {r.name: r for r in inst.routes}
+    define_arrivals(m, p, bal)
     for (r, k, t) in p.flow_keys:
         v = m.v.flow[r, k, t]
         x = route[r]
-        bal[(x.to, k, t)].add(v, 1.0 - x.loss)
         bal[(x.from_, k, t)].add(v, -1.0)
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi)
@@ -249,28 +264,89 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
     if hasattr(m, "unmet"):
         for key in p.demand:
             bal[key].add(m.v.unmet[key], 1.0)
-    hw = inst.hardware_commodity
-    for (e, t) in p.build_keys:
-        x = p.buildable[e]
-        if x.mass > 0:
-            node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(m.v.build[e, t], -x.mass / p.stage[t].years)
+    define_hardware(m, p, bal)
+    held = define_stock(m, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
+    def need_of(key: tuple[str, str, str]) -> float:
+        return p.demand.get(key, 0.0) - held.get(key, 0.0)
+
     keys = []
     for key in sorted(bal):
-        need = p.demand.get(key, 0.0)
+        need = need_of(key)
         if bal[key]:
             keys.append(key)
-        elif need > 0:
+        elif need > EPS_NEED:
             n, k, t = key
             m.trivially_infeasible.append(
                 f"demand for {k} at {n} in {t} ({need:g} t/yr) cannot be met: nothing can "
                 f"supply, produce or deliver {k} there in {t}")
     m.balance = pyo.Constraint(keys, rule=lambda m, n, k, t: (
-        p.demand.get((n, k, t), 0.0),
-        bal[(n, k, t)].expr(), None))
+        need_of((n, k, t)), bal[(n, k, t)].expr(), None))
+
+
+def define_arrivals(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
+    """Arrivals in the balance: (1 - loss_r) w[r,t,t'] flow[r,k,t] at `to` in each step t' the
+    cargo of step t arrives in (transit and windows; w = 1 in t itself without them)."""
+    route = {r.name: r for r in p.inst.routes}
+    for (r, k, t) in p.flow_keys:
+        v, x = m.v.flow[r, k, t], route[r]
+        for there, w in p.arrive[(r, t)]:
+            bal[(x.to, k, there)].add(v, (1.0 - x.loss) * w)
+
+
+def define_hardware(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
+    """Each unit built in stage tau needs `mass` of hardware at its node during the first step of
+    its life: mass x build[e,tau] / l_s as an annual requirement in that step."""
+    hw = p.inst.hardware_commodity
+    for (e, tau) in p.build_keys:
+        x = p.buildable[e]
+        if x.mass > 0:
+            node = x.node if hasattr(x, "node") else x.from_
+            s = p.first_step[tau]
+            bal[(node, hw, s)].add(m.v.build[e, tau], -x.mass / p.step[s].years)
+
+
+def define_stock(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
+    """Stock in the balance of step t: ((1 - b_k)^l_t stock[t-1] - stock[t]) / l_t, per storage
+    facility; the initial stock is stock[-1], a constant. Returns those constants as
+    {(node, k, first step): t/yr}, to move to the right-hand side."""
+    held: dict[tuple[str, str, str], float] = {}
+    first = p.steps[0].name
+    for (n, k), tonnes in p.initial_stock.items():
+        held[(n, k, first)] = tonnes * p.keep(k, first) / p.step[first].years
+        bal[(n, k, first)]  # noqa: B018  (the stock may meet a demand on its own)
+    if not p.stock_keys:
+        return held
+    node = {f.name: f.node for f in p.inst.facilities}
+    prev = {s.name: p.steps[s.index + 1].name for s in p.steps[:-1]}  # step -> next step
+    stock = m.v.stock
+    for (f, k, t) in p.stock_keys:
+        v = stock[f, k, t]
+        bal[(node[f], k, t)].add(v, -1.0 / p.step[t].years)
+        after = prev.get(t)
+        if after is not None:
+            bal[(node[f], k, after)].add(v, p.keep(k, after) / p.step[after].years)
+    return held
+
+
+def define_storage_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """sum_k stock[f,k,t] <= storage_f x online[f,t]."""
+    if not p.stock_keys:
+        return
+    held: dict[tuple[str, str], list] = defaultdict(list)
+    for (f, k, t) in p.stock_keys:
+        held[(f, t)].append(m.v.stock[f, k, t])
+    size = {f.name: f.storage for f in p.inst.facilities}
+
+    def rule(m, f, t):
+        terms = _online(m, p, f, t, -size[f])
+        for v in held[(f, t)]:
+            terms.add(v, 1.0)
+        return (None, terms.expr(), 0.0)
+
+    m.storage_capacity = pyo.Constraint(list(held), rule=rule)
 
 
 def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -292,8 +368,10 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     >= total required demand. The sum of all balance rows implies it (transit only loses mass),
     but the LP relaxation does not: fractional units can each run at full capacity."""
     need: dict[tuple[str, str], float] = defaultdict(float)
+    moving = _moves_between_steps(p)
     for (n, k, t), amount in p.demand.items():
-        need[(k, t)] += amount
+        if k not in moving:
+            need[(k, t)] += amount
     makers: dict[str, list] = defaultdict(list)
     for f in p.inst.facilities:
         for k, c in f.produces.items():
@@ -302,8 +380,8 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (k, t) in sorted(need):
         terms = Terms()
         for f, c in makers[k]:
-            for tau in p.cover.get((f.name, t), ()):
-                terms.add(m.v.build[f.name, tau], c * f.capacity)
+            for tau, share in p.op_share.get((f.name, t), ()):
+                terms.add(m.v.build[f.name, tau], c * f.capacity * share)
         if not terms:
             continue  # nothing to build: the LP relaxation already has this row
         for (i, tt) in p.supply_keys:
@@ -321,6 +399,14 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         return
     m.aggregate_capacity = pyo.Constraint(list(rows), rule=lambda m, k, t: (
         need[(k, t)], rows[(k, t)].expr(), None))
+
+
+def _moves_between_steps(p: Prepared) -> set[str]:
+    """Commodities that can be used in another step than they were made in: stored, held at the
+    start, or carried by a flow that arrives in another step than it departs."""
+    out = {k for (_, k, _) in p.stock_keys} | {k for (_, k) in p.initial_stock}
+    out |= {k for (r, k, t) in p.flow_keys if p.arrive[(r, t)] != [(t, 1.0)]}
+    return out
 
 
 def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -347,11 +433,15 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
     other_uses = outflow | consumed | sold | burns
+    node = {f.name: f.node for f in inst.facilities}
+    stocked = {(node[f], k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
     build, flow = m.v.build, m.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
         a, b, loss = ends[r]
         origin = (a, k, t)
+        if p.arrive[(r, t)] != [(t, 1.0)] or (a, k) in stocked or (b, k) in stocked:
+            continue  # cargo or stock crosses steps: the demand of t is no bound
         if origin in supplied or origin in inflow or origin not in makers:
             continue  # the origin has other sources of k, or none to link to
         there = (b, k, t)
@@ -362,7 +452,7 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         terms = [MonomialTermExpression((1.0, flow[r, k, t]))]
         if bound:
             terms += [MonomialTermExpression((bound, build[f, tau]))
-                      for f in makers[origin] for tau in p.cover[(f, t)]]
+                      for f in makers[origin] for tau, _ in p.op_share[(f, t)]]
         rows[(r, k, t)] = terms
     if not rows:
         return
@@ -374,23 +464,43 @@ def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
     """Every money term of the objective, by category and stage (costs positive, revenue negative)."""
     inst, c = p.inst, CostTerms()
     for (e, t) in p.build_keys:
-        c.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, m.v.build[e, t])
-    for (e, t), taus in p.cover.items():
-        for tau in taus:
-            c.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, m.v.build[e, tau])
+        if e not in p.annuity:
+            c.add("capex", p.first_step[t], p.stage[t].capex_factor, p.buildable[e].capex or 0.0,
+                  m.v.build[e, t])
+    for (e, t), shares in p.exist_share.items():
+        for tau, g in shares:  # opex for the share of the step the unit exists
+            c.add("opex", t, p.step[t].annual_factor, p.buildable[e].opex * g, m.v.build[e, tau])
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        c.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
+        c.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
     for (r, k, t) in p.flow_keys:
-        c.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
+        c.add("transport", t, p.step[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
     for (i, t) in p.supply_keys:
-        c.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
+        c.add("supply", t, p.step[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
     for (i, t) in p.short_keys:
-        c.add("shortfall", t, p.stage[t].annual_factor,
+        c.add("shortfall", t, p.step[t].annual_factor,
               inst.demands[i].shortfall_penalty_per_t or 0.0, m.v.short[i, t])
     for (i, t) in p.sale_keys:
-        c.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], m.v.sale[i, t])
+        c.add("revenue", t, p.step[t].annual_factor, -p.sale_price[(i, t)], m.v.sale[i, t])
+    define_end_value(m, p, c)
     return c
+
+
+def define_end_value(m: pyo.ConcreteModel, p: Prepared, c: CostTerms) -> None:
+    """End-of-horizon value: `linear` credits V[e,tau] (discounted to Y_end) in the last step;
+    `annuity` pays P_e for the share g of each step a unit exists, instead of its capex."""
+    h = p.inst.horizon
+    last = p.steps[-1].name
+    d_end = (1.0 + h.discount_rate) ** -(p.end_year - h.start_year)
+    for (e, tau), credit in p.end_credit.items():
+        c.add("end_value", last, d_end, -credit, m.v.build[e, tau])
+    if not p.annuity:
+        return
+    for (e, t), shares in p.exist_share.items():
+        pay = p.annuity.get(e)
+        if pay:
+            for tau, g in shares:
+                c.add("annuity", t, p.step[t].annual_factor, pay * g, m.v.build[e, tau])
 
 
 def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -403,5 +513,5 @@ def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
                 terms.add(v, f * coef)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
-            terms.add(m.v.supply[i, t], p.stage[t].years)
+            terms.add(m.v.supply[i, t], p.step[t].years)
     m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)

@@ -35,12 +35,13 @@ def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[pyo.ConcreteModel,
     m = compile_model(p, elastic=True, cuts=opts.cuts)
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
-        expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
+        expr=sum(p.step[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
     return m, run_solver(m, opts)
 
 
 def unmet_rows(p: Prepared, m: pyo.ConcreteModel) -> list[dict]:
-    return [{"node": n, "commodity": k, "stage": t, "required": p.demand[(n, k, t)],
+    return [{"node": n, "commodity": k, "step": t, "stage": p.step[t].stage,
+             "year": p.step[t].start_year, "required": p.demand[(n, k, t)],
              "rate": _v(m.unmet[n, k, t])} for (n, k, t) in m.unmet if _v(m.unmet[n, k, t]) > TOL]
 
 
@@ -67,13 +68,16 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
     def online(e: str) -> float:
         return sum(_v(m.build[e, tau]) for tau in p.cover.get((e, t), ()))
 
+    def operating(e: str) -> float:
+        return sum(share * _v(m.build[e, tau]) for tau, share in p.op_share.get((e, t), ()))
+
     for f in inst.facilities:
         if f.node not in rank:
             continue
-        if (f.name, t) not in p.cover:
+        if (f.name, t) not in p.op_share:
             continue
         units = online(f.name)
-        if _at(units, f.max_units) and _at(_v(m.act[f.name, t]), f.capacity * units):
+        if _at(units, f.max_units) and _at(_v(m.act[f.name, t]), f.capacity * operating(f.name)):
             what = "depot" if f.kind == "depot" else "facility"
             found.append((rank[f.node], f"{what} {f.name} at {f.node}: {f.capacity:g} t/yr x "
                                         f"{f.max_units} unit(s), all built and full"))
@@ -86,7 +90,9 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
             continue
         units = 1.0 if r.capex is None else online(r.name)
         full_units = r.capex is None or _at(units, r.max_units)
-        if full_units and _at(flows[r.name], r.capacity * units):
+        per_step = r.capacity * p.n_windows.get((r.name, t), p.step[t].years) / p.step[t].years
+        if full_units and _at(flows[r.name], per_step * (1.0 if r.capex is None
+                                                         else operating(r.name))):
             found.append((rank[r.to], f"route {r.name}: {r.capacity:g} t/yr x {r.max_units} "
                                       "unit(s), full"))
     for (i, tt), ub in p.supply_ub.items():
@@ -94,7 +100,7 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
             found.append((rank[s.node], f"supply {p.supply_label[i]}: at its limit {ub:g} t/yr"))
     for tau, budget in inst.budgets.items():
-        if p.stage[tau].index > p.stage[t].index:
+        if p.stage[tau].index > p.stage[p.step[t].stage].index:
             continue
         spent = sum((p.buildable[e].capex or 0.0) * _v(m.build[e, tt])
                     for (e, tt) in p.build_keys if tt == tau)
@@ -111,10 +117,10 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
     lines = []
     for r in rows:
         met = r["required"] - r["rate"]
-        limits = binding_limits(p, m, r["node"], r["stage"])
+        limits = binding_limits(p, m, r["node"], r["step"])
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
             "; no capacity limit binds: check availability windows, lifetimes and hardware")
-        lines.append(f"demand {r['commodity']} at {r['node']} in {r['stage']}: "
+        lines.append(f"demand {r['commodity']} at {r['node']} in {r['step']}: "
                      f"{r['required']:g} t/yr required, at most {met:.6g} t/yr can be met{why}")
     return "\n".join(lines)
 
@@ -145,7 +151,7 @@ def solve_elastic(p: Prepared, opts: SolveOptions) -> Any:
         for r in rows:
             sol.shortfalls.append({"demand": f"{r['node']}/{r['commodity']} (unmet)",
                                    "node": r["node"], "commodity": r["commodity"],
-                                   "stage": r["stage"], "rate": r["rate"]})
+                                   "stage": r["stage"], "year": r["year"], "rate": r["rate"]})
         msg = describe(p, m, rows) if rows else "elastic: every required demand is met"
         sol.message = "\n".join(x for x in (sol.message, msg) if x)
     return sol

@@ -23,8 +23,8 @@ from .status import SCHEMA_VERSION, Status
 
 TOL = 1e-7  # values closer to zero than this are solver noise
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs")
-NETWORK_TABLES = ("stages", "nodes", "facilities", "routes", "demands")
+          "shortfalls", "costs", "stocks", "arrivals")
+NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 
 @dataclass
@@ -39,15 +39,19 @@ class Solution:
     message: str | None = None
     solver: dict[str, str] = field(default_factory=dict)
     stages: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)  # name, stage, start_year, years, annual_factor
     builds: list[dict] = field(default_factory=list)  # name, type, node, stage, units
-    online: list[dict] = field(default_factory=list)  # name, type, stage, units, capacity
-    activities: list[dict] = field(default_factory=list)  # facility, node, stage, rate
-    flows: list[dict] = field(default_factory=list)  # route, from, to, commodity, stage, rate, arrivals
-    propellant: list[dict] = field(default_factory=list)  # route, node, commodity, stage, rate
-    supplies: list[dict] = field(default_factory=list)  # supply, node, commodity, stage, rate
-    sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
-    shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
-    costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
+    # per-step rows carry stage and year (the step's start year)
+    online: list[dict] = field(default_factory=list)  # name, type, stage, year, units, operating, capacity
+    activities: list[dict] = field(default_factory=list)  # facility, node, stage, year, rate
+    flows: list[dict] = field(default_factory=list)  # route, from, to, commodity, stage, year, rate, arrivals
+    propellant: list[dict] = field(default_factory=list)  # route, node, commodity, stage, year, rate
+    supplies: list[dict] = field(default_factory=list)  # supply, node, commodity, stage, year, rate
+    sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, year, rate
+    shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, year, rate
+    costs: list[dict] = field(default_factory=list)  # category, stage, year, amount, discounted
+    stocks: list[dict] = field(default_factory=list)  # facility, node, commodity, stage, year, tonnes
+    arrivals: list[dict] = field(default_factory=list)  # route, to, commodity, stage, year, rate
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, list[dict]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -100,9 +104,17 @@ class Solution:
         """{stage: units online} of one facility or route."""
         return {o["stage"]: o["units"] for o in self.online if o["name"] == name}
 
-    def flow(self, route: str, commodity: str, stage: str) -> float:
+    def flow(self, route: str, commodity: str, stage: str, year: int | None = None) -> float:
+        """Departure rate (t/yr) of a route and commodity in a stage (summed over its steps'
+        rates if `year` is None: use `year` at resolution: year)."""
         return sum(f["rate"] for f in self.flows
-                   if (f["route"], f["commodity"], f["stage"]) == (route, commodity, stage))
+                   if (f["route"], f["commodity"], f["stage"]) == (route, commodity, stage)
+                   and (year is None or f["year"] == year))
+
+    def stock(self, facility: str, commodity: str, year: int) -> float:
+        """Tonnes of a commodity held by a storage facility at the end of the step of `year`."""
+        return sum(x["tonnes"] for x in self.stocks
+                   if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
 
     def graph(self, stage: str | None = None, *, multi: bool = False) -> Any:
         """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes
@@ -182,26 +194,39 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
     "builds": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
                ("body", str, None), ("stage", str, None), ("units", int, None)],
     "online": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
-               ("body", str, None), ("stage", str, None), ("units", int, None),
-               ("capacity", float, "rate")],
+               ("body", str, None), ("stage", str, None), ("year", int, None),
+               ("units", int, None), ("operating", float, None), ("capacity", float, "rate")],
     "activities": [("facility", str, None), ("kind", str, None), ("node", str, None),
-                   ("body", str, None), ("stage", str, None), ("rate", float, "rate")],
+                   ("body", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
     "flows": [("route", str, None), ("from", str, None), ("to", str, None),
-              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate"),
-              ("arrivals", float, "rate")],
+              ("commodity", str, None), ("stage", str, None), ("year", int, None),
+              ("rate", float, "rate"), ("arrivals", float, "rate")],
     "propellant": [("route", str, None), ("node", str, None), ("body", str, None),
-                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+                   ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
     "supplies": [("supply", str, None), ("node", str, None), ("body", str, None),
-                 ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+                 ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                 ("rate", float, "rate")],
     "sales": [("demand", str, None), ("node", str, None), ("body", str, None),
-              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+              ("commodity", str, None), ("stage", str, None), ("year", int, None),
+              ("rate", float, "rate")],
     "shortfalls": [("demand", str, None), ("node", str, None), ("body", str, None),
-                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
-    "costs": [("category", str, None), ("stage", str, None), ("amount", float, "money"),
-              ("discounted", float, "money")],
+                   ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
+    "costs": [("category", str, None), ("stage", str, None), ("year", int, None),
+              ("amount", float, "money"), ("discounted", float, "money")],
+    "stocks": [("facility", str, None), ("node", str, None), ("body", str, None),
+               ("commodity", str, None), ("stage", str, None), ("year", int, None),
+               ("tonnes", float, "mass")],
+    "arrivals": [("route", str, None), ("to", str, None), ("body", str, None),
+                 ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                 ("rate", float, "rate")],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
+    "steps": [("step", str, None), ("stage", str, None), ("start_year", int, None),
+              ("years", int, None), ("annual_factor", float, None)],
     "nodes": [("node", str, None), ("kind", str, None), ("body", str, None),
               ("bodies", str, None), ("point", str, None), ("requires_depot", str, None)],
     "facilities": [("facility", str, None), ("kind", str, None), ("node", str, None),
@@ -221,6 +246,8 @@ def _unit_suffix(unit: str | None, sol: Solution) -> str:
         return f"_{sol.units.get('mass', 't')}_per_yr"
     if unit == "money":
         return f"_{sol.units.get('money', 'money')}"
+    if unit == "mass":
+        return f"_{sol.units.get('mass', 't')}"
     return ""
 
 
@@ -281,8 +308,12 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
+    elif name == "arrivals":
+        src = [{**x, "body": body(x["to"])} for x in sol.arrivals]
+    elif name == "steps":
+        src = [{**s, "step": s["name"]} for s in sol.steps]
     elif name in ("flows", "costs"):
         src = getattr(sol, name)
     elif name == "stages":
@@ -413,6 +444,8 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         stages=[{"name": s.name, "start_year": s.start_year, "years": s.years,
                  "capex_factor": s.capex_factor, "annual_factor": s.annual_factor}
                 for s in p.stages],
+        steps=[{"name": s.name, "stage": s.stage, "start_year": s.start_year, "years": s.years,
+                "annual_factor": s.annual_factor} for s in p.steps],
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
@@ -423,6 +456,10 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         x = p.buildable[e]
         return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
 
+    def at(t: str) -> dict[str, Any]:
+        """The stage and year of step t, as the rows carry them."""
+        return {"stage": p.step[t].stage, "year": p.step[t].start_year}
+
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
     sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
@@ -430,40 +467,54 @@ def extract(p: Any, m: Any, outcome: Any) -> Solution:
         units = p.online_units(e, t, built)
         if units:
             cap = p.buildable[e].capacity
-            sol.online.append({"name": e, "type": kind[e], "stage": t, "units": units,
-                               "capacity": None if cap is None else cap * units})
+            operating = p.operating_units(e, t, built)
+            sol.online.append({"name": e, "type": kind[e], **at(t), "units": units,
+                               "operating": operating,
+                               "capacity": None if cap is None else cap * operating})
     fac = {f.name: f for f in inst.facilities}
-    sol.activities = [{"facility": f, "node": fac[f].node, "stage": t, "rate": _val(m.act[f, t])}
+    sol.activities = [{"facility": f, "node": fac[f].node, **at(t), "rate": _val(m.act[f, t])}
                       for (f, t) in p.act_keys if _val(m.act[f, t])]
     route = {r.name: r for r in inst.routes}
     burnt: dict[tuple[str, str, str], float] = {}
+    came: dict[tuple[str, str, str], float] = {}
     for (r, k, t) in p.flow_keys:
         rate = _val(m.flow[r, k, t])
         if not rate:
             continue
         x = route[r]
-        sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, "stage": t,
+        sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, **at(t),
                           "rate": rate, "arrivals": rate * (1.0 - x.loss)})
         for pk, phi in p.burn[r].items():
             burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * rate
-    sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, "stage": t, "rate": v}
+        for there, w in p.arrive[(r, t)]:
+            came[(r, k, there)] = came.get((r, k, there), 0.0) + rate * (1.0 - x.loss) * w
+    sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, **at(t), "rate": v}
                       for (r, k, t), v in burnt.items()]
+    sol.arrivals = [{"route": r, "to": route[r].to, "commodity": k, **at(t), "rate": v}
+                    for (r, k, t), v in sorted(came.items(), key=lambda kv: (
+                        kv[0][0], kv[0][1], p.step[kv[0][2]].index))]
+    if p.stock_keys:
+        sol.stocks = [{"facility": f, "node": fac[f].node, "commodity": k, **at(t),
+                       "tonnes": _val(m.stock[f, k, t])}
+                      for (f, k, t) in p.stock_keys if _val(m.stock[f, k, t])]
 
     def rows(keys: list, var: Any, items: list, labels: list[str], label: str) -> list[dict]:
         return [{label: labels[i], "node": items[i].node, "commodity": items[i].commodity,
-                 "stage": t, "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
+                 **at(t), "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
 
     sol.supplies = rows(p.supply_keys, m.supply, inst.supplies, p.supply_label, "supply")
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
     sol.shortfalls = rows(p.short_keys, m.short, inst.demands, p.demand_label, "demand")
 
+    from .compile import ONCE
+
     ct = m.cost_terms
     for (category, t), items in sorted(ct.terms.items(), key=lambda kv: (
-            p.stage[kv[0][1]].index, kv[0][0])):
+            p.step[kv[0][1]].index, kv[0][0])):
         value = sum(c * _val(v) for c, v in items)
         if not value:
             continue
-        per_stage = value if category == "capex" else value * p.stage[t].years
-        sol.costs.append({"category": category, "stage": t, "amount": per_stage,
+        amount = value if category in ONCE else value * p.step[t].years
+        sol.costs.append({"category": category, **at(t), "amount": amount,
                           "discounted": value * ct.factor[(category, t)]})
     return sol

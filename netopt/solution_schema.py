@@ -8,6 +8,10 @@ Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+  3  operating steps (issue 12): `steps`; every per-step row carries `year` (the step's start
+     year) beside its `stage`; online rows carry `operating` (units operating, by share of the
+     step) and capacity is theirs; new tables `stocks` and `arrivals`; cost categories `annuity`
+     and `end_value`. Version-1 and -2 files still load (one step per stage).
 """
 
 from __future__ import annotations
@@ -42,6 +46,19 @@ class StageRow(Row):
     """Discount factor A_t of a constant annual amount over the stage."""
 
 
+class StepRow(Row):
+    name: str
+    """Step name: the stage's (resolution: stage) or its start year (resolution: year)."""
+    stage: str
+    """Stage the step belongs to."""
+    start_year: int
+    """Calendar year the step starts (a_s)."""
+    years: int = Field(ge=1)
+    """Length in years (l_s); every annual rate is constant within the step."""
+    annual_factor: float
+    """Discount factor A_s of a constant annual amount over the step."""
+
+
 class BuildRow(Row):
     name: str
     """Facility or route name."""
@@ -62,10 +79,16 @@ class OnlineRow(Row):
     """facility | route."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     units: Units
-    """Units online in the stage (built in this or earlier stages, not yet retired)."""
+    """Units that exist at some time in the step (built in this or earlier stages, not yet
+    retired)."""
+    operating: Rate
+    """Units operating, by share of the step (commissioning and retirement inside the step
+    count for the part of the step they cover)."""
     capacity: Rate | None
-    """Online capacity, t/yr (null: unbounded route)."""
+    """Operating capacity, t/yr (capacity x operating; null: unbounded route)."""
 
 
 class ActivityRow(Row):
@@ -75,6 +98,8 @@ class ActivityRow(Row):
     """Facility node."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Activity, t/yr (a mine: t extracted; a processor: t processed; a depot: t handled)."""
 
@@ -90,10 +115,13 @@ class FlowRow(Row):
     """Commodity carried."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Payload departing, t/yr."""
     arrivals: Rate
-    """Payload arriving (rate x (1 - loss)), t/yr."""
+    """Payload that arrives eventually, per year of departure (rate x (1 - loss); with transit
+    or windows it arrives in later steps: see `arrivals`)."""
 
 
 class PropellantRow(Row):
@@ -105,6 +133,8 @@ class PropellantRow(Row):
     """Propellant commodity."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Propellant burnt, t/yr."""
 
@@ -118,6 +148,8 @@ class SupplyRow(Row):
     """Commodity bought."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes bought per year."""
 
@@ -131,6 +163,8 @@ class SaleRow(Row):
     """Commodity sold."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes sold per year."""
 
@@ -144,19 +178,55 @@ class ShortfallRow(Row):
     """Commodity."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes per year not delivered (paid at the shortfall penalty)."""
 
 
 class CostRow(Row):
-    category: Literal["capex", "opex", "variable", "transport", "supply", "shortfall", "revenue"]
-    """Cost category; revenue is negative."""
+    category: Literal["capex", "annuity", "opex", "variable", "transport", "supply", "shortfall",
+                      "revenue", "end_value"]
+    """Cost category; revenue and end_value are negative."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     amount: Money
-    """Undiscounted: capex spent in the stage, or the annual amount x the stage's years."""
+    """Undiscounted: capex spent in the stage, the end-of-horizon credit, or the annual amount x
+    the step's years."""
     discounted: Money
     """Discounted to the first stage's start year; the column sums to the cost objective."""
+
+
+class StockRow(Row):
+    facility: str
+    """Storage facility holding the stock."""
+    node: str
+    """Its node."""
+    commodity: str
+    """Commodity held."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step."""
+    tonnes: Rate
+    """Tonnes held at the end of the step."""
+
+
+class ArrivalRow(Row):
+    route: str
+    """Route."""
+    to: str
+    """Destination node."""
+    commodity: str
+    """Commodity."""
+    stage: str
+    """Stage of the step the cargo arrives in."""
+    year: int
+    """Start year of the step the cargo arrives in."""
+    rate: Rate
+    """Payload arriving in the step (after loss), t/yr."""
 
 
 class NetNode(Row):
@@ -241,7 +311,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -264,6 +334,8 @@ class SolutionDocument(BaseModel):
     solver: dict[str, str] = {}
     """Solver name and version."""
     stages: list[StageRow] = []
+    steps: list[StepRow] = []
+    """Operating steps (one per stage with resolution: stage, one per year with year)."""
     builds: list[BuildRow] = []
     """Units built, one row per element and build stage (only non-zero)."""
     online: list[OnlineRow] = []
@@ -281,7 +353,11 @@ class SolutionDocument(BaseModel):
     shortfalls: list[ShortfallRow] = []
     """Required demand not delivered, per stage."""
     costs: list[CostRow] = []
-    """Cost per category and stage."""
+    """Cost per category and step."""
+    stocks: list[StockRow] = []
+    """Stock held at the end of each step, per storage facility and commodity."""
+    arrivals: list[ArrivalRow] = []
+    """Payload arriving per route, commodity and step (in the step it arrives)."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
     timings: dict[str, float] = {}
@@ -297,11 +373,32 @@ class SolutionFileError(ValueError):
                          + "\n  ".join(problems))
 
 
+PER_STEP = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
+            "costs")
+
+
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older solution.json up to the current version (version 1 had no network)."""
+    """Bring an older solution.json up to the current version (version 1 had no network;
+    version 2 had one step per stage and no year, operating units, stocks or arrivals)."""
     version = data.get("schema_version")
     if version == 1:
         data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+        version = 2
+    if version == 2:
+        stages = [s for s in data.get("stages") or [] if isinstance(s, dict)]
+        start = {s.get("name"): s.get("start_year") for s in stages}
+        data = {**data, "schema_version": 3}
+        data["steps"] = [{"name": s.get("name"), "stage": s.get("name"),
+                          "start_year": s.get("start_year"), "years": s.get("years"),
+                          "annual_factor": s.get("annual_factor")} for s in stages]
+        for table in PER_STEP:
+            rows = data.get(table)
+            if isinstance(rows, list):
+                data[table] = [{**r, "year": start.get(r.get("stage"))}
+                               if isinstance(r, dict) else r for r in rows]
+        if isinstance(data.get("online"), list):
+            data["online"] = [{**r, "operating": r.get("units")} if isinstance(r, dict) else r
+                              for r in data["online"]]
     return data
 
 
@@ -310,7 +407,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2):
+    if version not in (1, 2, 3):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:
