@@ -157,7 +157,7 @@ class Windows(Strict):
     @classmethod
     def _positive_period(cls, v: float) -> float:
         if v <= 0:
-            raise ValueError(f"a window period must be > 0 years, got {v:g}")
+            raise ValueError("a window period must be > 0 years")
         return v
 
 
