@@ -364,41 +364,64 @@ def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
 
 
 def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
-    """Per commodity and stage: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
+    """Per commodity and step: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
     >= total required demand. The sum of all balance rows implies it (transit only loses mass),
-    but the LP relaxation does not: fractional units can each run at full capacity."""
+    but the LP relaxation does not: fractional units can each run at full capacity. For a
+    commodity that moves between steps (stock, transit, windows), the sum over steps up to t,
+    weighted by l_s, plus the initial stock: cargo and stock only move forward in time."""
     need: dict[tuple[str, str], float] = defaultdict(float)
-    moving = _moves_between_steps(p)
     for (n, k, t), amount in p.demand.items():
-        if k not in moving:
-            need[(k, t)] += amount
+        need[(k, t)] += amount
+    if not need:
+        return
     makers: dict[str, list] = defaultdict(list)
     for f in p.inst.facilities:
         for k, c in f.produces.items():
             makers[k].append((f, c))
-    rows: dict[tuple[str, str], Terms] = {}
-    for (k, t) in sorted(need):
-        terms = Terms()
+    bought: dict[tuple[str, str], list] = defaultdict(list)  # (k, t) -> supply/short/unmet vars
+    for (i, t) in p.supply_keys:
+        bought[(p.inst.supplies[i].commodity, t)].append(m.v.supply[i, t])
+    for (i, t) in p.short_keys:
+        bought[(p.inst.demands[i].commodity, t)].append(m.v.short[i, t])
+    if hasattr(m, "unmet"):
+        for (n, k, t) in p.demand:
+            bought[(k, t)].append(m.v.unmet[n, k, t])
+
+    def step_terms(terms: Terms, k: str, t: str, weight: float) -> bool:
+        """Add step t's capacity and purchases of k (x weight); True if a build term was added."""
+        built = False
         for f, c in makers[k]:
             for tau, share in p.op_share.get((f.name, t), ()):
-                terms.add(m.v.build[f.name, tau], c * f.capacity * share)
-        if not terms:
-            continue  # nothing to build: the LP relaxation already has this row
-        for (i, tt) in p.supply_keys:
-            if tt == t and p.inst.supplies[i].commodity == k:
-                terms.add(m.v.supply[i, t], 1.0)
-        for (i, tt) in p.short_keys:
-            if tt == t and p.inst.demands[i].commodity == k:
-                terms.add(m.v.short[i, t], 1.0)
-        if hasattr(m, "unmet"):
-            for (n, kk, tt) in p.demand:
-                if (kk, tt) == (k, t):
-                    terms.add(m.v.unmet[n, k, t], 1.0)
-        rows[(k, t)] = terms
+                terms.add(m.v.build[f.name, tau], weight * c * f.capacity * share)
+                built = True
+        for v in bought[(k, t)]:
+            terms.add(v, weight)
+        return built
+
+    moving = _moves_between_steps(p)
+    initial: dict[str, float] = defaultdict(float)
+    for (n, k), tonnes in p.initial_stock.items():
+        initial[k] += tonnes
+    rows: dict[tuple[str, str], Terms] = {}
+    rhs: dict[tuple[str, str], float] = {}
+    for k in sorted({k for (k, _) in need}):
+        if k not in moving:
+            for s in p.steps:
+                if (k, s.name) in need:
+                    terms = Terms()
+                    if step_terms(terms, k, s.name, 1.0):  # else the LP already has this row
+                        rows[(k, s.name)], rhs[(k, s.name)] = terms, need[(k, s.name)]
+            continue
+        terms, total, built = Terms(), -initial[k], False
+        for s in p.steps:
+            built = step_terms(terms, k, s.name, s.years) or built
+            total += s.years * need.get((k, s.name), 0.0)
+            if (k, s.name) in need and built and total > 0:
+                rows[(k, s.name)], rhs[(k, s.name)] = Terms(zip(terms.vars, terms.coefs)), total
     if not rows:
         return
-    m.aggregate_capacity = pyo.Constraint(list(rows), rule=lambda m, k, t: (
-        need[(k, t)], rows[(k, t)].expr(), None))
+    m.aggregate_capacity = pyo.Constraint(sorted(rows), rule=lambda m, k, t: (
+        rhs[(k, t)], rows[(k, t)].expr(), None))
 
 
 def _moves_between_steps(p: Prepared) -> set[str]:
