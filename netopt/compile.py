@@ -88,8 +88,23 @@ class Terms:
                                  for v, c in zip(self.vars, self.coefs) if c])
 
 
+@dataclass
+class Compiled:
+    """A built model and what the rest of the pipeline reads off it: the Pyomo model (the model
+    of record; its components are named as in solvers.md), its variables by index, the objective's
+    money terms by category and stage, and the rows that cannot hold whatever the solver does.
+    An `extra` function (see plan.py) may add variables, constraints and cost terms to it."""
+
+    model: pyo.ConcreteModel
+    prepared: Prepared
+    v: Vars
+    costs: CostTerms
+    trivially_infeasible: list[str] = field(default_factory=list)  # plain words
+    elastic: bool = False
+
+
 def compile_model(p: Prepared, elastic: bool = False,
-                  cuts: Iterable[str] | None = None) -> pyo.ConcreteModel:
+                  cuts: Iterable[str] | None = None) -> Compiled:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
     inequalities to add (CUTS; None: DEFAULT_CUTS): they change no optimum, only how fast it is
@@ -102,29 +117,29 @@ def compile_model(p: Prepared, elastic: bool = False,
         return _build(p, elastic, frozenset(cuts))
 
 
-def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteModel:
+def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     m = pyo.ConcreteModel(name=p.inst.name)
-    m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
     if elastic:
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
                           bounds=lambda m, n, k, t: (0, p.demand[(n, k, t)]))
-    m.v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
-                  for f in fields(Vars)})
-    define_unit_limits(m, p)
-    define_facility_capacity(m, p)
-    define_route_capacity(m, p)
-    define_depot_capacity(m, p)
-    define_storage_capacity(m, p)
-    define_balance(m, p)
-    define_budgets(m, p)
+    v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
+                for f in fields(Vars)})
+    c = Compiled(m, p, v, CostTerms(), elastic=elastic)
+    define_unit_limits(c, p)
+    define_facility_capacity(c, p)
+    define_route_capacity(c, p)
+    define_depot_capacity(c, p)
+    define_storage_capacity(c, p)
+    define_balance(c, p)
+    define_budgets(c, p)
     if "aggregate_capacity" in cuts:
-        define_aggregate_capacity(m, p)
+        define_aggregate_capacity(c, p)
     if "linking" in cuts:
-        define_linking(m, p)
-    define_objective(m, p)
-    return m
+        define_linking(c, p)
+    define_objective(c, p)
+    return c
 
 
 def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -145,44 +160,47 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
         m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
 
 
-def _online(m: pyo.ConcreteModel, p: Prepared, e: str, t: str, coef: float) -> Terms:
+def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
     """coef x online[e,t] = coef x sum_tau f[e,tau,t] build[e,tau] (units operating in step t)."""
-    return Terms((m.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
+    return Terms((c.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
 
 
-def define_unit_limits(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_unit_limits(c: Compiled, p: Prepared) -> None:
     """Units online at once <= max_units (only for overlapping build stages, else bounds do it)."""
+    m = c.model
     if not p.unit_limits:
         return
     m.unit_limit = pyo.Constraint(range(len(p.unit_limits)), rule=lambda m, j: (
-        None, Terms((m.v.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
+        None, Terms((c.v.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
         p.buildable[p.unit_limits[j][0]].max_units))
 
 
-def define_facility_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_facility_capacity(c: Compiled, p: Prepared) -> None:
     """activity[f,t] <= capacity_f * online[f,t]."""
+    m = c.model
     if not p.act_keys:
         return
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
     def rule(m, f, t):
-        return (None, _online(m, p, f, t, -cap[f]).add(m.v.act[f, t], 1.0).expr(), 0.0)
+        return (None, _online(c, p, f, t, -cap[f]).add(c.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
 
 
-def _payload(m: pyo.ConcreteModel, p: Prepared) -> dict[tuple[str, str], list]:
+def _payload(c: Compiled, p: Prepared) -> dict[tuple[str, str], list]:
     """(route, t) -> flow variables of every commodity it carries."""
     out: dict[tuple[str, str], list] = defaultdict(list)
     for (r, k, t) in p.flow_keys:
-        out[(r, t)].append(m.v.flow[r, k, t])
+        out[(r, t)].append(c.v.flow[r, k, t])
     return out
 
 
-def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_route_capacity(c: Compiled, p: Prepared) -> None:
     """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables);
     on a windowed route capacity is per window: x n_windows(t) / l_t."""
-    payload = _payload(m, p)
+    m = c.model
+    payload = _payload(c, p)
     keys = [(r.name, t) for r in p.inst.routes if r.capacity is not None
             for t in p.route_stages[r.name] if (r.name, t) in payload]
     if not keys:
@@ -196,7 +214,7 @@ def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     def rule(m, r, t):
         if route[r].capex is None:
             return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), cap(r, t))
-        terms = _online(m, p, r, t, -cap(r, t))
+        terms = _online(c, p, r, t, -cap(r, t))
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -204,8 +222,9 @@ def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     m.route_capacity = pyo.Constraint(keys, rule=rule)
 
 
-def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_depot_capacity(c: Compiled, p: Prepared) -> None:
     """Arrivals of a node's requires_depot commodities <= sum of its depots' activity."""
+    m = c.model
     depots: dict[str, list[str]] = defaultdict(list)
     for f in p.inst.facilities:
         if f.kind == "depot":
@@ -218,7 +237,7 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         n = to[r]
         if k in required.get(n, ()):
             for there, w in p.arrive[(r, t)]:
-                arrivals[(n, there)].add(m.v.flow[r, k, t], (1.0 - loss[r]) * w)
+                arrivals[(n, there)].add(c.v.flow[r, k, t], (1.0 - loss[r]) * w)
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -227,45 +246,46 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:
-                terms.add(m.v.act[f, t], -1.0)
+                terms.add(c.v.act[f, t], -1.0)
         return (None, terms.expr(), 0.0)
 
     m.depot_capacity = pyo.Constraint(keys, rule=rule)
 
 
-def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_balance(c: Compiled, p: Prepared) -> None:
     """Per node, commodity, stage: in - out - demand >= 0 (surplus may be vented)."""
+    m = c.model
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = {r.name: r for r in inst.routes}
-    define_arrivals(m, p, bal)
+    define_arrivals(c, p, bal)
     for (r, k, t) in p.flow_keys:
-        v = m.v.flow[r, k, t]
+        v = c.v.flow[r, k, t]
         x = route[r]
         bal[(x.from_, k, t)].add(v, -1.0)
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi)
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        v = m.v.act[f, t]
-        for k, c in fac[f].produces.items():
-            bal[(fac[f].node, k, t)].add(v, c)
-        for k, c in fac[f].consumes.items():
-            bal[(fac[f].node, k, t)].add(v, -c)
+        v = c.v.act[f, t]
+        for k, ratio in fac[f].produces.items():
+            bal[(fac[f].node, k, t)].add(v, ratio)
+        for k, ratio in fac[f].consumes.items():
+            bal[(fac[f].node, k, t)].add(v, -ratio)
     for (i, t) in p.supply_keys:
         s = inst.supplies[i]
-        bal[(s.node, s.commodity, t)].add(m.v.supply[i, t], 1.0)
+        bal[(s.node, s.commodity, t)].add(c.v.supply[i, t], 1.0)
     for (i, t) in p.short_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.v.short[i, t], 1.0)
+        bal[(d.node, d.commodity, t)].add(c.v.short[i, t], 1.0)
     for (i, t) in p.sale_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.v.sale[i, t], -1.0)
-    if hasattr(m, "unmet"):
+        bal[(d.node, d.commodity, t)].add(c.v.sale[i, t], -1.0)
+    if c.elastic:
         for key in p.demand:
-            bal[key].add(m.v.unmet[key], 1.0)
-    define_hardware(m, p, bal)
-    held = define_stock(m, p, bal)
+            bal[key].add(c.v.unmet[key], 1.0)
+    define_hardware(c, p, bal)
+    held = define_stock(c, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -279,24 +299,24 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
             keys.append(key)
         elif need > EPS_NEED:
             n, k, t = key
-            m.trivially_infeasible.append(
+            c.trivially_infeasible.append(
                 f"demand for {k} at {n} in {t} ({need:g} t/yr) cannot be met: nothing can "
                 f"supply, produce or deliver {k} there in {t}")
     m.balance = pyo.Constraint(keys, rule=lambda m, n, k, t: (
         need_of((n, k, t)), bal[(n, k, t)].expr(), None))
 
 
-def define_arrivals(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
+def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
     """Arrivals in the balance: (1 - loss_r) w[r,t,t'] flow[r,k,t] at `to` in each step t' the
     cargo of step t arrives in (transit and windows; w = 1 in t itself without them)."""
     route = {r.name: r for r in p.inst.routes}
     for (r, k, t) in p.flow_keys:
-        v, x = m.v.flow[r, k, t], route[r]
+        v, x = c.v.flow[r, k, t], route[r]
         for there, w in p.arrive[(r, t)]:
             bal[(x.to, k, there)].add(v, (1.0 - x.loss) * w)
 
 
-def define_hardware(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
+def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
     """Each unit built in stage tau needs `mass` of hardware at its node during the first step of
     its life: mass x build[e,tau] / l_s as an annual requirement in that step."""
     hw = p.inst.hardware_commodity
@@ -305,10 +325,10 @@ def define_hardware(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> None:
         if x.mass > 0:
             node = x.node if hasattr(x, "node") else x.from_
             s = p.first_step[tau]
-            bal[(node, hw, s)].add(m.v.build[e, tau], -x.mass / p.step[s].years)
+            bal[(node, hw, s)].add(c.v.build[e, tau], -x.mass / p.step[s].years)
 
 
-def define_stock(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
+def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
     """Stock in the balance of step t: ((1 - b_k)^l_t stock[t-1] - stock[t]) / l_t, per storage
     facility; the initial stock is stock[-1], a constant. Returns those constants as
     {(node, k, first step): t/yr}, to move to the right-hand side."""
@@ -321,7 +341,7 @@ def define_stock(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> dict[tuple[str
         return held
     node = {f.name: f.node for f in p.inst.facilities}
     prev = {s.name: p.steps[s.index + 1].name for s in p.steps[:-1]}  # step -> next step
-    stock = m.v.stock
+    stock = c.v.stock
     for (f, k, t) in p.stock_keys:
         v = stock[f, k, t]
         bal[(node[f], k, t)].add(v, -1.0 / p.step[t].years)
@@ -331,17 +351,18 @@ def define_stock(m: pyo.ConcreteModel, p: Prepared, bal: dict) -> dict[tuple[str
     return held
 
 
-def define_storage_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_storage_capacity(c: Compiled, p: Prepared) -> None:
     """sum_k stock[f,k,t] <= storage_f x online[f,t]."""
+    m = c.model
     if not p.stock_keys:
         return
     held: dict[tuple[str, str], list] = defaultdict(list)
     for (f, k, t) in p.stock_keys:
-        held[(f, t)].append(m.v.stock[f, k, t])
+        held[(f, t)].append(c.v.stock[f, k, t])
     size = {f.name: f.storage for f in p.inst.facilities}
 
     def rule(m, f, t):
-        terms = _online(m, p, f, t, -size[f])
+        terms = _online(c, p, f, t, -size[f])
         for v in held[(f, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -349,13 +370,14 @@ def define_storage_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     m.storage_capacity = pyo.Constraint(list(held), rule=rule)
 
 
-def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_budgets(c: Compiled, p: Prepared) -> None:
     """sum of capex of units built in stage t <= budgets[t]."""
+    m = c.model
     by_stage: dict[str, Terms] = defaultdict(Terms)
     for (e, t) in p.build_keys:
         capex = p.buildable[e].capex or 0.0
         if capex and t in p.inst.budgets:
-            by_stage[t].add(m.v.build[e, t], capex)
+            by_stage[t].add(c.v.build[e, t], capex)
     keys = [t for t in p.stage if t in by_stage]
     if not keys:
         return
@@ -363,12 +385,13 @@ def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
                                                        p.inst.budgets[t]))
 
 
-def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_aggregate_capacity(c: Compiled, p: Prepared) -> None:
     """Per commodity and step: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
     >= total required demand. The sum of all balance rows implies it (transit only loses mass),
     but the LP relaxation does not: fractional units can each run at full capacity. For a
     commodity that moves between steps (stock, transit, windows), the sum over steps up to t,
     weighted by l_s, plus the initial stock: cargo and stock only move forward in time."""
+    m = c.model
     need: dict[tuple[str, str], float] = defaultdict(float)
     for (n, k, t), amount in p.demand.items():
         need[(k, t)] += amount
@@ -376,23 +399,23 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         return
     makers: dict[str, list] = defaultdict(list)
     for f in p.inst.facilities:
-        for k, c in f.produces.items():
-            makers[k].append((f, c))
+        for k, ratio in f.produces.items():
+            makers[k].append((f, ratio))
     bought: dict[tuple[str, str], list] = defaultdict(list)  # (k, t) -> supply/short/unmet vars
     for (i, t) in p.supply_keys:
-        bought[(p.inst.supplies[i].commodity, t)].append(m.v.supply[i, t])
+        bought[(p.inst.supplies[i].commodity, t)].append(c.v.supply[i, t])
     for (i, t) in p.short_keys:
-        bought[(p.inst.demands[i].commodity, t)].append(m.v.short[i, t])
-    if hasattr(m, "unmet"):
+        bought[(p.inst.demands[i].commodity, t)].append(c.v.short[i, t])
+    if c.elastic:
         for (n, k, t) in p.demand:
-            bought[(k, t)].append(m.v.unmet[n, k, t])
+            bought[(k, t)].append(c.v.unmet[n, k, t])
 
     def step_terms(terms: Terms, k: str, t: str, weight: float) -> bool:
         """Add step t's capacity and purchases of k (x weight); True if a build term was added."""
         built = False
-        for f, c in makers[k]:
+        for f, ratio in makers[k]:
             for tau, share in p.op_share.get((f.name, t), ()):
-                terms.add(m.v.build[f.name, tau], weight * c * f.capacity * share)
+                terms.add(c.v.build[f.name, tau], weight * ratio * f.capacity * share)
                 built = True
         for v in bought[(k, t)]:
             terms.add(v, weight)
@@ -432,11 +455,12 @@ def _moves_between_steps(p: Prepared) -> set[str]:
     return out
 
 
-def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_linking(c: Compiled, p: Prepared) -> None:
     """flow[r,k,t] <= U * (units online at r's origin that make k), where r's origin gets k only
     from those facilities and r's destination uses k only for a required demand D, so that no
     optimal plan ships more than U = D / (1 - loss). The classic x_ij <= d_j y_i of facility
     location, which the aggregated capacity rows do not give the LP relaxation."""
+    m = c.model
     inst, hw = p.inst, p.inst.hardware_commodity
     ends = {r.name: (r.from_, r.to, r.loss) for r in inst.routes}
     inflow, outflow = set(), set()  # (node, k, t) with a route arriving / departing
@@ -458,7 +482,7 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
     other_uses = outflow | consumed | sold | burns
     node = {f.name: f.node for f in inst.facilities}
     stocked = {(node[f], k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
-    build, flow = m.v.build, m.v.flow
+    build, flow = c.v.build, c.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
         a, b, loss = ends[r]
@@ -483,58 +507,59 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         None, LinearExpression(rows[(r, k, t)]), 0.0))
 
 
-def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
+def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
     """Every money term of the objective, by category and stage (costs positive, revenue negative)."""
-    inst, c = p.inst, CostTerms()
+    inst, out = p.inst, CostTerms()
     for (e, t) in p.build_keys:
         if e not in p.annuity:
-            c.add("capex", p.first_step[t], p.stage[t].capex_factor, p.buildable[e].capex or 0.0,
-                  m.v.build[e, t])
+            out.add("capex", p.first_step[t], p.stage[t].capex_factor, p.buildable[e].capex or 0.0,
+                  c.v.build[e, t])
     for (e, t), shares in p.exist_share.items():
         for tau, g in shares:  # opex for the share of the step the unit exists
-            c.add("opex", t, p.step[t].annual_factor, p.buildable[e].opex * g, m.v.build[e, tau])
+            out.add("opex", t, p.step[t].annual_factor, p.buildable[e].opex * g, c.v.build[e, tau])
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        c.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
+        out.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
     for (r, k, t) in p.flow_keys:
-        c.add("transport", t, p.step[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
+        out.add("transport", t, p.step[t].annual_factor, p.route_cost[r][t], c.v.flow[r, k, t])
     for (i, t) in p.supply_keys:
-        c.add("supply", t, p.step[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
+        out.add("supply", t, p.step[t].annual_factor, p.supply_price[(i, t)], c.v.supply[i, t])
     for (i, t) in p.short_keys:
-        c.add("shortfall", t, p.step[t].annual_factor,
-              inst.demands[i].shortfall_penalty_per_t or 0.0, m.v.short[i, t])
+        out.add("shortfall", t, p.step[t].annual_factor,
+              inst.demands[i].shortfall_penalty_per_t or 0.0, c.v.short[i, t])
     for (i, t) in p.sale_keys:
-        c.add("revenue", t, p.step[t].annual_factor, -p.sale_price[(i, t)], m.v.sale[i, t])
-    define_end_value(m, p, c)
-    return c
+        out.add("revenue", t, p.step[t].annual_factor, -p.sale_price[(i, t)], c.v.sale[i, t])
+    define_end_value(c, p, out)
+    return out
 
 
-def define_end_value(m: pyo.ConcreteModel, p: Prepared, c: CostTerms) -> None:
+def define_end_value(c: Compiled, p: Prepared, out: CostTerms) -> None:
     """End-of-horizon value: `linear` credits V[e,tau] (discounted to Y_end) in the last step;
     `annuity` pays P_e for the share g of each step a unit exists, instead of its capex."""
     h = p.inst.horizon
     last = p.steps[-1].name
     d_end = (1.0 + h.discount_rate) ** -(p.end_year - h.start_year)
     for (e, tau), credit in p.end_credit.items():
-        c.add("end_value", last, d_end, -credit, m.v.build[e, tau])
+        out.add("end_value", last, d_end, -credit, c.v.build[e, tau])
     if not p.annuity:
         return
     for (e, t), shares in p.exist_share.items():
         pay = p.annuity.get(e)
         if pay:
             for tau, g in shares:
-                c.add("annuity", t, p.step[t].annual_factor, pay * g, m.v.build[e, tau])
+                out.add("annuity", t, p.step[t].annual_factor, pay * g, c.v.build[e, tau])
 
 
-def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
-    m.cost_terms = cost_terms(m, p)
+def define_objective(c: Compiled, p: Prepared) -> None:
+    m = c.model
+    c.costs = cost_terms(c, p)
     terms = Terms()
     if p.inst.objective == "cost":
-        for key, items in m.cost_terms.terms.items():
-            f = m.cost_terms.factor[key]
+        for key, items in c.costs.terms.items():
+            f = c.costs.factor[key]
             for coef, v in items:
                 terms.add(v, f * coef)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
-            terms.add(m.v.supply[i, t], p.step[t].years)
+            terms.add(c.v.supply[i, t], p.step[t].years)
     m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)
