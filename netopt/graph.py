@@ -45,6 +45,7 @@ def _add(d: dict[str, Any], key: str, value: float) -> None:
 
 
 def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = False) -> Any:
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     import networkx as nx
 
     stage = _check_stage(sol, stage)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -114,6 +114,53 @@ class Solution:
         """Tonnes of a commodity held by a storage facility at the end of the step of `year`."""
         return sum(x["tonnes"] for x in self.stocks
                    if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
+
+    def by_stage(self) -> Solution:
+        """The solution with one row per stage where rows are per step (resolution: year): rates
+        are the stage's mean (sum of rate x step years / stage years), stocks those held at the
+        stage's end, online units the most that exist and the mean operating, costs summed, `year` the
+        stage's start. Returns self when every stage is one step. Views that speak in stages
+        (summary, report, graph, compare) read this."""
+        if all(s["name"] == s["stage"] for s in self.steps):
+            return self  # one step per stage
+        years = {s["name"]: s["years"] for s in self.stages}
+        start = {s["name"]: s["start_year"] for s in self.stages}
+        length = {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
+        def collapse(rows: list[dict], how: dict[str, str]) -> list[dict]:
+            out: dict[tuple, dict] = {}
+            for r in rows:
+                key = tuple((k, v) for k, v in r.items() if k not in how and k != "year")
+                w = length.get((r["stage"], r["year"]), 1) / years.get(r["stage"], 1)
+                acc = out.setdefault(key, {**dict(key), "year": start.get(r["stage"], r["year"]),
+                                           **{f: 0.0 for f in how}})
+                for f, kind in how.items():
+                    v = r[f]
+                    if v is None:
+                        acc[f] = None
+                    elif acc[f] is not None:
+                        acc[f] = (acc[f] + w * v if kind == "mean" else acc[f] + v
+                                  if kind == "sum" else max(acc[f], v))
+            return [{k: r[k] for k in rows[0]} for r in out.values()] if rows else []
+
+        rate = {"rate": "mean"}
+        view = replace(self, steps=[{"name": s["name"], "stage": s["name"],
+                                     "start_year": s["start_year"], "years": s["years"],
+                                     "annual_factor": s["annual_factor"]} for s in self.stages])
+        view.online = collapse(self.online, {"units": "max", "operating": "mean",
+                                             "capacity": "mean"})
+        for name in ("activities", "propellant", "supplies", "sales", "shortfalls", "arrivals"):
+            setattr(view, name, collapse(getattr(self, name), rate))
+        view.flows = collapse(self.flows, {"rate": "mean", "arrivals": "mean"})
+        view.costs = collapse(self.costs, {"amount": "sum", "discounted": "sum"})
+        last = {}
+        for st in self.steps:
+            last[st["stage"]] = st["start_year"]
+        view.stocks = [{**x, "year": start[x["stage"]]} for x in self.stocks
+                       if x["year"] == last[x["stage"]]]  # held at the stage's end
+        for row in view.online:
+            row["units"] = int(row["units"])
+        return view
 
     def graph(self, stage: str | None = None, *, multi: bool = False) -> Any:
         """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes

@@ -54,6 +54,7 @@ def _html_table(header: list[str], rows: list[list[str]], tid: str | None = None
 
 def render_html(sol: Solution, title: str | None = None) -> str:
     """The report as one self-contained HTML document (no external resources)."""
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     title = title or f"netopt report: {sol.instance}"
     money = sol.units.get("money", "")
     figs = figures(sol)

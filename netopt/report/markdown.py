@@ -34,6 +34,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) -> list[FsPath]:
     """report.md plus one PNG per figure in report_files/ beside it."""
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     path = FsPath(path)
     fig_dir = path.with_name(f"{path.stem}_files")
     fig_dir.mkdir(parents=True, exist_ok=True)
