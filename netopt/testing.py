@@ -40,8 +40,8 @@ def facility_location(n: int = 25, m: int = 40) -> Any:
 
 
 def hardware_arrival_problems(inst: Any, sol: Solution, tol: float = 1e-6) -> list[str]:
-    """Where a plan has a facility produce before its hardware can have arrived (solvers.md,
-    "Hardware"): a facility with mass active in a step must have a unit built in an earlier
+    """Where a plan has a plant produce before its hardware can have arrived (solvers.md,
+    "Hardware"): a facility with mass that produces in a step must have a unit built in an earlier
     step, and the hardware that reached its node before that step (arrivals + purchases -
     departures, in tonnes) must cover the mass of every unit built there before it (facilities
     at the node and vehicles based there). Plain words per violation; empty if none."""
@@ -69,8 +69,8 @@ def hardware_arrival_problems(inst: Any, sol: Solution, tol: float = 1e-6) -> li
     fac = {f.name: f for f in inst.facilities}
     for a in sol.activities:
         f = fac[a["facility"]]
-        if not f.mass or a["rate"] <= tol:
-            continue
+        if not f.produces or not f.mass or a["rate"] <= tol:
+            continue  # only plants: a depot handles throughput from the day it is built
         y = a["year"]
         if not any(b["name"] == f.name and start[b["stage"]] < y for b in sol.builds):
             out.append(f"{f.name} produces in {y} but no unit of it was built before {y}")

@@ -26,7 +26,7 @@ DOCUMENTED = {
     "tutorial.yaml": dict(seconds=10, gap=None, slow=False),
     "cislunar-ice.yaml": dict(seconds=30, gap=None, slow=False),
     "cislunar-ice-no-isru.yaml": dict(seconds=30, gap=None, slow=False),
-    "roadmap-2100.yaml": dict(seconds=120, gap=0.01, slow=True),
+    "roadmap-2100.yaml": dict(seconds=1800, gap=0.02, slow=True),  # yearly steps: BENCHMARKS.md
     "neas-700.yaml": dict(seconds=120, gap=0.01, slow=True),
 }
 
@@ -198,7 +198,7 @@ def roadmap():
 @pytest.mark.slow
 def test_roadmap_builds_outward_from_the_moon(roadmap):
     inst, sol = roadmap
-    assert sol.status.value == "optimal" and sol.gap <= 0.01
+    assert sol.status.value == "optimal" and sol.gap <= DOCUMENTED["roadmap-2100.yaml"]["gap"]
     assert_builds_respect_windows(inst, sol)
     order = [s.name for s in inst.horizon.stages]
     node = {f.name: f.node for f in inst.facilities}
@@ -206,9 +206,20 @@ def test_roadmap_builds_outward_from_the_moon(roadmap):
     first = min(order.index(b["stage"]) for b in isru)
     assert {ISRU_BODY[node[b["name"]]] for b in isru if order.index(b["stage"]) == first} == {"Moon"}
     # ISRU spreads beyond cislunar space: at least Mars-system, main-belt and Jupiter-system sites
+    # (NEAs are no longer required: with their launch windows a plant's hardware can land in a
+    # build year only for Ryugu in 2070 and Bennu in 2080, instances/README.md)
     bodies = {ISRU_BODY[node[b["name"]]] for b in isru}
     assert bodies & {"Mars", "Phobos", "Deimos"} and bodies & {"Ceres", "Vesta"}
-    assert bodies & {"Callisto", "Ganymede", "Europa"} and "NEA" in bodies
+    assert bodies & {"Callisto", "Ganymede", "Europa"}
+
+
+@pytest.mark.slow
+def test_roadmap_no_plant_produces_before_its_hardware_can_have_arrived(roadmap):
+    from netopt.testing import hardware_arrival_problems
+
+    inst, sol = roadmap
+    assert inst.horizon.resolution == "year"
+    assert hardware_arrival_problems(inst, sol) == []
 
 
 @pytest.mark.slow
@@ -234,7 +245,7 @@ def neas():
 @pytest.mark.slow
 def test_neas_the_bigger_asteroids_are_mined(neas):
     inst, sol = neas
-    assert sol.status.value == "optimal" and sol.gap <= 0.01
+    assert sol.status.value == "optimal" and sol.gap <= DOCUMENTED["roadmap-2100.yaml"]["gap"]
     assert_builds_respect_windows(inst, sol)
     built = {b["name"] for b in sol.builds if b["name"].startswith("mine-")}
     water = [f for f in inst.facilities if "water" in f.produces]
