@@ -259,7 +259,10 @@ def network_of(p: Any) -> dict[str, list[dict]]:
                         "max_units": f.max_units, "produces": dict(f.produces),
                         "consumes": dict(f.consumes)} for f in inst.facilities],
         "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
-                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss}
+                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
+                    "transit_years": r.transit,
+                    "window_every_years": r.windows.every_years if r.windows else None,
+                    "window_first": r.windows.first if r.windows else None}
                    for r in inst.routes],
         "demands": demands,
     }

@@ -276,6 +276,12 @@ class NetRoute(Row):
     """One-way delta-v, km/s, if given."""
     loss: float = 0.0
     """Fraction of payload lost in transit."""
+    transit_years: float = 0.0
+    """Time of flight, years."""
+    window_every_years: float | None = None
+    """Launch window period, years (null: departures any time)."""
+    window_first: float | None = None
+    """Date of one launch window (fractional year)."""
 
 
 class NetDemand(Row):

@@ -87,6 +87,13 @@ def test_window_with_a_stockpile_between_windows():
     assert [(f["year"], f["rate"]) for f in sol.flows] == [(2030, approx(15)), (2032, approx(15))]
     assert [(x["year"], x["tonnes"]) for x in sol.stocks] == [(2030, approx(5)), (2032, approx(5))]
     check_costs(sol)
+    # the report's "over time" tables: the stock held at the end of 2030 and 2032, and the two
+    # departures of 15 t (one per window)
+    from netopt.report.document import time_tables
+
+    (_, _, stock), (_, _, windows) = time_tables(sol)
+    assert stock == [["b", "x", "2030, 2032", "5 t", "2030"]]
+    assert windows == [["ab", "a → b", "2", "0.25", "2030: 15 t, 2032: 15 t"]]
 
 
 def test_window_capacity_is_per_window():

@@ -14,6 +14,7 @@ from .document import (
     NETWORK_HOW_TO_READ,
     NUMERIC,
     TABLE_TITLES,
+    time_tables,
     build_out,
     caption,
     cost_table,
@@ -54,6 +55,7 @@ def _html_table(header: list[str], rows: list[list[str]], tid: str | None = None
 
 def render_html(sol: Solution, title: str | None = None) -> str:
     """The report as one self-contained HTML document (no external resources)."""
+    timed = time_tables(sol)  # per year: before the stage view
     sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     title = title or f"netopt report: {sol.instance}"
     money = sol.units.get("money", "")
@@ -103,6 +105,11 @@ def render_html(sol: Solution, title: str | None = None) -> str:
             parts.append(figure(fid))
         parts.append("</section>")
 
+    if timed:
+        parts.append('<section id="time"><h2>Stockpiles and launch windows over time</h2>')
+        for i, (head, cols, rows) in enumerate(timed):
+            parts.append(f"<h3>{html.escape(head)}</h3>" + _html_table(cols, rows, f"time-{i}"))
+        parts.append("</section>")
     parts.append('<section id="tables"><h2>Tables</h2><p class="muted">The tidy tables, as '
                  "<code>netopt export</code> writes them (CSV / Parquet); rates in "
                  f"{html.escape(sol.units.get('mass', 't'))}/yr, money in "

@@ -16,6 +16,7 @@ from .document import (
     cost_table,
     summary_facts,
     table_rows,
+    time_tables,
 )
 from .figures import figures, png_bytes
 
@@ -34,6 +35,7 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
 
 def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) -> list[FsPath]:
     """report.md plus one PNG per figure in report_files/ beside it."""
+    timed = time_tables(sol)  # per year: before the stage view
     sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     path = FsPath(path)
     fig_dir = path.with_name(f"{path.stem}_files")
@@ -67,6 +69,10 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
                       ("sources", "Mass sources")):
         if fid in figs:
             md += [f"## {head}", "", f"![{fid}]({pngs[fid]})", "", f"*{caption(fid, sol)}*", ""]
+    if timed:
+        md += ["## Stockpiles and launch windows over time", ""]
+        for head, cols, rows in timed:
+            md += [f"### {head}", "", _md_table(cols, rows), ""]
     md += ["## Tables", ""]
     for name in TABLES + NETWORK_TABLES:
         cols, rows, total = table_rows(sol, name)
