@@ -152,14 +152,14 @@ def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], in
 
 
 def _spans(years: list[int]) -> str:
-    """2036, 2037, 2038, 2041 -> '2036-2038, 2041'."""
-    out: list[str] = []
+    """2036, 2037, 2038, 2041 -> '2036–2038, 2041'."""
+    runs: list[list[int]] = []
     for y in sorted(years):
-        if out and out[-1][1] == y - 1:
-            out[-1] = (out[-1][0], y)
+        if runs and runs[-1][1] == y - 1:
+            runs[-1][1] = y
         else:
-            out.append((y, y))  # type: ignore[arg-type]
-    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in out)  # type: ignore[misc]
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
 
 
 def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
