@@ -236,7 +236,7 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         n = to[r]
         if k in required.get(n, ()):
-            for there, w in p.arrive[(r, t)]:
+            for there, w in p.arrivals(r, t):
                 arrivals[(n, there)].add(c.v.flow[r, k, t], (1.0 - loss[r]) * w)
     if not arrivals:
         return
@@ -312,7 +312,7 @@ def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
     route = {r.name: r for r in p.inst.routes}
     for (r, k, t) in p.flow_keys:
         v, x = c.v.flow[r, k, t], route[r]
-        for there, w in p.arrive[(r, t)]:
+        for there, w in p.arrivals(r, t):
             bal[(x.to, k, there)].add(v, (1.0 - x.loss) * w)
 
 
@@ -451,7 +451,7 @@ def _moves_between_steps(p: Prepared) -> set[str]:
     """Commodities that can be used in another step than they were made in: stored, held at the
     start, or carried by a flow that arrives in another step than it departs."""
     out = {k for (_, k, _) in p.stock_keys} | {k for (_, k) in p.initial_stock}
-    out |= {k for (r, k, t) in p.flow_keys if p.arrive[(r, t)] != [(t, 1.0)]}
+    out |= {k for (r, k, t) in p.flow_keys if p.arrivals(r, t) != [(t, 1.0)]}
     return out
 
 
@@ -487,7 +487,7 @@ def define_linking(c: Compiled, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         a, b, loss = ends[r]
         origin = (a, k, t)
-        if p.arrive[(r, t)] != [(t, 1.0)] or (a, k) in stocked or (b, k) in stocked:
+        if p.arrivals(r, t) != [(t, 1.0)] or (a, k) in stocked or (b, k) in stocked:
             continue  # cargo or stock crosses steps: the demand of t is no bound
         if origin in supplied or origin in inflow or origin not in makers:
             continue  # the origin has other sources of k, or none to link to

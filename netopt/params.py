@@ -77,17 +77,24 @@ def unit_shares(elem: Facility | Route, infos: list[StageInfo], steps: list[Step
     c = elem.commissioning_years
     exist: dict[str, list[tuple[str, float]]] = {}
     operate: dict[str, list[tuple[str, float]]] = {}
-    for s in steps:
+    for s in steps:  # inline arithmetic: 700 facilities x 10 stages x 10 builds in ~0.1 s
         a0, a1 = s.start_year, s.start_year + s.years
         for tau in builds:
-            if tau.start_year >= a1:
+            y = tau.start_year
+            if y >= a1:
                 break
-            g = overlap(a0, a1, tau.start_year, tau.start_year + life) / s.years
+            end = y + life
+            if end <= a0:
+                continue
+            g = ((a1 if a1 < end else end) - (a0 if a0 > y else y)) / s.years
+            if g <= EPS:
+                continue
+            exist.setdefault(s.name, []).append((tau.name, g))
+            if c:
+                on = y + c
+                g = ((a1 if a1 < end else end) - (a0 if a0 > on else on)) / s.years
             if g > EPS:
-                exist.setdefault(s.name, []).append((tau.name, g))
-                f = overlap(a0, a1, tau.start_year + c, tau.start_year + life) / s.years
-                if f > EPS:
-                    operate.setdefault(s.name, []).append((tau.name, f))
+                operate.setdefault(s.name, []).append((tau.name, g))
     return exist, operate
 
 
@@ -219,7 +226,7 @@ class Prepared:
     flow_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (route, k, s)
     n_windows: dict[tuple[str, str], int] = field(default_factory=dict)  # (windowed r, s)
     arrive: dict[tuple[str, str], list[tuple[str, float]]] = field(
-        default_factory=dict)  # (r, s) -> [(s', w)]
+        default_factory=dict)  # (r, s) -> [(s', w)] of routes with transit or windows only
     stock_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (facility, k, s)
     boil_off: dict[str, float] = field(default_factory=dict)  # k -> b_k (only > 0)
     initial_stock: dict[tuple[str, str], float] = field(default_factory=dict)  # (n, k) -> t
@@ -246,6 +253,11 @@ class Prepared:
     def operating_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
         """online[e,t] = sum_tau f[e,tau,t] build[e,tau]: units operating, by share of step t."""
         return sum(f * built.get((e, tau), 0.0) for tau, f in self.op_share.get((e, t), ()))
+
+    def arrivals(self, r: str, t: str) -> list[tuple[str, float]]:
+        """[(s', w[r,t,s'])]: where the cargo of route r departing in step t arrives."""
+        timed = self.arrive.get((r, t))
+        return [(t, 1.0)] if timed is None else timed
 
     def keep(self, k: str, s: str) -> float:
         """(1 - b_k)^l_s: the share of k's stock kept over step s."""
@@ -274,17 +286,23 @@ def prepare(inst: Instance) -> Prepared:
 
     buildables: list[Facility | Route] = [*inst.facilities,
                                           *(r for r in inst.routes if r.capex is not None)]
+    # elements of one template share their shares: computed once per (window, life, c)
+    memo: dict[tuple, tuple[dict, dict, dict, list]] = {}
     for e in buildables:
         p.buildable[e.name] = e
-        exist, operate = unit_shares(e, infos, p.steps)
-        cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
+        key = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
+        if key not in memo:
+            exist, operate = unit_shares(e, infos, p.steps)
+            cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
+            memo[key] = (exist, operate, cover, maximal_sets(cover))
+        exist, operate, cover, limits = memo[key]
         for s, taus in cover.items():
             p.cover[(e.name, s)] = taus
             p.exist_share[(e.name, s)] = exist[s]
         for s, shares in operate.items():
             p.op_share[(e.name, s)] = shares
         p.build_keys += [(e.name, tau) for tau in window(e, names)]
-        p.unit_limits += [(e.name, s) for s in maximal_sets(cover)]
+        p.unit_limits += [(e.name, s) for s in limits]
     p.act_keys = [(f.name, s) for f in inst.facilities for s in steps
                   if (f.name, s) in p.op_share]
     _end_values(p)
@@ -306,7 +324,8 @@ def prepare(inst: Instance) -> Prepared:
         if r.windows is not None:
             used = [s for s in used if s in counts]
             p.n_windows.update(((r.name, s), counts[s]) for s in used)
-        p.arrive.update(((r.name, s), weights[s]) for s in used)
+        if r.windows is not None or r.transit:  # others arrive where they depart: arrivals()
+            p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
         price = per_stage(r.cost_per_t, names)
@@ -315,7 +334,8 @@ def prepare(inst: Instance) -> Prepared:
         needs_depot = set(nodes[r.to].requires_depot)
         ok_depot = depot_steps.get(r.to, set())
         # a depot-gated flow needs a depot that can operate in every step its cargo arrives in
-        gated_ok = {s for s in used if all(there in ok_depot for there, _ in weights[s])}
+        gated_ok = {s for s in used if all(there in ok_depot for there, _ in weights[s])
+                    } if needs_depot else set()
         p.flow_keys += [(r.name, k, s) for s in used for k in carried
                         if k not in needs_depot or s in gated_ok]
 

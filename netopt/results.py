@@ -321,7 +321,7 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
                           "rate": rate, "arrivals": rate * (1.0 - x.loss)})
         for pk, phi in p.burn[r].items():
             burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * rate
-        for there, w in p.arrive[(r, t)]:
+        for there, w in p.arrivals(r, t):
             came[(r, k, there)] = came.get((r, k, there), 0.0) + rate * (1.0 - x.loss) * w
     sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, **at(t), "rate": v}
                       for (r, k, t), v in burnt.items()]

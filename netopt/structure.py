@@ -63,7 +63,7 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                 if ((x.from_, k) in avail
                         and all((x.from_, pk) in avail for pk in p.burn[r])
                         and (x.capex is None or hardware_ok(r, x.from_, t, avail))):
-                    for there, _ in p.arrive[(r, t)]:
+                    for there, _ in p.arrivals(r, t):
                         if there != t:
                             pending[there].add((x.to, k))
                         elif (x.to, k) not in avail:
