@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0
+from .rocket import exponent as rocket_exponent
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -119,8 +119,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         if f.mass > 0 and first_mass is None:
             first_mass = path + ("mass",)
         if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
-            p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
-                             f"commodities: it would do nothing", path + ("node",)))
+            p.append(Problem(f"depot {f.name} gates nothing: its node '{f.node}' lists no "
+                             "requires_depot commodities, so it will never be built",
+                             path + ("node",), severity="warning"))
     props = {x.name: x for _, x in _each(inst.propulsion)}
     for i, x in _each(inst.routes):
         path = ("routes", i)
@@ -144,7 +145,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                                  path + (field,), severity="warning"))
             prop = props.get(x.propulsion)
             if dv is not None and prop is not None:
-                exponent = dv * 1000.0 / (prop.isp_s * G0)
+                exponent = rocket_exponent(dv, prop.isp_s)
                 if exponent > MAX_EXPONENT:
                     p.append(Problem(
                         f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "

@@ -8,11 +8,13 @@ Symbols follow solvers.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from .schema import Facility, Instance, Route
+from . import rocket
+from .schema import Facility, Instance, Node, Route
 
-G0 = 9.80665  # m/s^2
 EPS = 1e-12
 
 
@@ -161,10 +163,6 @@ def per_stage(value: float | dict[str, float] | None, stages: list[str],
     return {t: float(value) for t in stages}
 
 
-def mass_ratio(delta_v_km_s: float, isp_s: float) -> float:
-    return math.exp(delta_v_km_s * 1000.0 / (isp_s * G0))
-
-
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
     if isinstance(route.propellant_per_t, dict):
@@ -172,12 +170,8 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        prop = propulsion[route.propulsion]
-        d = route.dry_mass_ratio
-        r_out = mass_ratio(route.delta_v_km_s, prop.isp_s)
-        phi = (r_out - 1.0) * (1.0 + d)
-        if route.return_delta_v_km_s is not None:
-            phi += r_out * d * (mass_ratio(route.return_delta_v_km_s, prop.isp_s) - 1.0)
+        phi = rocket.propellant_per_t(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
+                                      route.dry_mass_ratio, route.return_delta_v_km_s)
     else:
         return {}
     if phi <= 0:
@@ -246,7 +240,7 @@ class Prepared:
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
 
-    def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         """Units of e that exist at some time in step t."""
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
@@ -264,9 +258,15 @@ class Prepared:
         return (1.0 - self.boil_off.get(k, 0.0)) ** self.step[s].years
 
 
-def _labels(items: list, attr_default) -> list[str]:
+def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
+
+
+def gates_nothing(e: Facility | Route, nodes: dict[str, Node]) -> bool:
+    """A depot at a node that lists no requires_depot commodities: it could handle nothing."""
+    return (isinstance(e, Facility) and e.kind == "depot" and e.node in nodes
+            and not nodes[e.node].requires_depot)
 
 
 def prepare(inst: Instance) -> Prepared:
@@ -290,6 +290,8 @@ def prepare(inst: Instance) -> Prepared:
     memo: dict[tuple, tuple[dict, dict, dict, list]] = {}
     for e in buildables:
         p.buildable[e.name] = e
+        if gates_nothing(e, nodes):
+            continue  # never built (solvers.md, depot_capacity)
         key = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
         if key not in memo:
             exist, operate = unit_shares(e, infos, p.steps)

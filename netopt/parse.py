@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from sys import intern
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import KEY, Location, Locs, Path, Problem
+from .provenance import note_read
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs")
@@ -223,8 +225,9 @@ def _json_locations(text: str, file: str) -> tuple[Locs, list[Problem]]:
     locs: Locs = {}
     problems: list[Problem] = []
     count = 0
-    ws = _WS.match
-    scan = json.decoder.scanstring
+    # _WS matches any run of whitespace, the empty one too: never None
+    ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)
+    scan = json.decoder.scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
     def at(pos: int) -> Location:
         line = bisect_right(starts, pos)
@@ -343,6 +346,7 @@ def read_text(path: FsPath) -> tuple[str, list[Problem]]:
         raw = path.read_bytes()
     except OSError as e:
         return "", [Problem(f"cannot read file: {e.strerror or e}", location=Location(file))]
+    note_read(path, raw)  # provenance: what a result was computed from
     if len(raw) > MAX_BYTES:
         return "", [Problem(f"file is {len(raw)} bytes, more than the {MAX_BYTES} allowed",
                             location=Location(file, 1, 1))]

@@ -13,12 +13,26 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import write_atomic
+from .graph import solution_graph
 from .status import SCHEMA_VERSION, Status
-from .tables import (NETWORK_TABLES, TABLES, _frame, _network_maps, table_columns, tidy_rows,
-                     to_csv, write_parquet)
+from .tables import (
+    NETWORK_TABLES,
+    TABLES,
+    _frame,
+    _network_maps,
+    table_columns,
+    tidy_rows,
+    to_csv,
+    write_parquet,
+)
+
+if TYPE_CHECKING:  # Pyomo and pydantic stay out of `import netopt.results`
+    from .compile import Compiled
+    from .params import Prepared
+    from .solve import Outcome
 
 __all__ = ["Solution", "extract", "network_of", "TABLES", "NETWORK_TABLES", "write_atomic",
            "table_columns", "tidy_rows"]
@@ -28,6 +42,13 @@ TOL = 1e-7  # values closer to zero than this are solver noise
 
 @dataclass
 class Solution:
+    """The answer of a solve, as solution.json records it.
+
+    Each table is a list of plain dicts, one per row; the rows' fields, units and meaning are
+    described once, in `solution_schema` (BuildRow, OnlineRow, ..., CostRow), which is also the
+    published JSON Schema (`netopt schema --solution`). `tables()` gives the tidy, joined view
+    (`tables.py`), `write()` the files, `graph()` a networkx graph of a stage."""
+
     instance: str
     status: Status
     objective: float | None = None
@@ -37,6 +58,9 @@ class Solution:
     units: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     solver: dict[str, str] = field(default_factory=dict)
+    # the rows of each table: solution_schema.StageRow, BuildRow, OnlineRow, ActivityRow, FlowRow,
+    # PropellantRow, SupplyRow, SaleRow, ShortfallRow, CostRow (tests/test_results.py checks that
+    # extract writes exactly those fields and the tidy tables keep them in that order)
     stages: list[dict] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)  # name, stage, start_year, years, annual_factor
     builds: list[dict] = field(default_factory=list)  # name, type, node, stage, units
@@ -52,7 +76,9 @@ class Solution:
     stocks: list[dict] = field(default_factory=list)  # facility, node, commodity, stage, year, tonnes
     arrivals: list[dict] = field(default_factory=list)  # route, to, commodity, stage, year, rate
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
-    network: dict[str, list[dict]] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    # where it came from (solution_schema.Provenance); None in files older than version 3
+    provenance: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------
@@ -74,7 +100,7 @@ class Solution:
     def from_dict(cls, d: dict[str, Any], source: str = "solution") -> Solution:
         """A Solution from a parsed solution.json (any version this netopt reads), validated
         against the schema: raises `solution_schema.SolutionFileError` naming every problem."""
-        from .solution_schema import validate_document
+        from .solution_schema import validate_document  # pydantic: only to read a file
 
         d = validate_document(d, source)
         d.pop("schema_version")
@@ -166,9 +192,14 @@ class Solution:
         """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes
         summed; `multi=True`: a MultiDiGraph keyed by route name), with the solution's numbers as
         node and edge attributes. `stage=None`: the last stage. See `netopt.graph`."""
-        from .graph import solution_graph
-
         return solution_graph(self, stage, multi=multi)
+
+    def to_xarray(self) -> Any:
+        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
+        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        from .dense import to_xarray
+
+        return to_xarray(self)
 
     # --- tables ---------------------------------------------------------------------------------
     def tables(self, as_pandas: bool | None = None, *,
@@ -191,7 +222,7 @@ class Solution:
         if not as_pandas:
             return rows
         try:
-            import pandas as pd
+            import pandas as pd  # pandas (optional): only for DataFrames
         except ImportError as e:
             raise ImportError("tables(as_pandas=True) needs pandas: pip install 'netopt[pandas]'"
                               ) from e
@@ -239,9 +270,9 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Any) -> dict[str, list[dict]]:
+def network_of(p: Prepared) -> dict[str, Any]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
-    from .params import per_stage
+    from .params import per_stage  # pydantic (through schema): results stays light
 
     inst = p.inst
     names = [s.name for s in p.stages]
@@ -249,26 +280,41 @@ def network_of(p: Any) -> dict[str, list[dict]]:
     for label, d in zip(p.demand_label, inst.demands):
         for t, a in per_stage(d.amount, names).items():
             if a:
+                price = (per_stage(d.price_per_t, [t])[t] or 0.0) if d.kind == "market" else None
                 demands.append({"demand": label, "kind": d.kind, "node": d.node,
-                                "commodity": d.commodity, "stage": t, "amount": a})
+                                "commodity": d.commodity, "stage": t, "amount": a,
+                                "price_per_t": price,
+                                "shortfall_penalty_per_t": d.shortfall_penalty_per_t})
     return {
         "nodes": [{"name": n.name, "kind": n.kind, "body": n.body,
                    "bodies": list(n.bodies) if n.bodies else None, "point": n.point,
                    "requires_depot": list(n.requires_depot)} for n in inst.nodes],
         "facilities": [{"name": f.name, "kind": f.kind, "node": f.node, "capacity": f.capacity,
                         "max_units": f.max_units, "produces": dict(f.produces),
-                        "consumes": dict(f.consumes)} for f in inst.facilities],
+                        "consumes": dict(f.consumes), "capex": f.capex, "opex": f.opex,
+                        "variable_cost": f.variable_cost} for f in inst.facilities],
         "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
                     "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
+                    "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex,
                     "transit_years": r.transit,
                     "window_every_years": r.windows.every_years if r.windows else None,
                     "window_first": r.windows.first if r.windows else None}
                    for r in inst.routes],
         "demands": demands,
+        "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
+                      "price_per_t": _plain(s.price_per_t), "max_per_year": _plain(s.max_per_year)}
+                     for label, s in zip(p.supply_label, inst.supplies)],
+        "discount_rate": inst.horizon.discount_rate,
+        "budgets": dict(inst.budgets),
     }
 
 
-def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
+def _plain(v: Any) -> Any:
+    """A number or {stage: number} as written (a copy: the Instance's own mapping is frozen)."""
+    return dict(v) if isinstance(v, dict) else v
+
+
+def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst, m = p.inst, compiled.model
     sol = Solution(
@@ -287,16 +333,15 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
             for e in p.buildable}
 
-    def where(e: str) -> str:
-        x = p.buildable[e]
-        return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
+    where = {f.name: f.node for f in inst.facilities}
+    where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
 
     def at(t: str) -> dict[str, Any]:
         """The stage and year of step t, as the rows carry them."""
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
-    sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
+    sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
     for (e, t) in p.cover:
         units = p.online_units(e, t, built)
@@ -341,15 +386,13 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
     sol.shortfalls = rows(p.short_keys, m.short, inst.demands, p.demand_label, "demand")
 
-    from .compile import ONCE
-
     ct = compiled.costs
     for (category, t), items in sorted(ct.terms.items(), key=lambda kv: (
             p.step[kv[0][1]].index, kv[0][0])):
         value = sum(c * _val(v) for c, v in items)
         if not value:
             continue
-        amount = value if category in ONCE else value * p.step[t].years
+        amount = value if category in ct.once else value * p.step[t].years
         sol.costs.append({"category": category, **at(t), "amount": amount,
                           "discounted": value * ct.factor[(category, t)]})
     return sol

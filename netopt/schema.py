@@ -22,6 +22,12 @@ StageAmount = NonNeg | dict[Name, NonNeg]
 StagePrice = NonNeg | dict[Name, NonNeg]
 
 
+def unit(symbol: str) -> Any:
+    """The field's unit as `x-unit` in the JSON Schema, for editors and tools: `{money}` stands
+    for the instance's `units.money` (default MUSD), `1` for a pure number (a fraction)."""
+    return Field(json_schema_extra={"x-unit": symbol})
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
@@ -40,14 +46,15 @@ class Units(Strict):
 class Stage(Strict):
     name: Name
     """Stage name, referenced by availability windows, demands and budgets."""
-    years: int = Field(ge=1, le=1000)
+    years: int = Field(ge=1, le=1000, json_schema_extra={"x-unit": "yr"})
     """Length of the stage in years; every annual rate is constant within it."""
 
 
 class Horizon(Strict):
     start_year: int = Field(ge=1900, le=3000)
     """Calendar year in which the first stage starts (Y_0)."""
-    discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                                 json_schema_extra={"x-unit": "1/yr"})
     """Discount rate per year, 0 <= rate < 1."""
     stages: list[Stage] = Field(min_length=1)
     """Consecutive stages, in order."""
@@ -65,7 +72,8 @@ class Commodity(Strict):
     """Commodity name (water, lox, lh2, hardware...)."""
     description: str | None = None
     """Free text."""
-    boil_off_per_year: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    boil_off_per_year: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                                     json_schema_extra={"x-unit": "1/yr"})
     """Fraction of stock held in storage lost per year (0 <= b < 1); stock kept a step of l years
     keeps (1 - b)^l of itself."""
 
@@ -83,7 +91,7 @@ class Node(Strict):
     """For Lagrange points: which one."""
     requires_depot: list[Name] = []
     """Commodities that can arrive here only through a depot's capacity."""
-    initial_stock: dict[Name, NonNeg] = {}
+    initial_stock: Annotated[dict[Name, NonNeg], unit("t")] = {}
     """Tonnes of each commodity held here at the start of the horizon (usable from the first
     step; carried on only by storage facilities)."""
     description: str | None = None
@@ -93,9 +101,9 @@ class Node(Strict):
 class Propulsion(Strict):
     name: Name
     """Propulsion system name, referenced by routes."""
-    isp_s: Positive
+    isp_s: Annotated[Positive, unit("s")]
     """Specific impulse in seconds."""
-    propellant: dict[Name, Positive] = Field(min_length=1)
+    propellant: dict[Name, Positive] = Field(min_length=1, json_schema_extra={"x-unit": "1"})
     """Mass share of each propellant commodity; the shares sum to 1."""
     description: str | None = None
     """Free text."""
@@ -112,19 +120,19 @@ class Propulsion(Strict):
 
 
 class _Buildable(Strict):
-    capex: NonNeg | None = None
+    capex: Annotated[NonNeg | None, unit("{money}")] = None
     """Money per unit, paid (undiscounted) in the stage the unit is built."""
-    opex: NonNeg = 0.0
+    opex: Annotated[NonNeg, unit("{money}/yr")] = 0.0
     """Money per year per unit online."""
-    mass: NonNeg = 0.0
+    mass: Annotated[NonNeg, unit("t")] = 0.0
     """Tonnes of the hardware commodity each unit needs delivered (facility node / route origin)
     in its build stage."""
     max_units: int = Field(default=1, ge=1, le=1_000_000)
     """Most units online at once."""
-    lifetime_years: Positive | None = None
+    lifetime_years: Annotated[Positive | None, unit("yr")] = None
     """Years a unit exists after its build stage starts (exactly: no rounding to stage ends);
     default: never retires."""
-    commissioning_years: NonNeg = 0.0
+    commissioning_years: Annotated[NonNeg, unit("yr")] = 0.0
     """Years after the build stage starts before a unit operates (it exists and pays opex
     meanwhile); less than lifetime_years."""
     available_from: Name | None = None
@@ -148,9 +156,9 @@ class _Buildable(Strict):
 class Windows(Strict):
     """Launch windows: departures only at first + k * every_years (k integer)."""
 
-    every_years: float = Field(allow_inf_nan=False)
+    every_years: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
     """Window period in years (e.g. the synodic period), > 0."""
-    first: float = Field(allow_inf_nan=False)
+    first: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
     """Calendar year of one window, may be fractional (2033.3); the others are every_years apart."""
 
     @field_validator("every_years")
@@ -171,17 +179,17 @@ class Facility(_Buildable):
     requires_depot commodities."""
     node: Name
     """Node where the facility stands."""
-    capacity: Positive
+    capacity: Annotated[Positive, unit("t/yr")]
     """Tonnes per year of activity per unit (for a depot: t/yr of arrivals handled)."""
-    capex: NonNeg = 0.0
+    capex: Annotated[NonNeg, unit("{money}")] = 0.0
     """Money per unit, paid (undiscounted) in the stage the unit is built."""
-    variable_cost: NonNeg = 0.0
+    variable_cost: Annotated[NonNeg, unit("{money}/t")] = 0.0
     """Money per tonne of activity."""
-    produces: dict[Name, Positive] = {}
+    produces: Annotated[dict[Name, Positive], unit("t/t")] = {}
     """Tonnes of each commodity produced per tonne of activity."""
-    consumes: dict[Name, Positive] = {}
+    consumes: Annotated[dict[Name, Positive], unit("t/t")] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
-    storage: NonNeg = 0.0
+    storage: Annotated[NonNeg, unit("t")] = 0.0
     """Tonnes a unit can hold, summed over the commodities it stores (stock between steps)."""
     stores: list[Name] | None = None
     """Commodities a unit can hold; default all (needs storage)."""
@@ -210,28 +218,29 @@ class Route(_Buildable):
     """Origin node; propellant is drawn here."""
     to: Name
     """Destination node."""
-    cost_per_t: StagePrice = 0.0
+    cost_per_t: Annotated[StagePrice, unit("{money}/t")] = 0.0
     """Money per tonne of payload departing (a number, or {stage: price})."""
-    delta_v_km_s: NonNeg | None = None
+    delta_v_km_s: Annotated[NonNeg | None, unit("km/s")] = None
     """One-way delta-v in km/s (needs `propulsion`)."""
-    return_delta_v_km_s: NonNeg | None = None
+    return_delta_v_km_s: Annotated[NonNeg | None, unit("km/s")] = None
     """Delta-v of the empty return trip of a reusable vehicle, km/s."""
     propulsion: Name | None = None
     """Propulsion system burning propellant on this route."""
-    dry_mass_ratio: NonNeg = 0.0
+    dry_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
     """Vehicle dry mass per tonne of payload."""
-    propellant_per_t: NonNeg | dict[Name, NonNeg] | None = None
+    propellant_per_t: Annotated[NonNeg | dict[Name, NonNeg] | None, unit("t/t")] = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
-    loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                        json_schema_extra={"x-unit": "1"})
     """Fraction of payload lost in transit (boil-off...), 0 <= loss < 1."""
-    capacity: Positive | None = None
+    capacity: Annotated[Positive | None, unit("t/yr")] = None
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
     commodities: list[Name] | None = None
     """Commodities the route may carry; default all."""
-    transit_years: NonNeg | None = None
+    transit_years: Annotated[NonNeg | None, unit("yr")] = None
     """Time of flight in years: cargo departing at time x arrives at x + transit (default 0)."""
-    transit_days: NonNeg | None = None
+    transit_days: Annotated[NonNeg | None, unit("d")] = None
     """Time of flight in days (365.25 per year), instead of transit_years."""
     windows: Windows | None = None
     """Launch windows: departures only at these dates, and capacity is tonnes per window (per
@@ -277,9 +286,9 @@ class Supply(Strict):
     """Node where the commodity can be bought."""
     commodity: Name
     """Commodity supplied."""
-    price_per_t: StagePrice = 0.0
+    price_per_t: Annotated[StagePrice, unit("{money}/t")] = 0.0
     """Money per tonne (a number, or {stage: price})."""
-    max_per_year: StageAmount | None = None
+    max_per_year: Annotated[StageAmount | None, unit("t/yr")] = None
     """Most tonnes per year (a number, or {stage: limit}; stages not listed get 0); default unbounded."""
     name: Name | None = None
     """Optional label used in results (default node/commodity)."""
@@ -292,11 +301,11 @@ class Demand(Strict):
     """Node where the commodity is delivered."""
     commodity: Name
     """Commodity demanded."""
-    amount: StageAmount
+    amount: Annotated[StageAmount, unit("t/yr")]
     """Tonnes per year (a number for every stage, or {stage: amount}; stages not listed get 0)."""
-    shortfall_penalty_per_t: NonNeg | None = None
+    shortfall_penalty_per_t: Annotated[NonNeg | None, unit("{money}/t")] = None
     """For required demands: money per tonne not delivered; without it the demand is hard."""
-    price_per_t: StagePrice | None = None
+    price_per_t: Annotated[StagePrice | None, unit("{money}/t")] = None
     """For markets: money earned per tonne sold."""
     name: Name | None = None
     """Optional label used in results (default node/commodity)."""
@@ -349,7 +358,7 @@ class Instance(Strict):
     """Purchasable sources of commodities (Earth launch...)."""
     demands: list[Demand] = []
     """Required demands and optional markets."""
-    budgets: dict[Name, NonNeg] = {}
+    budgets: Annotated[dict[Name, NonNeg], unit("{money}")] = {}
     """Most capex (undiscounted) spent in a stage."""
 
 

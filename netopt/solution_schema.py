@@ -1,17 +1,27 @@
 """The solution.json format: Pydantic models of every row, and its published JSON Schema.
 
 `netopt schema --solution` prints `solution_json_schema()`; a copy of each published version lives in
-`netopt/schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
+`schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
 `Solution.read` validates a file against these models before loading it.
 
 Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
-  3  operating steps (issue 12): `steps`; every per-step row carries `year` (the step's start
+     Cost categories may be named by an `extra` function besides the built-in ones (a widening:
+     every earlier version-2 file stays valid).
+  3  adds `provenance` (netopt version, input files with sha256, scenarios, --set overrides,
+     solver options and versions, start and end time, host CPUs), and the economic assumptions to
+     `network` (prices and costs of facilities, routes, supplies, markets; discount rate;
+     budgets). Older files load without them.
+  4  operating steps (issue 12): `steps`; every per-step row carries `year` (the step's start
      year) beside its `stage`; online rows carry `operating` (units operating, by share of the
      step) and capacity is theirs; new tables `stocks` and `arrivals`; cost categories `annuity`
-     and `end_value`. Version-1 and -2 files still load (one step per stage).
+     and `end_value`; network routes carry their transit time and launch window. Older files
+     load as one step per stage.
+
+A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
+UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
 """
 
 from __future__ import annotations
@@ -185,9 +195,10 @@ class ShortfallRow(Row):
 
 
 class CostRow(Row):
-    category: Literal["capex", "annuity", "opex", "variable", "transport", "supply", "shortfall",
-                      "revenue", "end_value"]
-    """Cost category; revenue and end_value are negative."""
+    category: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    """Cost category: capex, annuity, opex, variable, transport, supply, shortfall, revenue
+    (negative), end_value (negative), or one an `extra` function of the solve named
+    (docs/extending.md)."""
     stage: str
     """Stage."""
     year: int
@@ -259,6 +270,16 @@ class NetFacility(Row):
     """Tonnes of each commodity produced per tonne of activity."""
     consumes: dict[str, float] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
+    capex: Money = 0.0
+    """Money per unit built (undiscounted, in the build stage)."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+    variable_cost: Money = 0.0
+    """Money per tonne of activity."""
+
+
+# a price as the instance gives it: one number for every stage, or {stage: price}
+StagePrice = Money | dict[str, Money]
 
 
 class NetRoute(Row):
@@ -282,6 +303,25 @@ class NetRoute(Row):
     """Launch window period, years (null: departures any time)."""
     window_first: float | None = None
     """Date of one launch window (fractional year)."""
+    cost_per_t: StagePrice = 0.0
+    """Money per tonne of payload departing (a number, or {stage: price})."""
+    capex: Money | None = None
+    """Money per unit built; null: not buildable."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+
+
+class NetSupply(Row):
+    supply: str
+    """Supply label (as in the supplies table)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity."""
+    price_per_t: StagePrice = 0.0
+    """Money per tonne (a number, or {stage: price})."""
+    max_per_year: Rate | dict[str, Rate] | None = None
+    """Most t/yr (a number, or {stage: limit}); null: unbounded."""
 
 
 class NetDemand(Row):
@@ -297,6 +337,10 @@ class NetDemand(Row):
     """Stage."""
     amount: Rate
     """Tonnes per year demanded (a market: most that can be sold)."""
+    price_per_t: Money | None = None
+    """A market's price in the stage, money per tonne."""
+    shortfall_penalty_per_t: Money | None = None
+    """A required demand's penalty per tonne not delivered; null: hard."""
 
 
 class Network(Row):
@@ -307,6 +351,50 @@ class Network(Row):
     routes: list[NetRoute] = []
     demands: list[NetDemand] = []
     """Demand amounts by stage (only stages with a positive amount)."""
+    supplies: list[NetSupply] = []
+    """Where commodities can be bought, at what price."""
+    discount_rate: float | None = None
+    """Discount rate per year (null in files older than version 3)."""
+    budgets: dict[str, Money] = {}
+    """Most capex (undiscounted) per stage."""
+
+
+class InputFile(Row):
+    path: str
+    """The file as it was named when read (relative to the working directory, or absolute)."""
+    sha256: str
+    """SHA-256 of its bytes."""
+
+
+class Provenance(Row):
+    """Where the solution came from: enough to tell two runs apart and to repeat one."""
+
+    netopt: str
+    """netopt's version."""
+    git: str | None = None
+    """`git describe --tags --always --dirty` of netopt's source tree, when run from a checkout."""
+    inputs: list[InputFile] = []
+    """Every file read: the instance, its includes, scenario files and their bases."""
+    scenarios: list[str] = []
+    """Scenario files applied on top of the instance (--scenario), in order."""
+    sets: list[str] = []
+    """Overrides PATH=VALUE applied last (--set), in order."""
+    options: dict[str, Any] = {}
+    """Solve options: time_limit, gap, threads, seed, elastic, cuts, solver_options."""
+    solver: str = ""
+    """Solver name."""
+    solver_version: str = ""
+    """Solver version as the solver reports it."""
+    highs_version: str | None = None
+    """Version of the highspy package installed."""
+    python: str = ""
+    """Python version."""
+    started: str
+    """When the run started, UTC, ISO 8601."""
+    finished: str
+    """When the solve finished, UTC, ISO 8601."""
+    host_cpus: int | None = None
+    """CPU count of the machine that solved."""
 
 
 class SolutionDocument(BaseModel):
@@ -317,7 +405,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[3]
+    schema_version: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]  # the one number
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -366,6 +454,8 @@ class SolutionDocument(BaseModel):
     """Payload arriving per route, commodity and step (in the step it arrives)."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
+    provenance: Provenance | None = None
+    """Where the solution came from (none in files older than version 3)."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 
@@ -383,28 +473,40 @@ PER_STEP = ("online", "activities", "flows", "propellant", "supplies", "sales", 
             "costs")
 
 
+def _one_step_per_stage(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 -> 4: each stage one step starting in the stage's start year; every unit
+    operates the whole step (no year, operating units, stocks or arrivals before)."""
+    stages = [s for s in data.get("stages") or [] if isinstance(s, dict)]
+    start = {s.get("name"): s.get("start_year") for s in stages}
+    data = {**data, "steps": [{"name": s.get("name"), "stage": s.get("name"),
+                               "start_year": s.get("start_year"), "years": s.get("years"),
+                               "annual_factor": s.get("annual_factor")} for s in stages]}
+    for table in PER_STEP:
+        rows = data.get(table)
+        if isinstance(rows, list):
+            data[table] = [{**r, "year": start.get(r.get("stage"))} if isinstance(r, dict)
+                           else r for r in rows]
+    if isinstance(data.get("online"), list):
+        data["online"] = [{**r, "operating": r.get("units")} if isinstance(r, dict) else r
+                          for r in data["online"]]
+    return data
+
+
+# version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
+# needs no step)
+UPGRADES: dict[int, Any] = {
+    1: lambda d: {**d, "network": d.get("network") or {}},
+    3: _one_step_per_stage,
+}
+
+
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older solution.json up to the current version (version 1 had no network;
-    version 2 had one step per stage and no year, operating units, stocks or arrivals)."""
+    """Bring an older solution.json up to the current version."""
     version = data.get("schema_version")
-    if version == 1:
-        data = {**data, "schema_version": 2, "network": data.get("network") or {}}
-        version = 2
-    if version == 2:
-        stages = [s for s in data.get("stages") or [] if isinstance(s, dict)]
-        start = {s.get("name"): s.get("start_year") for s in stages}
-        data = {**data, "schema_version": 3}
-        data["steps"] = [{"name": s.get("name"), "stage": s.get("name"),
-                          "start_year": s.get("start_year"), "years": s.get("years"),
-                          "annual_factor": s.get("annual_factor")} for s in stages]
-        for table in PER_STEP:
-            rows = data.get(table)
-            if isinstance(rows, list):
-                data[table] = [{**r, "year": start.get(r.get("stage"))}
-                               if isinstance(r, dict) else r for r in rows]
-        if isinstance(data.get("online"), list):
-            data["online"] = [{**r, "operating": r.get("units")} if isinstance(r, dict) else r
-                              for r in data["online"]]
+    while isinstance(version, int) and version < SCHEMA_VERSION:
+        data = UPGRADES.get(version, dict)(data)
+        version += 1
+        data["schema_version"] = version
     return data
 
 
@@ -413,7 +515,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2, 3):
+    if isinstance(version, bool) or version not in range(1, SCHEMA_VERSION + 1):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

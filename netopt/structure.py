@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .errors import Path, Problem
+from .errors import Path, Problem, format_path
 from .params import Prepared
 
 SPAN_LIMIT = 1e9
@@ -226,8 +226,6 @@ def check_span(p: Prepared) -> list[Problem]:
             continue
         lo, hi = found
         if hi[0] / lo[0] > SPAN_LIMIT:
-            from .errors import format_path
-
             out.append(Problem(
                 f"{what} coefficients span {lo[0]:.3g} ({format_path(lo[1])}) to {hi[0]:.3g} "
                 f"({format_path(hi[1])}), a ratio over {SPAN_LIMIT:.0e}: solvers lose accuracy; "

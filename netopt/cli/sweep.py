@@ -7,30 +7,52 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..errors import InputError
 from ..load import read_tree
 from ..scenario import load_tree, parse_set
 from ..solve import SolveOptions
 from ..status import ExitCode
-from .common import (INTERRUPTED, Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes,
-                     out, parse_options, print_problems)
+from .common import (
+    INTERRUPTED,
+    Gap,
+    Sets,
+    Solver,
+    SolverOption,
+    TimeLimit,
+    err,
+    exit_codes,
+    out,
+    parse_options,
+    print_problems,
+)
+
+
+TABLE = "sweep.csv"  # in the -o directory; its sidecars take its stem (sweep.json, ...)
 
 
 def sweep(
     file: Annotated[Path, typer.Argument(help="Base instance (or a scenario naming its base, or a sweep file naming its base).")],  # noqa: E501
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes\\[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
-    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes\\[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
+    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="Sweep file: grid, distributions, samples, seed (see docs/scenarios.md).")] = None,  # noqa: E501
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Monte-Carlo samples of the sweep file's distributions (per grid point).")] = None,  # noqa: E501
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the samples (default: the sweep file's, else 0).")] = None,  # noqa: E501
     scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario file applied to the base first (repeatable).")] = None,  # noqa: E501
     set_: Sets = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Table (CSV) to write; beside it NAME.json, NAME-summary.md, NAME-objective.png. Default: <file>-sweep.csv.")] = None,  # noqa: E501
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory (as for solve -o): DIR/sweep.csv, the table; DIR/sweep.json, DIR/sweep-summary.md, DIR/sweep-objective.png. Default: <file>-sweep/.")] = None,  # noqa: E501
     resume: Annotated[bool, typer.Option("--resume", help="Finish the sweep in the table: keep its runs, do the others.")] = False,  # noqa: E501
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over an existing table.")] = False,  # noqa: E501
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: CPU count; 1: in this process).")] = None,  # noqa: E501
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt\\[dask]').")] = None,  # noqa: E501
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt[dask]').")] = None,  # noqa: E501
     dask_scheduler_file: Annotated[Optional[Path], typer.Option("--dask-scheduler-file", help="Run on the Dask scheduler this file describes.")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
@@ -46,8 +68,14 @@ def sweep(
     --samples N); write a table of parameters -> status, objective, what is built when; summarize
     which decisions are robust and which depend on which parameter."""
     # pydantic: only when a sweep runs
-    from ..sweep import (SweepSpec, is_sweep_file, parse_param, read_sweep_file, run_sweep,
-                         summarize)
+    from ..sweep import (
+        SweepSpec,
+        is_sweep_file,
+        parse_param,
+        read_sweep_file,
+        run_sweep,
+        summarize,
+    )
 
     try:
         # FILE may itself be a sweep file naming its base
@@ -68,7 +96,7 @@ def sweep(
         elif sf is not None and sf.base is not None and sf.base.resolve() != file.resolve():
             err.print(f"warning: the sweep file's base is {sf.base}; sweeping {file} as asked",
                       markup=False)
-        scenarios = [*(sf.scenarios if sf else []), *(scenario or [])]
+        scenarios: list[str | Path] = [*(sf.scenarios if sf else []), *(scenario or [])]
         sets = [*(sf.sets if sf else []), *(parse_set(s) for s in set_ or [])]
         data, locs, warnings = load_tree(base_file, scenarios, sets)
         for w in warnings:
@@ -88,7 +116,12 @@ def sweep(
 
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         solver_options=parse_options(option or []), elastic=elastic)
-    table = output or Path(f"{Path(base_file).stem}-sweep.csv")
+    folder = output or Path(f"{Path(base_file).stem}-sweep")
+    if folder.is_file() or folder.suffix.lower() == ".csv":
+        err.print(f"error: -o names a directory, as for solve (the table is DIR/{TABLE}); "
+                  f"{folder} is {'a file' if folder.is_file() else 'a .csv name'}", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    table = folder / TABLE
     meta = {"base": str(base_file), "scenarios": [str(s) for s in scenarios],
             "set": [f"{o.path}={o.value!r}" for o in sets]}
     if sweep_file is not None:
@@ -105,9 +138,6 @@ def sweep(
             err.print(f"resuming: {done} of {total} runs already in {table}", markup=False)
         if quiet:
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
         progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
                             TextColumn("eta"), TimeRemainingColumn(), console=err,
@@ -118,7 +148,7 @@ def sweep(
     def on_result(row: dict, done: int, total: int) -> None:
         if row["status"] not in ("optimal", "feasible"):
             failures[0] += 1
-        if progress is not None:
+        if progress is not None and task is not None:
             note = f"{failures[0]} without solution" if failures[0] else ""
             progress.update(task, completed=done, note=note)
 
