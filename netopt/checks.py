@@ -181,11 +181,12 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
     """Transit, windows, storage and initial stock (solvers.md, "Steps" to "Stockpiles")."""
     out: list[Problem] = []
     stages = [s for s in inst.horizon.stages if s is not None]
-    start = getattr(inst.horizon, "start_year", None)  # None: invalid, already reported
-    end = (start or 0) + sum(s.years for s in stages)
+    given = getattr(inst.horizon, "start_year", None)  # None: invalid, already reported
+    start = given or 0
+    end = start + sum(s.years for s in stages)
     for i, n in _each(inst.nodes):
         r.keys(n.initial_stock, "commodity", r.commodities, ("nodes", i, "initial_stock"))
-    for i, x in _each(inst.routes if start is not None else []):
+    for i, x in _each(inst.routes if given is not None else []):
         path: Path = ("routes", i)
         if x.transit >= end - start:
             field = "transit_days" if x.transit_days is not None else "transit_years"

@@ -398,7 +398,7 @@ def define_storage_capacity(c: Compiled, p: Prepared) -> None:
         held[(f, t)].append(c.v.stock[f, k, t])
     size = {f.name: f.storage for f in p.inst.facilities}
 
-    def rule(m, f, t):
+    def rule(m: pyo.ConcreteModel, f: str, t: str) -> Any:
         terms = _online(c, p, f, t, -size[f])
         for v in held[(f, t)]:
             terms.add(v, 1.0)

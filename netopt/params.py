@@ -244,7 +244,7 @@ class Prepared:
         """Units of e that exist at some time in step t."""
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
-    def operating_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def operating_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         """online[e,t] = sum_tau f[e,tau,t] build[e,tau]: units operating, by share of step t."""
         return sum(f * built.get((e, tau), 0.0) for tau, f in self.op_share.get((e, t), ()))
 
@@ -277,8 +277,8 @@ def prepare(inst: Instance) -> Prepared:
     p = Prepared(inst, infos, {s.name: s for s in infos})
     p.steps = step_infos(inst, infos)
     p.step = {s.name: s for s in p.steps}
-    for s in reversed(p.steps):
-        p.first_step[s.stage] = s.name
+    for st in reversed(p.steps):
+        p.first_step[st.stage] = st.name
     p.end_year = p.steps[-1].start_year + p.steps[-1].years
     steps = [s.name for s in p.steps]
     prop = {x.name: x for x in inst.propulsion}
@@ -292,12 +292,12 @@ def prepare(inst: Instance) -> Prepared:
         p.buildable[e.name] = e
         if gates_nothing(e, nodes):
             continue  # never built (solvers.md, depot_capacity)
-        key = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
-        if key not in memo:
+        shared = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
+        if shared not in memo:
             exist, operate = unit_shares(e, infos, p.steps)
             cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
-            memo[key] = (exist, operate, cover, maximal_sets(cover))
-        exist, operate, cover, limits = memo[key]
+            memo[shared] = (exist, operate, cover, maximal_sets(cover))
+        exist, operate, cover, limits = memo[shared]
         for s, taus in cover.items():
             p.cover[(e.name, s)] = taus
             p.exist_share[(e.name, s)] = exist[s]
@@ -351,33 +351,33 @@ def prepare(inst: Instance) -> Prepared:
                        if v > 0}
 
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
-    for i, s in enumerate(inst.supplies):
-        ub = per_stage(s.max_per_year, names)
-        price = per_stage(s.price_per_t, names)
+    for i, sup in enumerate(inst.supplies):
+        ub = per_stage(sup.max_per_year, names)
+        price = per_stage(sup.price_per_t, names)
         for st in p.steps:
-            t = st.stage
-            if ub[t] is None or ub[t] > 0:
+            limit = ub[st.stage]
+            if limit is None or limit > 0:
                 p.supply_keys.append((i, st.name))
-                p.supply_ub[(i, st.name)] = ub[t]
-                p.supply_price[(i, st.name)] = price[t] or 0.0
+                p.supply_ub[(i, st.name)] = limit
+                p.supply_price[(i, st.name)] = price[st.stage] or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")
     for i, d in enumerate(inst.demands):
         amount = per_stage(d.amount, names)
         for st in p.steps:
-            a, s = amount[st.stage] or 0.0, st.name
+            a, step = amount[st.stage] or 0.0, st.name
             if a <= 0:
                 continue
             if d.kind == "market":
-                p.sale_keys.append((i, s))
-                p.sale_ub[(i, s)] = a
-                p.sale_price[(i, s)] = per_stage(d.price_per_t, names)[st.stage] or 0.0
+                p.sale_keys.append((i, step))
+                p.sale_ub[(i, step)] = a
+                p.sale_price[(i, step)] = per_stage(d.price_per_t, names)[st.stage] or 0.0
             else:
-                key = (d.node, d.commodity, s)
+                key = (d.node, d.commodity, step)
                 p.demand[key] = p.demand.get(key, 0.0) + a
                 if d.shortfall_penalty_per_t is not None:
-                    p.short_keys.append((i, s))
-                    p.short_ub[(i, s)] = a
+                    p.short_keys.append((i, step))
+                    p.short_ub[(i, step)] = a
     return p
 
 

@@ -59,15 +59,15 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                             avail.add((x.node, k))
                             changed = True
             for r, k in flows_by_stage[t]:
-                x = route[r]
-                if ((x.from_, k) in avail
-                        and all((x.from_, pk) in avail for pk in p.burn[r])
-                        and (x.capex is None or hardware_ok(r, x.from_, t, avail))):
+                y = route[r]
+                if ((y.from_, k) in avail
+                        and all((y.from_, pk) in avail for pk in p.burn[r])
+                        and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
                     for there, _ in p.arrivals(r, t):
                         if there != t:
-                            pending[there].add((x.to, k))
-                        elif (x.to, k) not in avail:
-                            avail.add((x.to, k))
+                            pending[there].add((y.to, k))
+                        elif (y.to, k) not in avail:
+                            avail.add((y.to, k))
                             changed = True
         out[t] = avail
         held = avail & storable
