@@ -108,16 +108,22 @@ class Compiled:
     def add_cost(self, category: str, stage: str, coef: float, var: Any, *,
                  once: bool = False) -> None:
         """Add coef x var to the cost objective under `category` (a name of the extra's own, or
-        a built-in one) in `stage`: money per year over the stage's years (discounted with its
-        annual factor A_t), or with `once` money paid once at the stage's start (capex factor
-        D_t). It is reported in Solution.costs like the built-in categories. The objective is
-        rebuilt from the cost terms after the extra function returns (see `update_objective`)."""
+        a built-in one) in `stage`, an operating step (the stage itself with resolution: stage,
+        a year's step with resolution: year): money per year over the step's years (discounted
+        with its annual factor A_s), or with `once` money paid once at the step's start
+        (discounted to it, as capex: D_t at a stage's start). It is reported in Solution.costs
+        like the built-in categories. The objective is rebuilt from the cost terms after the
+        extra function returns (see `update_objective`)."""
         if category in costs.NAMES and (category in costs.ONCE) != once:
             raise ValueError(f"cost category '{category}' is paid "
                              f"{'once' if category in costs.ONCE else 'every year'}")
-        info = self.prepared.stage[stage]
-        self.costs.add(category, stage, info.capex_factor if once else info.annual_factor,
-                       coef, var)
+        p = self.prepared
+        info = p.step.get(stage)
+        if info is None:
+            raise ValueError(f"no operating step '{stage}' (steps: {', '.join(p.step)})")
+        h = p.inst.horizon
+        start = (1.0 + h.discount_rate) ** -(info.start_year - h.start_year)
+        self.costs.add(category, stage, start if once else info.annual_factor, coef, var)
         if once:
             self.costs.once.add(category)
 

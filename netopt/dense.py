@@ -18,7 +18,7 @@ import json
 from pathlib import Path as FsPath
 from typing import Any
 
-CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
+from .costs import NAMES as CATEGORIES  # the built-in cost categories, in order
 
 
 def _ordered(*groups: Any) -> list[str]:
@@ -36,6 +36,7 @@ def to_xarray(sol: Any) -> Any:
     except ImportError as e:
         raise ImportError("to_xarray needs xarray: pip install 'netopt[netcdf]'") from e
 
+    sol = sol.by_stage()  # stage by stage whatever the resolution (rates: the stage's mean)
     net = sol.network or {}
     money = sol.units.get("money", "MUSD")
     mass = sol.units.get("mass", "t")
@@ -64,7 +65,8 @@ def to_xarray(sol: Any) -> Any:
                        (s["demand"] for s in sol.shortfalls))
     dims = {"stage": stages, "element": elements, "facility": facilities, "route": routes,
             "commodity": commodities, "supply": supplies, "demand": demands,
-            "category": list(CATEGORIES)}
+            "category": list(CATEGORIES) + sorted({c["category"] for c in sol.costs}
+                                                  - set(CATEGORIES))}
     index = {d: {x: i for i, x in enumerate(v)} for d, v in dims.items()}
 
     def array(*ds: str, fill: float = 0.0) -> Any:
