@@ -182,8 +182,9 @@ def test_the_fleet_is_sized_by_trip_time():
     sol = solve_exact(fleet_instance(v, demand=30))
     assert sol.build_units("v") == {"s1": 2}
     assert sol.objective == approx(248.0)
-    assert sol.fleet == [{"vehicle": "v", "stage": "s1", "online": 2,
-                          "vehicle_years": approx(1.2), "utilisation": approx(0.6)}]
+    assert sol.fleet == [{"vehicle": "v", "stage": "s1", "year": 2030, "online": 2,
+                          "operating": 2.0, "vehicle_years": approx(1.2),
+                          "utilisation": approx(0.6)}]
     # half the turnaround: 0.6 vehicle-years, one vehicle: 148
     quick = solve_exact(fleet_instance({**v, "turnaround_days": 36.525}, demand=30))
     assert quick.build_units("v") == {"s1": 1} and quick.objective == approx(148.0)
@@ -271,15 +272,15 @@ def test_reports_draw_fleets(tmp_path):
     assert '<section id="fleets">' not in render_html(plain)
 
 
-def test_version_2_solutions_still_load():
-    # solution.json version 3 adds trips and fleet; a version-2 file loads with none of them
+def test_version_4_solutions_still_load():
+    # solution.json version 5 adds trips and fleet; a version-4 file loads with none of them
     from netopt.results import Solution
 
     sol = solve_exact(fleet_instance(REUSABLE))
     doc = sol.to_dict()
-    assert doc["schema_version"] == 3 and doc["trips"] and doc["fleet"]
+    assert doc["schema_version"] == 5 and doc["trips"] and doc["fleet"]
     old = {k: v for k, v in doc.items() if k not in ("trips", "fleet")}
-    old["schema_version"] = 2
+    old["schema_version"] = 4
     again = Solution.from_dict(old)
     assert again.trips == [] and again.fleet == [] and again.objective == approx(16.0)
 
