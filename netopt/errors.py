@@ -12,11 +12,22 @@ Path = tuple[str | int, ...]
 def format_path(path: Path) -> str:
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
+        else:  # a key: a YAML `true:` or `null:` key reads as True or None, shown as written
+            name = ("true" if part else "false") if isinstance(part, bool) else (
+                "null" if part is None else str(part))
+            out += f".{name}" if out else name
     return out
+
+
+# control characters in a message would break its line (a name holding a newline): escaped
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` on one line: control characters written as Python escapes (\\n, \\x00)."""
+    return text.translate(_CONTROL)
 
 
 class Location(NamedTuple):  # a tuple: cheap to make for every value of a large file
@@ -53,7 +64,7 @@ class Problem:
         where = f"{self.location}: " if self.location else ""
         what = f"{format_path(self.path)}: " if self.path else ""
         tag = "warning: " if self.severity == "warning" else ""
-        return f"{where}{tag}{what}{self.message}"
+        return printable(f"{where}{tag}{what}{self.message}")
 
 
 class InputError(Exception):
