@@ -151,6 +151,14 @@ def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
     return (uniq % width).astype(np.int32), summed, new_ptr
 
 
+class ModelRefused(Exception):
+    """HiGHS refused the model's numbers: a fault of the input, not of the solver."""
+
+
+class OptionsRejected(ValueError):
+    """HiGHS refused a solver option given on the command line."""
+
+
 def _highs_inf() -> float:
     import highspy
 
@@ -209,7 +217,9 @@ def build(mat: Matrices) -> tuple[Any, bool]:
         lp.a_matrix_.index_ = idx
         lp.a_matrix_.value_ = val
         if h.passModel(lp) != highspy.HighsStatus.kOk:
-            raise ValueError("HiGHS refuses the model (a NaN or infinite coefficient?)")
+            raise ModelRefused("HiGHS refuses the model: a coefficient is not finite, above "
+                               "1e15 or at most 1e-9 (validation refuses those it can trace "
+                               "to a field; this one it could not)")
     k = len(mat.integer)
     if k:
         h.changeColsIntegrality(k, mat.integer.astype(np.int32),
@@ -301,8 +311,8 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
         info["mip_start"] = is_mip and set_start(h, mat.columns)
     rejected = set_options(h, options)
     if rejected:
-        raise ValueError(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name or "
-                         "invalid value; see HiGHS's option list)")
+        raise OptionsRejected(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name "
+                              "or invalid value; see HiGHS's option list)")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if "threads" in options:

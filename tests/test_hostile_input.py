@@ -258,3 +258,47 @@ def test_boolean_key_located_where_written(tmp_path):
     assert r.exit_code == 1
     assert r.output.splitlines() == [
         f"{inst}:8:1: true: a key must be a name, not bool true: write 'true'"]
+
+
+# --- cause 6: numbers HiGHS cannot take ------------------------------------------------------
+
+@pytest.mark.parametrize("cap,loss,amount,line", [
+    ("1.0e308", "0", "400", "5:43: facilities[0].capacity: makes a constraint coefficient of "
+     "1e+308; HiGHS refuses values above 1e+15 (check the units)"),
+    ("1.0e-300", "0", "400", "5:43: facilities[0].capacity: makes a constraint coefficient of "
+     "1e-300; HiGHS treats values at or below 1e-09 as zero (check the units)"),
+    ("500", "0", "1.0e300", "7:43: demands[0].amount: makes a constraint coefficient of 1e+300; "
+     "HiGHS refuses values above 1e+15 (check the units)"),
+    # 1 - loss = 1e-10 multiplies the arrivals
+    ("500", "0.9999999999", "400", "6:57: routes[0].loss: makes a constraint coefficient of "
+     "1e-10; HiGHS treats values at or below 1e-09 as zero (check the units)"),
+])
+def test_numbers_highs_cannot_take_are_invalid_input(tmp_path, cap, loss, amount, line):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", cap).replace(
+        "cost_per_t: 2}", f"cost_per_t: 2, loss: {loss}}}").replace("amount: 400", f"amount: {amount}"))
+    r = run("validate", str(inst))  # before: valid, then `solve` said "HiGHS refuses", exit 2
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{inst}:{line}"]
+
+
+def test_budget_taken_as_infinite(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500") + "budgets: {s1: 1.0e20}\n")
+    r = run("validate", str(inst))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:8:15: budgets.s1: 1e+20 is a limit HiGHS takes as infinite (from 1e+20): leave "
+        "it out for no limit"]
+
+
+def test_a_model_highs_refuses_is_an_input_error_not_a_missing_solver(monkeypatch):
+    from netopt import structure
+    from netopt.errors import InputError
+    from netopt.testing import instance, solve_exact
+
+    monkeypatch.setattr(structure, "check_limits", lambda p: [])  # as if a value slipped by
+    inst = instance(facilities=[{"name": "m", "node": "a", "capacity": 1e300,
+                                 "produces": {"x": 1}}])
+    with pytest.raises(InputError, match="HiGHS refuses the model"):
+        solve_exact(inst)  # before: SolverUnavailable, "usage error", exit 2
