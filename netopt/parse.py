@@ -375,8 +375,9 @@ def read_text(path: FsPath) -> tuple[str, list[Problem]]:
     try:
         raw = read_bounded(path, MAX_BYTES)
     except NotReadable as e:
-        return "", [Problem(str(e), location=Location(file, 1, 1) if e.located else
-                            Location(file))]
+        if e.located:
+            return "", [Problem(str(e), location=Location(file, 1, 1))]
+        return "", [Problem(f"cannot read file: {e}", location=Location(file))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as e:
@@ -384,12 +385,15 @@ def read_text(path: FsPath) -> tuple[str, list[Problem]]:
                             location=Location(file, 1, 1))]
 
 
-class NotReadable(Exception):
+class NotReadable(OSError):
     """A file that cannot be read, or may not be: the message says why."""
 
     def __init__(self, message: str, located: bool = False) -> None:
         super().__init__(message)
-        self.located = located  # the message is about the content (file:1:1), not the path
+        self.located = located
+
+    def __str__(self) -> str:
+        return str(self.args[0])  # the message is about the content (file:1:1), not the path
 
 
 def file_kind(mode: int) -> str:
@@ -407,16 +411,17 @@ def read_bounded(path: str | FsPath, limit: int) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the path
-        raise NotReadable(f"cannot read file: {getattr(e, 'strerror', None) or e}") from None
+        raise NotReadable(f"{getattr(e, 'strerror', None) or e}") from None
     with os.fdopen(fd, "rb") as f:
         try:
             mode = os.fstat(fd).st_mode
             if not stat.S_ISREG(mode):
-                raise NotReadable(f"cannot read file: it is {file_kind(mode)}, not a regular "
-                                  "file")
+                raise NotReadable(f"it is {file_kind(mode)}, not a regular file")
             raw = f.read(limit + 1)
+        except NotReadable:
+            raise
         except OSError as e:
-            raise NotReadable(f"cannot read file: {e.strerror or e}") from None
+            raise NotReadable(f"{e.strerror or e}") from None
     if len(raw) > limit:
         size = max(os.stat(path).st_size, len(raw))
         raise NotReadable(f"file is {size} bytes, more than the {limit} allowed", located=True)

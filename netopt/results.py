@@ -80,7 +80,11 @@ class Solution:
 
     @classmethod
     def read(cls, path: str | FsPath) -> Solution:
-        return cls.from_dict(json.loads(FsPath(path).read_text(encoding="utf-8")), str(path))
+        """Read and validate a solution.json: raises OSError if it cannot be read (not a regular
+        file, too big), `solution_schema.SolutionFileError` if it is not a valid solution."""
+        from .solution_schema import read_document
+
+        return cls.from_dict(read_document(path), str(path))
 
     # --- queries --------------------------------------------------------------------------------
     @property

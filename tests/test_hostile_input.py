@@ -302,3 +302,91 @@ def test_a_model_highs_refuses_is_an_input_error_not_a_missing_solver(monkeypatc
                                  "produces": {"x": 1}}])
     with pytest.raises(InputError, match="HiGHS refuses the model"):
         solve_exact(inst)  # before: SolverUnavailable, "usage error", exit 2
+
+
+# --- cause 5: solution.json readers ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def good_solution() -> dict:
+    from netopt.testing import instance, solve_exact
+
+    return solve_exact(instance(
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1},
+                                                {"name": "s2", "years": 1}]},
+        facilities=[{"name": "m", "node": "a", "capacity": 50, "variable_cost": 1,
+                     "produces": {"x": 1}}],
+        routes=[{"name": "r", "from": "a", "to": "b", "cost_per_t": 2}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])).to_dict()
+
+
+def _with(doc: dict, **changes) -> dict:
+    return {**json.loads(json.dumps(doc)), **changes}
+
+
+@pytest.mark.parametrize("text,reason", [
+    # before: tracebacks from json.loads
+    ('{"schema_version": 2, "objective": ' + "9" * 5000 + "}",
+     "not JSON netopt reads: Exceeds the limit (4300 digits) for integer string conversion: "
+     "value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON netopt reads: values nested too deeply"),
+    ('{"objective": NaN}', "not JSON netopt reads: NaN is not a JSON number"),
+])
+def test_solution_that_is_not_json_netopt_reads(tmp_path, text, reason):
+    path = tmp_path / "solution.json"
+    path.write_text(text)
+    for command in (["report", str(path), "-o", str(tmp_path / "r")],
+                    ["compare", str(path), str(path)],
+                    ["export", str(path), "-o", str(tmp_path / "out")]):
+        r = run(*command)
+        assert r.exit_code == 1
+        assert r.output.splitlines() == [
+            f"{path}: not a netopt solution (schema v2):", f"  {reason}"]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"schema_version": True}, "schema_version: True is not a version this netopt reads (1..2)"),
+    ({"gap": 1e999}, "gap: Input should be a finite number"),       # json writes Infinity
+    ({"objective": True}, "objective: Input should be a valid number"),
+    ({"stages": [{"name": "a/b", "start_year": 2030, "years": 1, "capex_factor": 1.0,
+                  "annual_factor": 1.0}], "builds": [], "online": [], "activities": [],
+      "flows": [], "costs": [], "network": {}},
+     "stages.0.name: String should match pattern '^[A-Za-z0-9_.\\-]+$'"),
+])
+def test_solution_values_checked_as_strictly_as_instances(tmp_path, good_solution, change,
+                                                          reason):
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(_with(good_solution, **change)).replace("Infinity", "1e999"))
+    r = run("export", str(path), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{path}: not a netopt solution (schema v2):", f"  {reason}"]
+    assert not (tmp_path / "out").exists()  # before: 14 CSVs, then a traceback
+
+
+def test_solution_rows_name_known_stages(tmp_path, good_solution):
+    doc = _with(good_solution)
+    doc["stages"] = doc["stages"][:1]  # the rows still name s2
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    r = run("report", str(path), "-o", str(tmp_path / "r"))  # before: "'s2' is not in list"
+    assert r.exit_code == 1
+    lines = r.output.splitlines()
+    assert lines[0] == f"{path}: not a netopt solution (schema v2):"
+    assert lines[1].startswith("  (top): Value error, online.") and lines[1].endswith(
+        ".stage: 's2' is not one of stages (s1)")
+
+
+def test_solution_from_a_device(tmp_path):
+    r = run("report", "/dev/zero", "-o", str(tmp_path / "r"))  # before: memory ran out
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        "/dev/zero: cannot read: it is a character device, not a regular file"]
+
+
+def test_nan_objective_is_not_equal_to_anything(tmp_path, good_solution):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(good_solution))
+    b.write_text(json.dumps(_with(good_solution, objective=float("nan"))))
+    r = run("compare", str(a), str(b))  # before: "No differences", exit 0
+    assert r.exit_code == 1
+    assert "No differences" not in r.output
