@@ -77,17 +77,15 @@ def code_version() -> str:
 def run_netopt(path: Path, outdir: Path | None, time_limit, gap, threads, seed=0,
                cuts: tuple[str, ...] | None = None) -> dict:
     """The `netopt solve FILE -o DIR` pipeline in this process; timings in seconds."""
-    from netopt.load import load_checked
+    from netopt.plan import Plan
     from netopt.solve import SolveOptions
-    from netopt.solve import solve as netopt_solve
 
-    t: dict[str, float] = {}
     c0 = time.process_time()
     t0 = time.perf_counter()
-    inst, _ = load_checked(path, t)
+    plan = Plan.read(path)
     kw = {} if cuts is None else {"cuts": cuts}  # None: netopt's defaults
-    sol = netopt_solve(inst, SolveOptions(time_limit=time_limit, gap=gap, threads=threads,
-                                          seed=seed, **kw), timings=t)
+    sol = plan.solve(SolveOptions(time_limit=time_limit, gap=gap, threads=threads, seed=seed,
+                                  **kw))
     if outdir is not None and sol.status.has_solution:
         sol.write(outdir)
     total = time.perf_counter() - t0

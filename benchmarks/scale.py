@@ -21,7 +21,7 @@ import tracemalloc
 
 from netopt.compile import compile_model
 from netopt.highs import build, to_matrices
-from netopt.load import validate
+from netopt.plan import validate
 from netopt.params import prepare
 
 
@@ -77,14 +77,14 @@ def measure(copies: int, stages: int, repeat: int) -> dict:
         t0 = time.perf_counter()
         inst, _ = validate(data)
         t1 = time.perf_counter()
-        model = compile_model(prepare(inst))
+        model = compile_model(prepare(inst)).model
         t2 = time.perf_counter()
         build(to_matrices(model))
         t3 = time.perf_counter()
         del model
         gc.collect()
         tracemalloc.start()  # a separate pass: tracing slows allocation-heavy code down
-        model = compile_model(prepare(inst))
+        model = compile_model(prepare(inst)).model
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         runs["validate"].append(t1 - t0)

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from . import orlib
 
-_load = importlib.import_module("netopt.load")  # `netopt.load` the attribute is the function
+_plan = importlib.import_module("netopt.plan")
 
 
 @contextmanager
@@ -62,10 +62,10 @@ def time_compile(inst, pause_gc: bool, cuts: tuple[str, ...] | None = None):
     if pause_gc:
         with gc_paused():
             prep = prepare(inst)
-            model = compile_model(prep, cuts=cuts)
+            model = compile_model(prep, cuts=cuts).model
     else:
         prep = prepare(inst)
-        model = compile_model(prep, cuts=cuts)
+        model = compile_model(prep, cuts=cuts).model
     return time.perf_counter() - t0, prep, model
 
 
@@ -92,7 +92,7 @@ VARIANTS = {"none": (), "aggregate": ("aggregate_capacity",), "linking": ("linki
 def solve_with_cuts(inst, time_limit, gap, threads, cuts: tuple[str, ...]) -> dict:
     """netopt's own solve with its valid inequalities switched (SolveOptions.cuts)."""
     from netopt.solve import SolveOptions
-    from netopt.solve import solve as netopt_solve
+    from netopt import solve as netopt_solve
 
     sol = netopt_solve(inst, SolveOptions(time_limit=time_limit, gap=gap, threads=threads,
                                           cuts=cuts))
@@ -127,7 +127,7 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="whatif-") as tmp:
         # warm-up (imports, first calls), not timed
         warm = orlib.write_yaml(orlib.to_instance(orlib.load("cap41")), Path(tmp) / "warm.yaml")
-        inst, _ = _load.load_checked(warm)
+        inst, _ = _plan.load_checked(warm)
         time_handover(time_compile(inst, pause_gc=False)[2], pause_gc=False)
         base.build(orlib.load("cap41"))
         for name in names:
@@ -140,7 +140,7 @@ def overhead(names, repeat: int, echo=print) -> list[dict]:
             for _ in range(repeat):
                 t: dict[str, float] = {}
                 gc.collect()
-                inst, _ = _load.load_checked(path, t)
+                inst, _ = _plan.load_checked(path, t)
                 acc["read"].append(t["read"])
                 acc["validate"].append(t["validate"])
                 data = _tick(acc, "read_yaml_no_locations", yaml.load, text, yaml.CSafeLoader)
@@ -200,7 +200,7 @@ def _e(x: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     import json
 
-    from netopt.load import validate
+    from netopt.plan import validate
 
     ap = argparse.ArgumentParser(prog="python -m benchmarks.whatif")
     ap.add_argument("experiment", choices=("overhead", "cuts"))

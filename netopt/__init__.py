@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["load", "solve", "solve_file", "SolveOptions", "Solution", "Status", "InputError"]
+__all__ = ["load", "solve", "solve_file", "Plan", "SolveOptions", "Solution", "Status",
+           "InputError"]
 
 # The functions shadow their modules' names on purpose (`netopt.load(path)`); the modules stay
-# importable as `from netopt.load import validate`.
-from .load import load  # noqa: E402
-from .solve import SolveOptions, solve, solve_file  # noqa: E402
+# importable as `from netopt.load import read_tree`.
+from .plan import Plan, load, solve, solve_file  # noqa: E402
+from .solve import SolveOptions  # noqa: E402
 from .status import Status  # noqa: E402
 from .errors import InputError  # noqa: E402
 

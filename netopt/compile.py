@@ -82,8 +82,23 @@ class Terms:
                                  for v, c in zip(self.vars, self.coefs) if c])
 
 
+@dataclass
+class Compiled:
+    """A built model and what the rest of the pipeline reads off it: the Pyomo model (the model
+    of record; its components are named as in solvers.md), its variables by index, the objective's
+    money terms by category and stage, and the rows that cannot hold whatever the solver does.
+    An `extra` function (see plan.py) may add variables, constraints and cost terms to it."""
+
+    model: pyo.ConcreteModel
+    prepared: Prepared
+    v: Vars
+    costs: CostTerms
+    trivially_infeasible: list[str] = field(default_factory=list)  # plain words
+    elastic: bool = False
+
+
 def compile_model(p: Prepared, elastic: bool = False,
-                  cuts: Iterable[str] | None = None) -> pyo.ConcreteModel:
+                  cuts: Iterable[str] | None = None) -> Compiled:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
     inequalities to add (CUTS; None: DEFAULT_CUTS): they change no optimum, only how fast it is
@@ -96,28 +111,28 @@ def compile_model(p: Prepared, elastic: bool = False,
         return _build(p, elastic, frozenset(cuts))
 
 
-def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> pyo.ConcreteModel:
+def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     m = pyo.ConcreteModel(name=p.inst.name)
-    m.trivially_infeasible = []  # rows with no variable that cannot hold (plain words)
     define_variables(m, p)
     if elastic:
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
                           bounds=lambda m, n, k, t: (0, p.demand[(n, k, t)]))
-    m.v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
-                  for f in fields(Vars)})
-    define_unit_limits(m, p)
-    define_facility_capacity(m, p)
-    define_route_capacity(m, p)
-    define_depot_capacity(m, p)
-    define_balance(m, p)
-    define_budgets(m, p)
+    v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
+                for f in fields(Vars)})
+    c = Compiled(m, p, v, CostTerms(), elastic=elastic)
+    define_unit_limits(c, p)
+    define_facility_capacity(c, p)
+    define_route_capacity(c, p)
+    define_depot_capacity(c, p)
+    define_balance(c, p)
+    define_budgets(c, p)
     if "aggregate_capacity" in cuts:
-        define_aggregate_capacity(m, p)
+        define_aggregate_capacity(c, p)
     if "linking" in cuts:
-        define_linking(m, p)
-    define_objective(m, p)
-    return m
+        define_linking(c, p)
+    define_objective(c, p)
+    return c
 
 
 def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
@@ -136,43 +151,46 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                      bounds=lambda m, i, t: (0, p.sale_ub[(i, t)]))
 
 
-def _online(m: pyo.ConcreteModel, p: Prepared, e: str, t: str, coef: float) -> Terms:
+def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
     """coef x (units of e online in t)."""
-    return Terms((m.v.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
+    return Terms((c.v.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
 
 
-def define_unit_limits(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_unit_limits(c: Compiled, p: Prepared) -> None:
     """Units online at once <= max_units (only for overlapping build stages, else bounds do it)."""
+    m = c.model
     if not p.unit_limits:
         return
     m.unit_limit = pyo.Constraint(range(len(p.unit_limits)), rule=lambda m, j: (
-        None, Terms((m.v.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
+        None, Terms((c.v.build[p.unit_limits[j][0], tau], 1.0) for tau in p.unit_limits[j][1]).expr(),
         p.buildable[p.unit_limits[j][0]].max_units))
 
 
-def define_facility_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_facility_capacity(c: Compiled, p: Prepared) -> None:
     """activity[f,t] <= capacity_f * online[f,t]."""
+    m = c.model
     if not p.act_keys:
         return
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
     def rule(m, f, t):
-        return (None, _online(m, p, f, t, -cap[f]).add(m.v.act[f, t], 1.0).expr(), 0.0)
+        return (None, _online(c, p, f, t, -cap[f]).add(c.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
 
 
-def _payload(m: pyo.ConcreteModel, p: Prepared) -> dict[tuple[str, str], list]:
+def _payload(c: Compiled, p: Prepared) -> dict[tuple[str, str], list]:
     """(route, t) -> flow variables of every commodity it carries."""
     out: dict[tuple[str, str], list] = defaultdict(list)
     for (r, k, t) in p.flow_keys:
-        out[(r, t)].append(m.v.flow[r, k, t])
+        out[(r, t)].append(c.v.flow[r, k, t])
     return out
 
 
-def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_route_capacity(c: Compiled, p: Prepared) -> None:
     """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables)."""
-    payload = _payload(m, p)
+    m = c.model
+    payload = _payload(c, p)
     keys = [(r.name, t) for r in p.inst.routes if r.capacity is not None
             for t in p.route_stages[r.name] if (r.name, t) in payload]
     if not keys:
@@ -182,7 +200,7 @@ def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     def rule(m, r, t):
         if route[r].capex is None:
             return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), route[r].capacity)
-        terms = _online(m, p, r, t, -route[r].capacity)
+        terms = _online(c, p, r, t, -route[r].capacity)
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -190,8 +208,9 @@ def define_route_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     m.route_capacity = pyo.Constraint(keys, rule=rule)
 
 
-def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_depot_capacity(c: Compiled, p: Prepared) -> None:
     """Arrivals of a node's requires_depot commodities <= sum of its depots' activity."""
+    m = c.model
     depots: dict[str, list[str]] = defaultdict(list)
     for f in p.inst.facilities:
         if f.kind == "depot":
@@ -203,7 +222,7 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         n = to[r]
         if k in required.get(n, ()):
-            arrivals[(n, t)].add(m.v.flow[r, k, t], 1.0 - loss[r])
+            arrivals[(n, t)].add(c.v.flow[r, k, t], 1.0 - loss[r])
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -212,19 +231,20 @@ def define_depot_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:
-                terms.add(m.v.act[f, t], -1.0)
+                terms.add(c.v.act[f, t], -1.0)
         return (None, terms.expr(), 0.0)
 
     m.depot_capacity = pyo.Constraint(keys, rule=rule)
 
 
-def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_balance(c: Compiled, p: Prepared) -> None:
     """Per node, commodity, stage: in - out - demand >= 0 (surplus may be vented)."""
+    m = c.model
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = {r.name: r for r in inst.routes}
     for (r, k, t) in p.flow_keys:
-        v = m.v.flow[r, k, t]
+        v = c.v.flow[r, k, t]
         x = route[r]
         bal[(x.to, k, t)].add(v, 1.0 - x.loss)
         bal[(x.from_, k, t)].add(v, -1.0)
@@ -232,29 +252,29 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
             bal[(x.from_, pk, t)].add(v, -phi)
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        v = m.v.act[f, t]
-        for k, c in fac[f].produces.items():
-            bal[(fac[f].node, k, t)].add(v, c)
-        for k, c in fac[f].consumes.items():
-            bal[(fac[f].node, k, t)].add(v, -c)
+        v = c.v.act[f, t]
+        for k, ratio in fac[f].produces.items():
+            bal[(fac[f].node, k, t)].add(v, ratio)
+        for k, ratio in fac[f].consumes.items():
+            bal[(fac[f].node, k, t)].add(v, -ratio)
     for (i, t) in p.supply_keys:
         s = inst.supplies[i]
-        bal[(s.node, s.commodity, t)].add(m.v.supply[i, t], 1.0)
+        bal[(s.node, s.commodity, t)].add(c.v.supply[i, t], 1.0)
     for (i, t) in p.short_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.v.short[i, t], 1.0)
+        bal[(d.node, d.commodity, t)].add(c.v.short[i, t], 1.0)
     for (i, t) in p.sale_keys:
         d = inst.demands[i]
-        bal[(d.node, d.commodity, t)].add(m.v.sale[i, t], -1.0)
-    if hasattr(m, "unmet"):
+        bal[(d.node, d.commodity, t)].add(c.v.sale[i, t], -1.0)
+    if c.elastic:
         for key in p.demand:
-            bal[key].add(m.v.unmet[key], 1.0)
+            bal[key].add(c.v.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
         x = p.buildable[e]
         if x.mass > 0:
             node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(m.v.build[e, t], -x.mass / p.stage[t].years)
+            bal[(node, hw, t)].add(c.v.build[e, t], -x.mass / p.stage[t].years)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -265,7 +285,7 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
             keys.append(key)
         elif need > 0:
             n, k, t = key
-            m.trivially_infeasible.append(
+            c.trivially_infeasible.append(
                 f"demand for {k} at {n} in {t} ({need:g} t/yr) cannot be met: nothing can "
                 f"supply, produce or deliver {k} there in {t}")
     m.balance = pyo.Constraint(keys, rule=lambda m, n, k, t: (
@@ -273,13 +293,14 @@ def define_balance(m: pyo.ConcreteModel, p: Prepared) -> None:
         bal[(n, k, t)].expr(), None))
 
 
-def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_budgets(c: Compiled, p: Prepared) -> None:
     """sum of capex of units built in stage t <= budgets[t]."""
+    m = c.model
     by_stage: dict[str, Terms] = defaultdict(Terms)
     for (e, t) in p.build_keys:
         capex = p.buildable[e].capex or 0.0
         if capex and t in p.inst.budgets:
-            by_stage[t].add(m.v.build[e, t], capex)
+            by_stage[t].add(c.v.build[e, t], capex)
     keys = [t for t in p.stage if t in by_stage]
     if not keys:
         return
@@ -287,35 +308,36 @@ def define_budgets(m: pyo.ConcreteModel, p: Prepared) -> None:
                                                        p.inst.budgets[t]))
 
 
-def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_aggregate_capacity(c: Compiled, p: Prepared) -> None:
     """Per commodity and stage: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
     >= total required demand. The sum of all balance rows implies it (transit only loses mass),
     but the LP relaxation does not: fractional units can each run at full capacity."""
+    m = c.model
     need: dict[tuple[str, str], float] = defaultdict(float)
     for (n, k, t), amount in p.demand.items():
         need[(k, t)] += amount
     makers: dict[str, list] = defaultdict(list)
     for f in p.inst.facilities:
-        for k, c in f.produces.items():
-            makers[k].append((f, c))
+        for k, ratio in f.produces.items():
+            makers[k].append((f, ratio))
     rows: dict[tuple[str, str], Terms] = {}
     for (k, t) in sorted(need):
         terms = Terms()
-        for f, c in makers[k]:
+        for f, ratio in makers[k]:
             for tau in p.cover.get((f.name, t), ()):
-                terms.add(m.v.build[f.name, tau], c * f.capacity)
+                terms.add(c.v.build[f.name, tau], ratio * f.capacity)
         if not terms:
             continue  # nothing to build: the LP relaxation already has this row
         for (i, tt) in p.supply_keys:
             if tt == t and p.inst.supplies[i].commodity == k:
-                terms.add(m.v.supply[i, t], 1.0)
+                terms.add(c.v.supply[i, t], 1.0)
         for (i, tt) in p.short_keys:
             if tt == t and p.inst.demands[i].commodity == k:
-                terms.add(m.v.short[i, t], 1.0)
-        if hasattr(m, "unmet"):
+                terms.add(c.v.short[i, t], 1.0)
+        if c.elastic:
             for (n, kk, tt) in p.demand:
                 if (kk, tt) == (k, t):
-                    terms.add(m.v.unmet[n, k, t], 1.0)
+                    terms.add(c.v.unmet[n, k, t], 1.0)
         rows[(k, t)] = terms
     if not rows:
         return
@@ -323,11 +345,12 @@ def define_aggregate_capacity(m: pyo.ConcreteModel, p: Prepared) -> None:
         need[(k, t)], rows[(k, t)].expr(), None))
 
 
-def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
+def define_linking(c: Compiled, p: Prepared) -> None:
     """flow[r,k,t] <= U * (units online at r's origin that make k), where r's origin gets k only
     from those facilities and r's destination uses k only for a required demand D, so that no
     optimal plan ships more than U = D / (1 - loss). The classic x_ij <= d_j y_i of facility
     location, which the aggregated capacity rows do not give the LP relaxation."""
+    m = c.model
     inst, hw = p.inst, p.inst.hardware_commodity
     ends = {r.name: (r.from_, r.to, r.loss) for r in inst.routes}
     inflow, outflow = set(), set()  # (node, k, t) with a route arriving / departing
@@ -347,7 +370,7 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
     other_uses = outflow | consumed | sold | burns
-    build, flow = m.v.build, m.v.flow
+    build, flow = c.v.build, c.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
         a, b, loss = ends[r]
@@ -370,38 +393,39 @@ def define_linking(m: pyo.ConcreteModel, p: Prepared) -> None:
         None, LinearExpression(rows[(r, k, t)]), 0.0))
 
 
-def cost_terms(m: pyo.ConcreteModel, p: Prepared) -> CostTerms:
+def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
     """Every money term of the objective, by category and stage (costs positive, revenue negative)."""
-    inst, c = p.inst, CostTerms()
+    inst, out = p.inst, CostTerms()
     for (e, t) in p.build_keys:
-        c.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, m.v.build[e, t])
+        out.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, c.v.build[e, t])
     for (e, t), taus in p.cover.items():
         for tau in taus:
-            c.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, m.v.build[e, tau])
+            out.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, c.v.build[e, tau])
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        c.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, m.v.act[f, t])
+        out.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
     for (r, k, t) in p.flow_keys:
-        c.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], m.v.flow[r, k, t])
+        out.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], c.v.flow[r, k, t])
     for (i, t) in p.supply_keys:
-        c.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], m.v.supply[i, t])
+        out.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], c.v.supply[i, t])
     for (i, t) in p.short_keys:
-        c.add("shortfall", t, p.stage[t].annual_factor,
-              inst.demands[i].shortfall_penalty_per_t or 0.0, m.v.short[i, t])
+        out.add("shortfall", t, p.stage[t].annual_factor,
+                inst.demands[i].shortfall_penalty_per_t or 0.0, c.v.short[i, t])
     for (i, t) in p.sale_keys:
-        c.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], m.v.sale[i, t])
-    return c
+        out.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], c.v.sale[i, t])
+    return out
 
 
-def define_objective(m: pyo.ConcreteModel, p: Prepared) -> None:
-    m.cost_terms = cost_terms(m, p)
+def define_objective(c: Compiled, p: Prepared) -> None:
+    m = c.model
+    c.costs = cost_terms(c, p)
     terms = Terms()
     if p.inst.objective == "cost":
-        for key, items in m.cost_terms.terms.items():
-            f = m.cost_terms.factor[key]
+        for key, items in c.costs.terms.items():
+            f = c.costs.factor[key]
             for coef, v in items:
                 terms.add(v, f * coef)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
-            terms.add(m.v.supply[i, t], p.stage[t].years)
+            terms.add(c.v.supply[i, t], p.stage[t].years)
     m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)

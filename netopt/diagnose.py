@@ -13,7 +13,7 @@ from typing import Any
 
 import pyomo.environ as pyo
 
-from .compile import compile_model
+from .compile import Compiled, compile_model
 from .params import Prepared
 from .results import extract
 from .solve import Outcome, SolveOptions, run_solver
@@ -31,12 +31,13 @@ def _at(x: float, limit: float) -> bool:
     return x >= limit - TOL * max(1.0, abs(limit))
 
 
-def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Outcome]:
-    m = compile_model(p, elastic=True, cuts=opts.cuts)
+def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[Compiled, Outcome]:
+    c = compile_model(p, elastic=True, cuts=opts.cuts)
+    m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
         expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
-    return m, run_solver(m, opts)
+    return c, run_solver(m, opts)
 
 
 def unmet_rows(p: Prepared, m: pyo.ConcreteModel) -> list[dict]:
@@ -121,25 +122,26 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
 
 def explain_infeasible(p: Prepared, opts: SolveOptions) -> str:
     """Plain-words reasons for an infeasible model (empty if none can be found)."""
-    m, outcome = _minimise_unmet(p, opts)
+    c, outcome = _minimise_unmet(p, opts)
     if not outcome.status.has_solution:
         return ""
-    rows = unmet_rows(p, m)
-    return describe(p, m, rows) if rows else ""
+    rows = unmet_rows(p, c.model)
+    return describe(p, c.model, rows) if rows else ""
 
 
 def solve_elastic(p: Prepared, opts: SolveOptions) -> Any:
     """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
     least cost; unmet demand is reported as shortfall and in the message."""
-    m, first = _minimise_unmet(p, opts)
+    c, first = _minimise_unmet(p, opts)
+    m = c.model
     if not first.status.has_solution:
-        return extract(p, m, first)
+        return extract(p, c, first)
     least = pyo.value(m.unmet_objective)
     m.unmet_objective.deactivate()
     m.objective.activate()
     m.unmet_cap = pyo.Constraint(expr=m.unmet_objective.expr <= least + 1e-9 * max(1.0, least))
     outcome = run_solver(m, opts)
-    sol = extract(p, m, outcome)
+    sol = extract(p, c, outcome)
     if outcome.status.has_solution:
         rows = unmet_rows(p, m)
         for r in rows:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 Path = tuple[str | int, ...]
 
@@ -75,9 +76,27 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def closest(name: str, choices: list[str] | set[str]) -> str:
-    """' (did you mean 'x'?)' for the closest choice, or ''."""
-    import difflib
-
+def closest(name: str, choices: Iterable[Any]) -> str:
+    """' (did you mean 'x'?)' for a choice similar enough to `name`, or ''."""
     match = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def closest_choice(name: str, choices: Iterable[Any]) -> str | None:
+    """The most similar choice (always one if there are choices: 'the closest valid one')."""
+    names = sorted({str(c) for c in choices})
+    if not names:
+        return None
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.0)
+    return match[0] if match else names[0]
+
+
+def did_you_mean(name: str, choices: Iterable[Any]) -> str:
+    """' (did you mean 'x'?)' for the closest choice however far (see closest_choice), or ''."""
+    best = closest_choice(name, choices)
+    return f" (did you mean '{best}'?)" if best else ""
+
+
+class UsageError(Exception):
+    """A request that cannot be carried out as asked (a missing solver, a sweep's usage): the
+    command line's exit code 2."""

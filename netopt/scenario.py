@@ -29,26 +29,16 @@ on an element that uses a template wins over the template's, as if written in th
 from __future__ import annotations
 
 import copy
-import difflib
-import re
-import time
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
-from .errors import KEY, InputError, Location, Locs, Path, Problem, locate
+from .errors import KEY, InputError, Location, Locs, Path, Problem, did_you_mean, locate
+from .paths import NoItem, PathError, resolve, select_item, set_at
 
 SCENARIO_KEYS = ("base", "name", "description", "set", "add", "remove")
-# sections whose items may be selected by node/commodity when they have no name
-LABELLED = ("supplies", "demands")
-# template items are partial facilities / routes
-TEMPLATE_MODELS = {"facility_templates": "Facility", "route_templates": "Route"}
-
-_MISSING = object()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,7 +118,7 @@ def scenario_from_dict(data: dict, locs: Locs | None = None, file: str | None = 
 
     for key in data:
         if key not in SCENARIO_KEYS:
-            bad(f"unknown key '{key}' in a scenario{_closest(str(key), SCENARIO_KEYS)}; a scenario "
+            bad(f"unknown key '{key}' in a scenario{did_you_mean(str(key), SCENARIO_KEYS)}; a scenario "
                 f"holds {', '.join(SCENARIO_KEYS)}", (key,))
     if data.get("base") is not None:
         if not isinstance(data["base"], str):
@@ -154,7 +144,7 @@ def scenario_from_dict(data: dict, locs: Locs | None = None, file: str | None = 
         allowed = (*LIST_SECTIONS, "budgets") if kind == "remove" else LIST_SECTIONS
         for section, items in spec.items():
             if section not in allowed:
-                bad(f"cannot {kind} '{section}'{_closest(str(section), allowed)}; sections: "
+                bad(f"cannot {kind} '{section}'{did_you_mean(str(section), allowed)}; sections: "
                     f"{', '.join(allowed)}", (kind, section))
                 continue
             if not isinstance(items, list):
@@ -184,255 +174,6 @@ def is_scenario(data: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# Paths against the instance format
-
-
-_SEGMENT = re.compile(r"([^.\[\]]+)?((?:\[[^\[\]]*\])*)")
-
-
-def parse_path(text: str) -> list[tuple[str, str]]:
-    """'routes[launch].cost_per_t' -> [('key', 'routes'), ('sel', 'launch'), ('key', 'cost_per_t')].
-    Raises ValueError for malformed text."""
-    steps: list[tuple[str, str]] = []
-    if not text or text.strip() != text:
-        raise ValueError("a path is field names separated by dots, e.g. horizon.discount_rate")
-    for part in _split_dots(text):
-        m = _SEGMENT.fullmatch(part)
-        if not m or (not m.group(1) and not m.group(2)):
-            raise ValueError(f"malformed path segment '{part}'")
-        if m.group(1):
-            steps.append(("key", m.group(1)))
-        elif not steps:
-            raise ValueError("a path starts with a field name")
-        for sel in re.findall(r"\[([^\[\]]*)\]", m.group(2)):
-            if not sel:
-                raise ValueError("empty [] in path")
-            steps.append(("sel", sel))
-    return steps
-
-
-def _split_dots(text: str) -> list[str]:
-    parts, depth, cur = [], 0, ""
-    for ch in text:
-        if ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-            if depth < 0:
-                raise ValueError("unbalanced ']' in path")
-        if ch == "." and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if depth:
-        raise ValueError("unbalanced '[' in path")
-    parts.append(cur)
-    return parts
-
-
-def format_steps(steps: list[tuple[str, str]]) -> str:
-    out = ""
-    for kind, s in steps:
-        out += f"[{s}]" if kind == "sel" else (f".{s}" if out else s)
-    return out
-
-
-class PathError(Exception):
-    """A path that does not exist. `detail` says why (naming the closest valid path); `message`
-    adds the path itself, for when no location shows it."""
-
-    def __init__(self, detail: str, path: str | None = None):
-        self.detail, self.path = detail, path
-        self.message = f"'{path}': {detail}" if path else detail
-        super().__init__(self.message)
-
-
-def _unwrap(tp: Any) -> Any:
-    while typing.get_origin(tp) is typing.Annotated:
-        tp = typing.get_args(tp)[0]
-    return tp
-
-
-def _members(tp: Any) -> list[Any]:
-    tp = _unwrap(tp)
-    if typing.get_origin(tp) in (Union, types.UnionType):
-        out = []
-        for a in typing.get_args(tp):
-            out += _members(a)
-        return [m for m in out if m is not type(None)]
-    return [tp]
-
-
-def _is_model(tp: Any) -> bool:
-    from pydantic import BaseModel
-
-    return isinstance(tp, type) and issubclass(tp, BaseModel)
-
-
-def _fields(model: Any) -> dict[str, Any]:
-    return {(f.alias or n): f.annotation for n, f in model.model_fields.items()}
-
-
-def _kind_word(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return f"a {type(value).__name__}"
-
-
-def _closest(name: str, choices: Any) -> str:
-    best = closest_choice(name, choices)
-    return f" (did you mean '{best}'?)" if best else ""
-
-
-def closest_choice(name: str, choices: Any) -> str | None:
-    """The most similar choice (always one if there are choices: 'the closest valid one')."""
-    choices = sorted({str(c) for c in choices})
-    if not choices:
-        return None
-    match = difflib.get_close_matches(name, choices, n=1, cutoff=0.0)
-    return match[0] if match else choices[0]
-
-
-def _labels(items: list) -> list[str | None]:
-    return [f"{x.get('node')}/{x.get('commodity')}" if isinstance(x, dict) else None
-            for x in items]
-
-
-def _select(section: str | None, items: list, sel: str) -> int:
-    """Index of the item `sel` names (name, index or node/commodity); PathError otherwise."""
-    if re.fullmatch(r"-?\d+", sel):
-        i = int(sel)
-        if not 0 <= i < len(items):
-            raise PathError(f"index {i} is out of range ({len(items)} items"
-                            + (f": 0..{len(items) - 1})" if items else ")"))
-        return i
-    names = [x.get("name") if isinstance(x, dict) else None for x in items]
-    hits = [i for i, n in enumerate(names) if n == sel]
-    choices = [n for n in names if n is not None]
-    if not hits and section in LABELLED:
-        labels = _labels(items)
-        hits = [i for i, (lab, n) in enumerate(zip(labels, names)) if n is None and lab == sel]
-        choices += [lab for lab, n in zip(labels, names) if n is None and lab]
-    if len(hits) > 1:
-        raise PathError(f"{len(hits)} items match '{sel}' (indices "
-                        f"{', '.join(map(str, hits))}); select one by index")
-    if not hits:
-        raise PathError(f"no item named '{sel}'") if not choices else _NoItem(sel, choices)
-    return hits[0]
-
-
-class _NoItem(PathError):
-    def __init__(self, sel: str, choices: list[str]):
-        self.sel, self.best = sel, closest_choice(sel, choices)
-        super().__init__(f"no item named '{sel}'")
-
-
-def resolve(data: dict, text: str) -> Path:
-    """The concrete path (keys and list indices) that `text` names in `data`, checked against the
-    instance format. Raises PathError naming the closest valid path."""
-    if text == "include" or text.startswith(("include.", "include[")):
-        raise PathError("includes are merged before overrides apply: override the included "
-                        "elements instead", text)
-    try:
-        return _resolve(data, text)
-    except PathError as e:
-        if e.path is None:
-            raise PathError(e.detail, text) from None
-        raise
-
-
-def _resolve(data: dict, text: str) -> Path:
-    from . import schema
-
-    try:
-        steps = parse_path(text)
-    except ValueError as e:
-        raise PathError(str(e), text) from None
-    tp: Any = schema.Instance
-    cur: Any = data
-    out: list[str | int] = []
-    section: str | None = None
-    for n, (kind, s) in enumerate(steps):
-        here, rest = format_steps(steps[:n]), steps[n + 1:]
-
-        def suggest(replacement: tuple[str, str]) -> str:
-            return format_steps(steps[:n] + [replacement] + rest)
-
-        members = _members(tp)
-        models = [m for m in members if _is_model(m)]
-        dicts = [m for m in members if typing.get_origin(m) is dict or m is dict]
-        lists = [m for m in members if typing.get_origin(m) is list]
-        if kind == "sel" and isinstance(cur, list) and lists:
-            try:
-                i = _select(section, cur, s)
-            except _NoItem as e:
-                raise PathError(f"{here} has {e.message}; did you mean "
-                                f"'{suggest(('sel', e.best))}'?") from None
-            except PathError as e:
-                hint = ""
-                if cur and "out of range" in e.message:
-                    hint = f"; did you mean '{suggest(('sel', str(len(cur) - 1)))}'?"
-                raise PathError(f"{here}: {e.message}{hint}") from None
-            out.append(i)
-            cur = cur[i]
-            tp = typing.get_args(lists[0])[0]
-            if section in TEMPLATE_MODELS:
-                tp = getattr(schema, TEMPLATE_MODELS[section])
-            continue
-        if kind == "sel" and lists and cur is _MISSING:
-            raise PathError(f"{here} has no items")
-        # a key (or [key] on a mapping)
-        if isinstance(cur, list):
-            first = next((x.get("name") for x in cur if isinstance(x, dict) and x.get("name")),
-                         "0")
-            raise PathError(f"{here} is a list; select an item, e.g. "
-                            f"'{format_steps(steps[:n] + [('sel', first), (kind, s)] + rest)}'")
-        if cur is not _MISSING and not isinstance(cur, dict):
-            hint = f"; set {here} to a mapping to give values by key" if dicts else ""
-            raise PathError(f"{here} is {_kind_word(cur)}, it has no '{s}'{hint}")
-        if models:
-            fields = _fields(models[0])
-            if s not in fields:
-                best = closest_choice(s, fields)
-                where = f"{here} has" if here else "an instance has"
-                raise PathError(f"{where} no field '{s}'; did you mean "
-                                f"'{suggest((kind if here else 'key', best))}'?")
-            tp = fields[s]
-        elif dicts:
-            args = typing.get_args(dicts[0])
-            tp = args[1] if len(args) == 2 else Any
-        elif tp is not Any:
-            raise PathError(f"{here} is a single value, it has no '{s}'")
-        if not out:
-            section = s
-        out.append(s)
-        cur = cur.get(s, _MISSING) if isinstance(cur, dict) else _MISSING
-    return tuple(out)
-
-
-def _get(data: Any, path: Path) -> Any:
-    for p in path:
-        data = data[p]
-    return data
-
-
-def _set(data: dict, path: Path, value: Any) -> None:
-    cur: Any = data
-    for p in path[:-1]:
-        if isinstance(cur, dict) and (p not in cur or cur[p] is None):
-            cur[p] = {}
-        cur = cur[p]
-    cur[path[-1]] = value
-
-
-# ---------------------------------------------------------------------------------------------
 # Applying
 
 
@@ -450,7 +191,7 @@ def _drop(locs: Locs, prefix: Path) -> None:
 def set_value(data: dict, locs: Locs, ov: Override) -> Path:
     """Apply one override in place (data and locs); return the concrete path. Raises PathError."""
     path = resolve(data, ov.path)
-    _set(data, path, copy.deepcopy(ov.value))
+    set_at(data, path, copy.deepcopy(ov.value))
     _drop(locs, path)
     if ov.location is not None:
         locs[path] = ov.location
@@ -486,7 +227,7 @@ def _apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
             if not isinstance(items, dict) or str(sel) not in items:
                 have = list(items) if isinstance(items, dict) else []
                 problems.append(Problem(f"remove: no budget for stage '{sel}'"
-                                        f"{_closest(str(sel), have) if have else ''}",
+                                        f"{did_you_mean(str(sel), have) if have else ''}",
                                         location=loc))
             else:
                 doomed.setdefault(section, set()).add(str(sel))
@@ -495,8 +236,8 @@ def _apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
             problems.append(Problem(f"remove: the base has no {section}", location=loc))
             continue
         try:
-            doomed.setdefault(section, set()).add(_select(section, items, str(sel)))
-        except _NoItem as e:
+            doomed.setdefault(section, set()).add(select_item(section, items, str(sel)))
+        except NoItem as e:
             problems.append(Problem(f"remove: {section} has {e.message}; did you mean "
                                     f"'{e.best}'?", location=loc))
         except PathError as e:
@@ -593,35 +334,6 @@ def load_tree(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
     return data, locs, warnings
 
 
-def load_instance(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
-                  sets: list[str | Override] | tuple = (),
-                  timings: dict[str, float] | None = None) -> tuple[Any, list[Problem]]:
-    """Like load.load_checked, with overlays: (Instance, warnings). Raises InputError."""
-    from .load import validate
-
-    t0 = time.perf_counter()
-    data, locs, warnings = load_tree(file, scenarios, sets)
-    t1 = time.perf_counter()
-    inst, more = validate(data, locs)
-    if timings is not None:
-        timings["read"], timings["validate"] = t1 - t0, time.perf_counter() - t1
-    return inst, warnings + more
-
-
 def instance_data(inst: Any) -> dict:
     """The raw data of a validated Instance (fields as written, aliases as in files)."""
     return inst.model_dump(by_alias=True, exclude_unset=True)
-
-
-def override(inst: Any, values: dict[str, Any] | None = None, *,
-             scenario: Scenario | None = None) -> Any:
-    """A new validated Instance: `inst` with `values` ({path: value}) and/or `scenario` applied.
-    For tests and scripts: `override(inst, {"routes[launch].cost_per_t": 5})`."""
-    from .load import validate
-
-    data, locs = instance_data(inst), {}
-    if scenario is not None:
-        data, locs = apply(data, locs, scenario)
-    if values:
-        data, locs = apply(data, locs, Scenario(set=[Override(p, v) for p, v in values.items()]))
-    return validate(data, locs)[0]

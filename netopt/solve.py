@@ -1,14 +1,13 @@
-"""Solve a compiled model: options -> solver -> normalized outcome; and the `solve` pipeline."""
+"""Solve a compiled model: options -> solver -> normalized outcome (plan.py runs the pipeline)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path as FsPath
+from dataclasses import dataclass, field
 from typing import Any
 
-from .gcpause import paused_gc
+from .errors import UsageError
 from .status import Status
 
 DEFAULT_SOLVER = "highs"
@@ -28,7 +27,7 @@ _OPTION_NAMES = {
 }
 
 
-class SolverUnavailable(Exception):
+class SolverUnavailable(UsageError):
     """The requested solver is unknown to Pyomo or not installed."""
 
 
@@ -136,64 +135,3 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     else:
         out.message = f"no solution found: {tc}"
     return out
-
-
-def solve(instance: Any, options: SolveOptions | None = None, *,
-          timings: dict[str, float] | None = None) -> Any:
-    """Compile and solve a validated Instance; return a `results.Solution`."""
-    opts = options or SolveOptions()
-    with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
-        return _solve(instance, opts, dict(timings or {}))
-
-
-def _solve(instance: Any, opts: SolveOptions, timings: dict[str, float]) -> Any:
-    from .compile import compile_model
-    from .params import prepare
-
-    t0 = time.perf_counter()
-    prep = prepare(instance)
-    if opts.elastic:
-        from .diagnose import solve_elastic
-
-        sol = solve_elastic(prep, opts)
-        sol.timings = {**timings, "elastic": time.perf_counter() - t0}
-        return sol
-    model = compile_model(prep, cuts=opts.cuts)
-    timings["compile"] = time.perf_counter() - t0
-    return finish(prep, model, opts, timings)[0]
-
-
-def finish(prep: Any, model: Any, opts: SolveOptions, timings: dict[str, float]
-           ) -> tuple[Any, Outcome]:
-    """The second half of `solve`, for a compiled model (whose variables may hold a MIP start,
-    see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
-    Solution, with `timings` and the solver's, and the solver's Outcome."""
-    from .results import extract
-
-    if model.trivially_infeasible:
-        outcome = Outcome(Status.infeasible, message="; ".join(model.trivially_infeasible),
-                          solver=opts.solver)
-    else:
-        outcome = run_solver(model, opts)
-    timings.update(outcome.timings)
-    t1 = time.perf_counter()
-    sol = extract(prep, model, outcome)
-    timings["extract"] = time.perf_counter() - t1
-    if sol.status is Status.infeasible and opts.explain and not model.trivially_infeasible:
-        from .diagnose import explain_infeasible
-
-        t2 = time.perf_counter()
-        why = explain_infeasible(prep, replace(opts, mip_start=False))
-        sol.message = "\n".join(x for x in (sol.message, why) if x) or None
-        timings["explain"] = time.perf_counter() - t2
-    sol.timings = timings
-    return sol, outcome
-
-
-def solve_file(path: str | FsPath, options: SolveOptions | None = None) -> Any:
-    """Read, validate and solve an instance file."""
-    from .load import load_checked
-
-    timings: dict[str, float] = {}
-    inst, _ = load_checked(path, timings)
-    return solve(inst, options, timings=timings)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .load import validate
+from .plan import solve, validate
 from .results import Solution
-from .solve import SolveOptions, solve
+from .solve import SolveOptions
 
 
 def instance(**sections: Any) -> Any:

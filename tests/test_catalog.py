@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from netopt import catalog
 from netopt.catalog import Assumptions, NeaOptions
 from netopt.cli import app
-from netopt.load import load, validate
+from netopt.plan import load, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST = ROOT / "data" / "benner_dv_2013-04-14.txt"

@@ -66,7 +66,7 @@ def test_elastic_on_a_feasible_plan_changes_nothing():
 
 
 def test_warnings_for_elements_that_can_never_work():
-    from netopt.load import validate
+    from netopt.plan import validate
 
     data = dict(
         name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
@@ -90,7 +90,7 @@ def test_warnings_for_elements_that_can_never_work():
 
 
 def test_coefficient_span_warning():
-    from netopt.load import validate
+    from netopt.plan import validate
 
     data = dict(
         name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
@@ -199,7 +199,7 @@ def test_killed_solve_leaves_no_partial_output(tmp_path):
 
 
 def test_unit_slip_warnings():
-    from netopt.load import validate
+    from netopt.plan import validate
 
     data = dict(
         name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 import netopt
-from netopt.load import load, read_tree, validate
+from netopt.load import read_tree
+from netopt.plan import load, validate
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCES = ROOT / "instances"

@@ -227,7 +227,8 @@ def big_instance(n: int, bad: int | None = None) -> dict:
 def test_locations_are_read_only_when_a_problem_needs_them(tmp_path, suffix):
     import yaml
 
-    from netopt.load import LazyLocs, read_tree, validate
+    from netopt.load import LazyLocs, read_tree
+    from netopt.plan import validate
 
     def write(data: dict) -> Path:
         path = tmp_path / f"big{suffix}"
@@ -252,7 +253,8 @@ def test_scenario_overlays_keep_locations_unread(tmp_path):
     command line is named as such, and a bad value of the base still points into its file."""
     import yaml
 
-    from netopt.load import LazyLocs, validate
+    from netopt.load import LazyLocs
+    from netopt.plan import validate
     from netopt.scenario import load_tree
 
     path = tmp_path / "big.yaml"
@@ -281,7 +283,7 @@ def test_scenario_overlays_keep_locations_unread(tmp_path):
 
 def test_warnings_keep_their_locations(tmp_path):
     # a unit slip (netopt/checks.py) and the structure warnings it causes (netopt/structure.py)
-    from netopt.load import load_checked
+    from netopt.plan import load_checked
 
     text = EXAMPLE.read_text(encoding="utf-8").replace("delta_v_km_s: 3.77", "delta_v_km_s: 37.7")
     path = tmp_path / "slip.yaml"

@@ -388,7 +388,7 @@ def test_linking_rows_are_the_classic_x_le_d_y():
                      "produces": {"x": 1.0}} for i in range(2)],
         routes=[{"name": f"r{i}", "from": f"w{i}", "to": "c", "loss": 0.3 * i} for i in range(2)],
         demands=[{"node": "c", "commodity": "x", "amount": 7}])
-    m = compile_model(prepare(inst))
+    m = compile_model(prepare(inst)).model
     assert sorted(str(c.expr) for c in m.linking.values()) == [
         "flow[r0,x,s1] - 7.0*build[w0,s1]  <=  0.0",
         "flow[r1,x,s1] - 10.0*build[w1,s1]  <=  0.0"]  # 7 / (1 - 0.3) arrive as 7

@@ -21,9 +21,9 @@ if str(ROOT) not in sys.path:  # benchmarks/ is not an installed package
 
 from benchmarks import baseline_highspy as base
 from benchmarks import orlib, run_orlib
-from netopt.load import validate
+from netopt.plan import validate
 from netopt.solve import SolveOptions
-from netopt.solve import solve as netopt_solve
+from netopt import solve as netopt_solve
 
 EXACT = SolveOptions(gap=0.0, threads=1)
 
@@ -134,7 +134,7 @@ def test_names_and_data():
 
 def test_yaml_round_trip(tmp_path):
     """The YAML the runner writes reads back to the same numbers (floats round-trip)."""
-    from netopt.load import load_checked
+    from netopt.plan import load_checked
 
     inst = orlib.to_instance(orlib.load("cap41"))
     path = orlib.write_yaml(inst, tmp_path / "cap41.yaml")
@@ -171,7 +171,7 @@ def test_baseline_builds_the_same_mip(name, cuts):
 
     data = orlib.load(name)
     valid, _ = validate(orlib.to_instance(data))
-    model = compile_model(prepare(valid), cuts=cuts)
+    model = compile_model(prepare(valid), cuts=cuts).model
     with redirect_stdout(io.StringIO()):
         ours, _ = highs.build(highs.to_matrices(model))
     h, _ = base.build(data, cuts=cuts)

@@ -128,7 +128,7 @@ def test_network_figure_text_shows_numbers(example, example_html):
 
 
 def test_flows_and_facilities_are_drawn_to_scale():
-    from netopt.report import _scale, network_figure
+    from netopt.report.figures import _scale, network_figure
 
     # demand 4 then 8 t/yr -> payload 5 then 10 t/yr on ab; the mine: 1 unit, then 2 (10, 20 t/yr)
     sol = solve_exact(small(demand={"s1": 4, "s2": 8}, mine_opex=1))

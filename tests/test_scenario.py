@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from netopt.cli import app
 from netopt.errors import InputError
-from netopt.scenario import (Override, PathError, Scenario, apply, load_instance, override,
-                             parse_path, parse_set, resolve, scenario_from_dict)
+from netopt.plan import load_instance, override
+from netopt.paths import PathError, parse_path, resolve
+from netopt.scenario import Override, Scenario, apply, parse_set, scenario_from_dict
 from netopt.testing import instance, solve_exact
 
 EXAMPLE = Path(__file__).parent / "data" / "issue-example.yaml"

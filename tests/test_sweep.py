@@ -368,11 +368,14 @@ def test_warm_start_run_takes_the_options_cuts_and_solves_once(monkeypatch):
     (last-mile capacity 5 < the 10 t needed) is solved once, with its reason, not again cold."""
     import importlib
 
-    from netopt.scenario import override
-    from netopt.sweep import solve_from
+    from netopt.plan import Plan, override
+
+    def solve_from(inst, options, start):
+        sol, outcome = Plan.of(inst).solve_outcome(options, start=start)
+        return sol, outcome.mip_start
 
     comp = importlib.import_module("netopt.compile")
-    core = importlib.import_module("netopt.solve")  # the module: `netopt.solve` is the function
+    core = importlib.import_module("netopt.plan")
     diagnose = importlib.import_module("netopt.diagnose")
     seen_cuts, solves = [], []  # solves: mip_start of each solver run
     compile_model, run_solver = comp.compile_model, core.run_solver
@@ -518,7 +521,8 @@ def test_sweep_file_fixed_overrides_apply_to_every_run(tmp_path):
 
 def test_docs_examples_stay_valid():
     # docs/scenarios.md runs these on instances/cislunar-ice.yaml
-    from netopt.scenario import load_instance, load_tree
+    from netopt.plan import load_instance
+    from netopt.scenario import load_tree
     from netopt.sweep import check_paths, read_sweep_file
 
     docs = Path(__file__).parent.parent / "docs" / "examples"
@@ -546,7 +550,7 @@ def test_ctrl_c_during_a_serial_solve_records_nothing_for_that_run(tmp_path):
     import signal
     import threading
 
-    from netopt.solve import solve
+    from netopt import solve
     from netopt.testing import facility_location
 
     solve(decision())  # imports done: the signal below lands inside HiGHS

@@ -1,4 +1,4 @@
-"""Commands that read solution.json files: export, compare, report (registered in cli.py)."""
+"""Commands that read solution.json files: export, compare, report."""
 
 from __future__ import annotations
 
@@ -7,20 +7,17 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from rich.console import Console
 
-from .status import ExitCode
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+from ..status import ExitCode
+from .common import err, out
 
 SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exists=True,
                                              dir_okay=False)]
 
 
 def _read(path: Path) -> Any:
-    from .results import Solution
-    from .solution_schema import SolutionFileError
+    from ..results import Solution
+    from ..solution_schema import SolutionFileError
 
     try:
         return Solution.read(path)
@@ -41,7 +38,7 @@ def export(
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
 ) -> None:
     """Export a solution for other tools: tidy CSV / Parquet tables and GraphML network graphs."""
-    from .graph import write_graphml
+    from ..graph import write_graphml
 
     if output is None and graphml is None:
         err.print("nothing to do: give -o DIR and/or --graphml FILE", markup=False)
@@ -72,8 +69,8 @@ def compare(
 ) -> None:
     """What differs between two solutions: objective, stages, builds, costs, largest flow changes.
     Exit code 0 whether or not they differ."""
-    from .compare import compare as run
-    from .compare import print_comparison
+    from ..compare import compare as run
+    from ..compare import print_comparison
 
     sa, sb = _read(a), _read(b)
     c = run(sa, sb, str(a), str(b), max_flows=flows)
@@ -90,7 +87,7 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="Report title (default: the instance name).")] = None,  # noqa: E501
 ) -> None:
     """Write a report for people: summary, network per stage, build timeline, costs, tables."""
-    from .report import write_html, write_markdown
+    from ..report import write_html, write_markdown
 
     if fmt not in ("html", "md"):
         err.print(f"--format must be html or md, not '{fmt}'", markup=False)

@@ -1,19 +1,20 @@
-"""`netopt sweep`: the command (registered in cli.py), its progress display and its report."""
+"""`netopt sweep`: the command, its progress display and its report."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
-from .status import ExitCode
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-INTERRUPTED = 130
+from ..errors import InputError
+from ..load import read_tree
+from ..scenario import load_tree, parse_set
+from ..solve import SolveOptions
+from ..status import ExitCode
+from .common import (INTERRUPTED, Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes,
+                     out, parse_options, print_problems)
 
 
 def sweep(
@@ -24,18 +25,18 @@ def sweep(
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Monte-Carlo samples of the sweep file's distributions (per grid point).")] = None,  # noqa: E501
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the samples (default: the sweep file's, else 0).")] = None,  # noqa: E501
     scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario file applied to the base first (repeatable).")] = None,  # noqa: E501
-    set_: Annotated[Optional[list[str]], typer.Option("--set", help="Fixed override PATH=VALUE applied to the base first (repeatable).")] = None,  # noqa: E501
+    set_: Sets = None,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Table (CSV) to write; beside it NAME.json, NAME-summary.md, NAME-objective.png. Default: <file>-sweep.csv.")] = None,  # noqa: E501
     resume: Annotated[bool, typer.Option("--resume", help="Finish the sweep in the table: keep its runs, do the others.")] = False,  # noqa: E501
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over an existing table.")] = False,  # noqa: E501
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: CPU count; 1: in this process).")] = None,  # noqa: E501
     dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt\\[dask]').")] = None,  # noqa: E501
     dask_scheduler_file: Annotated[Optional[Path], typer.Option("--dask-scheduler-file", help="Run on the Dask scheduler this file describes.")] = None,  # noqa: E501
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds per run.")] = None,  # noqa: E501
-    gap: Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap per run.")] = None,  # noqa: E501
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="Solver threads per run (default 1).")] = None,  # noqa: E501
-    solver: Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")] = "highs",  # noqa: E501
-    option: Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable).")] = None,  # noqa: E501
+    solver: Solver = "highs",
+    option: SolverOption = None,
     elastic: Annotated[bool, typer.Option("--elastic", help="Each run meets as much required demand as possible, then at least cost (as solve --elastic).")] = False,  # noqa: E501
     warm_start: Annotated[bool, typer.Option("--warm-start/--no-warm-start", help="Solve the base first and give its solution to HiGHS as a MIP start in every run (measured: no gain on netopt's test instances; see docs/scenarios.md).")] = False,  # noqa: E501
     plot: Annotated[bool, typer.Option("--plot/--no-plot", help="Plot objective versus each parameter (needs matplotlib).")] = True,  # noqa: E501
@@ -44,20 +45,14 @@ def sweep(
     """Solve the base once per run of a grid (--param) and/or Monte-Carlo samples (--sweep FILE
     --samples N); write a table of parameters -> status, objective, what is built when; summarize
     which decisions are robust and which depend on which parameter."""
-    import os
-
-    from .errors import InputError
-    from .scenario import load_tree, parse_set
-    from .solve import SolveOptions
-    from .sweep import (SweepError, SweepSpec, is_sweep_file, parse_param, read_sweep_file,
-                        run_sweep, summarize)
+    # pydantic: only when a sweep runs
+    from ..sweep import (SweepSpec, is_sweep_file, parse_param, read_sweep_file, run_sweep,
+                         summarize)
 
     try:
         # FILE may itself be a sweep file naming its base
         sf = None
         if sweep_file is None and file.suffix in (".yaml", ".yml") and file.is_file():
-            from .load import read_tree
-
             raw, _, problems = read_tree(file)
             if not problems and is_sweep_file(raw):
                 sweep_file = file
@@ -88,14 +83,11 @@ def sweep(
         if seed is not None:
             spec.seed = seed
     except InputError as e:
-        for p in e.problems:
-            err.print(str(p), markup=False)
+        print_problems(e.problems)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
 
-    from .cli import _parse_options
-
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
-                        solver_options=_parse_options(option or []), elastic=elastic)
+                        solver_options=parse_options(option or []), elastic=elastic)
     table = output or Path(f"{Path(base_file).stem}-sweep.csv")
     meta = {"base": str(base_file), "scenarios": [str(s) for s in scenarios],
             "set": [f"{o.path}={o.value!r}" for o in sets]}
@@ -130,7 +122,7 @@ def sweep(
             note = f"{failures[0]} without solution" if failures[0] else ""
             progress.update(task, completed=done, note=note)
 
-    try:
+    with exit_codes():
         try:
             result = run_sweep(data, spec, table, locs=locs, options=opts, workers=n_workers,
                                dask=dask, dask_scheduler_file=str(dask_scheduler_file)
@@ -140,13 +132,6 @@ def sweep(
         finally:
             if progress is not None:
                 progress.stop()
-    except InputError as e:
-        for p in e.problems:
-            err.print(str(p), markup=False)
-        raise typer.Exit(ExitCode.INVALID_INPUT) from None
-    except SweepError as e:
-        err.print(f"error: {e}", markup=False)
-        raise typer.Exit(ExitCode.USAGE) from None
     if result.interrupted:
         err.print(f"interrupted: {len(result.rows)} of {len(spec)} runs are in {table}; "
                   "run the same command with --resume to finish", markup=False)

@@ -1,0 +1,97 @@
+"""Commands that read instance files: validate, solve, schema."""
+
+from __future__ import annotations
+
+import gc
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from ..errors import InputError
+from ..plan import Plan, load_instance
+from ..solve import SolveOptions
+from ..status import ExitCode, exit_code
+from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
+                     parse_cuts, parse_options, print_problems, progress_printer)
+
+
+def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
+    """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
+    bad = False
+    for f in files:
+        try:
+            inst, warnings = load_instance(f)  # an instance, or a scenario naming its base
+        except InputError as e:
+            print_problems(e.problems)
+            bad = True
+            continue
+        print_problems(warnings)
+        out.print(f"{f}: valid ({len(inst.facilities)} facilities, {len(inst.routes)} routes, "
+                  f"{len(inst.horizon.stages)} stages)", markup=False)
+    raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
+
+
+def solve(
+    file: Annotated[Path, typer.Argument(help="Instance file.")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write solution.json and CSV tables here.")] = None,  # noqa: E501
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    solver: Solver = "highs",
+    seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    option: SolverOption = None,
+    log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
+    cuts: Annotated[Optional[str], typer.Option("--cuts", help="Valid inequalities to add: comma-separated from aggregate_capacity, linking; 'none' for none (default: all).")] = None,  # noqa: E501
+    elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
+    scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
+    set_: Sets = None,
+) -> None:
+    """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
+    from ..summary import print_summary
+
+    # One model per process, freed at exit: the cyclic collector would only re-scan its millions
+    # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
+    gc.disable()
+    with exit_codes():
+        plan = Plan.read(file, scenario or [], set_ or [])
+    print_problems(plan.warnings)
+    opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
+                        seed=seed, tee=log, solver_options=parse_options(option or []),
+                        progress=None if (quiet or log) else progress_printer(),
+                        elastic=elastic, cuts=parse_cuts(cuts))
+    with exit_codes():
+        sol = plan.solve(opts)
+    if opts.progress is not None and err.is_terminal:
+        err.file.write("\r" + " " * 78 + "\r")
+    if quiet:
+        out.print(f"{sol.instance}: {sol.status.value}"
+                  + (f", objective {sol.objective:,.6g}" if sol.objective is not None else ""))
+        if sol.message and not sol.status.has_solution:
+            out.print(sol.message, markup=False)
+    else:
+        print_summary(sol, out)
+    if output is not None:
+        if sol.status.has_solution:
+            tables = sum(p.suffix == ".csv" for p in sol.write(output))
+            out.print(f"wrote {output}/solution.json and {tables} CSV tables", markup=False)
+        else:
+            err.print(f"no solution: nothing written to {output}", markup=False)
+    raise typer.Exit(exit_code(sol.status))
+
+
+def schema(
+    solution: Annotated[bool, typer.Option("--solution", help="The schema of solution.json instead.")] = False,  # noqa: E501
+) -> None:
+    """Print the JSON Schema of the instance format (for editors), or with --solution of
+    solution.json (versioned: schema_version)."""
+    if solution:
+        from ..solution_schema import solution_json_schema
+
+        print(json.dumps(solution_json_schema(), indent=2))
+        return
+    from ..schema import instance_json_schema
+
+    print(json.dumps(instance_json_schema(), indent=2))

@@ -1,0 +1,184 @@
+"""What a report says, whatever its format: the summary facts, the build-out, the cost split,
+the captions and the tidy tables as rows of text."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from ..results import Solution, table_columns, tidy_rows
+from .figures import fmt_t
+
+MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
+
+
+CAPTIONS = {
+    "timeline": "Build timeline: units online per element and stage (darker: more units); "
+                "▲ +n marks units built at the start of a stage.",
+    "costs": "Cost breakdown: discounted cost per stage stacked by category (revenue below zero), "
+             "and the total by category with its share.",
+    "sources": "Where the mass comes from: tonnes per year bought from supplies (e.g. launched "
+               "from Earth) and mined by facilities in space, by stage.",
+}
+
+
+NETWORK_HOW_TO_READ = (
+    "How to read the network pictures: left to right from the Sun outwards (Sun–planet L1 "
+    "sunward of its planet, L2 beyond), a column per body or Lagrange point, surfaces below "
+    "orbits. Arrows are payload flows, one per commodity side by side on the right of the "
+    "direction of travel, width proportional to t/yr on the same scale in every stage; dotted "
+    "lines are candidate routes. Markers are online facilities by kind, area proportional to "
+    "capacity; a black edge and (+n) mark units built in that stage. Under a node: what it "
+    "buys (supplies), needs (required demand), sells (markets) and misses (shortfall), in t/yr.")
+
+
+def stage_caption(sol: Solution, stage: str) -> str:
+    """What happens in one stage, in a sentence or two."""
+    info = next(s for s in sol.stages if s["name"] == stage)
+    end = info["start_year"] + info["years"] - 1
+    mass = sol.units.get("mass", "t")
+    money = sol.units.get("money", "")
+    built = [f"{b['name']} +{b['units']} at {b['node']}" for b in sol.builds
+             if b["stage"] == stage]
+    parts = [f"Stage {stage} ({info['start_year']}–{end}, {info['years']} years)."]
+    parts.append(("Built: " + "; ".join(built) + ".") if built else "Nothing new is built.")
+    per_route: dict[str, float] = defaultdict(float)
+    for f in sol.flows:
+        if f["stage"] == stage:
+            per_route[f"{f['from']} → {f['to']}"] += f["rate"]
+    if per_route:
+        top = sorted(per_route.items(), key=lambda kv: -kv[1])[:3]
+        parts.append("Largest flows: " + ", ".join(f"{r} {fmt_t(v)}/yr" for r, v in top) + ".")
+    bought = sum(x["rate"] for x in sol.supplies if x["stage"] == stage)
+    if bought:
+        parts.append(f"Bought from supplies: {bought:,.0f} {mass}/yr.")
+    short = sum(x["rate"] for x in sol.shortfalls if x["stage"] == stage)
+    if short:
+        parts.append(f"Not delivered: {short:,.0f} {mass}/yr.")
+    cost = sol.cost_total(stage=stage)
+    if sol.costs:
+        parts.append(f"Discounted cost {cost:,.0f} {money}.")
+    return " ".join(parts)
+
+
+def caption(fid: str, sol: Solution) -> str:
+    if fid.startswith("network-"):
+        return stage_caption(sol, fid[len("network-"):])
+    return CAPTIONS.get(fid, fid)
+
+
+# --- text: summary and tables ------------------------------------------------------------------
+def _num(x: Any) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, int):
+        return f"{x:,}" if abs(x) >= 10000 else str(x)
+    if isinstance(x, float):
+        if x == 0:
+            return "0"
+        if abs(x) >= 1000:
+            return f"{x:,.0f}"
+        return f"{x:.4g}"
+    return str(x)
+
+
+def summary_facts(sol: Solution) -> list[tuple[str, str]]:
+    money = sol.units.get("money", "")
+    mass = sol.units.get("mass", "t")
+    facts = [("Instance", sol.instance), ("Status", sol.status.value)]
+    if sol.objective is not None:
+        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
+        facts.append(("Objective", f"{sol.objective:,.6g} {unit}"))
+    if sol.gap is not None:
+        facts.append(("Gap", f"{sol.gap:.3%}" + (f" (bound {sol.bound:,.6g})"
+                                                 if sol.bound is not None else "")))
+    if sol.message:
+        facts.append(("Solver message", sol.message))
+    if sol.solver:
+        facts.append(("Solver", " ".join(v for v in sol.solver.values() if v)))
+    if sol.stages:
+        first, last = sol.stages[0], sol.stages[-1]
+        facts.append(("Stages", f"{len(sol.stages)} ({', '.join(sol.stage_names)}), "
+                                f"{first['start_year']}–{last['start_year'] + last['years'] - 1}"))
+    if sol.costs:
+        facts.append(("Discounted cost", f"{sol.cost_total():,.6g} {money}"))
+    years = {s["name"]: s["years"] for s in sol.stages}
+    units = sum(b["units"] for b in sol.builds)
+    facts.append(("Units built", f"{units} ({len({b['name'] for b in sol.builds})} elements)"))
+    bought = sum(x["rate"] * years.get(x["stage"], 1) for x in sol.supplies)
+    if bought:
+        facts.append(("Mass bought over the horizon", f"{bought:,.0f} {mass}"))
+    short = sum(x["rate"] * years.get(x["stage"], 1) for x in sol.shortfalls)
+    if short:
+        facts.append(("Demand not delivered (shortfall)", f"{short:,.0f} {mass}"))
+    return facts
+
+
+def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
+    """What is built where and when: one row per element, per stage 'online (+built)'."""
+    stages = sol.stage_names
+    fac = {f["name"]: f for f in (sol.network or {}).get("facilities", [])}
+    node_body = {n["name"]: n.get("body") or "–".join(n.get("bodies") or [])
+                 for n in (sol.network or {}).get("nodes", [])}
+    rows: dict[str, dict[str, Any]] = {}
+    for b in sol.builds:
+        r = rows.setdefault(b["name"], {"type": b["type"], "where": b["node"], "on": {},
+                                        "new": {}})
+        r["new"][b["stage"]] = r["new"].get(b["stage"], 0) + b["units"]
+    for o in sol.online:
+        if o["name"] in rows:
+            rows[o["name"]]["on"][o["stage"]] = o["units"]
+    header = ["element", "kind", "where", "body"] + stages
+    out = []
+    for name, r in sorted(rows.items(), key=lambda kv: (min(stages.index(s) for s in kv[1]["new"]),
+                                                        kv[0])):
+        kind = fac[name]["kind"] if name in fac else r["type"]
+        frm = r["where"].split("->")[0]
+        cells = []
+        for s in stages:
+            on, new = r["on"].get(s, 0), r["new"].get(s, 0)
+            cells.append("" if not on and not new else f"{on}" + (f" (+{new})" if new else ""))
+        out.append([name, kind, r["where"], node_body.get(frm, "") or "", *cells])
+    return header, out
+
+
+def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], int]:
+    cols = [h for h, _ in table_columns(sol, name)]
+    rows = tidy_rows(sol, name)
+    return cols, [[_num(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
+
+
+TABLE_TITLES = {
+    "builds": "Builds: units built per element and stage",
+    "online": "Online: units and capacity per element and stage",
+    "activities": "Activities: facility activity per stage",
+    "flows": "Flows: payload per route, commodity and stage",
+    "propellant": "Propellant burnt per route, commodity and stage",
+    "supplies": "Supplies: tonnes bought per year",
+    "sales": "Sales to markets",
+    "shortfalls": "Shortfalls: required demand not delivered",
+    "costs": "Costs per category and stage",
+    "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
+    "routes": "Candidate routes", "demands": "Demands",
+}
+
+
+NUMERIC = re.compile(r"^[+-]?[\d,]*\.?\d+(e[+-]?\d+)?( \(\+\d+\))?$")
+
+
+def cost_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
+    stages = sol.stage_names
+    grid: dict[str, dict[str, float]] = defaultdict(dict)
+    for c in sol.costs:
+        grid[c["category"]][c["stage"]] = grid[c["category"]].get(c["stage"], 0.0) + c[
+            "discounted"]
+    total = sol.cost_total() or 0.0
+    gross = sum(abs(sum(r.values())) for r in grid.values()) or 1.0
+    rows = [[cat, *(_num(r.get(s)) for s in stages), _num(sum(r.values())),
+             f"{abs(sum(r.values())) / gross:.0%}"] for cat, r in grid.items()]
+    rows.append(["total", *(_num(sum(r.get(s, 0.0) for r in grid.values())) for s in stages),
+                 _num(total), ""])
+    return ["category", *stages, "total", "share"], rows

@@ -1,0 +1,85 @@
+"""One run of a sweep: the base with the run's overrides, validated and solved through Plan."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from ..plan import Plan, values
+from ..scenario import Override, Scenario, apply
+from ..solve import run_solver
+from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
+
+# Compiling and solving are not thread-safe (Pyomo's model building, HiGHS's global thread pool;
+# Pyomo's standard-form compiler, used before, failed outright with two threads). A Dask
+# worker with several threads runs several tasks in one process: they take turns here.
+_SOLVE_LOCK = threading.Lock()
+
+
+@dataclass
+class RunResult:
+    run: int
+    row: dict[str, str]
+    seconds: float  # the whole run: validate, compile, solve, extract
+    solve_seconds: float | None = None  # the solver alone
+    started: bool | None = None  # whether HiGHS accepted the MIP start (None: none given)
+
+
+def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
+            elements: list[str], stage_order: list[str],
+            start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
+    """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
+    `start` if given, see `plan.values`): one table row. Never raises: a problem becomes the row's
+    status and message."""
+
+    t0 = time.perf_counter()
+    row = {"run": str(run_id), **{p: cell(v) for p, v in settings.items()},
+           **{c: "" for c in FIXED_COLUMNS}, **{BUILT + e: "" for e in elements}, "message": ""}
+    try:
+        sets = overrides if overrides is not None else settings  # settings: the table's cells
+        data, locs = apply(base, {}, Scenario(set=[Override(p, v) for p, v in sets.items()]))
+        plan = Plan.from_data(data, locs)
+    except InputError as e:
+        row.update(status=INVALID, message="; ".join(str(p) for p in e.problems))
+        return RunResult(run_id, row, time.perf_counter() - t0)
+    except Exception as e:  # noqa: BLE001  (a row, never a crash)
+        row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
+        return RunResult(run_id, row, time.perf_counter() - t0)
+    try:
+        with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
+            sol, outcome = plan.solve_outcome(options, start=start)
+        started = None if not start or outcome is None or outcome.mip_start is None else bool(
+            outcome.mip_start)
+    except Exception as e:  # noqa: BLE001
+        row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
+        return RunResult(run_id, row, time.perf_counter() - t0)
+    row.update(status=sol.status.value, objective=cell(sol.objective), bound=cell(sol.bound),
+               gap=cell(sol.gap), message=" | ".join((sol.message or "").splitlines()))
+    if sol.status.has_solution:
+        years = {s["name"]: s["years"] for s in sol.stages}
+        row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
+                                            for x in sol.shortfalls), 9))
+    for e in elements:
+        row[BUILT + e] = builds_cell(sol.builds, e, stage_order)
+    return RunResult(run_id, row, time.perf_counter() - t0, sol.timings.get("solve"), started)
+
+
+# ---------------------------------------------------------------------------------------------
+# Warm start: the base solution as a MIP start (SolveOptions.mip_start -> Highs.setSolution)
+
+
+def base_start(plan: Any, options: Any) -> tuple[dict[tuple, float] | None, str]:
+    """Solve the base plan once: (its variable values as a start, or None; a note)."""
+
+    compiled = plan.build(cuts=options.cuts)
+    if compiled.trivially_infeasible:
+        return None, "the base is infeasible: no warm start"
+    t0 = time.perf_counter()
+    outcome = run_solver(compiled.model, options)
+    note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
+    if not outcome.status.has_solution:
+        return None, note + "; no warm start"
+    return values(compiled), note + f", objective {outcome.objective:,.6g}"
