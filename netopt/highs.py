@@ -8,8 +8,11 @@ later than asked, keeping the best solution found so far. It also reports live p
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +31,7 @@ from .status import Status
 # the watchdog cancels a solve this long after its time limit, and gives up waiting after as long
 # again (HiGHS checks its limit only at certain points, and has overrun it in presolve)
 WATCHDOG_GRACE = 5.0
+INTERRUPT_GRACE = 120.0  # seconds HiGHS gets to stop after Ctrl-C before it is abandoned
 
 
 @dataclass
@@ -247,9 +251,18 @@ def set_options(h: Any, options: dict[str, Any]) -> list[str]:
 
 def run(h: Any, time_limit: float | None,
         on_progress: Callable[[Progress], None] | None = None,
-        progress_every: float = 1.0, grace: float = WATCHDOG_GRACE) -> tuple[Any, str | None]:
+        progress_every: float = 1.0, grace: float = WATCHDOG_GRACE,
+        interrupt_grace: float = INTERRUPT_GRACE,
+        abandon: Callable[[Any, int], None] | None = None) -> tuple[Any, str | None]:
     """Run HiGHS in a worker thread; the main thread stays free for Ctrl-C, the watchdog and
-    progress. Returns (model status, message) — the message says why a solve was stopped."""
+    progress. Returns (model status, message) — the message says why a solve was stopped.
+
+    Ctrl-C and SIGTERM only set a flag while HiGHS runs (no KeyboardInterrupt can leave this
+    function with HiGHS's thread still running: at interpreter exit that thread aborted the
+    process): the first asks HiGHS to stop and keeps its incumbent, a second asks again. A
+    HiGHS that does not stop within `interrupt_grace` (`grace` past the time limit) is
+    abandoned, and the process then ends with os._exit instead of an interpreter exit
+    (`abandon(h, exit code)`, by default `exit_without_destroying`)."""
     latest: dict[str, float] = {}
 
     def watch(e: Any) -> None:
@@ -264,32 +277,80 @@ def run(h: Any, time_limit: float | None,
     stopped_by: str | None = None
     cancelled_at: float | None = None
     last_report = start
-    h.startSolve()
-    while True:
-        try:
+    with _signals_as_flags() as signals:
+        h.startSolve()
+        while True:
             done, _ = h.wait(0.1)
             if done:
                 break
             now = time.perf_counter()
-            if deadline is not None and stopped_by is None and now - start > deadline:
+            if signals and stopped_by != "interrupt":
+                stopped_by, cancelled_at = "interrupt", now
+                h.cancelSolve()
+            elif deadline is not None and stopped_by is None and now - start > deadline:
                 stopped_by, cancelled_at = "watchdog", now
                 h.cancelSolve()
-            if cancelled_at is not None and now - cancelled_at > max(grace, 0.1 * (
-                    time_limit or 0)):
+            if cancelled_at is not None and now - cancelled_at > (
+                    interrupt_grace if stopped_by == "interrupt"
+                    else max(grace, 0.1 * (time_limit or 0))):
+                (abandon or exit_without_destroying)(h, 130 if stopped_by == "interrupt" else 4)
                 return None, ("HiGHS did not stop when asked; abandoned its run "
                               f"after {now - start:.1f} s")
             if on_progress is not None and now - last_report >= progress_every:
                 last_report = now
                 on_progress(Progress(now - start, _finite(latest.get("incumbent")),
                                      _finite(latest.get("bound")), _finite(latest.get("gap"))))
-        except KeyboardInterrupt:
-            if stopped_by == "interrupt":
-                raise  # a second Ctrl-C: give up at once
-            stopped_by, cancelled_at = "interrupt", time.perf_counter()
-            h.cancelSolve()
-    message = {"interrupt": "interrupted (Ctrl-C)",
+    message = {"interrupt": "interrupted (Ctrl-C)" if signals[:1] != [signal.SIGTERM]
+               else "interrupted (SIGTERM)",
                "watchdog": "stopped by the watchdog past the time limit"}.get(stopped_by or "")
     return h.getModelStatus(), message
+
+
+@contextmanager
+def _signals_as_flags() -> Iterator[list[int]]:
+    """While the block runs, SIGINT and SIGTERM are appended to the yielded list instead of
+    raising; a handler that was there before (a sweep's interrupt flag) still hears of them."""
+    got: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got  # signals are delivered to the main thread only
+        return
+    before: dict[int, Any] = {}
+
+    def note(signum: int, frame: Any) -> None:
+        got.append(signum)
+        old = before.get(signum)
+        if callable(old) and old is not signal.default_int_handler:
+            try:
+                old(signum, frame)
+            except KeyboardInterrupt:
+                pass
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        before[sig] = signal.signal(sig, note)
+    try:
+        yield got
+    finally:
+        for sig, old in before.items():
+            signal.signal(sig, old)
+
+
+def exit_without_destroying(h: Any, code: int) -> None:
+    """HiGHS's thread is still running: destroying its Highs object (at interpreter exit at the
+    latest) would abort the process. Keep `h` alive and end the process with os._exit once the
+    program is done (after its output is flushed), with `code`."""
+    import atexit
+    import os
+    import sys
+
+    def exit_now(keep: Any = h) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+    atexit.register(exit_now)
 
 
 def solve(model: Any, options: dict[str, Any], time_limit: float | None,

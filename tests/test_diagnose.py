@@ -141,8 +141,11 @@ class _StuckHighs:
 def test_watchdog_abandons_a_solver_that_overruns_its_limit():
     h = _StuckHighs()
     t0 = time.perf_counter()
-    status, message = highs.run(h, time_limit=0.2, grace=0.3)
+    abandoned = []
+    status, message = highs.run(h, time_limit=0.2, grace=0.3,
+                                abandon=lambda h, code: abandoned.append(code))
     assert h.cancelled
+    assert abandoned == [4]  # the process would end with os._exit(4): no solution
     assert status is None
     assert message.startswith("HiGHS did not stop when asked; abandoned its run after")
     assert time.perf_counter() - t0 < 5

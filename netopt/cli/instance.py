@@ -10,11 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import InputError
+from ..files import OutputFolder
 from ..plan import Plan, load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
-                     parse_cuts, parse_options, print_problems, progress_printer)
+                     parse_cuts, parse_options, print_problems, progress_printer,
+                     write_solution)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
@@ -55,15 +57,23 @@ def solve(
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
-    with exit_codes():
+    folder = None if output is None else OutputFolder(output)
+    with exit_codes("reading the instance"):
         plan = Plan.read(file, scenario or [], set_ or [])
+        if folder is not None:
+            folder.prepare()  # a location that cannot be written is known before solving
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts))
-    with exit_codes():
-        sol = plan.solve(opts)
+    try:
+        with exit_codes("building the model (the solver had not started)"):
+            sol = plan.solve(opts)
+    except BaseException:
+        if folder is not None:
+            folder.abandon()
+        raise
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
@@ -73,11 +83,12 @@ def solve(
             out.print(sol.message, markup=False)
     else:
         print_summary(sol, out)
-    if output is not None:
+    if folder is not None:
         if sol.status.has_solution:
-            tables = sum(p.suffix == ".csv" for p in sol.write(output))
+            tables = sum(p.suffix == ".csv" for p in write_solution(sol, folder))
             out.print(f"wrote {output}/solution.json and {tables} CSV tables", markup=False)
         else:
+            folder.abandon()
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
 

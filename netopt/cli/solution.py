@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..status import ExitCode
-from .common import err, out
+from .common import err, exit_codes, out
 
 SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exists=True,
                                              dir_okay=False)]
@@ -49,11 +49,12 @@ def export(
         raise typer.Exit(ExitCode.USAGE)
     written: list[Path] = []
     try:
-        if output is not None:
-            written += sol.write(output, csv=csv, parquet=parquet)
-            written += write_graphml(sol, output / "network.graphml", stage, multi=multi)
-        if graphml is not None:
-            written += write_graphml(sol, graphml, stage, multi=multi)
+        with exit_codes("writing"):
+            if output is not None:  # the folder replaced whole: never half old, half new
+                written += sol.write(output, csv=csv, parquet=parquet, graphml=True,
+                                     stage=stage, multi=multi)
+            if graphml is not None:
+                written += write_graphml(sol, graphml, stage, multi=multi)
     except ImportError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
@@ -94,6 +95,7 @@ def report(
         raise typer.Exit(ExitCode.USAGE)
     sol = _read(solution)
     path = output or Path("report.html" if fmt == "html" else "report.md")
-    written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
+    with exit_codes(f"writing {path}"):
+        written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
     out.print(f"wrote {written[0]}" + (f" and {len(written) - 1} figures" if len(written) > 1
                                        else ""), markup=False)
