@@ -114,8 +114,10 @@ def parse_benner(text: str, source: str = "<text>") -> list[NEA]:
 
 
 def read_benner(path: str | Path) -> list[NEA]:
-    p = Path(path)
-    return parse_benner(p.read_text(encoding="ascii", errors="replace"), str(p))
+    from .parse import MAX_BYTES, read_bounded
+
+    p = Path(path)  # a regular file of bounded size (a FIFO or /dev/zero is refused)
+    return parse_benner(read_bounded(p, MAX_BYTES).decode("ascii", errors="replace"), str(p))
 
 
 def diameter_km(h: float, albedo: float) -> float:
@@ -368,10 +370,32 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
     models = (models_dir or default_models_dir()).resolve()
     if not (models / "facilities.yaml").is_file():
         raise FileNotFoundError(f"no models/facilities.yaml under {models}: pass --models DIR")
-    data, cands = build_instance(read_benner(path), opts, assume, models)
+    try:
+        neas = read_benner(path)
+    except OSError as e:  # the input: invalid input (1), unlike a write error below (2)
+        raise ValueError(f"{path}: cannot read: {e.strerror or e}") from None
+    if not neas:
+        raise ValueError(f"{path}: no asteroid rows (is it the JPL NEA delta-v list?)")
+    data, cands = build_instance(neas, opts, assume, models)
+    if not cands:
+        raise ValueError(f"{path}: none of its {len(neas)} asteroids passes the filters "
+                         "(--max-dv, --max-h, --min-capacity)")
+    from .errors import InputError
+    from .plan import validate
+
+    try:  # never write an instance that does not validate
+        validate(data)
+    except InputError as e:
+        raise ValueError("the generated instance would not validate:\n  " + "\n  ".join(
+            str(p) for p in e.problems)) from None
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dump_instance(data, header(command, cands, opts, assume)), encoding="utf-8")
+    from .files import OutputError, write_atomic
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, dump_instance(data, header(command, cands, opts, assume)))
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {e.strerror or e}") from None
     return cands
 
 

@@ -36,8 +36,9 @@ class OutputError(UsageError):
     """An output location that cannot be written: what failed and where (exit code 2)."""
 
 
-def write_all(f: object, data: bytes) -> None:
-    """Every write of netopt's outputs goes through here (netopt.testing fails it on purpose)."""
+def write_all(f: object, data: bytes | str, path: str | FsPath | None = None) -> None:
+    """Every write of netopt's outputs goes through here (netopt.testing fails it on purpose);
+    `path`: the file that will hold the data (default: the file object's name)."""
     f.write(data)  # type: ignore[attr-defined]
 
 
@@ -46,7 +47,7 @@ def write_atomic(path: FsPath, data: str | bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            write_all(f, data.encode("utf-8") if isinstance(data, str) else data)
+            write_all(f, data.encode("utf-8") if isinstance(data, str) else data, path)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions

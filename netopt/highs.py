@@ -277,6 +277,7 @@ def run(h: Any, time_limit: float | None,
     stopped_by: str | None = None
     cancelled_at: float | None = None
     last_report = start
+    heard = 0
     with _signals_as_flags() as signals:
         h.startSolve()
         while True:
@@ -284,8 +285,10 @@ def run(h: Any, time_limit: float | None,
             if done:
                 break
             now = time.perf_counter()
-            if signals and stopped_by != "interrupt":
-                stopped_by, cancelled_at = "interrupt", now
+            if len(signals) > heard:  # each Ctrl-C asks again; the first starts the grace
+                heard = len(signals)
+                if stopped_by != "interrupt":
+                    stopped_by, cancelled_at = "interrupt", now
                 h.cancelSolve()
             elif deadline is not None and stopped_by is None and now - start > deadline:
                 stopped_by, cancelled_at = "watchdog", now

@@ -26,7 +26,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import Locs
-from ..files import write_all, write_atomic
+from .. import files
+from ..files import write_atomic
 from ..paths import resolve
 from ..plan import Plan
 from ..solve import DEFAULT_SOLVER, SolveOptions
@@ -111,7 +112,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             result.started[r.run] = r.started
         result.ran += 1
         if fh is not None:
-            write_all(fh, csv_line(r.row, cols))
+            files.write_all(fh, csv_line(r.row, cols))
             fh.flush()
         if on_result:
             on_result(r.row, len(rows), total)
