@@ -390,3 +390,61 @@ def test_nan_objective_is_not_equal_to_anything(tmp_path, good_solution):
     r = run("compare", str(a), str(b))  # before: "No differences", exit 0
     assert r.exit_code == 1
     assert "No differences" not in r.output
+
+
+# --- cause 10 (--param) and cause 11: sweep and catalog edges -----------------------------------
+
+def test_param_value_alias_bomb_refused(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500"))
+    bomb = "[&a [0,0,0,0,0,0,0,0,0], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], " + ", ".join(
+        f"&{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("bcdefg", "cdefgh")) + "]"
+    r = run("sweep", str(inst), "--param", f"description={bomb}", "-o", str(tmp_path / "s.csv"))
+    assert r.exit_code == 1  # before: MemoryError expanding it into the table
+    assert "aliases expand " in r.output and "alias bomb" in r.output
+
+
+def test_resume_ignores_a_run_id_that_is_not_ascii_digits(tmp_path):
+    from netopt.sweep.table import read_table
+
+    t = tmp_path / "t.csv"
+    t.write_text("run,x,status\n0,1,optimal\n\u00b9,2,optimal\n")  # '¹'.isdigit() is True
+    assert read_table(t) == (["run", "x", "status"],
+                             [{"run": "0", "x": "1", "status": "optimal"}])
+
+
+BENNER = ROOT_DATA = Path(__file__).resolve().parent.parent / "data" / "benner_dv_2013-04-14.txt"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start-year", "1800"], "--start-year"),  # typer: "... greater than or equal to 1900"
+    (["--stage-years", "5000"], "--stage-years"),
+    (["--max-dv", "nan"], "Invalid value for --max-dv: nan is not a finite number"),
+])
+def test_catalog_options_that_would_write_an_invalid_instance(tmp_path, args, message):
+    out = tmp_path / "neas.yaml"
+    r = run("catalog", "neas", str(BENNER), "-o", str(out), *args)  # before: exit 0
+    assert r.exit_code == 2
+    assert message in " ".join(r.output.replace("│", " ").split())
+    assert "Invalid value" in r.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "no asteroid rows (is it the JPL NEA delta-v list?)"),
+    ("just a header\n====\n", "no asteroid rows (is it the JPL NEA delta-v list?)")])
+def test_catalog_of_nothing_is_an_error(tmp_path, text, message):
+    src, out = tmp_path / "list.txt", tmp_path / "neas.yaml"
+    src.write_text(text)
+    r = run("catalog", "neas", str(src), "-o", str(out))  # before: "0 candidate asteroids"
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"error: {src}: {message}"]
+    assert not out.exists()
+
+
+def test_catalog_with_no_candidate_is_an_error(tmp_path):
+    out = tmp_path / "neas.yaml"
+    r = run("catalog", "neas", str(BENNER), "-o", str(out), "--max-dv", "0.1")
+    assert r.exit_code == 1
+    assert r.output.startswith(f"error: {BENNER}: none of its ")
+    assert not out.exists()

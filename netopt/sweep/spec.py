@@ -197,12 +197,14 @@ def parse_param(text: str, scale: bool = False) -> Param:
     if not sep or not path.strip() or not raw.strip():
         raise InputError([Problem(f"'{text}' is not PATH=v1,v2,... (e.g. "
                                   "routes[launch].cost_per_t=0.5,1,2,4)", location=loc)])
-    try:
+    from ..parse import yaml_value
+
+    try:  # as instance files are read: YAML 1.2 scalars, aliases bounded
         if raw.strip().startswith("[") and raw.strip().endswith("]"):
-            values = yaml.safe_load(raw)
+            values = yaml_value(raw)
         else:
-            values = [yaml.safe_load(s) if s else None for s in split_values(raw)]
-    except yaml.YAMLError as e:
+            values = [yaml_value(s) if s else None for s in split_values(raw)]
+    except (yaml.YAMLError, ValueError) as e:
         raise InputError([Problem(f"a value is not valid YAML: {e}", location=loc)]) from None
     return Param(path.strip(), list(values), location=loc, scale=scale)
 
