@@ -16,13 +16,20 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path as FsPath
 from typing import Any
 
-
 from . import templates
-from .errors import (KEY, InputError, Location, Locs, Path, Problem, closest, format_path,
+from .errors import (KEY, InputError, Location, Locs, Path, Problem, closest, from_pydantic,
                      locate)
 from .gcpause import paused_gc
-from .parse import (NeedsLocations, file_kind, is_json, json_with_locations, plain_json,
-                    plain_yaml, read_text, yaml_with_locations)
+from .parse import (
+    NeedsLocations,
+    file_kind,
+    is_json,
+    json_with_locations,
+    plain_json,
+    plain_yaml,
+    read_text,
+    yaml_with_locations,
+)
 
 NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facility_templates", "route_templates",
                   "facilities", "routes")
@@ -156,19 +163,20 @@ class _Merged:
             here: dict[str, int] = {}  # names met in this file
             for i, item in enumerate(items):
                 name = item.get("name") if isinstance(item, dict) else None
-                named = section in NAMED_SECTIONS and isinstance(name, str)
-                if named and name in here:
+                if not isinstance(name, str) or section not in NAMED_SECTIONS:
+                    name = None
+                if name is not None and name in here:
                     problems.append(Problem(
                         f"duplicate name '{name}' (also {section}[{here[name]}])",
                         (section, i, "name"), per_item[(section, i)].get(("name",))))
                     continue
-                if named:
+                if name is not None:
                     here[name] = i
-                if named and name in index:
+                if name is not None and name in index:
                     j = index[name]
                     target[j], target_locs[j] = item, per_item[(section, i)]
                 else:
-                    if named:
+                    if name is not None:
                         index[name] = len(target)
                     target.append(item)
                     target_locs.append(per_item[(section, i)])
@@ -317,27 +325,8 @@ def _pydantic_problems(err: Any, locs: MutableMapping[Path, Location]) -> list[P
     problems = []
     for e in err.errors(include_url=False):
         path: Path = tuple(p for p in e["loc"] if not _is_union_tag(p))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key '{path[-1]}'" + closest(str(path[-1]), _field_names(path[:-1]))
-        elif e["type"] == "missing":
-            msg = f"missing required key '{path[-1]}'"
-        elif e["type"] == "string_pattern_mismatch":
-            msg = "a name may hold only ASCII letters, digits, '_', '.' and '-'"
-        elif e["type"] == "invalid_key":  # `true: 2`; pydantic's loc holds it as 1
-            key = e["input"]
-            path = path[:-1] + (key,)
-            shown = format_path((key,))
-            msg = f"a key must be a name, not {type(key).__name__} {shown}: write '{shown}'"
-            problems.append(Problem(msg, path, locs.get(path + (KEY,)) or locate(locs, path)))
-            continue
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        if e["type"] not in ("missing", "extra_forbidden") and not isinstance(
-                e.get("input"), dict | list):
-            msg += f" (got {e['input']!r})"
-        where = locs.get(path + (KEY,)) if e["type"] == "extra_forbidden" else None
-        problems.append(Problem(msg, path, where or locate(locs, path)))
+        fields = _field_names(path[:-1]) if e["type"] == "extra_forbidden" else []
+        problems.append(from_pydantic(e, path, locs, fields))
     return _dedupe_union(problems)
 
 
@@ -360,7 +349,7 @@ def _dedupe_union(problems: list[Problem]) -> list[Problem]:
 
 
 def _field_names(path: Path) -> list[str]:
-    from . import schema
+    from . import schema  # pydantic (the instance models): imported only when validating
 
     model: Any = schema.Instance
     for part in path:
@@ -393,7 +382,7 @@ def validate_data(data: dict, locs: MutableMapping[Path, Location] | None = None
 
 def _validate(raw: dict, raw_locs: MutableMapping[Path, Location],
               more: Callable[[Any], list[Problem]] | None) -> tuple[Any, list[Problem]]:
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic: imported only when validating
 
     from .checks import check_instance
     from .schema import Instance
@@ -432,7 +421,7 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
 def partial_instance(data: Any) -> tuple[Any, dict[str, set[str]]]:
     """An Instance built without validation from the parts of `data` that validate on their own:
     list items that fail are None. Also the names of the failed items, by section."""
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic: imported only when validating
 
     from . import schema
 

@@ -13,9 +13,10 @@ import os
 import re
 import stat
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from sys import intern
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -238,8 +239,9 @@ def _json_locations(text: str, file: str) -> tuple[Locs, list[Problem]]:
     starts = [0, *(m.end() for m in re.finditer("\n", text))]
     locs: Locs = {}
     problems: list[Problem] = []
-    ws = _WS.match
-    scan = json.decoder.scanstring
+    # _WS matches any run of whitespace, the empty one too: never None
+    ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)
+    scan = json.decoder.scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
     def at(pos: int) -> Location:
         line = bisect_right(starts, pos)

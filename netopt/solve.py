@@ -33,6 +33,12 @@ class SolverUnavailable(UsageError):
 
 @dataclass(frozen=True)
 class SolveOptions:
+    """How to solve: limits, solver and its options, and what to do besides the plain solve.
+
+    The defaults give the same answer for the same input (a fixed seed), no time limit, HiGHS's
+    own gap (1e-4), the valid inequalities of solvers.md and, if the plan is infeasible, an
+    explanation in the instance's terms (`Solution.message`)."""
+
     time_limit: float | None = None  # seconds
     gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS 1e-4)
     threads: int | None = None
@@ -49,6 +55,8 @@ class SolveOptions:
 
 @dataclass
 class Outcome:
+    """What a solver run came to, whatever the solver: status, objective, bound, timings."""
+
     status: Status
     objective: float | None = None
     bound: float | None = None
@@ -67,7 +75,7 @@ class Outcome:
             abs(self.objective), 1e-10)
 
 
-def run_solver(model: Any, opts: SolveOptions) -> Outcome:
+def run_solver(model: Any, opts: SolveOptions) -> Outcome:  # model: a Pyomo ConcreteModel
     """Solve `model` in memory and load the solution into its variables if there is one."""
     if opts.solver == DEFAULT_SOLVER:
         return _run_highs(model, opts)
@@ -75,7 +83,7 @@ def run_solver(model: Any, opts: SolveOptions) -> Outcome:
 
 
 def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
-    from . import highs
+    from . import highs  # Pyomo and highspy: imported only when solving with HiGHS
 
     options: dict[str, Any] = {"random_seed": opts.seed, "output_flag": opts.tee,
                                **opts.solver_options}
@@ -98,8 +106,9 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
-    import pyomo.environ as pyo
-    from pyomo.opt import SolutionStatus, TerminationCondition as TC
+    import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
+    from pyomo.opt import SolutionStatus
+    from pyomo.opt import TerminationCondition as TC
 
     try:
         solver = pyo.SolverFactory(opts.solver)

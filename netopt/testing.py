@@ -82,11 +82,11 @@ def failing_writes(after: int = 0, error: int = errno.ENOSPC, under: str | Path 
         original(f, data, path)
         done[0] += len(data)
 
-    files.write_all = write  # type: ignore[assignment]
+    files.write_all = write
     try:
         yield names
     finally:
-        files.write_all = original  # type: ignore[assignment]
+        files.write_all = original
 
 
 @contextmanager
@@ -126,9 +126,9 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
 
     def run(h: Any, *args: Any, **kwargs: Any) -> Any:
         asked = threading.Event()
-        start, cancel = h.startSolve, h.cancelSolve
+        cancel = h.cancelSolve
 
-        def hold(e: Any) -> None:  # in HiGHS's thread, after netopt's own callback
+        def hold(e: Any) -> None:  # in HiGHS's thread
             if fired or not math.isfinite(e.data_out.mip_primal_bound):
                 return
             send()
@@ -143,11 +143,8 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
             asked.set()
             return out
 
-        def start_solve() -> Any:
-            h.cbMipInterrupt += hold
-            return start()
-
-        h.startSolve, h.cancelSolve = start_solve, cancel_solve
+        h.cbMipInterrupt += hold
+        h.cancelSolve = cancel_solve
         return original_run(h, *args, **kwargs)
 
     diagnose, load = import_module("netopt.diagnose"), import_module("netopt.load")

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -120,12 +121,11 @@ class _StuckHighs:
 
     cancelled = False
 
-    def startSolve(self):
-        pass
+    def __init__(self):
+        self.release = threading.Event()
 
-    def wait(self, timeout):
-        time.sleep(timeout)
-        return False, None
+    def run(self):
+        self.release.wait()  # until the test ends
 
     def cancelSolve(self):
         self.cancelled = True
@@ -135,8 +135,11 @@ def test_watchdog_abandons_a_solver_that_overruns_its_limit():
     h = _StuckHighs()
     t0 = time.perf_counter()
     abandoned = []
-    status, message = highs.run(h, time_limit=0.2, grace=0.3,
-                                abandon=lambda h, code: abandoned.append(code))
+    try:
+        status, message = highs.run(h, time_limit=0.2, grace=0.3,
+                                    abandon=lambda h, code: abandoned.append(code))
+    finally:
+        h.release.set()
     assert h.cancelled
     assert abandoned == [4]  # the process would end with os._exit(4): no solution
     assert status is None

@@ -11,12 +11,25 @@ import typer
 
 from ..errors import InputError
 from ..files import OutputFolder
-from ..plan import Plan, load_instance
+from ..plan import Plan, chain, load_extra, load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
-from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
-                     parse_cuts, parse_options, print_problems, progress_printer,
-                     write_solution)
+from ..summary import print_summary
+from .common import (
+    Gap,
+    Sets,
+    Solver,
+    SolverOption,
+    TimeLimit,
+    err,
+    exit_codes,
+    out,
+    parse_cuts,
+    parse_options,
+    print_problems,
+    progress_printer,
+    write_solution,
+)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
@@ -50,15 +63,15 @@ def solve(
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
+    extra: Annotated[Optional[list[str]], typer.Option("--extra", help="MODULE:FUNCTION (or FILE.py:FUNCTION) called with the built model before the solve: your own variables, constraints and cost terms (repeatable; docs/extending.md).")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
-    from ..summary import print_summary
-
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     folder = None if output is None else OutputFolder(output)
     with exit_codes("reading the instance"):
+        extras = [load_extra(x) for x in extra or []]
         plan = Plan.read(file, scenario or [], set_ or [])
         if folder is not None:
             folder.prepare()  # a location that cannot be written is known before solving
@@ -69,7 +82,7 @@ def solve(
                         elastic=elastic, cuts=parse_cuts(cuts))
     try:
         with exit_codes("building the model (the solver had not started)"):
-            sol = plan.solve(opts)
+            sol = plan.solve(opts, chain(extras))
     except BaseException:
         if folder is not None:
             folder.abandon()
@@ -99,10 +112,10 @@ def schema(
     """Print the JSON Schema of the instance format (for editors), or with --solution of
     solution.json (versioned: schema_version)."""
     if solution:
-        from ..solution_schema import solution_json_schema
+        from ..solution_schema import solution_json_schema  # pydantic: only when asked
 
         print(json.dumps(solution_json_schema(), indent=2))
         return
-    from ..schema import instance_json_schema
+    from ..schema import instance_json_schema  # pydantic: only when asked
 
     print(json.dumps(instance_json_schema(), indent=2))

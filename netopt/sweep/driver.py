@@ -167,18 +167,15 @@ def preflight(options: Any) -> None:
             import highspy
         except ImportError:
             raise SweepError("HiGHS (highspy) is not installed: pip install highspy") from None
-        from pyomo.common.tee import capture_output
-
         from ..highs import set_options  # Pyomo, highspy: only to check the options
 
-        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
-            h = highspy.Highs()
+        h = highspy.Highs()  # quiet: netopt.highs swallowed the banner when imported
         h.setOptionValue("output_flag", False)
         rejected = set_options(h, dict(options.solver_options))
         if rejected:
             raise SweepError(f"HiGHS rejects option(s) {', '.join(rejected)}")
         return
-    import pyomo.environ as pyo
+    import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
 
     try:
         ok = pyo.SolverFactory(options.solver).available(exception_flag=False)
