@@ -102,7 +102,7 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
     from importlib import import_module
 
     compile_mod, files = import_module("netopt.compile"), import_module("netopt.files")
-    highs, plan = import_module("netopt.highs"), import_module("netopt.plan")
+    highs = import_module("netopt.highs")
 
     if phase not in PHASES:
         raise ValueError(f"unknown phase '{phase}'; phases: {', '.join(PHASES)}")
@@ -147,17 +147,21 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
         h.cancelSolve = cancel_solve
         return original_run(h, *args, **kwargs)
 
-    diagnose, load = import_module("netopt.diagnose"), import_module("netopt.load")
-    targets = {"read": [(load, "read_tree"), (plan, "read_tree")],
-               "validate": [(load, "validate_data"), (plan, "validate_data")],
-               "compile": [(compile_mod, "compile_model"), (diagnose, "compile_model")],
-               "solve": [(highs, "run")], "write": [(files, "write_all")]}[phase]
+    load = import_module("netopt.load")
+    home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
+                  "compile": (compile_mod, "compile_model"), "solve": (highs, "run"),
+                  "write": (files, "write_all")}[phase]
+    original = getattr(home, name)
     original_run = highs.run
-    originals = [getattr(module, name) for module, name in targets]
-    for (module, name), original in zip(targets, originals):
-        setattr(module, name, run if phase == "solve" else before(original))
+    replacement = run if phase == "solve" else before(original)
+    # every netopt module that imported the function by name holds the same object
+    holders = [m for key, m in list(sys.modules.items())
+               if (key == "netopt" or key.startswith("netopt.")) and m is not None
+               and getattr(m, name, None) is original]
+    for module in holders:
+        setattr(module, name, replacement)
     try:
         yield fired
     finally:
-        for (module, name), original in zip(targets, originals):
+        for module in holders:
             setattr(module, name, original)
