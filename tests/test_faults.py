@@ -266,3 +266,44 @@ def test_sigterm_before_the_solver_says_what_happened(tmp_path, small):
     assert stderr.splitlines()[-1] == (
         "interrupted while building the model (the solver had not started); nothing written")
     assert not (tmp_path / "out").exists()
+
+
+# --- the same on a real full disk and a real read-only mount (root only) -------------------------
+
+@pytest.fixture
+def mounted(tmp_path):
+    """mount(8) a 64 kB tmpfs and a read-only bind mount under tmp_path; skipped where mounting
+    is not allowed (not root, a container without the capability)."""
+    tiny, src, ro = tmp_path / "tiny", tmp_path / "src", tmp_path / "ro"
+    for d in (tiny, src, ro):
+        d.mkdir()
+    done = []
+    try:
+        for cmd, target in ((["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(tiny)], tiny),
+                            (["mount", "--bind", str(src), str(ro)], ro),
+                            (["mount", "-o", "remount,ro,bind", str(ro)], None)):
+            if subprocess.run(cmd, capture_output=True).returncode != 0:
+                pytest.skip("mounting is not allowed here")
+            if target is not None:
+                done.append(target)
+        yield tiny, ro
+    finally:
+        for target in reversed(done):
+            subprocess.run(["umount", str(target)], capture_output=True)
+
+
+def test_real_full_disk_and_read_only_mount(tmp_path, hard, mounted):
+    tiny, ro = mounted
+    r = run("solve", str(hard), "-o", str(ro / "out"), "-q")  # refused before solving
+    assert r.exit_code == 2
+    assert r.output.splitlines() == [f"error: cannot write to {ro / 'out'}: Read-only file system"]
+    r = run("solve", str(hard), "-o", str(tiny / "out"), "-q")  # 64 kB: the tables do not fit
+    assert r.exit_code == 2
+    lines = r.output.splitlines()
+    assert lines[0].startswith("t: optimal, objective ")
+    assert lines[1].startswith(f"error: cannot write to {tiny / 'out'}: No space left on device; "
+                               "it is left as it was; the solution is kept in ")
+    kept = Path(lines[1].rsplit(" ", 1)[1])
+    assert Solution.read(kept).status.value == "optimal"
+    kept.unlink()
+    assert list(tiny.iterdir()) == []  # the folder it made for the outputs is gone too
