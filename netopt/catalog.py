@@ -390,10 +390,20 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
 
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, dump_instance(data, header(command, cands, opts, assume)))
+        text = dump_instance(data, header(command, cands, opts, assume))
+        write_atomic(out, _modeline(out) + text)
     except OSError as e:
         raise OutputError(f"cannot write {out}: {e.strerror or e}") from None
     return cands
+
+
+def _modeline(out: Path) -> str:
+    """The editor's schema comment, when the schemas are there to point at (a source tree)."""
+    from .file_schemas import SCHEMA_DIR, modeline, schema_file
+
+    if not (SCHEMA_DIR / schema_file("instance")).is_file():
+        return ""
+    return modeline("instance", out.parent.resolve()) + "\n"
 
 
 __all__ = ["NEA", "Assumptions", "Candidate", "NeaOptions", "KNOWN_TYPES", "parse_benner",

@@ -61,8 +61,8 @@ def write_atomic(path: FsPath, data: str | bytes) -> None:
 
 
 # what netopt writes in an output folder: a folder holding anything else is not replaced
-_OURS = re.compile(r"(solution\.json|[a-z_]+\.(csv|parquet)|network(-[A-Za-z0-9_.\-]+)?\.graphml"
-                   r"|\..*\.tmp)")
+_OURS = re.compile(r"(solution\.(json|nc)|[a-z_]+\.(csv|parquet)"
+                   r"|network(-[A-Za-z0-9_.\-]+)?\.graphml|\..*\.tmp)")
 
 
 def _why(e: OSError) -> str:

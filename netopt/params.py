@@ -7,12 +7,12 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import rocket
-from .schema import Facility, Instance, Route
+from .schema import Facility, Instance, Node, Route
 
 EPS = 1e-12
 
@@ -122,13 +122,19 @@ class Prepared:
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
 
-    def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 
 def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
+
+
+def gates_nothing(e: Facility | Route, nodes: dict[str, Node]) -> bool:
+    """A depot at a node that lists no requires_depot commodities: it could handle nothing."""
+    return (isinstance(e, Facility) and e.kind == "depot" and e.node in nodes
+            and not nodes[e.node].requires_depot)
 
 
 def prepare(inst: Instance) -> Prepared:
@@ -144,6 +150,8 @@ def prepare(inst: Instance) -> Prepared:
                                           *(r for r in inst.routes if r.capex is not None)]
     for e in buildables:
         p.buildable[e.name] = e
+        if gates_nothing(e, nodes):
+            continue  # never built (solvers.md, depot_capacity)
         cover = online_cover(e, infos)
         for t, taus in cover.items():
             p.cover[(e.name, t)] = taus

@@ -22,6 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import KEY, Location, Locs, Path, Problem
+from .provenance import note_read
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs"); MAX_BYTES bounds the rest
@@ -380,6 +381,7 @@ def read_text(path: FsPath) -> tuple[str, list[Problem]]:
         if e.located:
             return "", [Problem(str(e), location=Location(file, 1, 1))]
         return "", [Problem(f"cannot read file: {e}", location=Location(file))]
+    note_read(path, raw)  # provenance: what a result was computed from
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as e:

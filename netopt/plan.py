@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InputError, Location, Locs, Path, Problem, UsageError
 from .gcpause import paused_gc
+from .provenance import collect, now, recording_inputs
 from .load import read_tree, validate_data
 from .results import extract
 from .scenario import Override, Scenario, apply, instance_data, load_tree
@@ -39,7 +40,17 @@ Start = dict[tuple[str, Any], float]  # (variable name, index) -> value: a MIP s
 
 
 class Plan:
-    """A validated instance, prepared once for building and solving."""
+    """A validated instance, prepared once for building and solving.
+
+        plan = Plan.read("instances/cislunar-ice.yaml", sets=["routes[launch].cost_per_t=4"])
+        sol = plan.solve(SolveOptions(gap=0.01))               # a Solution
+        compiled = plan.build()                                  # the Pyomo model, to inspect
+
+    `instance` is the validated `schema.Instance`, `prepared` its `params.Prepared` (index sets
+    and coefficients), `warnings` what validation found that is not an error, `timings` the
+    seconds spent reading and validating. Building or solving does not change a plan: solve it
+    as often as you like, with other options or extras, also from several threads at once.
+    """
 
     def __init__(self, instance: Instance, prepared: Prepared,
                  warnings: Iterable[Problem] = (), timings: dict[str, float] | None = None):
@@ -47,6 +58,11 @@ class Plan:
         self.prepared = prepared
         self.warnings: list[Problem] = list(warnings)
         self.timings: dict[str, float] = dict(timings or {})  # read, validate (seconds)
+        # where it came from, for the solution's provenance: files read {path: sha256}, the
+        # scenario files and overrides applied
+        self.inputs: dict[str, str] = {}
+        self.scenarios: list[str] = []
+        self.sets: list[str] = []
 
     # --- making a plan ---------------------------------------------------------------------------
     @classmethod
@@ -78,11 +94,16 @@ class Plan:
         and then each override (`PATH=VALUE` or an Override), validate, prepare. Raises
         InputError; the plan's warnings are the reader's and validation's."""
         t0 = time.perf_counter()
-        data, locs, warnings = load_tree(file, list(scenarios), list(sets))
+        scenarios, sets = list(scenarios), list(sets)
+        with recording_inputs() as inputs:
+            data, locs, warnings = load_tree(file, scenarios, sets)
         t1 = time.perf_counter()
         plan = cls.from_data(data, locs)
         plan.warnings = warnings + plan.warnings
         plan.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
+        plan.inputs = inputs
+        plan.scenarios = [str(s) for s in scenarios]
+        plan.sets = [s if isinstance(s, str) else f"{s.path}={s.value}" for s in sets]
         return plan
 
     # --- building and solving --------------------------------------------------------------------
@@ -113,7 +134,14 @@ class Plan:
                       ) -> tuple[Solution, Outcome | None]:
         """`solve`, and the solver's Outcome of the main solve (None for an elastic solve)."""
         opts = options or SolveOptions()
-        spent = {**self.timings, **(timings or {})}
+        started = now()
+        sol, outcome = self._solve(opts, extra, start, {**self.timings, **(timings or {})})
+        sol.provenance = collect(opts, sol.solver, started, now(), inputs=self.inputs,
+                                 scenarios=self.scenarios, sets=self.sets)
+        return sol, outcome
+
+    def _solve(self, opts: SolveOptions, extra: Extra | None, start: Start | None,
+               spent: dict[str, float]) -> tuple[Solution, Outcome | None]:
         with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
             t0 = time.perf_counter()
             if opts.elastic:
@@ -136,8 +164,6 @@ class Plan:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
         Solution, with `timings` and the solver's, and the solver's Outcome."""
-        from .diagnose import explain_infeasible  # Pyomo: see above
-
         p = self.prepared
         if compiled.trivially_infeasible:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
@@ -149,6 +175,8 @@ class Plan:
         sol = extract(p, compiled, outcome)
         timings["extract"] = time.perf_counter() - t1
         if sol.status is Status.infeasible and opts.explain and not compiled.trivially_infeasible:
+            from .diagnose import explain_infeasible  # Pyomo: see above
+
             t2 = time.perf_counter()
             why = explain_infeasible(p, replace(opts, mip_start=False), extra)
             sol.message = "\n".join(x for x in (sol.message, why) if x) or None
@@ -238,12 +266,14 @@ def load_checked(path: str | FsPath, timings: dict[str, float] | None = None
 def read_file(path: str | FsPath) -> Plan:
     """The plan of an instance file (no scenario files: see Plan.read)."""
     t0 = time.perf_counter()
-    data, locs, problems = read_tree(FsPath(path))
+    with recording_inputs() as inputs:
+        data, locs, problems = read_tree(FsPath(path))
     if problems:
         raise InputError(problems)
     t1 = time.perf_counter()
     plan = Plan.from_data(data, locs)
     plan.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
+    plan.inputs = inputs
     return plan
 
 

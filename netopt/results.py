@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import OutputFolder, write_atomic
 from .graph import solution_graph
@@ -28,6 +29,11 @@ from .tables import (
     to_csv,
     write_parquet,
 )
+
+if TYPE_CHECKING:  # Pyomo and pydantic stay out of `import netopt.results`
+    from .compile import Compiled
+    from .params import Prepared
+    from .solve import Outcome
 
 __all__ = ["Solution", "extract", "network_of", "TABLES", "NETWORK_TABLES", "write_atomic",
            "table_columns", "tidy_rows"]
@@ -67,7 +73,9 @@ class Solution:
     shortfalls: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
-    network: dict[str, list[dict]] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    # where it came from (solution_schema.Provenance); None in files older than version 3
+    provenance: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------
@@ -132,6 +140,13 @@ class Solution:
         node and edge attributes. `stage=None`: the last stage. See `netopt.graph`."""
         return solution_graph(self, stage, multi=multi)
 
+    def to_xarray(self) -> Any:
+        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
+        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        from .dense import to_xarray
+
+        return to_xarray(self)
+
     # --- tables ---------------------------------------------------------------------------------
     def tables(self, as_pandas: bool | None = None, *,
                network: bool = True) -> dict[str, Any]:
@@ -160,10 +175,10 @@ class Solution:
         return {name: _frame(pd, rows[name], table_columns(self, name)) for name in names}
 
     def write(self, directory: str | FsPath, *, csv: bool = True, parquet: bool = False,
-              folder: OutputFolder | None = None, graphml: bool = False,
-              stage: str | None = None, multi: bool = False) -> list[FsPath]:
-        """Write the tidy tables (one CSV and/or Parquet file each), solution.json (whose
-        timings.write covers the tables) and, with `graphml`, network.graphml per stage: all into
+              folder: OutputFolder | None = None,
+              extra: Callable[[FsPath], list[FsPath]] | None = None) -> list[FsPath]:
+        """Write the tidy tables (one CSV and/or Parquet file each), what `extra(folder)` writes
+        (GraphML, netCDF...) and solution.json (whose timings.write covers the tables): all into
         a temporary folder that then replaces `directory` in one step, so it never holds half
         old, half new outputs (files.OutputFolder; pass one already prepared to check and lock
         the location before solving). Raises files.OutputError. Parquet needs pyarrow."""
@@ -181,10 +196,8 @@ class Solution:
                     written.append(out / f"{name}.csv")
                     write_atomic(written[-1], to_csv(tidy_rows(self, name, maps),
                                                      table_columns(self, name)))
-            if graphml:
-                from .graph import write_graphml
-
-                written += write_graphml(self, out / "network.graphml", stage, multi=multi)
+            if extra is not None:
+                written += extra(out)
             written.append(out / "solution.json")
             body = self._json_body()
             self.timings["write"] = time.perf_counter() - t0  # tables and solution.json
@@ -210,7 +223,7 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Any) -> dict[str, list[dict]]:
+def network_of(p: Prepared) -> dict[str, Any]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
     from .params import per_stage  # pydantic (through schema): results stays light
 
@@ -220,23 +233,38 @@ def network_of(p: Any) -> dict[str, list[dict]]:
     for label, d in zip(p.demand_label, inst.demands):
         for t, a in per_stage(d.amount, names).items():
             if a:
+                price = (per_stage(d.price_per_t, [t])[t] or 0.0) if d.kind == "market" else None
                 demands.append({"demand": label, "kind": d.kind, "node": d.node,
-                                "commodity": d.commodity, "stage": t, "amount": a})
+                                "commodity": d.commodity, "stage": t, "amount": a,
+                                "price_per_t": price,
+                                "shortfall_penalty_per_t": d.shortfall_penalty_per_t})
     return {
         "nodes": [{"name": n.name, "kind": n.kind, "body": n.body,
                    "bodies": list(n.bodies) if n.bodies else None, "point": n.point,
                    "requires_depot": list(n.requires_depot)} for n in inst.nodes],
         "facilities": [{"name": f.name, "kind": f.kind, "node": f.node, "capacity": f.capacity,
                         "max_units": f.max_units, "produces": dict(f.produces),
-                        "consumes": dict(f.consumes)} for f in inst.facilities],
+                        "consumes": dict(f.consumes), "capex": f.capex, "opex": f.opex,
+                        "variable_cost": f.variable_cost} for f in inst.facilities],
         "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
-                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss}
+                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
+                    "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex}
                    for r in inst.routes],
         "demands": demands,
+        "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
+                      "price_per_t": _plain(s.price_per_t), "max_per_year": _plain(s.max_per_year)}
+                     for label, s in zip(p.supply_label, inst.supplies)],
+        "discount_rate": inst.horizon.discount_rate,
+        "budgets": dict(inst.budgets),
     }
 
 
-def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
+def _plain(v: Any) -> Any:
+    """A number or {stage: number} as written (a copy: the Instance's own mapping is frozen)."""
+    return dict(v) if isinstance(v, dict) else v
+
+
+def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst, m = p.inst, compiled.model
     sol = Solution(
@@ -253,12 +281,11 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
             for e in p.buildable}
 
-    def where(e: str) -> str:
-        x = p.buildable[e]
-        return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
+    where = {f.name: f.node for f in inst.facilities}
+    where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
-    sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
+    sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
     for (e, t) in p.cover:
         units = p.online_units(e, t, built)

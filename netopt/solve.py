@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,18 +40,30 @@ class SolveOptions:
     own gap (1e-4), the valid inequalities of solvers.md and, if the plan is infeasible, an
     explanation in the instance's terms (`Solution.message`)."""
 
-    time_limit: float | None = None  # seconds
-    gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS 1e-4)
+    time_limit: float | None = None
+    """Seconds; the best solution found by then is kept (status feasible). None: no limit."""
+    gap: float | None = None
+    """Relative MIP gap at which the solve stops; None: the solver's default (HiGHS 1e-4)."""
     threads: int | None = None
+    """Solver threads; None: the solver's default."""
     solver: str = DEFAULT_SOLVER
-    seed: int = 0  # fixed so the same input gives the same answer
-    tee: bool = False  # stream the solver's log
-    solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
-    progress: Callable[[Any], None] | None = None  # called about once a second with highs.Progress
-    elastic: bool = False  # meet as much required demand as possible, then least cost
-    cuts: tuple[str, ...] | None = None  # valid inequalities (compile.CUTS); None: the defaults
-    explain: bool = True  # when infeasible, re-solve elastically to say why
-    mip_start: bool = False  # run_solver: the model's current values are a start (HiGHS only)
+    """"highs" (netopt's own backend), or any solver Pyomo knows (cbc, glpk, gurobi, ...)."""
+    seed: int = 0
+    """The solver's random seed, fixed so that the same input gives the same answer."""
+    tee: bool = False
+    """Stream the solver's log."""
+    solver_options: dict[str, Any] = field(default_factory=dict)
+    """Options passed to the solver as they are, e.g. {"mip_heuristic_effort": 0.2}."""
+    progress: Callable[[Any], None] | None = None
+    """Called about once a second during a HiGHS solve with a highs.Progress."""
+    elastic: bool = False
+    """Meet as much required demand as possible, then at least cost; report what is unmet."""
+    cuts: tuple[str, ...] | None = None
+    """Valid inequalities to add (compile.CUTS); None: the defaults (all)."""
+    explain: bool = True
+    """When the plan is infeasible, solve again elastically to say why (Solution.message)."""
+    mip_start: bool = False
+    """For run_solver: the model's current variable values are a start (HiGHS only)."""
 
 
 @dataclass
@@ -107,12 +120,17 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
+    from pyomo.common.log import LoggingIntercept
     from pyomo.opt import SolutionStatus
     from pyomo.opt import TerminationCondition as TC
 
+    # Pyomo logs an unknown name with a traceback before returning an unusable solver: the
+    # user gets one clean error instead (and Pyomo's reason in it)
+    said = io.StringIO()
     try:
-        solver = pyo.SolverFactory(opts.solver)
-        available = solver is not None and solver.available(exception_flag=False)
+        with LoggingIntercept(said, "pyomo"):
+            solver = pyo.SolverFactory(opts.solver)
+            available = solver is not None and solver.available(exception_flag=False)
     except Exception:  # noqa: BLE001  (Pyomo raises assorted errors for unknown names)
         available = False
     if not available:

@@ -96,3 +96,20 @@ def test_cli_bad_extra_is_a_usage_error(tmp_path, spec, message):
     r = CliRunner().invoke(app, ["solve", str(base), "--extra", spec])
     assert r.exit_code == ExitCode.USAGE
     assert f"error: --extra '{spec}': {message}" in r.output
+
+
+def test_an_infeasible_extra_is_explained_with_the_extra_applied():
+    # launch capped at 4 t/yr and the mine forbidden: at most 4 of the 10 t/yr required reach c
+    import pyomo.core as pyo
+
+    launch_cap = load_extra(f"{RULES}:launch_cap")
+
+    def no_mine(compiled, prepared):
+        launch_cap(compiled, prepared)
+        compiled.model.no_mine = pyo.Constraint(expr=compiled.v.build["mine", "s1"] == 0)
+
+    sol = Plan.of(decision()).solve(EXACT, no_mine)
+    assert sol.status.value == "infeasible"
+    assert "10 t/yr required, 4 t/yr met when as much as possible is met" in sol.message
+    elastic = Plan.of(decision()).solve(SolveOptions(gap=0.0, elastic=True), no_mine)
+    assert sum(s["rate"] for s in elastic.shortfalls) == pytest.approx(6)

@@ -159,7 +159,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     return result
 
 
-def preflight(options: Any) -> None:
+def preflight(options: SolveOptions) -> None:
     """Fail before any run (SweepError) if the solver is missing or rejects an option, rather
     than write a table of identical error rows."""
     if options.solver == DEFAULT_SOLVER:

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import InputError
 from ..plan import Plan, values
 from ..scenario import Override, Scenario, apply
-from ..solve import run_solver
+from ..solve import SolveOptions, run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
 
 
@@ -22,7 +22,7 @@ class RunResult:
     started: bool | None = None  # whether HiGHS accepted the MIP start (None: none given)
 
 
-def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
+def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOptions,
             elements: list[str], stage_order: list[str],
             start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
     """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
@@ -66,7 +66,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
 # Warm start: the base solution as a MIP start (SolveOptions.mip_start -> Highs.setSolution)
 
 
-def base_start(plan: Any, options: Any) -> tuple[dict[tuple, float] | None, str]:
+def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | None, str]:
     """Solve the base plan once: (its variable values as a start, or None; a note)."""
 
     compiled = plan.build(cuts=options.cuts)
