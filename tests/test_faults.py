@@ -117,7 +117,7 @@ def test_every_write_path_reports_a_write_error(tmp_path, small, old_out):
         "report-md": ["report", str(sol), "--format", "md", "-o", str(tmp_path / "r.md")],
         "graphml": ["export", str(sol), "--graphml", str(tmp_path / "g.graphml")],
         "sweep": ["sweep", str(small), "--param", "routes[r].cost_per_t=1,2", "-o",
-                  str(tmp_path / "sweep.csv"), "-q"],
+                  str(tmp_path / "sweep"), "-q"],
         "catalog": ["catalog", "neas", str(ROOT / "data" / "benner_dv_2013-04-14.txt"), "-o",
                     str(tmp_path / "neas.yaml"), "--limit", "3"],
     }

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from netopt import parse
 from netopt.cli import app
+from netopt.status import SCHEMA_VERSION as V
 
 HEAD = """name: t
 horizon: {start_year: 2030, stages: [{name: s1, years: 1}]}
@@ -340,12 +341,12 @@ def test_solution_that_is_not_json_netopt_reads(tmp_path, text, reason):
         r = run(*command)
         assert r.exit_code == 1
         assert r.output.splitlines() == [
-            f"{path}: not a netopt solution (schema v2):", f"  {reason}"]
+            f"{path}: not a netopt solution (schema v{V}):", f"  {reason}"]
     assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
 
 
 @pytest.mark.parametrize("change,reason", [
-    ({"schema_version": True}, "schema_version: True is not a version this netopt reads (1..2)"),
+    ({"schema_version": True}, f"schema_version: True is not a version this netopt reads (1..{V})"),
     ({"gap": 1e999}, "gap: Input should be a finite number"),       # json writes Infinity
     ({"objective": True}, "objective: Input should be a valid number"),
     ({"stages": [{"name": "a/b", "start_year": 2030, "years": 1, "capex_factor": 1.0,
@@ -359,7 +360,7 @@ def test_solution_values_checked_as_strictly_as_instances(tmp_path, good_solutio
     path.write_text(json.dumps(_with(good_solution, **change)).replace("Infinity", "1e999"))
     r = run("export", str(path), "-o", str(tmp_path / "out"))
     assert r.exit_code == 1
-    assert r.output.splitlines() == [f"{path}: not a netopt solution (schema v2):", f"  {reason}"]
+    assert r.output.splitlines() == [f"{path}: not a netopt solution (schema v{V}):", f"  {reason}"]
     assert not (tmp_path / "out").exists()  # before: 14 CSVs, then a traceback
 
 
@@ -371,7 +372,7 @@ def test_solution_rows_name_known_stages(tmp_path, good_solution):
     r = run("report", str(path), "-o", str(tmp_path / "r"))  # before: "'s2' is not in list"
     assert r.exit_code == 1
     lines = r.output.splitlines()
-    assert lines[0] == f"{path}: not a netopt solution (schema v2):"
+    assert lines[0] == f"{path}: not a netopt solution (schema v{V}):"
     assert lines[1].startswith("  (top): Value error, online.") and lines[1].endswith(
         ".stage: 's2' is not one of stages (s1)")
 
@@ -380,7 +381,7 @@ def test_solution_from_a_device(tmp_path):
     r = run("report", "/dev/zero", "-o", str(tmp_path / "r"))  # before: memory ran out
     assert r.exit_code == 1
     assert r.output.splitlines() == [
-        "/dev/zero: cannot read: it is a character device, not a regular file"]
+        "/dev/zero: cannot read file: it is a character device, not a regular file"]
 
 
 def test_nan_objective_is_not_equal_to_anything(tmp_path, good_solution):
@@ -399,7 +400,7 @@ def test_param_value_alias_bomb_refused(tmp_path):
     inst.write_text(HEAD + BODY.replace("CAP", "500"))
     bomb = "[&a [0,0,0,0,0,0,0,0,0], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], " + ", ".join(
         f"&{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("bcdefg", "cdefgh")) + "]"
-    r = run("sweep", str(inst), "--param", f"description={bomb}", "-o", str(tmp_path / "s.csv"))
+    r = run("sweep", str(inst), "--param", f"description={bomb}", "-o", str(tmp_path / "s"))
     assert r.exit_code == 1  # before: MemoryError expanding it into the table
     assert "aliases expand " in r.output and "alias bomb" in r.output
 
