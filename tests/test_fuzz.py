@@ -157,8 +157,8 @@ def test_mutated_solutions_are_read_cleanly(data):
         for part in path[:-1]:
             parent = parent[part]
         op = data.draw(st.sampled_from(["set", "delete", "copy"]))
-        if op == "set":
-            parent[path[-1]] = data.draw(SOLUTION_VALUES)
+        if op == "set":  # a copy: sampled values are shared between examples
+            parent[path[-1]] = copy.deepcopy(data.draw(SOLUTION_VALUES))
         elif op == "delete":
             del parent[path[-1]]
         elif isinstance(parent, list):
