@@ -33,7 +33,10 @@ from typing import Any
 
 import yaml
 
+from .errors import InputError
 from .file_schemas import SCHEMA_DIR, modeline, schema_file
+from .files import OutputError, write_atomic
+from .parse import MAX_BYTES, read_bounded
 from .rocket import propellant_per_t
 
 LEO_ESCAPE_DV = 3.22  # km/s, LEO -> Earth escape (C3 = 0), Wikipedia "Delta-v budget"
@@ -116,8 +119,6 @@ def parse_benner(text: str, source: str = "<text>") -> list[NEA]:
 
 
 def read_benner(path: str | Path) -> list[NEA]:
-    from .parse import MAX_BYTES, read_bounded
-
     p = Path(path)  # a regular file of bounded size (a FIFO or /dev/zero is refused)
     return parse_benner(read_bounded(p, MAX_BYTES).decode("ascii", errors="replace"), str(p))
 
@@ -378,8 +379,7 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
     if not cands:
         raise ValueError(f"{path}: none of its {len(neas)} asteroids passes the filters "
                          "(--max-dv, --max-h, --min-capacity)")
-    from .errors import InputError
-    from .plan import validate
+    from .plan import validate  # pydantic (the instance models): only when generating
 
     try:  # never write an instance that does not validate
         validate(data)
@@ -387,8 +387,6 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
         raise ValueError("the generated instance would not validate:\n  " + "\n  ".join(
             str(p) for p in e.problems)) from None
     out = Path(out)
-    from .files import OutputError, write_atomic
-
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         text = dump_instance(data, header(command, cands, opts, assume))

@@ -7,8 +7,11 @@ later than asked, keeping the best solution found so far. It also reports live p
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -382,10 +385,6 @@ def exit_without_destroying(h: Any, code: int) -> None:
     """HiGHS's thread is still running: destroying its Highs object (at interpreter exit at the
     latest) could abort the process. Keep `h` alive and end the process with os._exit once the
     program is done (after its output is flushed), with `code`."""
-    import atexit
-    import os
-    import sys
-
     def exit_now(keep: Any = h) -> None:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -27,6 +27,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
@@ -416,8 +417,6 @@ class SolutionFileError(ValueError):
 def read_document(path: str | Path) -> Any:
     """A solution.json file's parsed JSON: only a regular file, at most MAX_BYTES; raises
     OSError (parse.NotReadable) if it cannot be read, SolutionFileError if it is not JSON."""
-    from .parse import read_bounded
-
     raw = read_bounded(path, MAX_BYTES)
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)

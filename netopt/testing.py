@@ -10,9 +10,11 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+from . import files
 from .plan import solve, validate
 from .results import Solution
 from .solve import SolveOptions
@@ -62,8 +64,6 @@ def failing_writes(after: int = 0, error: int = errno.ENOSPC, under: str | Path 
     `under` (default: anywhere) fails with OSError(`error`) once `after` bytes have been written
     in all, as on a disk that fills up; the write that crosses the line writes its first bytes,
     as a real one does. Yields the files written to."""
-    from . import files
-
     original = files.write_all
     done = [0]
     names: list[str] = []
@@ -99,10 +99,9 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
     `announce`, 'netopt-testing: at PHASE' is printed on stderr first (for a parent process to
     act on; `sig=None` sends nothing). Yields the phases at which it fired (empty if the phase
     was never reached)."""
-    from importlib import import_module
-
-    compile_mod, files = import_module("netopt.compile"), import_module("netopt.files")
-    highs = import_module("netopt.highs")
+    # Pyomo and highspy: imported only when a hook is installed (import_module: `netopt.load`
+    # and such are shadowed by functions of the same name on the package)
+    compile_mod, highs = import_module("netopt.compile"), import_module("netopt.highs")
 
     if phase not in PHASES:
         raise ValueError(f"unknown phase '{phase}'; phases: {', '.join(PHASES)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import signal
 import sys
 from typing import Annotated
 
@@ -69,8 +70,6 @@ def _safe_streams() -> None:
 def main() -> None:
     """The `netopt` console script. SIGTERM (timeout, SLURM, docker stop) is taken as Ctrl-C.
     An exception no command expected is a bug: one line says so (the traceback with --debug)."""
-    import signal
-
     _safe_streams()
     debug = "--debug" in sys.argv[1:]
     if debug:

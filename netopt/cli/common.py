@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
+from ..files import OutputError, keep_somewhere
 from ..errors import InputError, Problem, UsageError
 from ..status import ExitCode
 
@@ -60,8 +61,6 @@ def write_solution(sol: Any, folder: Any) -> list:
     """Write a solved solution's outputs into `folder` (files.OutputFolder, prepared before the
     solve); if that fails or is interrupted, keep solution.json elsewhere and say where before
     exiting 2 (or 130): a finished solve is never lost to an output problem."""
-    from ..files import OutputError, keep_somewhere
-
     try:
         return sol.write(folder.target, folder=folder)
     except (OutputError, KeyboardInterrupt) as e:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import (KEY, InputError, Location, Locs, Problem, UsageError, did_you_mean,
                       from_pydantic, locate)
 from ..load import read_tree
+from ..parse import yaml_value
 from ..paths import PathError, get_at, resolve
 from ..scenario import Override
 from .distributions import DIST_NAMES, Choice, Distribution, draw_u
@@ -188,8 +189,6 @@ def parse_param(text: str, scale: bool = False) -> Param:
     if not sep or not path.strip() or not raw.strip():
         raise InputError([Problem(f"'{text}' is not PATH=v1,v2,... (e.g. "
                                   "routes[launch].cost_per_t=0.5,1,2,4)", location=loc)])
-    from ..parse import yaml_value
-
     try:  # as instance files are read: YAML 1.2 scalars, aliases bounded
         if raw.strip().startswith("[") and raw.strip().endswith("]"):
             values = yaml_value(raw)
