@@ -49,6 +49,8 @@ class Solution:
     costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, list[dict]] = field(default_factory=dict)
+    # an instance with an uncertainty tree: the tree, each leaf, EVPI, VSS (solution_schema.Stochastic)
+    stochastic: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------

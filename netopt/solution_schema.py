@@ -8,6 +8,10 @@ Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+  3  adds `stochastic` (null unless the instance has an uncertainty tree): the tree, the
+     here-and-now builds, each leaf's objective, builds and costs, the expected cost and its
+     spread, EVPI and VSS (solvers.md, "Planning under uncertainty"). Older files load with
+     `stochastic: null`.
 """
 
 from __future__ import annotations
@@ -233,6 +237,101 @@ class Network(Row):
     """Demand amounts by stage (only stages with a positive amount)."""
 
 
+class TreeBranch(Row):
+    name: str
+    """Branch name."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Probability of the outcome."""
+
+
+class TreeBranching(Row):
+    name: str
+    """Branching name."""
+    stage: str
+    """Stage at whose start the outcome is known."""
+    branches: list[TreeBranch]
+    """The outcomes."""
+
+
+class TreeInfo(Row):
+    kind: Literal["branchings", "sampled"]
+    """branchings (written in the instance) | sampled (drawn from distributions)."""
+    branchings: list[TreeBranching]
+    """The branchings in the order they multiply into leaves."""
+    root_stages: list[str]
+    """Stages before any outcome is known: their builds are the here-and-now decisions."""
+
+
+class LeafRow(Row):
+    name: str
+    """Leaf name: its branches joined by '/'."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Product of its branches' probabilities."""
+    branches: dict[str, str]
+    """Branch of each branching."""
+    objective: float | None = None
+    """The leaf's own objective z_l in the stochastic solution."""
+    builds: list[BuildRow] = []
+    """The leaf's build-out (shared with the leaves of the same tree node)."""
+    costs: list[CostRow] = []
+    """The leaf's costs."""
+
+
+class Spread(Row):
+    min: float
+    """Cheapest leaf's cost."""
+    max: float
+    """Dearest leaf's cost."""
+    std: Annotated[float, Field(ge=0)]
+    """Probability-weighted standard deviation of the leaves' costs."""
+
+
+class Decomposition(Row):
+    method: Literal["ph"]
+    """ph: progressive hedging (mpi-sppy)."""
+    ranks: int
+    """MPI ranks (1: serial)."""
+    objective: float | None = None
+    """Expected cost of the plan PH converged to (its inner bound)."""
+    bound: float | None = None
+    """PH's outer (lower) bound on the expected cost."""
+    iterations: int | None = None
+    """PH iterations run."""
+    extensive_form: float | None = None
+    """The extensive form's objective, when it was solved too."""
+    note: str | None = None
+    """Whether PH and the extensive form agree, or why one is missing."""
+
+
+class Stochastic(Row):
+    """Planning under uncertainty (solvers.md): the tree, the hedged plan and its figures."""
+
+    tree: TreeInfo
+    here_and_now: list[BuildRow] = []
+    """Builds in the root stages, shared by every leaf."""
+    leaves: list[LeafRow] = []
+    expected_cost: float | None = None
+    """SP: the expected cost of the stochastic solution."""
+    spread: Spread | None = None
+    """Of the leaves' costs."""
+    wait_and_see: float | None = None
+    """WS: expected cost if each leaf were known from the start."""
+    evpi: float | None = None
+    """SP - WS: the expected value of perfect information."""
+    leaf_alone: list[float | None] = []
+    """Each leaf's optimum on its own (its WS part), in leaf order."""
+    mean_value: float | None = None
+    """EV: the optimum of the mean-value instance."""
+    eev: float | None = None
+    """Expected cost with the here-and-now builds fixed to EV's."""
+    eev_status: str | None = None
+    """Status of the EEV solve (infeasible: the mean-value plan fits no leaf plan)."""
+    vss: float | None = None
+    """EEV - SP: the value of the stochastic solution."""
+    decomposition: Decomposition | None = None
+    """A decomposed solve (mpi-sppy), when asked for."""
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
@@ -241,7 +340,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -284,6 +383,8 @@ class SolutionDocument(BaseModel):
     """Cost per category and stage."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
+    stochastic: Stochastic | None = None
+    """With an uncertainty tree: the tree, each leaf's plan, expected cost, EVPI and VSS."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 
@@ -298,10 +399,13 @@ class SolutionFileError(ValueError):
 
 
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older solution.json up to the current version (version 1 had no network)."""
+    """Bring an older solution.json up to the current version (version 1 had no network,
+    version 2 no stochastic section)."""
     version = data.get("schema_version")
     if version == 1:
         data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+    if data.get("schema_version") == 2:
+        data = {**data, "schema_version": 3, "stochastic": None}
     return data
 
 
@@ -310,7 +414,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2):
+    if version not in (1, 2, 3):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

@@ -85,7 +85,7 @@ def test_written_json_validates_against_published_schema(example, tmp_path):
 
 def test_published_schema_file_is_current():
     # schemas/solution-v{N}.schema.json is what `netopt schema --solution` prints; regenerate with
-    #   netopt schema --solution > schemas/solution-v2.schema.json
+    #   netopt schema --solution > schemas/solution-v3.schema.json
     path = ROOT / "schemas" / f"solution-v{SCHEMA_VERSION}.schema.json"
     assert json.loads(path.read_text()) == solution_json_schema()
     r = runner.invoke(app, ["schema", "--solution"])

@@ -1,0 +1,231 @@
+"""The scenario tree of an `uncertainty:` section: its checks, its leaves and their instances.
+
+solvers.md, "Planning under uncertainty": branchings multiply into leaves; a leaf's instance is the
+base with its branches' changes applied (path language of paths.py, as `--set`); the tree node of a
+leaf at a stage is the tuple of its branches known by then.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import KEY, InputError, Location, Path, Problem, closest, locate
+from ..paths import PathError, get_at, resolve, set_at
+
+# paths a branch may not change: the tree itself, and what it is indexed by
+FORBIDDEN = ("uncertainty", "horizon.stages", "include", "name")
+
+
+@dataclass(frozen=True)
+class Change:
+    """`path` set to `value` (kind 'set') or multiplied by it (kind 'scale'); `where`: the path of
+    the change in the instance file, for locating problems."""
+
+    kind: str
+    path: str
+    value: Any
+    where: Path
+
+
+@dataclass(frozen=True)
+class Leaf:
+    name: str
+    probability: float
+    branches: tuple[str, ...]  # one branch name per branching, in the tree's order
+    changes: tuple[Change, ...]
+
+
+@dataclass
+class Tree:
+    """Branchings (name, stage index at which known), in the order written, and the leaves."""
+
+    branchings: list[tuple[str, int]]
+    leaves: list[Leaf]
+    stages: list[str]
+    # per branching: its branches (name, probability, changes) -- for the mean-value instance
+    outcomes: list[list[tuple[str, float, tuple[Change, ...]]]] = field(default_factory=list)
+
+    def node(self, leaf: int, stage: int) -> tuple[str, ...]:
+        """The tree node of `leaf` at stage index `stage`: its branches known by then."""
+        return tuple(b for b, (_, known) in zip(self.leaves[leaf].branches, self.branchings)
+                     if known <= stage)
+
+    @property
+    def root_stages(self) -> list[str]:
+        """Stages before any outcome is known: their decisions are here-and-now."""
+        first = min(k for _, k in self.branchings)
+        return self.stages[:first]
+
+    def groups(self, stage: int) -> list[list[int]]:
+        """Leaves that share a node at stage index `stage`, each group in leaf order."""
+        by: dict[tuple[str, ...], list[int]] = {}
+        for i in range(len(self.leaves)):
+            by.setdefault(self.node(i, stage), []).append(i)
+        return list(by.values())
+
+
+def _changes(branch: Any, where: Path) -> tuple[Change, ...]:
+    return (tuple(Change("scale", p, v, where + ("scale", p)) for p, v in branch.scale.items())
+            + tuple(Change("set", p, v, where + ("set", p)) for p, v in branch.set.items()))
+
+
+def _distributions(sampled: Any) -> dict[str, Any]:
+    from pydantic import TypeAdapter
+
+    from ..sweep.distributions import Distribution
+
+    adapter: TypeAdapter = TypeAdapter(Distribution)
+    return {p: adapter.validate_python(spec) for p, spec in sampled.params.items()}
+
+
+def tree_of(inst: Any) -> Tree:
+    """The tree of a validated instance with an `uncertainty:` section."""
+    unc = inst.uncertainty
+    stages = [s.name for s in inst.horizon.stages]
+    index = {s: i for i, s in enumerate(stages)}
+    if unc.sampled is not None:
+        from ..sweep.distributions import draw_u
+
+        s = unc.sampled
+        dists = _distributions(s)
+        where: Path = ("uncertainty", "sampled", "params")
+        outcomes = []
+        for i in range(s.scenarios):
+            changes = tuple(Change("scale" if d.scale else "set", p,
+                                   d.ppf(draw_u(s.seed, i, p)), where + (p,))
+                            for p, d in dists.items())
+            outcomes.append((f"{i}", 1.0 / s.scenarios, changes))
+        branchings = [(s.name, index[s.stage])]
+        all_outcomes = [outcomes]
+    else:
+        branchings = [(b.name, index[b.stage]) for b in unc.branchings]
+        all_outcomes = [[(br.name, br.probability,
+                          _changes(br, ("uncertainty", "branchings", i, "branches", j)))
+                         for j, br in enumerate(b.branches)]
+                        for i, b in enumerate(unc.branchings)]
+    leaves = [Leaf("", 1.0, (), ())]
+    for outcomes in all_outcomes:
+        leaves = [Leaf(f"{leaf.name}/{name}" if leaf.name else name, leaf.probability * p,
+                       leaf.branches + (name,), leaf.changes + changes)
+                  for leaf in leaves for name, p, changes in outcomes]
+    return Tree(branchings, leaves, stages, all_outcomes)
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+def check_tree(inst: Any) -> list[Problem]:
+    """The tree's problems: unknown stage or path, probabilities not summing to 1, names given
+    twice, a distribution that is not one. Paths are checked against the format and the base."""
+    unc = getattr(inst, "uncertainty", None)
+    if unc is None:
+        return []
+    from ..scenario import instance_data
+
+    stages = [s.name for s in inst.horizon.stages]
+    data = instance_data(inst)
+    problems: list[Problem] = []
+
+    def stage(value: str, path: Path) -> None:
+        if value not in stages:
+            problems.append(Problem(f"unknown stage '{value}'{closest(value, stages)}", path))
+
+    def paths(items: Any, where: Path) -> None:
+        for p in items:
+            if any(p == f or p.startswith((f + ".", f + "[")) for f in FORBIDDEN):
+                problems.append(Problem(f"a branch cannot change '{p}' (the tree, the stages, "
+                                        "includes and the name stay as in the base)",
+                                        where + (p,)))
+                continue
+            try:
+                resolve(data, p)
+            except PathError as e:
+                problems.append(Problem(e.detail, where + (p,)))
+
+    if unc.sampled is not None:
+        s = unc.sampled
+        stage(s.stage, ("uncertainty", "sampled", "stage"))
+        paths(s.params, ("uncertainty", "sampled", "params"))
+        problems += _check_distributions(s)
+        return problems
+    seen: set[str] = set()
+    for i, b in enumerate(unc.branchings):
+        here: Path = ("uncertainty", "branchings", i)
+        if b.name in seen:
+            problems.append(Problem(f"branching '{b.name}' is named twice", here + ("name",)))
+        seen.add(b.name)
+        stage(b.stage, here + ("stage",))
+        total = math.fsum(br.probability for br in b.branches)
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            problems.append(Problem(f"the probabilities of branching '{b.name}' sum to "
+                                    f"{total:g}, not 1", here + ("branches",)))
+        names: set[str] = set()
+        for j, br in enumerate(b.branches):
+            there = here + ("branches", j)
+            if br.name in names:
+                problems.append(Problem(f"branch '{br.name}' is named twice in '{b.name}'",
+                                        there + ("name",)))
+            names.add(br.name)
+            paths(br.scale, there + ("scale",))
+            paths(br.set, there + ("set",))
+    return problems
+
+
+def _check_distributions(s: Any) -> list[Problem]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from ..sweep.distributions import Distribution
+
+    adapter: TypeAdapter = TypeAdapter(Distribution)
+    out = []
+    for p, spec in s.params.items():
+        try:
+            adapter.validate_python(spec)
+        except ValidationError as e:
+            err = e.errors(include_url=False)[0]
+            msg = err["msg"].removeprefix("Value error, ")
+            field_ = ".".join(str(x) for x in err["loc"][1:] if x)
+            out.append(Problem(f"not a distribution: {field_ + ': ' if field_ else ''}{msg}",
+                               ("uncertainty", "sampled", "params", p)))
+    return out
+
+
+# --- leaf instances ----------------------------------------------------------------------------
+
+def _factor(value: Any, factor: float) -> Any:
+    from ..sweep.spec import scaled
+
+    return scaled(value, factor)
+
+
+def apply_changes(data: dict, locs: MutableMapping[Path, Location], full: dict,
+                  changes: tuple[Change, ...]) -> tuple[dict, Any]:
+    """(data, locs) of the base without its tree, with `changes` applied: each value located at
+    the change's line, so that validating a leaf names it. `full`: the base validated and dumped
+    with defaults, where a scaled value not written in `data` is read."""
+    from ..scenario import Override, Scenario, apply
+
+    base = {k: v for k, v in data.items() if k != "uncertainty"}
+    overrides = []
+    current = copy.deepcopy(base)
+    for c in changes:
+        value = c.value
+        if c.kind == "scale":
+            path = resolve(current, c.path)
+            try:
+                old = get_at(current, path)
+            except (KeyError, IndexError, TypeError):
+                old = get_at(full, path)
+            try:
+                value = _factor(old, c.value)
+            except ValueError:
+                raise InputError([Problem(f"'{c.path}' is {old!r} in the base: only a number or a "
+                                          "mapping of numbers can be scaled", c.where,
+                                          locate(locs, c.where))]) from None
+        loc = locs.get(c.where) or locate(locs, c.where)
+        overrides.append(Override(c.path, value, loc, {}, locs.get(c.where + (KEY,)) or loc))
+        set_at(current, resolve(current, c.path), copy.deepcopy(value))
+    return apply(base, locs, Scenario(set=overrides))
