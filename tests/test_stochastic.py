@@ -114,6 +114,14 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
     assert doc["schema_version"] == 3
     assert doc["stochastic"]["evpi"] == pytest.approx(45)
     assert Solution.read(tmp_path / "solution.json").stochastic["vss"] == pytest.approx(10)
+    r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "md", "-o",
+                            str(tmp_path / "report.md")])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "report.md").read_text()
+    assert "- **EVPI (SP − wait-and-see)**: 45 MUSD (WS 60 MUSD)" in md
+    assert "- **VSS (EEV − SP)**: 10 MUSD (EEV 115 MUSD, mean-value plan 40 MUSD)" in md
+    assert "- **Here and now**: large x1 in s1" in md
+    assert "| high | 0.5 | 130 | large x1 s1 |" in md
 
 
 def test_validate_counts_leaves():

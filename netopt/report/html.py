@@ -17,6 +17,7 @@ from .document import (
     build_out,
     caption,
     cost_table,
+    leaf_table,
     summary_facts,
     table_rows,
 )
@@ -83,6 +84,10 @@ def render_html(sol: Solution, title: str | None = None) -> str:
         h, r = cost_table(sol)
         parts.append(f"<h3>Cost split ({html.escape(money)}, discounted)</h3>")
         parts.append(_html_table(h, r, "summary-costs"))
+    if sol.stochastic:
+        h, r = leaf_table(sol)
+        parts.append("<h3>Leaves of the scenario tree</h3>")
+        parts.append(_html_table(h, r, "summary-leaves"))
     parts.append("</section>")
 
     def figure(fid: str) -> str:

@@ -14,6 +14,7 @@ from .document import (
     build_out,
     caption,
     cost_table,
+    leaf_table,
     summary_facts,
     table_rows,
 )
@@ -57,6 +58,9 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
     if sol.costs:
         h, r = cost_table(sol)
         md += ["", f"### Cost split ({money}, discounted)", "", _md_table(h, r)]
+    if sol.stochastic:
+        h, r = leaf_table(sol)
+        md += ["", "### Leaves of the scenario tree", "", _md_table(h, r)]
     md += ["", "## Network by stage", "", NETWORK_HOW_TO_READ, ""]
     for fid in figs:
         if fid.startswith("network-"):
