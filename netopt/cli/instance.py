@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..errors import InputError
+from ..plan import Plan
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+if TYPE_CHECKING:
+    from ..results import Solution
 from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
                      parse_cuts, parse_options, print_problems, progress_printer)
 
@@ -51,6 +55,10 @@ def solve(
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
+    decompose: Annotated[Optional[str], typer.Option("--decompose", help="With an uncertainty tree: 'ph' runs progressive hedging (mpi-sppy) on the MPI ranks, e.g. mpiexec -n 4 netopt solve FILE --decompose ph.")] = None,  # noqa: E501
+    ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
+    ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
+    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     from ..summary import print_summary
@@ -66,7 +74,12 @@ def solve(
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts))
     with exit_codes():
-        sol = plan.solve(opts)
+        if decompose is not None:
+            sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive)
+            if sol is None:
+                raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
+        else:
+            sol = plan.solve(opts)
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
@@ -85,6 +98,32 @@ def solve(
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
+
+
+def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
+                     iterations: int, rho: float, extensive: bool) -> Solution | None:
+    """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
+    None on the other ranks."""
+    from ..errors import UsageError
+    from ..stochastic.ph import ph_solution, run_ph
+
+    if method != "ph":
+        raise UsageError(f"unknown --decompose '{method}'; known: ph")
+    if not isinstance(plan, StochasticPlan):
+        raise UsageError("--decompose needs an instance with an uncertainty: section")
+    res = run_ph(plan, replace(opts, progress=None), iterations=iterations, rho=rho)
+    if res.rank != 0:
+        return None
+    if res.mpi_note:
+        err.print(res.mpi_note, markup=False)
+    if not extensive:
+        return ph_solution(plan, res)
+    sol = plan.solve(opts)
+    if sol.stochastic is not None:
+        sol.stochastic["decomposition"] = res.as_dict(
+            sol.objective if sol.status.has_solution else None)
+    sol.timings["ph"] = res.seconds
+    return sol
 
 
 def schema(

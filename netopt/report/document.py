@@ -147,7 +147,7 @@ def leaf_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
     """One row per leaf: probability, branches, cost, builds."""
     st = sol.stochastic or {}
     rows = [[leaf["name"], f"{leaf['probability']:.4g}", _num(leaf.get("objective")),
-             ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf["builds"])]
+             ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf.get("builds", []))]
             for leaf in st.get("leaves", [])[:MAX_TABLE_ROWS]]
     return ["leaf", "probability", "cost", "builds"], rows
 

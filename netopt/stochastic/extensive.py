@@ -197,12 +197,7 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         sol.costs.sort(key=lambda r: (order[r["stage"]], r["category"]))
     zs = [s.objective for s in leaf_sols]
     sol.stochastic = {
-        "tree": {"kind": "sampled" if inst.uncertainty.sampled is not None else "branchings",
-                 "branchings": [{"name": name, "stage": tree.stages[k],
-                                 "branches": [{"name": b, "probability": p}
-                                              for b, p, _ in outcomes]}
-                                for (name, k), outcomes in zip(tree.branchings, tree.outcomes)],
-                 "root_stages": tree.root_stages},
+        "tree": tree_record(sp),
         "here_and_now": [dict(b) for b in sol.builds],
         "leaves": [{"name": leaf.name, "probability": leaf.probability,
                     "branches": dict(zip((n for n, _ in tree.branchings), leaf.branches)),
@@ -212,6 +207,17 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         "spread": spread(zs, probs) if has else None,
     }
     return sol
+
+
+def tree_record(sp: StochasticPlan) -> dict[str, Any]:
+    """The tree as solution.json records it (solution_schema.TreeInfo)."""
+    tree = sp.tree
+    return {"kind": "sampled" if sp.base.instance.uncertainty.sampled is not None
+            else "branchings",
+            "branchings": [{"name": name, "stage": tree.stages[k],
+                            "branches": [{"name": b, "probability": p} for b, p, _ in outcomes]}
+                           for (name, k), outcomes in zip(tree.branchings, tree.outcomes)],
+            "root_stages": tree.root_stages}
 
 
 def expected_rows(tables: list[list[dict]], probs: list[float]) -> list[dict]:

@@ -25,11 +25,11 @@ def stochastic_lines(sol: Any) -> list[str]:
     root = ", ".join(tree["root_stages"]) or "none"
     here = ", ".join(f"{b['name']} x{b['units']} in {b['stage']}" for b in st["here_and_now"])
     lines.append(f"Here and now (stages {root}): {here or 'build nothing'}")
-    for leaf in st["leaves"][:20]:
+    for leaf in st["leaves"][:20] if "objective" in (st["leaves"] or [{}])[0] else []:
         builds = ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf["builds"])
         lines.append(f"  leaf {leaf['name']} (p {leaf['probability']:.4g}): "
                      f"{_money(leaf['objective'], unit)}; builds {builds or 'nothing'}")
-    if len(st["leaves"]) > 20:
+    if len(st["leaves"]) > 20 and "objective" in st["leaves"][0]:
         lines.append(f"  ... {len(st['leaves']) - 20} more leaves in solution.json")
     sp = st.get("spread")
     lines.append(f"Expected cost {_money(st.get('expected_cost'), unit)}"
