@@ -207,8 +207,8 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
         solver_options["threads"] = opts.threads
     options = {"solver_name": "appsi_highs", "PHIterLimit": iterations, "defaultPHrho": rho,
                "convthresh": convthresh, "verbose": False, "display_progress": False,
-               "display_timing": False, "iter0_solver_options": dict(solver_options),
-               "iterk_solver_options": dict(solver_options),
+               "display_timing": False,
+               "solver_options_layers": [sputils.solver_options_layer("default", solver_options)],
                "linearize_proximal_terms": True, "proximal_linearization_tolerance": 1e-1,
                "toc": False}
     t0 = time.perf_counter()
