@@ -213,3 +213,30 @@ def test_plain_instance_reads_as_a_plan():
 
     plan = StochasticPlan.read(Path(__file__).parent.parent / "instances" / "tutorial.yaml")
     assert isinstance(plan, Plan)
+
+
+def test_stochastic_cislunar_ice_hedges_by_launch_price():
+    # instances/stochastic/cislunar-ice.yaml: launch price known in 2035, ice grade in 2040.
+    # Builds of s2035 may depend on the launch price only: both leaves under `cheap` (and both
+    # under `dear`) build the same units in s2035; dearer launch means more lunar production.
+    sp = StochasticPlan.read(Path(__file__).parent.parent / "instances" / "stochastic"
+                             / "cislunar-ice.yaml")
+    sol = sp.solve(SolveOptions(gap=1e-6, threads=1))
+    assert sol.status.value == "optimal"
+    st = sol.stochastic
+    by = {leaf["name"]: leaf for leaf in st["leaves"]}
+
+    def in_stage(leaf: str, stage: str) -> list:
+        return [(b["name"], b["units"]) for b in by[leaf]["builds"] if b["stage"] == stage]
+
+    assert in_stage("cheap/high", "s2035") == in_stage("cheap/low", "s2035")
+    assert in_stage("dear/high", "s2035") == in_stage("dear/low", "s2035")
+
+    def mines(leaf: str) -> int:
+        return sum(b["units"] for b in by[leaf]["builds"] if b["name"] == "moon-ice-mine")
+
+    assert mines("dear/high") > mines("cheap/high")
+    # the expected cost is the probability-weighted sum of the leaves' costs
+    assert st["expected_cost"] == pytest.approx(sum(0.25 * by[n]["objective"] for n in by))
+    assert st["evpi"] >= -1e-6 * abs(st["expected_cost"])
+    assert st["vss"] is not None and st["vss"] >= -1e-6 * abs(st["expected_cost"])

@@ -135,6 +135,12 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
     return sol
 
 
+def _difference(a: float, b: float) -> float:
+    """a - b, with solver noise (1e-9 relative) shown as 0."""
+    d = a - b
+    return 0.0 if abs(d) <= 1e-9 * max(1.0, abs(a), abs(b)) else d
+
+
 def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: float
              ) -> dict[str, Any]:
     """WS, EVPI, EV, EEV, VSS (solvers.md). A figure whose solve finds no solution is None."""
@@ -144,7 +150,7 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
           if all(s.status.has_solution for s in ws_parts) else None)
     ev_sol = sp.mean_value_plan().solve(opts)
     out: dict[str, Any] = {
-        "wait_and_see": ws, "evpi": None if ws is None else sp_value - ws,
+        "wait_and_see": ws, "evpi": None if ws is None else _difference(sp_value, ws),
         "leaf_alone": [s.objective for s in ws_parts],
         "mean_value": ev_sol.objective, "eev": None, "vss": None,
         "eev_status": None}
@@ -167,7 +173,7 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
     out["eev_status"] = eev.status.value
     if eev.status.has_solution:
         out["eev"] = eev.objective
-        out["vss"] = eev.objective - sp_value
+        out["vss"] = _difference(eev.objective, sp_value)
     return out
 
 
