@@ -240,3 +240,23 @@ def test_stochastic_cislunar_ice_hedges_by_launch_price():
     assert st["expected_cost"] == pytest.approx(sum(0.25 * by[n]["objective"] for n in by))
     assert st["evpi"] >= -1e-6 * abs(st["expected_cost"])
     assert st["vss"] is not None and st["vss"] >= -1e-6 * abs(st["expected_cost"])
+
+
+def test_a_leaf_infeasible_on_its_own_is_named(tmp_path):
+    # leaf high asks 50 t/yr; small + large make 40 and the supply is closed: infeasible alone
+    data = two_leaf()
+    data["supplies"][0]["max_per_year"] = 0
+    data["uncertainty"]["branchings"][0]["branches"][0]["set"] = {
+        "demands[base/water].amount": {"s2": 50}}
+    r = runner.invoke(app, ["solve", str(write(tmp_path, data)), "-q"])
+    assert r.exit_code == 3, r.output
+    assert "two-leaf: infeasible" in r.output
+    assert "leaf high is infeasible on its own" in r.output
+
+
+def test_no_figures_skips_evpi_and_vss():
+    st = StochasticPlan.read(HERE / "two-leaf.yaml").solve(EXACT, figures=False).stochastic
+    assert st["expected_cost"] == pytest.approx(105)
+    assert "evpi" not in st and "vss" not in st
+    r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--no-figures"])
+    assert r.exit_code == 0 and "EVPI" not in r.output and "Expected cost 105 MUSD" in r.output

@@ -58,6 +58,7 @@ def solve(
     decompose: Annotated[Optional[str], typer.Option("--decompose", help="With an uncertainty tree: 'ph' runs progressive hedging (mpi-sppy) on the MPI ranks, e.g. mpiexec -n 4 netopt solve FILE --decompose ph.")] = None,  # noqa: E501
     ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
     ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="With an uncertainty tree: also compute EVPI and VSS (each leaf alone, the mean-value instance, and the extensive form once more).")] = True,  # noqa: E501
     extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
@@ -75,9 +76,12 @@ def solve(
                         elastic=elastic, cuts=parse_cuts(cuts))
     with exit_codes():
         if decompose is not None:
-            sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive)
+            sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive,
+                                   figures)
             if sol is None:
                 raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
+        elif isinstance(plan, StochasticPlan):
+            sol = plan.solve(opts, figures=figures)
         else:
             sol = plan.solve(opts)
     if opts.progress is not None and err.is_terminal:
@@ -101,7 +105,8 @@ def solve(
 
 
 def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
-                     iterations: int, rho: float, extensive: bool) -> Solution | None:
+                     iterations: int, rho: float, extensive: bool, figures: bool
+                     ) -> Solution | None:
     """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
     None on the other ranks."""
     from ..errors import UsageError
@@ -118,7 +123,7 @@ def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: st
         err.print(res.mpi_note, markup=False)
     if not extensive:
         return ph_solution(plan, res)
-    sol = plan.solve(opts)
+    sol = plan.solve(opts, figures=figures)
     if sol.stochastic is not None:
         sol.stochastic["decomposition"] = res.as_dict(
             sol.objective if sol.status.has_solution else None)

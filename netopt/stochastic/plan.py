@@ -82,11 +82,11 @@ class StochasticPlan:
                 set_at(data, where, mean(values, probs, stages))
         return Plan.from_data(data, {})
 
-    def solve(self, options: Any = None) -> Any:
-        """The extensive form's Solution with the tree's figures (see extensive.solve)."""
+    def solve(self, options: Any = None, figures: bool = True) -> Any:
+        """The extensive form's Solution; with `figures`, EVPI and VSS (see extensive.solve)."""
         from .extensive import solve
 
-        return solve(self, options)
+        return solve(self, options, figures)
 
 
 def _value_at(data: dict, full: dict, path: Path) -> Any:
