@@ -11,15 +11,30 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..errors import InputError
-from ..plan import Plan
-from ..stochastic.plan import StochasticPlan
-from ..stochastic.summary import stochastic_lines
+from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+from ..stochastic.plan import StochasticPlan
+from ..stochastic.summary import stochastic_lines
+from ..summary import print_summary
+from .common import (
+    Gap,
+    Sets,
+    Solver,
+    SolverOption,
+    TimeLimit,
+    err,
+    exit_codes,
+    out,
+    parse_cuts,
+    parse_options,
+    print_problems,
+    progress_printer,
+)
+
 if TYPE_CHECKING:
+    from ..compile import Extra
     from ..results import Solution
-from .common import (Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes, out,
-                     parse_cuts, parse_options, print_problems, progress_printer)
 
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
@@ -55,6 +70,7 @@ def solve(
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
+    extra: Annotated[Optional[list[str]], typer.Option("--extra", help="MODULE:FUNCTION (or FILE.py:FUNCTION) called with the built model before the solve: your own variables, constraints and cost terms (repeatable; docs/extending.md).")] = None,  # noqa: E501
     decompose: Annotated[Optional[str], typer.Option("--decompose", help="With an uncertainty tree: 'ph' runs progressive hedging (mpi-sppy) on the MPI ranks, e.g. mpiexec -n 4 netopt solve FILE --decompose ph.")] = None,  # noqa: E501
     ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
     ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
@@ -62,12 +78,11 @@ def solve(
     extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
-    from ..summary import print_summary
-
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     with exit_codes():
+        extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
@@ -77,13 +92,13 @@ def solve(
     with exit_codes():
         if decompose is not None:
             sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive,
-                                   figures)
+                                   figures, chain(extras))
             if sol is None:
                 raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
         elif isinstance(plan, StochasticPlan):
-            sol = plan.solve(opts, figures=figures)
+            sol = plan.solve(opts, chain(extras), figures=figures)
         else:
-            sol = plan.solve(opts)
+            sol = plan.solve(opts, chain(extras))
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
@@ -105,8 +120,8 @@ def solve(
 
 
 def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
-                     iterations: int, rho: float, extensive: bool, figures: bool
-                     ) -> Solution | None:
+                     iterations: int, rho: float, extensive: bool, figures: bool,
+                     extra: Extra | None = None) -> Solution | None:
     """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
     None on the other ranks."""
     from ..errors import UsageError
@@ -116,14 +131,14 @@ def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: st
         raise UsageError(f"unknown --decompose '{method}'; known: ph")
     if not isinstance(plan, StochasticPlan):
         raise UsageError("--decompose needs an instance with an uncertainty: section")
-    res = run_ph(plan, replace(opts, progress=None), iterations=iterations, rho=rho)
+    res = run_ph(plan, replace(opts, progress=None), iterations=iterations, rho=rho, extra=extra)
     if res.rank != 0:
         return None
     if res.mpi_note:
         err.print(res.mpi_note, markup=False)
     if not extensive:
         return ph_solution(plan, res)
-    sol = plan.solve(opts, figures=figures)
+    sol = plan.solve(opts, extra, figures=figures)
     if sol.stochastic is not None:
         sol.stochastic["decomposition"] = res.as_dict(
             sol.objective if sol.status.has_solution else None)
@@ -137,10 +152,10 @@ def schema(
     """Print the JSON Schema of the instance format (for editors), or with --solution of
     solution.json (versioned: schema_version)."""
     if solution:
-        from ..solution_schema import solution_json_schema
+        from ..solution_schema import solution_json_schema  # pydantic: only when asked
 
         print(json.dumps(solution_json_schema(), indent=2))
         return
-    from ..schema import instance_json_schema
+    from ..schema import instance_json_schema  # pydantic: only when asked
 
     print(json.dumps(instance_json_schema(), indent=2))

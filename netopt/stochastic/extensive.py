@@ -21,6 +21,7 @@ from ..solve import Outcome, SolveOptions, run_solver
 from ..status import Status
 
 if TYPE_CHECKING:
+    from ..compile import Extra
     from ..results import Solution
     from .plan import StochasticPlan
     from .tree import Tree
@@ -33,13 +34,13 @@ class Extensive:
     trivially_infeasible: list[str]
 
 
-def build(sp: StochasticPlan, cuts: Any = None) -> Extensive:
+def build(sp: StochasticPlan, cuts: Any = None, extra: Extra | None = None) -> Extensive:
     """One model: leaf i's compiled model as block `leaf<i>`, NA rows, expected cost."""
     m = pyo.ConcreteModel(name=sp.base.instance.name)
     leaves, trivial = [], []
     with paused_gc():
         for i, (leaf, plan) in enumerate(zip(sp.tree.leaves, sp.leaves)):
-            c = plan.build(cuts=cuts)
+            c = plan.build(cuts=cuts, extra=extra)
             c.model.objective.deactivate()
             m.add_component(f"leaf{i}", c.model)
             leaves.append(c)
@@ -91,8 +92,8 @@ def _linear(expr: Any) -> list[tuple[Any, float]]:
 
 # --- solving -----------------------------------------------------------------------------------
 
-def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool = True
-          ) -> Solution:
+def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool = True,
+          extra: Extra | None = None) -> Solution:
     """Solve the extensive form; with `figures`, also each leaf alone (WS), the mean-value
     instance (EV) and the extensive form with EV's here-and-now builds fixed (EEV): EVPI and VSS
     in `solution.stochastic`."""
@@ -104,7 +105,7 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                          "demands a shortfall_penalty_per_t instead")
     timings = dict(sp.timings)
     t0 = time.perf_counter()
-    ef = build(sp, opts.cuts)
+    ef = build(sp, opts.cuts, extra)
     timings["compile"] = time.perf_counter() - t0
     if ef.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(ef.trivially_infeasible),
@@ -120,13 +121,14 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
     sol = expected_solution(sp, outcome, leaf_sols)
     timings["extract"] = time.perf_counter() - t1
     quiet = replace(opts, progress=None, explain=False, tee=False)
-    if figures and outcome.status.has_solution:
+    assert sol.stochastic is not None
+    if figures and outcome.status.has_solution and outcome.objective is not None:
         t2 = time.perf_counter()
-        sol.stochastic.update(_figures(sp, ef, quiet, outcome.objective))
+        sol.stochastic.update(_figures(sp, ef, quiet, outcome.objective, extra))
         timings["figures"] = time.perf_counter() - t2
     elif outcome.status is Status.infeasible and not ef.trivially_infeasible:
         alone = [leaf.name for leaf, plan in zip(sp.tree.leaves, sp.leaves)
-                 if plan.solve(quiet).status is Status.infeasible]
+                 if plan.solve(quiet, extra).status is Status.infeasible]
         why = (f"leaf {', '.join(alone)} is infeasible on its own" if alone else
                "every leaf is feasible on its own, but no build-out is feasible in all leaves "
                "that share a tree node")
@@ -141,17 +143,18 @@ def _difference(a: float, b: float) -> float:
     return 0.0 if abs(d) <= 1e-9 * max(1.0, abs(a), abs(b)) else d
 
 
-def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: float
-             ) -> dict[str, Any]:
+def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: float,
+             extra: Extra | None = None) -> dict[str, Any]:
     """WS, EVPI, EV, EEV, VSS (solvers.md). A figure whose solve finds no solution is None."""
     tree = sp.tree
-    ws_parts = [plan.solve(opts) for plan in sp.leaves]
-    ws = (math.fsum(leaf.probability * s.objective for leaf, s in zip(tree.leaves, ws_parts))
-          if all(s.status.has_solution for s in ws_parts) else None)
-    ev_sol = sp.mean_value_plan().solve(opts)
+    ws_parts = [plan.solve(opts, extra) for plan in sp.leaves]
+    alone = [s.objective if s.status.has_solution else None for s in ws_parts]
+    ws = (math.fsum(leaf.probability * z for leaf, z in zip(tree.leaves, alone) if z is not None)
+          if all(z is not None for z in alone) else None)
+    ev_sol = sp.mean_value_plan().solve(opts, extra)
     out: dict[str, Any] = {
         "wait_and_see": ws, "evpi": None if ws is None else _difference(sp_value, ws),
-        "leaf_alone": [s.objective for s in ws_parts],
+        "leaf_alone": alone,
         "mean_value": ev_sol.objective, "eev": None, "vss": None,
         "eev_status": None}
     if not ev_sol.status.has_solution:
@@ -171,7 +174,7 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
         for var in fixed:
             var.unfix()
     out["eev_status"] = eev.status.value
-    if eev.status.has_solution:
+    if eev.status.has_solution and eev.objective is not None:
         out["eev"] = eev.objective
         out["vss"] = _difference(eev.objective, sp_value)
     return out
@@ -201,7 +204,7 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
             setattr(sol, table, expected_rows([getattr(s, table) for s in leaf_sols], probs))
         order = {s["name"]: i for i, s in enumerate(sol.stages)}
         sol.costs.sort(key=lambda r: (order[r["stage"]], r["category"]))
-    zs = [s.objective for s in leaf_sols]
+    zs = [s.objective or 0.0 for s in leaf_sols]
     sol.stochastic = {
         "tree": tree_record(sp),
         "here_and_now": [dict(b) for b in sol.builds],
@@ -218,8 +221,8 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
 def tree_record(sp: StochasticPlan) -> dict[str, Any]:
     """The tree as solution.json records it (solution_schema.TreeInfo)."""
     tree = sp.tree
-    return {"kind": "sampled" if sp.base.instance.uncertainty.sampled is not None
-            else "branchings",
+    unc = sp.base.instance.uncertainty
+    return {"kind": "sampled" if unc is not None and unc.sampled is not None else "branchings",
             "branchings": [{"name": name, "stage": tree.stages[k],
                             "branches": [{"name": b, "probability": p} for b, p, _ in outcomes]}
                            for (name, k), outcomes in zip(tree.branchings, tree.outcomes)],

@@ -18,12 +18,14 @@ import io
 import math
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 
 if TYPE_CHECKING:
+    from ..compile import Extra
     from ..solve import SolveOptions
     from .plan import StochasticPlan
 
@@ -116,7 +118,8 @@ def node_names(lay: Layout, i: int) -> list[str]:
     return names
 
 
-def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = None) -> Any:
+def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = None,
+                     extra: Extra | None = None) -> Any:
     """Leaf `sname`'s compiled model with its tree nodes and probability attached."""
     import pyomo.core as pyo
     from mpisppy import scenario_tree
@@ -125,7 +128,7 @@ def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = No
 
     i = int(sname.removeprefix("leaf"))
     tree = sp.tree
-    c = sp.leaves[i].build(cuts=cuts)
+    c = sp.leaves[i].build(cuts=cuts, extra=extra)
     m = c.model
     names = node_names(lay, i)
     group_of: dict[str, list[int]] = {}
@@ -165,8 +168,8 @@ def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = No
     return m
 
 
-def _rho_setter(scale: float):
-    def rho(model: Any) -> list[tuple[Any, float]]:
+def _rho_setter(scale: float) -> Callable[[Any], list[tuple[int, float]]]:
+    def rho(model: Any) -> list[tuple[int, float]]:
         """rho_i = scale x |objective coefficient of x_i| (Watson & Woodruff's cost-proportional
         rule; at least 1e-3)."""
         from pyomo.core import Objective
@@ -186,7 +189,7 @@ def _rho_setter(scale: float):
 # --- running -----------------------------------------------------------------------------------
 
 def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: float = 1.0,
-           convthresh: float = 1e-4) -> PHResult:
+           convthresh: float = 1e-4, extra: Extra | None = None) -> PHResult:
     """Progressive hedging on every rank of COMM_WORLD (or serially without MPI)."""
     chatter = io.StringIO()  # mpi-sppy prints its progress and warnings on stdout
     try:
@@ -213,7 +216,7 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
                "toc": False}
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(chatter):
-        kwargs: dict[str, Any] = {"sp": sp, "lay": lay, "cuts": opts.cuts}
+        kwargs: dict[str, Any] = {"sp": sp, "lay": lay, "cuts": opts.cuts, "extra": extra}
         ph = PH(options, names, scenario_creator, scenario_creator_kwargs=kwargs,
                 all_nodenames=nodenames if len(lay.factors) > 1 else None,
                 rho_setter=_rho_setter(rho), **({"mpicomm": comm} if comm is not None else {}))
@@ -256,14 +259,14 @@ def ph_solution(sp: StochasticPlan, res: PHResult, solver_version: str = "") -> 
     facilities = {f.name: f for f in inst.facilities}
 
     def row(b: dict) -> dict:
-        e = p.buildable[b["name"]]
+        e: Any = p.buildable[b["name"]]
         kind = "facility" if b["name"] in facilities else "route"
         return {"name": b["name"], "type": kind,
                 "node": e.node if kind == "facility" else f"{e.from_}->{e.to}",
                 "stage": b["stage"], "units": b["units"]}
 
     ok = res.objective is not None
-    gap = (None if not ok or res.bound is None else
+    gap = (None if res.objective is None or res.bound is None else
            abs(res.objective - res.bound) / max(abs(res.objective), 1e-10))
     sol = Solution(instance=inst.name, status=Status.feasible if ok else Status.infeasible,
                    objective=res.objective, bound=res.bound, gap=gap,

@@ -13,13 +13,18 @@ import copy
 import time
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Location, Path, Problem
 from ..paths import get_at, resolve, set_at
 from ..plan import Plan
 from ..scenario import Override, load_tree
 from .tree import Tree, apply_changes, tree_of
+
+if TYPE_CHECKING:
+    from ..compile import Extra
+    from ..results import Solution
+    from ..solve import SolveOptions
 
 
 class StochasticPlan:
@@ -82,11 +87,13 @@ class StochasticPlan:
                 set_at(data, where, mean(values, probs, stages))
         return Plan.from_data(data, {})
 
-    def solve(self, options: Any = None, figures: bool = True) -> Any:
-        """The extensive form's Solution; with `figures`, EVPI and VSS (see extensive.solve)."""
+    def solve(self, options: SolveOptions | None = None, extra: Extra | None = None,
+              figures: bool = True) -> Solution:
+        """The extensive form's Solution; with `figures`, EVPI and VSS (see extensive.solve).
+        `extra` is applied to every leaf's model, as Plan.solve applies it to one."""
         from .extensive import solve
 
-        return solve(self, options, figures)
+        return solve(self, options, figures, extra)
 
 
 def _value_at(data: dict, full: dict, path: Path) -> Any:
