@@ -331,6 +331,8 @@ class Stochastic(Row):
     """Status of the EEV solve (infeasible: the mean-value plan fits no leaf plan)."""
     vss: float | None = None
     """EEV - SP: the value of the stochastic solution."""
+    note: str | None = None
+    """How far the figures can be trusted (the extensive form stopped at a gap)."""
     decomposition: Decomposition | None = None
     """A decomposed solve (mpi-sppy), when asked for."""
 

@@ -97,8 +97,6 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
     """Solve the extensive form; with `figures`, also each leaf alone (WS), the mean-value
     instance (EV) and the extensive form with EV's here-and-now builds fixed (EEV): EVPI and VSS
     in `solution.stochastic`."""
-    from ..results import extract
-
     opts = options or SolveOptions()
     if opts.elastic:
         raise UsageError("--elastic is not available with an uncertainty tree yet; give the "
@@ -114,17 +112,31 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
         outcome = run_solver(ef.model, opts)
     timings.update(outcome.timings)
     t1 = time.perf_counter()
-    leaf_sols = []
-    for plan, c in zip(sp.leaves, ef.leaves):
-        z = pyo.value(c.model.objective.expr) if outcome.status.has_solution else None
-        leaf_sols.append(extract(plan.prepared, c, replace(outcome, objective=z, bound=None)))
-    sol = expected_solution(sp, outcome, leaf_sols)
+    sol = _extract(sp, ef, outcome)
     timings["extract"] = time.perf_counter() - t1
     quiet = replace(opts, progress=None, explain=False, tee=False)
     assert sol.stochastic is not None
     if figures and outcome.status.has_solution and outcome.objective is not None:
         t2 = time.perf_counter()
-        sol.stochastic.update(_figures(sp, ef, quiet, outcome.objective, extra))
+        found = _figures(sp, ef, quiet, outcome.objective, extra)
+        better = found.pop("better", None)
+        if better is not None:
+            # the EEV solve (EF with EV's here-and-now builds fixed) found a cheaper plan than
+            # the EF's search, which a limit stopped: keep it (the variables hold it now)
+            outcome = replace(outcome, objective=better, status=Status.feasible)
+            sol = _extract(sp, ef, outcome)
+            assert sol.stochastic is not None
+            found["vss"] = 0.0
+            if found["wait_and_see"] is not None:
+                found["evpi"] = _difference(better, found["wait_and_see"])
+            sol.message = "\n".join(x for x in (sol.message, (
+                "the plan with the mean-value plan's here-and-now builds is cheaper than the "
+                "extensive form's best before its limit: kept")) if x)
+        if sol.gap is not None and sol.gap > 1e-6:
+            found["note"] = (f"the extensive form is solved to a gap of {sol.gap:.2%}: EVPI and "
+                             f"VSS are uncertain by up to {sol.gap * abs(sol.objective or 0):,.6g}")
+        assert sol.stochastic is not None
+        sol.stochastic.update(found)
         timings["figures"] = time.perf_counter() - t2
     elif outcome.status is Status.infeasible and not ef.trivially_infeasible:
         alone = [leaf.name for leaf, plan in zip(sp.tree.leaves, sp.leaves)
@@ -135,6 +147,17 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
         sol.message = "\n".join(x for x in (sol.message, why) if x)
     sol.timings = timings
     return sol
+
+
+def _extract(sp: StochasticPlan, ef: Extensive, outcome: Outcome) -> Solution:
+    """Each leaf's Solution from the model's values, and the expected Solution of them."""
+    from ..results import extract
+
+    leaf_sols = []
+    for plan, c in zip(sp.leaves, ef.leaves):
+        z = pyo.value(c.model.objective.expr) if outcome.status.has_solution else None
+        leaf_sols.append(extract(plan.prepared, c, replace(outcome, objective=z, bound=None)))
+    return expected_solution(sp, outcome, leaf_sols)
 
 
 def _difference(a: float, b: float) -> float:
@@ -177,6 +200,8 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
     if eev.status.has_solution and eev.objective is not None:
         out["eev"] = eev.objective
         out["vss"] = _difference(eev.objective, sp_value)
+        if out["vss"] < 0:  # only when a limit stopped the SP solve: EEV's plan is SP-feasible
+            out["better"] = eev.objective
     return out
 
 

@@ -9,6 +9,16 @@ def _money(x: float | None, unit: str) -> str:
     return "n/a" if x is None else f"{x:,.6g} {unit}"
 
 
+def _builds(rows: list[dict], most: int = 6) -> str:
+    """'a x1 s1, b x2 s2' for a few builds, else a count (solution.json has them all)."""
+    if not rows:
+        return "nothing"
+    if len(rows) <= most:
+        return ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in rows)
+    return (f"{sum(b['units'] for b in rows)} units of {len({b['name'] for b in rows})} "
+            "elements (solution.json lists them)")
+
+
 def stochastic_lines(sol: Any) -> list[str]:
     """Plain lines: the tree, here-and-now decisions, each leaf, expected cost, EVPI, VSS."""
     st = sol.stochastic
@@ -26,9 +36,8 @@ def stochastic_lines(sol: Any) -> list[str]:
     here = ", ".join(f"{b['name']} x{b['units']} in {b['stage']}" for b in st["here_and_now"])
     lines.append(f"Here and now (stages {root}): {here or 'build nothing'}")
     for leaf in st["leaves"][:20] if "objective" in (st["leaves"] or [{}])[0] else []:
-        builds = ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf["builds"])
         lines.append(f"  leaf {leaf['name']} (p {leaf['probability']:.4g}): "
-                     f"{_money(leaf['objective'], unit)}; builds {builds or 'nothing'}")
+                     f"{_money(leaf['objective'], unit)}; builds {_builds(leaf['builds'])}")
     if len(st["leaves"]) > 20 and "objective" in st["leaves"][0]:
         lines.append(f"  ... {len(st['leaves']) - 20} more leaves in solution.json")
     sp = st.get("spread")
@@ -43,6 +52,8 @@ def stochastic_lines(sol: Any) -> list[str]:
                      f"; its here-and-now builds cost {_money(st.get('eev'), unit)} in expectation)"
                      if vss is not None else
                      f"VSS n/a: the mean-value plan's here-and-now builds: {st.get('eev_status')}")
+    if st.get("note"):
+        lines.append(f"Note: {st['note']}")
     dec = st.get("decomposition")
     if dec:
         lines.append(f"PH ({dec['ranks']} rank(s), {dec.get('iterations')} iterations): "
