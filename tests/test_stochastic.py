@@ -261,3 +261,11 @@ def test_no_figures_skips_evpi_and_vss():
     assert "evpi" not in st and "vss" not in st
     r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--no-figures"])
     assert r.exit_code == 0 and "EVPI" not in r.output and "Expected cost 105 MUSD" in r.output
+
+
+def test_provenance_names_the_tree_file(tmp_path):
+    r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--gap", "0", "--no-figures",
+                            "-o", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    prov = json.loads((tmp_path / "solution.json").read_text())["provenance"]
+    assert [Path(i["path"]).name for i in prov["inputs"]] == ["two-leaf.yaml"]

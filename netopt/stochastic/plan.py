@@ -51,12 +51,20 @@ class StochasticPlan:
              sets: Iterable[str | Override] = ()) -> StochasticPlan | Plan:
         """The StochasticPlan of a file with an `uncertainty:` section, else its Plan (as
         Plan.read: overlays applied, validated, prepared). Raises InputError."""
+        from ..provenance import recording_inputs
+
         t0 = time.perf_counter()
-        data, locs, warnings = load_tree(file, list(scenarios), list(sets))
+        scenarios, sets = list(scenarios), list(sets)
+        with recording_inputs() as inputs:
+            data, locs, warnings = load_tree(file, scenarios, sets)
         t1 = time.perf_counter()
         base = Plan.from_data(data, locs)
         base.warnings = warnings + base.warnings
         base.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
+        # as Plan.read: where it came from, for the solution's provenance
+        base.inputs = inputs
+        base.scenarios = [str(x) for x in scenarios]
+        base.sets = [x if isinstance(x, str) else f"{x.path}={x.value}" for x in sets]
         if base.instance.uncertainty is None:
             return base
         sp = cls(base, data, locs)
@@ -91,9 +99,17 @@ class StochasticPlan:
               figures: bool = True) -> Solution:
         """The extensive form's Solution; with `figures`, EVPI and VSS (see extensive.solve).
         `extra` is applied to every leaf's model, as Plan.solve applies it to one."""
+        from ..provenance import collect, now
+        from ..solve import SolveOptions
         from .extensive import solve
 
-        return solve(self, options, figures, extra)
+        opts = options or SolveOptions()
+        started = now()
+        sol = solve(self, opts, figures, extra)
+        b = self.base
+        sol.provenance = collect(opts, sol.solver, started, now(), inputs=b.inputs,
+                                 scenarios=b.scenarios, sets=b.sets)
+        return sol
 
 
 def _value_at(data: dict, full: dict, path: Path) -> Any:
