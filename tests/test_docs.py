@@ -28,7 +28,7 @@ def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
     documented = set(re.findall(r"\*\*([a-z_]+)\*\*", text))
     families = _components("Constraint")
     assert families == {"unit_limit", "facility_capacity", "route_capacity", "depot_capacity",
-                        "balance", "budget", "aggregate_capacity", "linking"}
+                        "storage_capacity", "balance", "budget", "aggregate_capacity", "linking"}
     # the extensive form of an uncertainty tree adds one family across the leaves' blocks
     # (netopt/stochastic/extensive.py, built on top of compile)
     assert documented == families | {"nonanticipativity"}
@@ -47,7 +47,7 @@ def test_every_variable_is_in_the_variables_table_and_the_reverse():
     section = section[:section.index("\n## ", 1)]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
     assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
-                                                 "sale", "unmet"}
+                                                 "sale", "unmet", "stock"}
     from netopt.compile import Vars
 
     assert set(Vars.__dataclass_fields__) == documented

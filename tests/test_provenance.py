@@ -26,7 +26,7 @@ def _sha(path: Path) -> str:
 
 
 def test_schema_version_has_provenance_since_3():
-    assert SCHEMA_VERSION >= 3  # 3 added provenance; 4 the stochastic section
+    assert SCHEMA_VERSION == 5  # provenance since 3; 4: operating steps; 5: stochastic
 
 
 def test_solve_file_records_version_inputs_options_and_times():

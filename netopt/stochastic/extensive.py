@@ -218,17 +218,17 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
                    bound=outcome.bound, gap=outcome.gap, objective_kind=inst.objective,
                    units=inst.units.model_dump(), message=outcome.message,
                    solver={"name": outcome.solver, "version": outcome.solver_version},
-                   stages=first.stages, network=network_of(sp.base.prepared))
+                   stages=first.stages, steps=first.steps, network=network_of(sp.base.prepared))
     probs = [leaf.probability for leaf in tree.leaves]
     has = outcome.status.has_solution
     if has:
         sol.builds = [b for b in first.builds if b["stage"] in root]
         sol.online = [o for o in first.online if o["stage"] in root]
         for table in ("activities", "flows", "propellant", "supplies", "sales", "shortfalls",
-                      "costs"):
+                      "costs", "stocks", "arrivals"):
             setattr(sol, table, expected_rows([getattr(s, table) for s in leaf_sols], probs))
         order = {s["name"]: i for i, s in enumerate(sol.stages)}
-        sol.costs.sort(key=lambda r: (order[r["stage"]], r["category"]))
+        sol.costs.sort(key=lambda r: (order[r["stage"]], r.get("year") or 0, r["category"]))
     zs = [s.objective or 0.0 for s in leaf_sols]
     sol.stochastic = {
         "tree": tree_record(sp),
