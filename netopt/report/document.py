@@ -116,7 +116,42 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
     short = sum(x["rate"] * years.get(x["stage"], 1) for x in sol.shortfalls)
     if short:
         facts.append(("Demand not delivered (shortfall)", f"{short:,.0f} {mass}"))
+    return facts + stochastic_facts(sol)
+
+
+def stochastic_facts(sol: Solution) -> list[tuple[str, str]]:
+    """Planning under uncertainty: the tree, the figures (solvers.md), or nothing."""
+    st = sol.stochastic
+    if not st:
+        return []
+    unit = sol.units.get("money", "") if sol.objective_kind == "cost" else sol.units.get("mass", "t")
+
+    def m(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:,.6g} {unit}"
+
+    tree = st["tree"]
+    facts = [("Uncertainty", f"{len(st['leaves'])} leaves; " + "; ".join(
+        f"{b['name']} known in {b['stage']} ({len(b['branches'])} outcomes)"
+        for b in tree["branchings"])),
+        ("Here and now", ", ".join(f"{b['name']} x{b['units']} in {b['stage']}"
+                                   for b in st["here_and_now"]) or "build nothing")]
+    sp = st.get("spread")
+    facts.append(("Expected cost (SP)", m(st.get("expected_cost")) + (
+        f", leaves {sp['min']:,.6g} to {sp['max']:,.6g} (sd {sp['std']:,.4g})" if sp else "")))
+    if "evpi" in st:
+        facts.append(("EVPI (SP − wait-and-see)", f"{m(st.get('evpi'))} (WS {m(st.get('wait_and_see'))})"))
+        facts.append(("VSS (EEV − SP)", f"{m(st.get('vss'))} (EEV {m(st.get('eev'))}, "
+                                       f"mean-value plan {m(st.get('mean_value'))})"))
     return facts
+
+
+def leaf_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
+    """One row per leaf: probability, branches, cost, builds."""
+    st = sol.stochastic or {}
+    rows = [[leaf["name"], f"{leaf['probability']:.4g}", _num(leaf.get("objective")),
+             ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf.get("builds", []))]
+            for leaf in st.get("leaves", [])[:MAX_TABLE_ROWS]]
+    return ["leaf", "probability", "cost", "builds"], rows
 
 
 def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
@@ -153,6 +188,51 @@ def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], in
     return cols, [[_num(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
 
 
+def _spans(years: list[int]) -> str:
+    """2036, 2037, 2038, 2041 -> '2036–2038, 2041'."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and runs[-1][1] == y - 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Stockpiles and launch windows over time, from the per-step rows (call it before
+    `by_stage`): [(title, header, rows)], empty when the plan has neither."""
+    mass = sol.units.get("mass", "t")
+    out = []
+    held: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for x in sol.stocks:
+        held[(x["node"], x["commodity"])].append((x["year"], x["tonnes"]))
+    if held:
+        rows = []
+        for (node, k), series in sorted(held.items()):
+            peak_year, peak = max(series, key=lambda yt: (yt[1], -yt[0]))
+            rows.append([node, k, _spans([y for y, _ in series]), fmt_t(peak), str(peak_year)])
+        out.append((f"Stockpiles: stock held at the end of each step ({mass})",
+                    ["node", "commodity", "held (end of)", "peak", "peak year"], rows))
+    windowed = {r["name"]: r for r in (sol.network or {}).get("routes", [])
+                if r.get("window_every_years")}
+    flown: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    length = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    for f in sol.flows:
+        if f["route"] in windowed:
+            flown[f["route"]][f["year"]] += f["rate"] * length.get((f["stage"], f["year"]), 1)
+    if flown:
+        rows = []
+        for name in sorted(flown):
+            r = windowed[name]
+            rows.append([name, f"{r['from']} → {r['to']}", f"{r['window_every_years']:g}",
+                         f"{r.get('transit_years') or 0:g}",
+                         ", ".join(f"{y}: {fmt_t(t)}" for y, t in sorted(flown[name].items()))])
+        out.append((f"Launch windows used: {mass} departing per step",
+                    ["route", "from → to", "every (yr)", "transit (yr)", "departures"], rows))
+    return out
+
+
 TABLE_TITLES = {
     "builds": "Builds: units built per element and stage",
     "online": "Online: units and capacity per element and stage",
@@ -163,6 +243,9 @@ TABLE_TITLES = {
     "sales": "Sales to markets",
     "shortfalls": "Shortfalls: required demand not delivered",
     "costs": "Costs per category and stage",
+    "stocks": "Stocks held at the end of each stage",
+    "arrivals": "Arrivals per route, commodity and stage",
+    "steps": "Operating steps",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }
@@ -263,8 +346,10 @@ FIGURE_SECTIONS = (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
                    ("sources", "Mass sources"))
 
 
-def document(sol: Solution, fids: list[str], title: str | None = None) -> Document:
-    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures())."""
+def document(sol: Solution, fids: list[str], title: str | None = None,
+             timed: list[tuple[str, list[str], list[list[str]]]] | None = None) -> Document:
+    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures());
+    `timed`: time_tables() of the plan before its stage view (stockpiles, launch windows)."""
     money = sol.units.get("money", "")
     header, rows = build_out(sol)
     summary: list[Block] = [
@@ -276,6 +361,12 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
     if sol.costs:
         h, r = cost_table(sol)
         summary += [Heading(f"Cost split ({money}, discounted)"), Grid(h, r, "summary-costs")]
+    if sol.stochastic:
+        h, r = leaf_table(sol)
+        summary += [Heading("Leaves of the scenario tree",
+                            "Each leaf's probability, cost and build-out; the tables below hold "
+                            "the here-and-now builds and the expected operation."),
+                    Grid(h, r, "summary-leaves")]
     sections = [
         Section("summary", "Summary", summary),
         Section("assumptions", "Assumptions", assumptions(sol)),
@@ -285,6 +376,11 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
     ]
     sections += [Section(fid, head, [Figure(fid, caption(fid, sol))] if fid in fids else [])
                  for fid, head in FIGURE_SECTIONS]
+    if timed:
+        over: list[Block] = []
+        for i, (head, cols, cells) in enumerate(timed):
+            over += [Heading(head), Grid(cols, cells, f"time-{i}")]
+        sections.append(Section("time", "Stockpiles and launch windows over time", over))
     tables: list[Block] = []
     for name in TABLES + NETWORK_TABLES:
         cols, cells, total = table_rows(sol, name)
