@@ -135,10 +135,10 @@ def test_every_write_path_reports_a_write_error(tmp_path, small, old_out):
 def test_unexpected_errors_are_one_line_unless_debug(tmp_path, small):
     script = textwrap.dedent(f"""
         import sys
-        import netopt.plan
+        import netopt.parse
         def boom(*a, **k):
             raise ZeroDivisionError("planted")
-        netopt.plan.Plan.read = boom
+        netopt.parse.read_bounded = boom  # the reader of every instance file
         from netopt.cli import main
         sys.argv = ["netopt"] + sys.argv[1:]
         main()
