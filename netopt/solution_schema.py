@@ -19,7 +19,11 @@ Versions:
      step) and capacity is theirs; new tables `stocks` and `arrivals`; cost categories `annuity`
      and `end_value`; network routes carry their transit time and launch window. Older files
      load as one step per stage.
-  5  vehicles (issue 13): tables `trips` and `fleet` (per step, with `year`; fleet rows carry
+  5  adds `stochastic` (null unless the instance has an uncertainty tree): the tree, the
+     here-and-now builds, each leaf's objective, builds and costs, the expected cost and its
+     spread, EVPI and VSS, a progressive hedging run (solvers.md, "Planning under
+     uncertainty"). Older files load with `stochastic: null`.
+  6  vehicles (issue 13): tables `trips` and `fleet` (per step, with `year`; fleet rows carry
      `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
 
@@ -29,25 +33,33 @@ UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publish
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
+MAX_BYTES = 1 << 30  # a solution of 100k routes is about 100 MB
 
-Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Money = Annotated[float, Field(allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0)]
+Money = float
 Units = Annotated[int, Field(ge=0)]
+# names that become parts of file names (network-STAGE.graphml): the instance's own pattern
+FileName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    # as strict as the instance format: numbers finite and not booleans, strings not numbers
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True,
+                              strict=True, allow_inf_nan=False)
 
 
 class StageRow(Row):
-    name: str
+    name: FileName
     """Stage name."""
     start_year: int
     """Calendar year the stage starts."""
@@ -438,17 +450,115 @@ class Provenance(Row):
     """CPU count of the machine that solved."""
 
 
+class TreeBranch(Row):
+    name: str
+    """Branch name."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Probability of the outcome."""
+
+
+class TreeBranching(Row):
+    name: str
+    """Branching name."""
+    stage: str
+    """Stage at whose start the outcome is known."""
+    branches: list[TreeBranch]
+    """The outcomes."""
+
+
+class TreeInfo(Row):
+    kind: Literal["branchings", "sampled"]
+    """branchings (written in the instance) | sampled (drawn from distributions)."""
+    branchings: list[TreeBranching]
+    """The branchings in the order they multiply into leaves."""
+    root_stages: list[str]
+    """Stages before any outcome is known: their builds are the here-and-now decisions."""
+
+
+class LeafRow(Row):
+    name: str
+    """Leaf name: its branches joined by '/'."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Product of its branches' probabilities."""
+    branches: dict[str, str]
+    """Branch of each branching."""
+    objective: float | None = None
+    """The leaf's own objective z_l in the stochastic solution."""
+    builds: list[BuildRow] = []
+    """The leaf's build-out (shared with the leaves of the same tree node)."""
+    costs: list[CostRow] = []
+    """The leaf's costs."""
+
+
+class Spread(Row):
+    min: float
+    """Cheapest leaf's cost."""
+    max: float
+    """Dearest leaf's cost."""
+    std: Annotated[float, Field(ge=0)]
+    """Probability-weighted standard deviation of the leaves' costs."""
+
+
+class Decomposition(Row):
+    method: Literal["ph"]
+    """ph: progressive hedging (mpi-sppy)."""
+    ranks: int
+    """MPI ranks (1: serial)."""
+    objective: float | None = None
+    """Expected cost of the plan PH converged to (its inner bound)."""
+    bound: float | None = None
+    """PH's outer (lower) bound on the expected cost."""
+    iterations: int | None = None
+    """PH iterations run."""
+    extensive_form: float | None = None
+    """The extensive form's objective, when it was solved too."""
+    note: str | None = None
+    """Whether PH and the extensive form agree, or why one is missing."""
+
+
+class Stochastic(Row):
+    """Planning under uncertainty (solvers.md): the tree, the hedged plan and its figures."""
+
+    tree: TreeInfo
+    here_and_now: list[BuildRow] = []
+    """Builds in the root stages, shared by every leaf."""
+    leaves: list[LeafRow] = []
+    expected_cost: float | None = None
+    """SP: the expected cost of the stochastic solution."""
+    spread: Spread | None = None
+    """Of the leaves' costs."""
+    wait_and_see: float | None = None
+    """WS: expected cost if each leaf were known from the start."""
+    evpi: float | None = None
+    """SP - WS: the expected value of perfect information."""
+    leaf_alone: list[float | None] = []
+    """Each leaf's optimum on its own (its WS part), in leaf order."""
+    mean_value: float | None = None
+    """EV: the optimum of the mean-value instance."""
+    eev: float | None = None
+    """Expected cost with the here-and-now builds fixed to EV's."""
+    eev_status: str | None = None
+    """Status of the EEV solve (infeasible: the mean-value plan fits no leaf plan)."""
+    vss: float | None = None
+    """EEV - SP: the value of the stochastic solution."""
+    note: str | None = None
+    """How far the figures can be trusted (the extensive form stopped at a gap)."""
+    decomposition: Decomposition | None = None
+    """A decomposed solve (mpi-sppy), when asked for."""
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, title="netopt solution",
+        strict=True, allow_inf_nan=False,
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
     schema_version: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]  # the one number
     """Version of this format; bumped when a field changes meaning or is removed."""
-    instance: str
+    instance: FileName
     """Instance name."""
     status: Literal["optimal", "feasible", "infeasible", "unbounded", "no_solution"]
     """optimal (proven within the gap) | feasible (a solution, not proven) | infeasible |
@@ -502,8 +612,30 @@ class SolutionDocument(BaseModel):
     """The instance's nodes, facilities, routes and demands."""
     provenance: Provenance | None = None
     """Where the solution came from (none in files older than version 3)."""
+    stochastic: Stochastic | None = None
+    """With an uncertainty tree: the tree, each leaf's plan, expected cost, EVPI and VSS (none in
+    files older than version 4)."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
+
+    @model_validator(mode="after")
+    def _stages_named(self) -> SolutionDocument:
+        """Every row's stage is one of `stages`, each named once (readers index by them)."""
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stages: a stage is named twice ({', '.join(names)})")
+        known = set(names)
+        for table in ("builds", "online", "activities", "flows", "propellant", "supplies",
+                      "sales", "shortfalls", "costs"):
+            for i, row in enumerate(getattr(self, table)):
+                if row.stage not in known:
+                    raise ValueError(f"{table}.{i}.stage: '{row.stage}' is not one of stages "
+                                     f"({', '.join(names) or 'none'})")
+        for i, d in enumerate(self.network.demands):
+            if d.stage not in known:
+                raise ValueError(f"network.demands.{i}.stage: '{d.stage}' is not one of stages "
+                                 f"({', '.join(names) or 'none'})")
+        return self
 
 
 class SolutionFileError(ValueError):
@@ -513,6 +645,26 @@ class SolutionFileError(ValueError):
         self.problems = problems
         super().__init__(f"{source}: not a netopt solution (schema v{SCHEMA_VERSION}):\n  "
                          + "\n  ".join(problems))
+
+
+def read_document(path: str | Path) -> Any:
+    """A solution.json file's parsed JSON: only a regular file, at most MAX_BYTES; raises
+    OSError (parse.NotReadable) if it cannot be read, SolutionFileError if it is not JSON."""
+    raw = read_bounded(path, MAX_BYTES)
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError as e:
+        raise SolutionFileError(str(path), [f"not UTF-8 text (byte {e.start})"]) from None
+    except json.JSONDecodeError as e:
+        raise SolutionFileError(str(path), [f"line {e.lineno} column {e.colno}: not JSON: "
+                                            f"{e.msg}"]) from None
+    except (ValueError, RecursionError) as e:  # 4300+ digits; arrays nested 100,000 deep
+        why = "values nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise SolutionFileError(str(path), [f"not JSON netopt reads: {why}"]) from None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 PER_STEP = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
@@ -561,7 +713,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if isinstance(version, bool) or version not in range(1, SCHEMA_VERSION + 1):
+    if type(version) is not int or version not in range(1, SCHEMA_VERSION + 1):  # not `true`
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

@@ -272,15 +272,15 @@ def test_reports_draw_fleets(tmp_path):
     assert '<section id="fleets">' not in render_html(plain)
 
 
-def test_version_4_solutions_still_load():
-    # solution.json version 5 adds trips and fleet; a version-4 file loads with none of them
+def test_version_5_solutions_still_load():
+    # solution.json version 6 adds trips and fleet; a version-5 file loads with none of them
     from netopt.results import Solution
 
     sol = solve_exact(fleet_instance(REUSABLE))
     doc = sol.to_dict()
-    assert doc["schema_version"] == 5 and doc["trips"] and doc["fleet"]
+    assert doc["schema_version"] == 6 and doc["trips"] and doc["fleet"]
     old = {k: v for k, v in doc.items() if k not in ("trips", "fleet")}
-    old["schema_version"] = 4
+    old["schema_version"] = 5
     again = Solution.from_dict(old)
     assert again.trips == [] and again.fleet == [] and again.objective == approx(16.0)
 
