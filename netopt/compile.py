@@ -417,8 +417,13 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
 
 
 def define_objective(c: Compiled, p: Prepared) -> None:
-    m = c.model
     c.costs = cost_terms(c, p)
+    c.model.objective = pyo.Objective(expr=objective_terms(c, p).expr(), sense=pyo.minimize)
+
+
+def objective_terms(c: Compiled, p: Prepared) -> Terms:
+    """The objective's coefficient of each variable (c.costs already made from `p`); session.py
+    reads the column costs of a changed run off it without building a model."""
     terms = Terms()
     if p.inst.objective == "cost":
         for key, items in c.costs.terms.items():
@@ -428,4 +433,4 @@ def define_objective(c: Compiled, p: Prepared) -> None:
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
             terms.add(c.v.supply[i, t], p.stage[t].years)
-    m.objective = pyo.Objective(expr=terms.expr(), sense=pyo.minimize)
+    return terms

@@ -11,7 +11,7 @@ changed by building or solving it, so one Plan can be solved many times, also fr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
@@ -120,11 +120,13 @@ class Plan:
             spent["compile"] = time.perf_counter() - t0
             return self.finish(compiled, opts, spent)
 
-    def finish(self, compiled: Compiled, opts: SolveOptions, timings: dict[str, float]
+    def finish(self, compiled: Compiled, opts: SolveOptions, timings: dict[str, float],
+               runner: Callable[[Any, SolveOptions], Outcome] | None = None
                ) -> tuple[Solution, Outcome]:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
-        Solution, with `timings` and the solver's, and the solver's Outcome."""
+        Solution, with `timings` and the solver's, and the solver's Outcome. `runner` solves
+        the Pyomo model (default run_solver; session.py passes one that re-solves a model HiGHS holds already)."""
         from .diagnose import explain_infeasible  # Pyomo: see above
         from .results import extract
 
@@ -133,7 +135,7 @@ class Plan:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
                               solver=opts.solver)
         else:
-            outcome = run_solver(compiled.model, opts)
+            outcome = (runner or run_solver)(compiled.model, opts)
         timings.update(outcome.timings)
         t1 = time.perf_counter()
         sol = extract(p, compiled, outcome)

@@ -74,23 +74,33 @@ def run_solver(model: Any, opts: SolveOptions) -> Outcome:
     return _run_legacy(model, opts)
 
 
-def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
-    from . import highs
-
+def highs_options(opts: SolveOptions) -> dict[str, Any]:
+    """HiGHS's option values for `opts` (the time limit is passed on its own)."""
     options: dict[str, Any] = {"random_seed": opts.seed, "output_flag": opts.tee,
                                **opts.solver_options}
     if opts.gap is not None:
         options["mip_rel_gap"] = opts.gap
     if opts.threads is not None:
         options["threads"] = opts.threads
-    try:
-        status, info = highs.solve(model, options, opts.time_limit, opts.progress,
-                                   mip_start=opts.mip_start)
-    except ValueError as e:
-        raise SolverUnavailable(str(e)) from None
+    return options
+
+
+def highs_outcome(status: Status, info: dict[str, Any]) -> Outcome:
+    """The Outcome of a HiGHS solve from netopt.highs's (status, info)."""
     return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
                    message=info.get("message"), solver="highs", solver_version=info["version"],
                    timings=info["timings"], mip_start=info.get("mip_start"))
+
+
+def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
+    from . import highs
+
+    try:
+        status, info = highs.solve(model, highs_options(opts), opts.time_limit, opts.progress,
+                                   mip_start=opts.mip_start)
+    except ValueError as e:
+        raise SolverUnavailable(str(e)) from None
+    return highs_outcome(status, info)
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:

@@ -10,6 +10,7 @@ from typing import Any
 from ..errors import InputError
 from ..plan import Plan, values
 from ..scenario import Override, Scenario, apply
+from ..session import Session
 from ..solve import run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
 
@@ -30,10 +31,12 @@ class RunResult:
 
 def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
             elements: list[str], stage_order: list[str],
-            start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
+            start: dict | None = None, overrides: dict[str, Any] | None = None,
+            session: Session | None = None) -> RunResult:
     """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
-    `start` if given, see `plan.values`): one table row. Never raises: a problem becomes the row's
-    status and message."""
+    `start` if given, see `plan.values`; in `session` if given, which re-solves in place when the
+    run changes only numbers): one table row. Never raises: a problem becomes the row's status
+    and message."""
 
     t0 = time.perf_counter()
     row = {"run": str(run_id), **{p: cell(v) for p, v in settings.items()},
@@ -50,7 +53,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
         with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
-            sol, outcome = plan.solve_outcome(options, start=start)
+            sol, outcome = (session.solve_outcome(plan, options, start=start) if session
+                            else plan.solve_outcome(options, start=start))
         started = None if not start or outcome is None or outcome.mip_start is None else bool(
             outcome.mip_start)
     except Exception as e:  # noqa: BLE001
