@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 __version__ = "0.1.0"
 __all__ = ["load", "solve", "solve_file", "Plan", "SolveOptions", "Solution", "Status",
@@ -16,15 +15,8 @@ __all__ = ["load", "solve", "solve_file", "Plan", "SolveOptions", "Solution", "S
 
 # The functions shadow their modules' names on purpose (`netopt.load(path)`); the modules stay
 # importable as `from netopt.load import read_tree`.
+from .errors import InputError  # noqa: E402
 from .plan import Plan, load, solve, solve_file  # noqa: E402
+from .results import Solution  # noqa: E402
 from .solve import SolveOptions  # noqa: E402
 from .status import Status  # noqa: E402
-from .errors import InputError  # noqa: E402
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Solution":  # results pulls in nothing heavy, but keep import cheap
-        from .results import Solution
-
-        return Solution
-    raise AttributeError(f"module 'netopt' has no attribute '{name}'")

@@ -33,7 +33,8 @@ from typing import Any
 
 import yaml
 
-G0 = 9.80665  # m/s^2
+from .rocket import propellant_per_t
+
 LEO_ESCAPE_DV = 3.22  # km/s, LEO -> Earth escape (C3 = 0), Wikipedia "Delta-v budget"
 WATER_PER_T_PROPELLANT = 1.28  # t water per t LOX/LH2 at mixture ratio 6 (stoichiometry)
 DIAMETER_CONSTANT_KM = 1329.0  # D = 1329 / sqrt(p) x 10^(-H/5)
@@ -161,12 +162,8 @@ def select(neas: list[NEA], max_dv: float | None = None, max_h: float | None = N
 def water_per_t(dv_km_s: float, assume: Assumptions, return_dv_km_s: float | None = None) -> float:
     """t of water burnt (as LOX/LH2 made from it) per t of payload over dv, by the netopt rocket
     equation phi = (R-1)(1+d) [+ R d (R_ret-1) for a reusable vehicle flying back empty]."""
-    r = math.exp(dv_km_s * 1000.0 / (assume.isp_s * G0))
-    d = assume.dry_mass_ratio
-    phi = (r - 1.0) * (1.0 + d)
-    if return_dv_km_s is not None:
-        phi += r * d * (math.exp(return_dv_km_s * 1000.0 / (assume.isp_s * G0)) - 1.0)
-    return WATER_PER_T_PROPELLANT * phi
+    return WATER_PER_T_PROPELLANT * propellant_per_t(dv_km_s, assume.isp_s,
+                                                     assume.dry_mass_ratio, return_dv_km_s)
 
 
 @dataclass(frozen=True)

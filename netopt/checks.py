@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import G0
+from .rocket import exponent as rocket_exponent
 from .schema import Instance
 
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
@@ -143,7 +143,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                                  path + (field,), severity="warning"))
             prop = props.get(x.propulsion)
             if dv is not None and prop is not None:
-                exponent = dv * 1000.0 / (prop.isp_s * G0)
+                exponent = rocket_exponent(dv, prop.isp_s)
                 if exponent > MAX_EXPONENT:
                     p.append(Problem(
                         f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "

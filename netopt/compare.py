@@ -6,6 +6,9 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rich import box
+from rich.table import Table
+
 from .results import Solution
 
 REL_TOL = 1e-6
@@ -106,7 +109,7 @@ def compare(a: Solution, b: Solution, label_a: str = "A", label_b: str = "B",
     for i, sol in enumerate((a, b)):
         for x in sol.flows:
             flow[(x["route"], x["commodity"], x["stage"])][i] += x["rate"]
-    diffs = [{"route": r, "commodity": k, "stage": s, "a": va, "b": vb, "diff": vb - va}
+    diffs: list[dict[str, Any]] = [{"route": r, "commodity": k, "stage": s, "a": va, "b": vb, "diff": vb - va}
              for (r, k, s), (va, vb) in flow.items() if _differs(va, vb)]
     diffs.sort(key=lambda d: (-abs(d["diff"]), stage_key(d["stage"]), d["route"], d["commodity"]))
     c.flows = diffs[:max_flows]
@@ -128,8 +131,6 @@ def _signed(x: float) -> str:
 
 
 def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
-    from rich import box
-    from rich.table import Table
 
     console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
     if c.same:

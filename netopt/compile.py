@@ -7,30 +7,35 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from . import costs
 from .gcpause import paused_gc
 from .params import Prepared
+from .schema import Facility
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
-COST_CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
 @dataclass
 class CostTerms:
-    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor."""
+    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor.
+    `once`: the categories paid once when units are built (costs.ONCE, and an extra's), whose
+    undiscounted amount is not multiplied by the stage's years."""
 
-    terms: dict[tuple[str, str], list] = field(default_factory=lambda: defaultdict(list))
+    terms: dict[tuple[str, str], list[tuple[float, Any]]] = field(
+        default_factory=lambda: defaultdict(list))
     factor: dict[tuple[str, str], float] = field(default_factory=dict)
+    once: set[str] = field(default_factory=lambda: set(costs.ONCE))
 
-    def add(self, category: str, stage: str, factor: float, coef: float, var) -> None:
+    def add(self, category: str, stage: str, factor: float, coef: float, var: Any) -> None:
         if coef:
             self.terms[(category, stage)].append((coef, var))
             self.factor[(category, stage)] = factor
@@ -96,6 +101,39 @@ class Compiled:
     trivially_infeasible: list[str] = field(default_factory=list)  # plain words
     elastic: bool = False
 
+    def add_cost(self, category: str, stage: str, coef: float, var: Any, *,
+                 once: bool = False) -> None:
+        """Add coef x var to the cost objective under `category` (a name of the extra's own, or
+        a built-in one) in `stage`: money per year over the stage's years (discounted with its
+        annual factor A_t), or with `once` money paid once at the stage's start (capex factor
+        D_t). It is reported in Solution.costs like the built-in categories. The objective is
+        rebuilt from the cost terms after the extra function returns (see `update_objective`)."""
+        if category in costs.NAMES and (category in costs.ONCE) != once:
+            raise ValueError(f"cost category '{category}' is paid "
+                             f"{'once' if category in costs.ONCE else 'every year'}")
+        info = self.prepared.stage[stage]
+        self.costs.add(category, stage, info.capex_factor if once else info.annual_factor,
+                       coef, var)
+        if once:
+            self.costs.once.add(category)
+
+    def update_objective(self) -> None:
+        """Rebuild the objective from the model's cost terms (after an extra added some)."""
+        self.model.objective.set_value(objective_expr(self, self.prepared))
+
+
+# An `extra` function: called with the built model and the prepared data between build and solve;
+# it may add variables, constraints (to compiled.model) and cost terms (compiled.add_cost).
+Extra = Callable[[Compiled, Prepared], None]
+
+
+def apply_extra(c: Compiled, extra: Extra | None) -> Compiled:
+    """Call `extra` on a built model and rebuild the objective with any cost terms it added."""
+    if extra is not None:
+        extra(c, c.prepared)
+        c.update_objective()
+    return c
+
 
 def compile_model(p: Prepared, elastic: bool = False,
                   cuts: Iterable[str] | None = None) -> Compiled:
@@ -136,7 +174,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
 
 
 def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
-    def build_domain(m, e, t):
+    def build_domain(m: pyo.ConcreteModel, e: str, t: str) -> Any:
         return pyo.Binary if p.buildable[e].max_units == 1 else pyo.NonNegativeIntegers
 
     m.build = pyo.Var(p.build_keys, domain=build_domain,
@@ -173,7 +211,7 @@ def define_facility_capacity(c: Compiled, p: Prepared) -> None:
         return
     cap = {f.name: f.capacity for f in p.inst.facilities}
 
-    def rule(m, f, t):
+    def rule(m: pyo.ConcreteModel, f: str, t: str) -> Any:
         return (None, _online(c, p, f, t, -cap[f]).add(c.v.act[f, t], 1.0).expr(), 0.0)
 
     m.facility_capacity = pyo.Constraint(p.act_keys, rule=rule)
@@ -196,11 +234,12 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
     if not keys:
         return
     route = {r.name: r for r in p.inst.routes}
+    capacity = {r.name: r.capacity for r in p.inst.routes if r.capacity is not None}
 
-    def rule(m, r, t):
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), route[r].capacity)
-        terms = _online(c, p, r, t, -route[r].capacity)
+            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), capacity[r])
+        terms = _online(c, p, r, t, -capacity[r])
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -227,7 +266,7 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
         return
     keys = sorted(arrivals)
 
-    def rule(m, n, t):
+    def rule(m: pyo.ConcreteModel, n: str, t: str) -> Any:
         terms = arrivals[(n, t)]
         for f in depots[n]:
             if (f, t) in p.cover:
@@ -271,10 +310,10 @@ def define_balance(c: Compiled, p: Prepared) -> None:
             bal[key].add(c.v.unmet[key], 1.0)
     hw = inst.hardware_commodity
     for (e, t) in p.build_keys:
-        x = p.buildable[e]
-        if x.mass > 0:
-            node = x.node if hasattr(x, "node") else x.from_
-            bal[(node, hw, t)].add(c.v.build[e, t], -x.mass / p.stage[t].years)
+        el = p.buildable[e]
+        if el.mass > 0 and hw is not None:  # validation requires hw when a mass is given
+            node = el.node if isinstance(el, Facility) else el.from_
+            bal[(node, hw, t)].add(c.v.build[e, t], -el.mass / p.stage[t].years)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
@@ -363,9 +402,11 @@ def define_linking(c: Compiled, p: Prepared) -> None:
             burns.add((a, pk, t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
-    consumed, makers = set(), defaultdict(list)
+    fac = {x.name: x for x in inst.facilities}
+    consumed: set[tuple[str, str, str]] = set()
+    makers: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for (f, t) in p.act_keys:
-        x = p.buildable[f]
+        x = fac[f]
         consumed.update((x.node, k, t) for k in x.consumes)
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
@@ -417,13 +458,19 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
 
 
 def define_objective(c: Compiled, p: Prepared) -> None:
+    """minimize the discounted cost (or, objective: supply_mass, the tonnes bought)."""
     c.costs = cost_terms(c, p)
-    c.model.objective = pyo.Objective(expr=objective_terms(c, p).expr(), sense=pyo.minimize)
+    c.model.objective = pyo.Objective(expr=objective_expr(c, p), sense=pyo.minimize)
+
+
+def objective_expr(c: Compiled, p: Prepared) -> LinearExpression:
+    """The objective's expression from the model's cost terms."""
+    return objective_terms(c, p).expr()
 
 
 def objective_terms(c: Compiled, p: Prepared) -> Terms:
-    """The objective's coefficient of each variable (c.costs already made from `p`); session.py
-    reads the column costs of a changed run off it without building a model."""
+    """The objective's coefficient of each variable, from the model's cost terms (session.py
+    reads a changed run's column costs off them without building a model)."""
     terms = Terms()
     if p.inst.objective == "cost":
         for key, items in c.costs.terms.items():

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import pyomo.environ as pyo
+import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
 
-from .compile import Compiled, compile_model
+from .compile import Compiled, Extra, apply_extra, compile_model
 from .params import Prepared
-from .results import extract
+from .results import Solution, extract
 from .solve import Outcome, SolveOptions, run_solver
 
 TOL = 1e-6
@@ -31,8 +31,9 @@ def _at(x: float, limit: float) -> bool:
     return x >= limit - TOL * max(1.0, abs(limit))
 
 
-def _minimise_unmet(p: Prepared, opts: SolveOptions) -> tuple[Compiled, Outcome]:
-    c = compile_model(p, elastic=True, cuts=opts.cuts)
+def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
+                    ) -> tuple[Compiled, Outcome]:
+    c = apply_extra(compile_model(p, elastic=True, cuts=opts.cuts), extra)
     m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
@@ -82,14 +83,14 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
     for (r, k, tt) in p.flow_keys:
         if tt == t:
             flows[r] += _v(m.flow[r, k, tt])
-    for r in inst.routes:
-        if r.to not in rank or r.capacity is None or t not in p.route_stages[r.name]:
+    for rt in inst.routes:
+        if rt.to not in rank or rt.capacity is None or t not in p.route_stages[rt.name]:
             continue
-        units = 1.0 if r.capex is None else online(r.name)
-        full_units = r.capex is None or _at(units, r.max_units)
-        if full_units and _at(flows[r.name], r.capacity * units):
-            found.append((rank[r.to], f"route {r.name}: {r.capacity:g} t/yr x {r.max_units} "
-                                      "unit(s), full"))
+        units = 1.0 if rt.capex is None else online(rt.name)
+        full_units = rt.capex is None or _at(units, rt.max_units)
+        if full_units and _at(flows[rt.name], rt.capacity * units):
+            found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
+                                       "unit(s), full"))
     for (i, tt), ub in p.supply_ub.items():
         s = inst.supplies[i]
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
@@ -120,19 +121,19 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def explain_infeasible(p: Prepared, opts: SolveOptions) -> str:
+def explain_infeasible(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> str:
     """Plain-words reasons for an infeasible model (empty if none can be found)."""
-    c, outcome = _minimise_unmet(p, opts)
+    c, outcome = _minimise_unmet(p, opts, extra)
     if not outcome.status.has_solution:
         return ""
     rows = unmet_rows(p, c.model)
     return describe(p, c.model, rows) if rows else ""
 
 
-def solve_elastic(p: Prepared, opts: SolveOptions) -> Any:
+def solve_elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> Solution:
     """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
     least cost; unmet demand is reported as shortfall and in the message."""
-    c, first = _minimise_unmet(p, opts)
+    c, first = _minimise_unmet(p, opts, extra)
     m = c.model
     if not first.status.has_solution:
         return extract(p, c, first)

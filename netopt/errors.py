@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
@@ -31,7 +31,8 @@ class Location(NamedTuple):  # a tuple: cheap to make for every value of a large
         return f"{self.file}:{self.line}:{self.column}"
 
 
-Locs = dict[Path, Location]  # where each value of a file is written, by its path
+Locs = MutableMapping[Path, Location]  # where each value of a file is written, by its path (a
+# dict, or load.LazyLocs reading the locations only when first looked up)
 KEY = "\0key"  # locs[path + (KEY,)] is where the key of the value at `path` is written
 
 
@@ -63,6 +64,28 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Location],
+                  fields: Iterable[str] = (), *,
+                  suggest: Callable[[str, Iterable[Any]], str] | None = None,
+                  got: bool = True) -> Problem:
+    """One pydantic validation error (an item of ValidationError.errors()) in netopt's words, at
+    `path` (the error's loc, cleaned by the caller) and its location: an unknown key names the
+    closest of `fields` (`suggest`: closest, or did_you_mean), a missing key says so, a value
+    error loses pydantic's prefix; with `got`, the offending value is shown."""
+    kind, msg = err["type"], str(err["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        msg = f"unknown key '{path[-1]}'" + (suggest or closest)(str(path[-1]), fields)
+    elif kind == "missing":
+        msg = f"missing required key '{path[-1]}'"
+    elif kind == "string_pattern_mismatch":
+        msg = "a name may hold only ASCII letters, digits, '_', '.' and '-'"
+    if got and kind not in ("missing", "extra_forbidden") and not isinstance(
+            err.get("input"), dict | list):
+        msg += f" (got {err['input']!r})"
+    where = locs.get(path + (KEY,)) if kind == "extra_forbidden" else None
+    return Problem(msg, path, where or locate(locs, path))
 
 
 def closest(name: str, choices: Iterable[Any]) -> str:

@@ -22,6 +22,8 @@ from collections import defaultdict
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
+from .files import write_atomic
+
 if TYPE_CHECKING:
     from .results import Solution
 
@@ -45,7 +47,7 @@ def _add(d: dict[str, Any], key: str, value: float) -> None:
 
 
 def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = False) -> Any:
-    import networkx as nx
+    import networkx as nx  # networkx: imported only when a graph is asked for
 
     stage = _check_stage(sol, stage)
     info = next(s for s in sol.stages if s["name"] == stage)
@@ -85,8 +87,8 @@ def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = Fal
         a["online_units"] = a.get("online_units", 0) + int(o["units"])
         _add(a, "capacity", o["capacity"] or 0.0)
         online_fac[facility[o["name"]]["node"]].append(f"{o['name']} x{o['units']}")
-    for n, items in online_fac.items():
-        nodes[n]["facilities"] = ";".join(items)
+    for name, items in online_fac.items():
+        nodes[name]["facilities"] = ";".join(items)
     for x in sol.activities:
         if x["stage"] != stage:
             continue
@@ -189,7 +191,7 @@ def _merge(have: dict[str, Any], new: dict[str, Any]) -> None:
 
 def graphml(sol: Solution, stage: str | None = None, *, multi: bool = False) -> str:
     """The GraphML text of one stage's graph."""
-    import networkx as nx
+    import networkx as nx  # networkx: imported only when a graph is asked for
 
     G = solution_graph(sol, stage, multi=multi)
     return "\n".join(nx.generate_graphml(G, named_key_ids=True)) + "\n"
@@ -200,8 +202,6 @@ def write_graphml(sol: Solution, path: str | FsPath, stage: str | None = None,
     """Write GraphML atomically. With `stage`, one file at `path`; without, one file per stage
     (`path` with the stage name before the suffix: out-s2030.graphml), or `path` itself when the
     solution has a single stage."""
-    from .results import write_atomic
-
     path = FsPath(path)
     stages = [stage] if stage is not None else sol.stage_names
     if len(stages) == 1:

@@ -8,18 +8,25 @@ later than asked, keeping the best solution found so far. It also reports live p
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import highspy
 import numpy as np
+from pyomo.common.tee import capture_output
 from pyomo.core.base.constraint import Constraint
 from pyomo.core.base.objective import Objective
 from pyomo.core.base.var import ScalarVar, Var, VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.core.expr.relational_expr import (EqualityExpression, InequalityExpression,
-                                             RangedExpression)
+from pyomo.core.expr.relational_expr import (
+    EqualityExpression,
+    InequalityExpression,
+    RangedExpression,
+)
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from .gcpause import paused_gc
@@ -28,6 +35,43 @@ from .status import Status
 # the watchdog cancels a solve this long after its time limit, and gives up waiting after as long
 # again (HiGHS checks its limit only at certain points, and has overrun it in presolve)
 WATCHDOG_GRACE = 5.0
+
+# HiGHS prints its banner from C++ to the process's stdout, once per process, in the constructor of
+# its first Highs object. That object is made here, at import (under Python's import lock, so in
+# one thread), with the output captured: no solve ever redirects the process's stdout.
+with capture_output(capture_fd=True):
+    highspy.Highs()
+
+
+class _Scheduler:
+    """HiGHS's thread pool is global to the process, sized by the first solve's `threads`; a
+    solve asking for another size needs it reset, which must not happen under a running solve.
+    Solves asking for the pool's size (or for none) run together; one asking for another size
+    waits until the running ones end, then resets the pool."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._size: int | None = None  # threads of the pool as last set, None: never set
+        self._running = 0
+
+    @contextmanager
+    def use(self, threads: int | None) -> Iterator[None]:
+        with self._cond:
+            if threads is not None:
+                self._cond.wait_for(lambda: self._running == 0 or self._size == threads)
+                if self._size != threads:
+                    highspy.Highs.resetGlobalScheduler(True)
+                    self._size = threads
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._running -= 1
+                self._cond.notify_all()
+
+
+SCHEDULER = _Scheduler()  # mirrors HiGHS's own process-wide pool: one per process
 
 
 @dataclass
@@ -64,7 +108,7 @@ class Matrices:
     value: np.ndarray
 
 
-_NUMBER = frozenset({int, float})
+_NUMBER: frozenset[type[float]] = frozenset({int, float})
 _VARIABLE = frozenset({VarData, ScalarVar})
 _INF = float("inf")
 
@@ -152,8 +196,6 @@ def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
 
 
 def _highs_inf() -> float:
-    import highspy
-
     return float(highspy.kHighsInf)
 
 
@@ -161,7 +203,7 @@ def _row(con: Any) -> tuple[float, Any, float]:
     """(lower, body, upper) of a constraint, bounds as floats (±inf when absent)."""
     e = con.expr
     cls = e.__class__
-    args = e.args
+    args: Any = e.args
     if cls is InequalityExpression:
         a, b = args
         if b.__class__ in _NUMBER:
@@ -178,8 +220,6 @@ def _row(con: Any) -> tuple[float, Any, float]:
 
 def build(mat: Matrices) -> tuple[Any, bool]:
     """(highspy.Highs holding the model `mat`, whether it has integer columns)."""
-    import highspy
-    from pyomo.common.tee import capture_output
 
     n, rows = len(mat.columns), len(mat.row_lower)
     lp = highspy.HighsLp()
@@ -198,8 +238,7 @@ def build(mat: Matrices) -> tuple[Any, bool]:
     lp.a_matrix_.start_ = mat.start
     lp.a_matrix_.index_ = mat.index
     lp.a_matrix_.value_ = mat.value
-    with capture_output(capture_fd=True):  # the banner HiGHS prints from C++
-        h = highspy.Highs()
+    h = highspy.Highs()  # quiet: the process's first one printed its banner at import (above)
     h.setOptionValue("output_flag", False)
     if h.passModel(lp) != highspy.HighsStatus.kOk:
         # HiGHS refuses a row naming a column twice; summing them costs 0.1 s at 400k entries,
@@ -219,7 +258,6 @@ def build(mat: Matrices) -> tuple[Any, bool]:
 
 def set_start(h: Any, columns: list) -> bool:
     """Pass the columns' current values to HiGHS as a starting solution; whether it took them."""
-    import highspy
 
     values = np.fromiter((0.0 if v.value is None else v.value for v in columns), float,
                          len(columns))
@@ -229,7 +267,6 @@ def set_start(h: Any, columns: list) -> bool:
 
 def set_options(h: Any, options: dict[str, Any]) -> list[str]:
     """Apply options; return those HiGHS rejects ('name=value')."""
-    import highspy
 
     return [f"{k}={v!r}" for k, v in options.items()
             if h.setOptionValue(k, v) != highspy.HighsStatus.kOk]
@@ -238,8 +275,12 @@ def set_options(h: Any, options: dict[str, Any]) -> list[str]:
 def run(h: Any, time_limit: float | None,
         on_progress: Callable[[Progress], None] | None = None,
         progress_every: float = 1.0, grace: float = WATCHDOG_GRACE) -> tuple[Any, str | None]:
-    """Run HiGHS in a worker thread; the main thread stays free for Ctrl-C, the watchdog and
-    progress. Returns (model status, message) — the message says why a solve was stopped."""
+    """Run HiGHS in a worker thread; the calling thread stays free for Ctrl-C, the watchdog and
+    progress. Returns (model status, message) — the message says why a solve was stopped.
+
+    The worker is netopt's own, not highspy's startSolve/wait: highspy keeps those methods' locks
+    on the Highs class, shared by every Highs object, so two solves in two threads would refuse
+    each other ("Solver is already running")."""
     latest: dict[str, float] = {}
 
     def watch(e: Any) -> None:
@@ -254,11 +295,13 @@ def run(h: Any, time_limit: float | None,
     stopped_by: str | None = None
     cancelled_at: float | None = None
     last_report = start
-    h.startSolve()
+    worker = threading.Thread(target=_solve_in_thread, args=(h,), daemon=True,
+                              name="netopt-highs")
+    worker.start()
     while True:
         try:
-            done, _ = h.wait(0.1)
-            if done:
+            worker.join(0.1)
+            if not worker.is_alive():
                 break
             now = time.perf_counter()
             if deadline is not None and stopped_by is None and now - start > deadline:
@@ -280,6 +323,15 @@ def run(h: Any, time_limit: float | None,
     message = {"interrupt": "interrupted (Ctrl-C)",
                "watchdog": "stopped by the watchdog past the time limit"}.get(stopped_by or "")
     return h.getModelStatus(), message
+
+
+def _solve_in_thread(h: Any) -> None:
+    try:
+        h.run()
+    finally:
+        # as highspy's own solver thread does: free this thread's handle on HiGHS's scheduler
+        # (its authors saw a deadlock on Windows without)
+        highspy.Highs.resetThreadScheduler(False)
 
 
 def solve(model: Any, options: dict[str, Any], time_limit: float | None,
@@ -321,8 +373,6 @@ def solve_loaded(loaded: Loaded, options: dict[str, Any], time_limit: float | No
                  ) -> tuple[Status, dict[str, Any]]:
     """`solve` for a model already handed over (the options are set afresh each time). `start`:
     column values to give HiGHS as a starting solution instead of the variables' values."""
-    import highspy
-
     MS = highspy.HighsModelStatus
     t0 = time.perf_counter()
     mat, h, is_mip = loaded.mat, loaded.h, loaded.is_mip
@@ -340,15 +390,14 @@ def solve_loaded(loaded: Loaded, options: dict[str, Any], time_limit: float | No
                          "invalid value; see HiGHS's option list)")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
-    if "threads" in options:
-        # HiGHS's thread pool is global: a different size than the last solve's needs a reset,
-        # or the run fails ("global scheduler has already been initialized")
-        highspy.Highs.resetGlobalScheduler(True)
     t1 = time.perf_counter()
-    status, message = run(h, time_limit, on_progress)
-    if status == MS.kUnboundedOrInfeasible:  # presolve cannot tell; the solver without it can
-        h.setOptionValue("presolve", "off")
+    # HiGHS's thread pool is global: a different size than the last solve's needs a reset, or
+    # the run fails ("global scheduler has already been initialized"); see _Scheduler
+    with SCHEDULER.use(options.get("threads")):
         status, message = run(h, time_limit, on_progress)
+        if status == MS.kUnboundedOrInfeasible:  # presolve cannot tell; without it HiGHS can
+            h.setOptionValue("presolve", "off")
+            status, message = run(h, time_limit, on_progress)
     info["timings"] = {"handover": t1 - t0, "solve": time.perf_counter() - t1}
     info["message"] = message
     if status is None:

@@ -14,12 +14,19 @@ from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path as FsPath
 from typing import Any
 
-
 from . import templates
-from .errors import KEY, InputError, Location, Locs, Path, Problem, closest, locate
+from .errors import (KEY, InputError, Location, Locs, Path, Problem, closest, from_pydantic,
+                     locate)
 from .gcpause import paused_gc
-from .parse import (NeedsLocations, is_json, json_with_locations, plain_json, plain_yaml,
-                    read_text, yaml_with_locations)
+from .parse import (
+    NeedsLocations,
+    is_json,
+    json_with_locations,
+    plain_json,
+    plain_yaml,
+    read_text,
+    yaml_with_locations,
+)
 
 NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facility_templates", "route_templates",
                   "facilities", "routes")
@@ -145,11 +152,11 @@ class _Merged:
             for i, item in enumerate(items):
                 name = item.get("name") if isinstance(item, dict) else None
                 named = section in NAMED_SECTIONS and isinstance(name, str)
-                if named and name in index:
+                if named and isinstance(name, str) and name in index:
                     j = index[name]
                     target[j], target_locs[j] = item, per_item[(section, i)]
                 else:
-                    if named:
+                    if named and isinstance(name, str):
                         index[name] = len(target)
                     target.append(item)
                     target_locs.append(per_item[(section, i)])
@@ -236,20 +243,8 @@ def _pydantic_problems(err: Any, locs: MutableMapping[Path, Location]) -> list[P
     problems = []
     for e in err.errors(include_url=False):
         path: Path = tuple(p for p in e["loc"] if not _is_union_tag(p))
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = f"unknown key '{path[-1]}'" + closest(str(path[-1]), _field_names(path[:-1]))
-        elif e["type"] == "missing":
-            msg = f"missing required key '{path[-1]}'"
-        elif e["type"] == "string_pattern_mismatch":
-            msg = "a name may hold only ASCII letters, digits, '_', '.' and '-'"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        if e["type"] not in ("missing", "extra_forbidden") and not isinstance(
-                e.get("input"), dict | list):
-            msg += f" (got {e['input']!r})"
-        where = locs.get(path + (KEY,)) if e["type"] == "extra_forbidden" else None
-        problems.append(Problem(msg, path, where or locate(locs, path)))
+        fields = _field_names(path[:-1]) if e["type"] == "extra_forbidden" else []
+        problems.append(from_pydantic(e, path, locs, fields))
     return _dedupe_union(problems)
 
 
@@ -272,7 +267,7 @@ def _dedupe_union(problems: list[Problem]) -> list[Problem]:
 
 
 def _field_names(path: Path) -> list[str]:
-    from . import schema
+    from . import schema  # pydantic (the instance models): imported only when validating
 
     model: Any = schema.Instance
     for part in path:
@@ -305,7 +300,7 @@ def validate_data(data: dict, locs: MutableMapping[Path, Location] | None = None
 
 def _validate(raw: dict, raw_locs: MutableMapping[Path, Location],
               more: Callable[[Any], list[Problem]] | None) -> tuple[Any, list[Problem]]:
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic: imported only when validating
 
     from .checks import check_instance
     from .schema import Instance
@@ -344,7 +339,7 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
 def partial_instance(data: Any) -> tuple[Any, dict[str, set[str]]]:
     """An Instance built without validation from the parts of `data` that validate on their own:
     list items that fail are None. Also the names of the failed items, by section."""
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic: imported only when validating
 
     from . import schema
 

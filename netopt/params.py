@@ -7,12 +7,13 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from . import rocket
 from .schema import Facility, Instance, Route
 
-G0 = 9.80665  # m/s^2
 EPS = 1e-12
 
 
@@ -48,10 +49,6 @@ def per_stage(value: float | dict[str, float] | None, stages: list[str],
     return {t: float(value) for t in stages}
 
 
-def mass_ratio(delta_v_km_s: float, isp_s: float) -> float:
-    return math.exp(delta_v_km_s * 1000.0 / (isp_s * G0))
-
-
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
     if isinstance(route.propellant_per_t, dict):
@@ -59,12 +56,8 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        prop = propulsion[route.propulsion]
-        d = route.dry_mass_ratio
-        r_out = mass_ratio(route.delta_v_km_s, prop.isp_s)
-        phi = (r_out - 1.0) * (1.0 + d)
-        if route.return_delta_v_km_s is not None:
-            phi += r_out * d * (mass_ratio(route.return_delta_v_km_s, prop.isp_s) - 1.0)
+        phi = rocket.propellant_per_t(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
+                                      route.dry_mass_ratio, route.return_delta_v_km_s)
     else:
         return {}
     if phi <= 0:
@@ -129,11 +122,11 @@ class Prepared:
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
 
-    def online_units(self, e: str, t: str, built: dict[tuple[str, str], float]) -> float:
+    def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
 
 
-def _labels(items: list, attr_default) -> list[str]:
+def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
 
@@ -183,9 +176,10 @@ def prepare(inst: Instance) -> Prepared:
         ub = per_stage(s.max_per_year, names)
         price = per_stage(s.price_per_t, names)
         for t in names:
-            if ub[t] is None or ub[t] > 0:
+            limit = ub[t]
+            if limit is None or limit > 0:
                 p.supply_keys.append((i, t))
-                p.supply_ub[(i, t)] = ub[t]
+                p.supply_ub[(i, t)] = limit
                 p.supply_price[(i, t)] = price[t] or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")

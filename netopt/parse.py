@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path as FsPath
 from sys import intern
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -223,8 +224,9 @@ def _json_locations(text: str, file: str) -> tuple[Locs, list[Problem]]:
     locs: Locs = {}
     problems: list[Problem] = []
     count = 0
-    ws = _WS.match
-    scan = json.decoder.scanstring
+    # _WS matches any run of whitespace, the empty one too: never None
+    ws = cast("Callable[[str, int], re.Match[str]]", _WS.match)
+    scan = json.decoder.scanstring  # type: ignore[attr-defined]  # public, not in typeshed
 
     def at(pos: int) -> Location:
         line = bisect_right(starts, pos)

@@ -102,7 +102,7 @@ def _members(tp: Any) -> list[Any]:
 
 
 def _is_model(tp: Any) -> bool:
-    from pydantic import BaseModel
+    from pydantic import BaseModel  # pydantic: imported only when validating
 
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -172,7 +172,7 @@ def resolve(data: dict, text: str) -> Path:
 
 
 def _resolve(data: dict, text: str) -> Path:
-    from . import schema
+    from . import schema  # pydantic (the instance models): imported only when validating
 
     try:
         steps = parse_path(text)
@@ -197,7 +197,7 @@ def _resolve(data: dict, text: str) -> Path:
                 i = select_item(section, cur, s)
             except NoItem as e:
                 raise PathError(f"{here} has {e.message}; did you mean "
-                                f"'{suggest(('sel', e.best))}'?") from None
+                                f"'{suggest(('sel', e.best or ''))}'?") from None
             except PathError as e:
                 hint = ""
                 if cur and "out of range" in e.message:
@@ -213,8 +213,8 @@ def _resolve(data: dict, text: str) -> Path:
             raise PathError(f"{here} has no items")
         # a key (or [key] on a mapping)
         if isinstance(cur, list):
-            first = next((x.get("name") for x in cur if isinstance(x, dict) and x.get("name")),
-                         "0")
+            first = str(next((x.get("name") for x in cur
+                              if isinstance(x, dict) and x.get("name")), "0"))
             raise PathError(f"{here} is a list; select an item, e.g. "
                             f"'{format_steps(steps[:n] + [('sel', first), (kind, s)] + rest)}'")
         if cur is not _MISSING and not isinstance(cur, dict):
@@ -223,7 +223,7 @@ def _resolve(data: dict, text: str) -> Path:
         if models:
             fields = _fields(models[0])
             if s not in fields:
-                best = closest_choice(s, fields)
+                best = closest_choice(s, fields) or ""
                 where = f"{here} has" if here else "an instance has"
                 raise PathError(f"{where} no field '{s}'; did you mean "
                                 f"'{suggest((kind if here else 'key', best))}'?")

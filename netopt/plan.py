@@ -10,15 +10,18 @@ changed by building or solving it, so one Plan can be solved many times, also fr
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import time
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from .errors import InputError, Location, Path, Problem
+from .errors import InputError, Location, Locs, Path, Problem, UsageError
 from .gcpause import paused_gc
 from .load import read_tree, validate_data
+from .results import extract
 from .scenario import Override, Scenario, apply, instance_data, load_tree
 from .solve import DEFAULT_SOLVER, Outcome, SolveOptions, run_solver
 from .status import Status
@@ -27,7 +30,7 @@ from .status import Status
 # pydantic (through schema, params, structure: 0.1 s) until an instance is validated, and Pyomo
 # until a model is built (`netopt validate` needs none).
 if TYPE_CHECKING:
-    from .compile import Compiled
+    from .compile import Compiled, Extra
     from .params import Prepared
     from .results import Solution
     from .schema import Instance
@@ -36,7 +39,17 @@ Start = dict[tuple[str, Any], float]  # (variable name, index) -> value: a MIP s
 
 
 class Plan:
-    """A validated instance, prepared once for building and solving."""
+    """A validated instance, prepared once for building and solving.
+
+        plan = Plan.read("instances/cislunar-ice.yaml", sets=["routes[launch].cost_per_t=4"])
+        sol = plan.solve(SolveOptions(gap=0.01))               # a Solution
+        compiled = plan.build()                                  # the Pyomo model, to inspect
+
+    `instance` is the validated `schema.Instance`, `prepared` its `params.Prepared` (index sets
+    and coefficients), `warnings` what validation found that is not an error, `timings` the
+    seconds spent reading and validating. Building or solving does not change a plan: solve it
+    as often as you like, with other options or extras, also from several threads at once.
+    """
 
     def __init__(self, instance: Instance, prepared: Prepared,
                  warnings: Iterable[Problem] = (), timings: dict[str, float] | None = None):
@@ -83,22 +96,30 @@ class Plan:
         return plan
 
     # --- building and solving --------------------------------------------------------------------
-    def build(self, cuts: Iterable[str] | None = None, elastic: bool = False) -> Compiled:
+    def build(self, cuts: Iterable[str] | None = None, elastic: bool = False,
+              extra: Extra | None = None) -> Compiled:
         """The Pyomo model of solvers.md, with its variables and cost terms (compile.Compiled).
         `cuts`: valid inequalities to add (compile.CUTS; None: the defaults). `elastic`: unmet
-        demand variables on every required demand's balance (see diagnose.py)."""
-        from .compile import compile_model  # Pyomo: see above
+        demand variables on every required demand's balance (see diagnose.py). `extra`: called
+        with the model and the prepared data, then the objective is rebuilt (see `solve`)."""
+        from .compile import apply_extra, compile_model  # Pyomo: see above
 
-        return compile_model(self.prepared, elastic=elastic, cuts=cuts)
+        return apply_extra(compile_model(self.prepared, elastic=elastic, cuts=cuts), extra)
 
-    def solve(self, options: SolveOptions | None = None, *, start: Start | None = None,
-              timings: dict[str, float] | None = None) -> Solution:
+    def solve(self, options: SolveOptions | None = None, extra: Extra | None = None,
+              start: Start | None = None, *, timings: dict[str, float] | None = None
+              ) -> Solution:
         """Build and solve; the Solution (status, objective, builds, flows, costs, ...).
-        `start`: variable values to hand HiGHS as a MIP start (see `values`)."""
-        return self.solve_outcome(options, start=start, timings=timings)[0]
 
-    def solve_outcome(self, options: SolveOptions | None = None, *, start: Start | None = None,
-                      timings: dict[str, float] | None = None
+        `extra(compiled, prepared)` is called between build and solve: it may add variables and
+        constraints to `compiled.model` and cost terms with `compiled.add_cost(category, ...)`,
+        which are then part of the objective and reported in `Solution.costs` like the built-in
+        categories (docs/extending.md). `start`: variable values to hand HiGHS as a MIP start
+        (see `values`)."""
+        return self.solve_outcome(options, extra, start, timings=timings)[0]
+
+    def solve_outcome(self, options: SolveOptions | None = None, extra: Extra | None = None,
+                      start: Start | None = None, *, timings: dict[str, float] | None = None
                       ) -> tuple[Solution, Outcome | None]:
         """`solve`, and the solver's Outcome of the main solve (None for an elastic solve)."""
         opts = options or SolveOptions()
@@ -108,28 +129,27 @@ class Plan:
             if opts.elastic:
                 from .diagnose import solve_elastic  # Pyomo: see above
 
-                sol = solve_elastic(self.prepared, opts)
+                sol = solve_elastic(self.prepared, opts, extra)
                 sol.timings = {**spent, "elastic": time.perf_counter() - t0}
                 return sol, None
-            compiled = self.build(cuts=opts.cuts)
+            compiled = self.build(cuts=opts.cuts, extra=extra)
             use_start = bool(start) and opts.solver == DEFAULT_SOLVER
             if use_start:
                 assert start is not None
                 set_values(compiled, start)
                 opts = replace(opts, mip_start=True)
             spent["compile"] = time.perf_counter() - t0
-            return self.finish(compiled, opts, spent)
+            return self.finish(compiled, opts, spent, extra)
 
     def finish(self, compiled: Compiled, opts: SolveOptions, timings: dict[str, float],
+               extra: Extra | None = None,
                runner: Callable[[Any, SolveOptions], Outcome] | None = None
                ) -> tuple[Solution, Outcome]:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
-        Solution, with `timings` and the solver's, and the solver's Outcome. `runner` solves
-        the Pyomo model (default run_solver; session.py passes one that re-solves a model HiGHS holds already)."""
-        from .diagnose import explain_infeasible  # Pyomo: see above
-        from .results import extract
-
+        Solution, with `timings` and the solver's, and the solver's Outcome. `runner` solves the
+        Pyomo model (default run_solver; session.py passes one that re-solves a model HiGHS
+        holds already, race.py one that races seeds)."""
         p = self.prepared
         if compiled.trivially_infeasible:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
@@ -141,8 +161,10 @@ class Plan:
         sol = extract(p, compiled, outcome)
         timings["extract"] = time.perf_counter() - t1
         if sol.status is Status.infeasible and opts.explain and not compiled.trivially_infeasible:
+            from .diagnose import explain_infeasible  # Pyomo: see above
+
             t2 = time.perf_counter()
-            why = explain_infeasible(p, replace(opts, mip_start=False))
+            why = explain_infeasible(p, replace(opts, mip_start=False), extra)
             sol.message = "\n".join(x for x in (sol.message, why) if x) or None
             timings["explain"] = time.perf_counter() - t2
         sol.timings = timings
@@ -164,6 +186,47 @@ def set_values(compiled: Compiled, start: Start) -> None:
     for v in compiled.model.component_data_objects(pyo.Var):
         v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
                     skip_validation=True)
+
+
+def load_extra(spec: str) -> Extra:
+    """The function `module:function` names (or `path/to/file.py:function`): an `extra` for
+    Plan.solve. Raises UsageError saying what is wrong."""
+    where, sep, name = spec.rpartition(":")
+    if not sep or not where or not name.isidentifier():
+        raise UsageError(f"--extra '{spec}': expected MODULE:FUNCTION or FILE.py:FUNCTION")
+    try:
+        if where.endswith(".py"):
+            file = FsPath(where)
+            loader = importlib.util.spec_from_file_location(f"netopt_extra_{file.stem}", file)
+            if loader is None or loader.loader is None or not file.is_file():
+                raise UsageError(f"--extra '{spec}': no file {where}")
+            module = importlib.util.module_from_spec(loader)
+            loader.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+    except UsageError:
+        raise
+    except Exception as e:  # noqa: BLE001  (the user's module: any error in it is theirs to read)
+        raise UsageError(f"--extra '{spec}': cannot import {where}: {e}") from None
+    func = getattr(module, name, None)
+    if not callable(func):
+        raise UsageError(f"--extra '{spec}': {where} has no function '{name}'")
+    return cast("Extra", func)
+
+
+def chain(extras: Iterable[Extra]) -> Extra | None:
+    """One extra calling each of `extras` in turn (None for none)."""
+    funcs = list(extras)
+    if not funcs:
+        return None
+    if len(funcs) == 1:
+        return funcs[0]
+
+    def both(compiled: Compiled, prepared: Prepared) -> None:
+        for f in funcs:
+            f(compiled, prepared)
+
+    return both
 
 
 # --- shortcuts ---------------------------------------------------------------------------------
@@ -218,7 +281,7 @@ def override(inst: Instance, values: dict[str, Any] | None = None, *,
     """A new validated Instance: `inst` with `values` ({path: value}) and/or `scenario` applied.
     For tests and scripts: `override(inst, {"routes[launch].cost_per_t": 5})`."""
     data: dict = instance_data(inst)
-    locs: dict = {}
+    locs: Locs = {}
     if scenario is not None:
         data, locs = apply(data, locs, scenario)
     if values:

@@ -13,12 +13,26 @@ import json
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .files import write_atomic
+from .graph import solution_graph
 from .status import SCHEMA_VERSION, Status
-from .tables import (NETWORK_TABLES, TABLES, _frame, _network_maps, table_columns, tidy_rows,
-                     to_csv, write_parquet)
+from .tables import (
+    NETWORK_TABLES,
+    TABLES,
+    _frame,
+    _network_maps,
+    table_columns,
+    tidy_rows,
+    to_csv,
+    write_parquet,
+)
+
+if TYPE_CHECKING:  # Pyomo and pydantic stay out of `import netopt.results`
+    from .compile import Compiled
+    from .params import Prepared
+    from .solve import Outcome
 
 __all__ = ["Solution", "extract", "network_of", "TABLES", "NETWORK_TABLES", "write_atomic",
            "table_columns", "tidy_rows"]
@@ -28,6 +42,13 @@ TOL = 1e-7  # values closer to zero than this are solver noise
 
 @dataclass
 class Solution:
+    """The answer of a solve, as solution.json records it.
+
+    Each table is a list of plain dicts, one per row; the rows' fields, units and meaning are
+    described once, in `solution_schema` (BuildRow, OnlineRow, ..., CostRow), which is also the
+    published JSON Schema (`netopt schema --solution`). `tables()` gives the tidy, joined view
+    (`tables.py`), `write()` the files, `graph()` a networkx graph of a stage."""
+
     instance: str
     status: Status
     objective: float | None = None
@@ -37,16 +58,19 @@ class Solution:
     units: dict[str, str] = field(default_factory=dict)
     message: str | None = None
     solver: dict[str, str] = field(default_factory=dict)
+    # the rows of each table: solution_schema.StageRow, BuildRow, OnlineRow, ActivityRow, FlowRow,
+    # PropellantRow, SupplyRow, SaleRow, ShortfallRow, CostRow (tests/test_results.py checks that
+    # extract writes exactly those fields and the tidy tables keep them in that order)
     stages: list[dict] = field(default_factory=list)
-    builds: list[dict] = field(default_factory=list)  # name, type, node, stage, units
-    online: list[dict] = field(default_factory=list)  # name, type, stage, units, capacity
-    activities: list[dict] = field(default_factory=list)  # facility, node, stage, rate
-    flows: list[dict] = field(default_factory=list)  # route, from, to, commodity, stage, rate, arrivals
-    propellant: list[dict] = field(default_factory=list)  # route, node, commodity, stage, rate
-    supplies: list[dict] = field(default_factory=list)  # supply, node, commodity, stage, rate
-    sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
-    shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, rate
-    costs: list[dict] = field(default_factory=list)  # category, stage, amount, discounted
+    builds: list[dict] = field(default_factory=list)
+    online: list[dict] = field(default_factory=list)
+    activities: list[dict] = field(default_factory=list)
+    flows: list[dict] = field(default_factory=list)
+    propellant: list[dict] = field(default_factory=list)
+    supplies: list[dict] = field(default_factory=list)
+    sales: list[dict] = field(default_factory=list)
+    shortfalls: list[dict] = field(default_factory=list)
+    costs: list[dict] = field(default_factory=list)
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, list[dict]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -70,7 +94,7 @@ class Solution:
     def from_dict(cls, d: dict[str, Any], source: str = "solution") -> Solution:
         """A Solution from a parsed solution.json (any version this netopt reads), validated
         against the schema: raises `solution_schema.SolutionFileError` naming every problem."""
-        from .solution_schema import validate_document
+        from .solution_schema import validate_document  # pydantic: only to read a file
 
         d = validate_document(d, source)
         d.pop("schema_version")
@@ -107,8 +131,6 @@ class Solution:
         """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes
         summed; `multi=True`: a MultiDiGraph keyed by route name), with the solution's numbers as
         node and edge attributes. `stage=None`: the last stage. See `netopt.graph`."""
-        from .graph import solution_graph
-
         return solution_graph(self, stage, multi=multi)
 
     # --- tables ---------------------------------------------------------------------------------
@@ -132,7 +154,7 @@ class Solution:
         if not as_pandas:
             return rows
         try:
-            import pandas as pd
+            import pandas as pd  # pandas (optional): only for DataFrames
         except ImportError as e:
             raise ImportError("tables(as_pandas=True) needs pandas: pip install 'netopt[pandas]'"
                               ) from e
@@ -180,9 +202,9 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Any) -> dict[str, list[dict]]:
+def network_of(p: Prepared) -> dict[str, list[dict]]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
-    from .params import per_stage
+    from .params import per_stage  # pydantic (through schema): results stays light
 
     inst = p.inst
     names = [s.name for s in p.stages]
@@ -206,7 +228,7 @@ def network_of(p: Any) -> dict[str, list[dict]]:
     }
 
 
-def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
+def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
     inst, m = p.inst, compiled.model
     sol = Solution(
@@ -223,12 +245,11 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
     kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
             for e in p.buildable}
 
-    def where(e: str) -> str:
-        x = p.buildable[e]
-        return x.node if kind[e] == "facility" else f"{x.from_}->{x.to}"
+    where = {f.name: f.node for f in inst.facilities}
+    where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
 
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
-    sol.builds = [{"name": e, "type": kind[e], "node": where(e), "stage": t, "units": u}
+    sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
     for (e, t) in p.cover:
         units = p.online_units(e, t, built)
@@ -267,7 +288,7 @@ def extract(p: Any, compiled: Any, outcome: Any) -> Solution:
         value = sum(c * _val(v) for c, v in items)
         if not value:
             continue
-        per_stage = value if category == "capex" else value * p.stage[t].years
+        per_stage = value if category in ct.once else value * p.stage[t].years
         sol.costs.append({"category": category, "stage": t, "amount": per_stage,
                           "discounted": value * ct.factor[(category, t)]})
     return sol

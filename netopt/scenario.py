@@ -29,14 +29,19 @@ on an element that uses a template wins over the template's, as if written in th
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import KEY, InputError, Location, Locs, Path, Problem, did_you_mean, locate
+from .load import LIST_SECTIONS, NAMED_SECTIONS, LazyLocs, read_tree
 from .paths import NoItem, PathError, resolve, select_item, set_at
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 SCENARIO_KEYS = ("base", "name", "description", "set", "add", "remove")
 
@@ -92,8 +97,6 @@ def _yaml_msg(e: yaml.YAMLError) -> str:
 
 def read_scenario(path: str | FsPath) -> Scenario:
     """Read a scenario file (structure only; paths are checked when it is applied)."""
-    from .load import read_tree
-
     path = FsPath(path)
     data, locs, problems = read_tree(path)
     if problems:
@@ -104,8 +107,6 @@ def read_scenario(path: str | FsPath) -> Scenario:
 def scenario_from_dict(data: dict, locs: Locs | None = None, file: str | None = None,
                        folder: FsPath | None = None) -> Scenario:
     """A Scenario from a mapping with keys base, name, description, set, add, remove."""
-    from .load import LIST_SECTIONS
-
     locs = locs or {}
     problems: list[Problem] = []
     sc = Scenario(file=file)
@@ -203,8 +204,6 @@ def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
     """A copy of (data, locs) with the scenario applied: remove, add, set. Raises InputError with
     every problem found (located in the scenario, not the base). Locations the base has not read
     yet (load.LazyLocs) stay unread: the scenario is applied to them when they are."""
-    from .load import LazyLocs
-
     if isinstance(locs, LazyLocs) and not locs.loaded:
         out, _ = _apply(data, {}, scenario)
         return out, LazyLocs(lambda: _apply(data, dict(locs), scenario)[1])
@@ -212,8 +211,6 @@ def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
 
 
 def _apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
-    from .load import NAMED_SECTIONS
-
     data = copy.deepcopy(data)
     problems: list[Problem] = []
     # remove: resolve every selector first, then delete from the back
@@ -291,8 +288,6 @@ def read_base(path: str | FsPath, _stack: tuple[FsPath, ...] = ()
               ) -> tuple[dict, Locs, FsPath, list[Problem]]:
     """Read an instance file, or a scenario file applied to its base (recursively):
     (raw data, locations, the instance file at the bottom, warnings). Raises InputError."""
-    from .load import read_tree
-
     path = FsPath(path)
     data, locs, problems = read_tree(path)
     if problems:
@@ -313,8 +308,8 @@ def read_base(path: str | FsPath, _stack: tuple[FsPath, ...] = ()
     return bdata, blocs, bottom, warnings
 
 
-def load_tree(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
-              sets: list[str | Override] | tuple = ()) -> tuple[dict, Locs, list[Problem]]:
+def load_tree(file: str | FsPath, scenarios: Sequence[str | FsPath] = (),
+              sets: Sequence[str | Override] = ()) -> tuple[dict, Locs, list[Problem]]:
     """Raw data of `file` (an instance, or a scenario naming its base) with each scenario file
     then each `--set` applied, not yet validated: (data, locs, warnings). Raises InputError."""
     data, locs, bottom, warnings = read_base(file)
@@ -331,6 +326,6 @@ def load_tree(file: str | FsPath, scenarios: list[str | FsPath] | tuple = (),
     return data, locs, warnings
 
 
-def instance_data(inst: Any) -> dict:
+def instance_data(inst: BaseModel) -> dict:
     """The raw data of a validated Instance (fields as written, aliases as in files)."""
     return inst.model_dump(by_alias=True, exclude_unset=True)

@@ -156,7 +156,7 @@ class Session:
                 set_values(self.compiled, start)
                 opts = replace(opts, mip_start=True)
             spent = {**plan.timings, "compile": time.perf_counter() - t0}
-            sol, outcome = plan.finish(self.compiled, opts, spent, self._run)
+            sol, outcome = plan.finish(self.compiled, opts, spent, runner=self._run)
             return sol, outcome
 
     def _compile(self, plan: Plan, opts: SolveOptions) -> None:

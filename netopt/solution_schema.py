@@ -8,6 +8,8 @@ Versions:
   1  tables builds ... costs, stages, status, objective, units, solver, timings.
   2  adds `network` (nodes, facilities, routes, required demands of the instance), so a solution
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
+     Cost categories may be named by an `extra` function besides the built-in ones (a widening:
+     every earlier version-2 file stays valid).
 """
 
 from __future__ import annotations
@@ -149,8 +151,9 @@ class ShortfallRow(Row):
 
 
 class CostRow(Row):
-    category: Literal["capex", "opex", "variable", "transport", "supply", "shortfall", "revenue"]
-    """Cost category; revenue is negative."""
+    category: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    """Cost category: capex, opex, variable, transport, supply, shortfall, revenue (negative), or
+    one an `extra` function of the solve named (docs/extending.md)."""
     stage: str
     """Stage."""
     amount: Money

@@ -33,22 +33,42 @@ class SolverUnavailable(UsageError):
 
 @dataclass(frozen=True)
 class SolveOptions:
-    time_limit: float | None = None  # seconds
-    gap: float | None = None  # relative MIP gap; None: the solver's default (HiGHS 1e-4)
+    """How to solve: limits, solver and its options, and what to do besides the plain solve.
+
+    The defaults give the same answer for the same input (a fixed seed), no time limit, HiGHS's
+    own gap (1e-4), the valid inequalities of solvers.md and, if the plan is infeasible, an
+    explanation in the instance's terms (`Solution.message`)."""
+
+    time_limit: float | None = None
+    """Seconds; the best solution found by then is kept (status feasible). None: no limit."""
+    gap: float | None = None
+    """Relative MIP gap at which the solve stops; None: the solver's default (HiGHS 1e-4)."""
     threads: int | None = None
+    """Solver threads; None: the solver's default."""
     solver: str = DEFAULT_SOLVER
-    seed: int = 0  # fixed so the same input gives the same answer
-    tee: bool = False  # stream the solver's log
-    solver_options: dict[str, Any] = field(default_factory=dict)  # passed to the solver as is
-    progress: Callable[[Any], None] | None = None  # called about once a second with highs.Progress
-    elastic: bool = False  # meet as much required demand as possible, then least cost
-    cuts: tuple[str, ...] | None = None  # valid inequalities (compile.CUTS); None: the defaults
-    explain: bool = True  # when infeasible, re-solve elastically to say why
-    mip_start: bool = False  # run_solver: the model's current values are a start (HiGHS only)
+    """"highs" (netopt's own backend), or any solver Pyomo knows (cbc, glpk, gurobi, ...)."""
+    seed: int = 0
+    """The solver's random seed, fixed so that the same input gives the same answer."""
+    tee: bool = False
+    """Stream the solver's log."""
+    solver_options: dict[str, Any] = field(default_factory=dict)
+    """Options passed to the solver as they are, e.g. {"mip_heuristic_effort": 0.2}."""
+    progress: Callable[[Any], None] | None = None
+    """Called about once a second during a HiGHS solve with a highs.Progress."""
+    elastic: bool = False
+    """Meet as much required demand as possible, then at least cost; report what is unmet."""
+    cuts: tuple[str, ...] | None = None
+    """Valid inequalities to add (compile.CUTS); None: the defaults (all)."""
+    explain: bool = True
+    """When the plan is infeasible, solve again elastically to say why (Solution.message)."""
+    mip_start: bool = False
+    """For run_solver: the model's current variable values are a start (HiGHS only)."""
 
 
 @dataclass
 class Outcome:
+    """What a solver run came to, whatever the solver: status, objective, bound, timings."""
+
     status: Status
     objective: float | None = None
     bound: float | None = None
@@ -67,7 +87,7 @@ class Outcome:
             abs(self.objective), 1e-10)
 
 
-def run_solver(model: Any, opts: SolveOptions) -> Outcome:
+def run_solver(model: Any, opts: SolveOptions) -> Outcome:  # model: a Pyomo ConcreteModel
     """Solve `model` in memory and load the solution into its variables if there is one."""
     if opts.solver == DEFAULT_SOLVER:
         return _run_highs(model, opts)
@@ -93,7 +113,7 @@ def highs_outcome(status: Status, info: dict[str, Any]) -> Outcome:
 
 
 def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
-    from . import highs
+    from . import highs  # Pyomo and highspy: imported only when solving with HiGHS
 
     try:
         status, info = highs.solve(model, highs_options(opts), opts.time_limit, opts.progress,
@@ -104,8 +124,9 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
-    import pyomo.environ as pyo
-    from pyomo.opt import SolutionStatus, TerminationCondition as TC
+    import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
+    from pyomo.opt import SolutionStatus
+    from pyomo.opt import TerminationCondition as TC
 
     try:
         solver = pyo.SolverFactory(opts.solver)

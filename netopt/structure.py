@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from .errors import Path, Problem
+from .errors import Path, Problem, format_path
 from .params import Prepared
 
 SPAN_LIMIT = 1e9
@@ -53,11 +53,11 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                             avail.add((x.node, k))
                             changed = True
             for r, k in flows_by_stage[t]:
-                x = route[r]
-                if ((x.to, k) not in avail and (x.from_, k) in avail
-                        and all((x.from_, pk) in avail for pk in p.burn[r])
-                        and (x.capex is None or hardware_ok(r, x.from_, t, avail))):
-                    avail.add((x.to, k))
+                y = route[r]
+                if ((y.to, k) not in avail and (y.from_, k) in avail
+                        and all((y.from_, pk) in avail for pk in p.burn[r])
+                        and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
+                    avail.add((y.to, k))
                     changed = True
         out[t] = avail
     return out
@@ -214,8 +214,6 @@ def check_span(p: Prepared) -> list[Problem]:
             continue
         lo, hi = found
         if hi[0] / lo[0] > SPAN_LIMIT:
-            from .errors import format_path
-
             out.append(Problem(
                 f"{what} coefficients span {lo[0]:.3g} ({format_path(lo[1])}) to {hi[0]:.3g} "
                 f"({format_path(hi[1])}), a ratio over {SPAN_LIMIT:.0e}: solvers lose accuracy; "

@@ -10,6 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from .costs import ordered as ordered_categories
 from .results import Solution
 
 MAX_FLOWS = 12
@@ -146,9 +147,7 @@ def _print_shortfalls(sol: Solution, console: Console, stages: list[str],
 def _print_costs(sol: Solution, console: Console, stages: list[str], money: str) -> None:
     if not sol.costs:
         return
-    order = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
-    cats = [c for c in order if any(x["category"] == c for x in sol.costs)]
-    cats += sorted({x["category"] for x in sol.costs} - set(cats))
+    cats = ordered_categories(x["category"] for x in sol.costs)
     grid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for c in sol.costs:
         grid[c["stage"]][c["category"]] += c["discounted"]

@@ -170,7 +170,7 @@ def to_csv(rows: list[dict], columns: list[tuple[str, type]]) -> str:
 
 def write_parquet(sol: Solution, out: FsPath, names: tuple[str, ...]) -> list[FsPath]:
     try:
-        import pyarrow as pa
+        import pyarrow as pa  # pyarrow (optional): only for Parquet
         import pyarrow.parquet as pq
     except ImportError as e:
         raise ImportError("Parquet output needs pyarrow: pip install 'netopt[parquet]'") from e

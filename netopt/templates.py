@@ -15,6 +15,7 @@ SECTIONS = {"facilities": "facility_templates", "routes": "route_templates"}
 
 
 def _fields(section: str) -> set[str]:
+    # pydantic (the instance models): imported only when validating
     from .schema import Facility, Route
 
     model = Facility if section == "facilities" else Route

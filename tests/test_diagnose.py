@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -127,12 +128,11 @@ class _StuckHighs:
 
     cancelled = False
 
-    def startSolve(self):
-        pass
+    def __init__(self):
+        self.release = threading.Event()
 
-    def wait(self, timeout):
-        time.sleep(timeout)
-        return False, None
+    def run(self):
+        self.release.wait()  # until the test ends
 
     def cancelSolve(self):
         self.cancelled = True
@@ -141,7 +141,10 @@ class _StuckHighs:
 def test_watchdog_abandons_a_solver_that_overruns_its_limit():
     h = _StuckHighs()
     t0 = time.perf_counter()
-    status, message = highs.run(h, time_limit=0.2, grace=0.3)
+    try:
+        status, message = highs.run(h, time_limit=0.2, grace=0.3)
+    finally:
+        h.release.set()
     assert h.cancelled
     assert status is None
     assert message.startswith("HiGHS did not stop when asked; abandoned its run after")

@@ -183,3 +183,24 @@ def test_report_usage_errors(example, tmp_path):
     assert r.exit_code == 2
     r = runner.invoke(app, ["report", str(tmp_path / "nope.json")])
     assert r.exit_code == 2
+
+
+def test_html_and_markdown_render_one_document(example, tmp_path):
+    """Both formats draw the same document (report/document.py): the same sections, in order,
+    with the same headings, tables and captions."""
+    import re
+
+    from netopt.report import render_html, write_markdown
+    from netopt.report.document import document
+    from netopt.report.figures import figures
+
+    doc = document(example, list(figures(example)))
+    html_text = render_html(example)
+    md = write_markdown(example, tmp_path / "r.md")[0].read_text()
+    assert re.findall(r'<section id="([^"]+)"><h2>', html_text) == [s.id for s in doc.sections]
+    assert re.findall(r"^## (.+)$", md, re.M) == [s.title for s in doc.sections]
+    assert "`netopt export`" in md and "<code>netopt export</code>" in html_text
+    for s in doc.sections:
+        for b in s.blocks:
+            if hasattr(b, "caption"):
+                assert b.caption in md

@@ -351,3 +351,30 @@ def test_summary_says_what_is_built_where_when_and_the_cost_split(sol):
     assert flows.split() == ["s1", "ab", "a", "→", "b", "5", "x", "4", "1.25"]
     share = next(ln for ln in text.splitlines() if ln.strip().startswith("share"))
     assert share.split() == ["share", "91%", "9%"]  # capex 100, transport 10
+
+
+def test_the_row_layout_is_described_once():
+    """solution_schema's row models are the one description of the solution's rows: extract
+    writes exactly their fields, in their order, and each tidy table keeps them in that order
+    (adding joined columns such as kind and body)."""
+    import dataclasses
+
+    from netopt.solution_schema import SolutionDocument
+    from netopt.tables import _COLUMNS
+    from netopt.testing import solve_exact
+    from test_scenario import decision
+
+    def fields(name: str) -> list[str]:
+        model = SolutionDocument.model_fields[name].annotation.__args__[0]
+        return [f.alias or n for n, f in model.model_fields.items()]
+
+    sol = solve_exact(decision())
+    for name in ("builds", "online", "flows", "supplies", "costs", "stages"):
+        rows = getattr(sol, name)
+        assert rows and all(list(r) == fields(name) for r in rows), name
+    for name in ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
+                 "shortfalls", "costs"):
+        tidy = [key for key, _, _ in _COLUMNS[name]]
+        assert [k for k in tidy if k in fields(name)] == fields(name), name
+    assert {f.name for f in dataclasses.fields(Solution)} == set(
+        SolutionDocument.model_fields) - {"schema_version"}

@@ -8,6 +8,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..compare import compare as compare_solutions
+from ..compare import print_comparison
+from ..graph import write_graphml
+from ..report import write_html, write_markdown
+from ..results import Solution
 from ..status import ExitCode
 from .common import err, out
 
@@ -16,8 +21,7 @@ SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exist
 
 
 def _read(path: Path) -> Any:
-    from ..results import Solution
-    from ..solution_schema import SolutionFileError
+    from ..solution_schema import SolutionFileError  # pydantic: only to read a solution
 
     try:
         return Solution.read(path)
@@ -38,8 +42,6 @@ def export(
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
 ) -> None:
     """Export a solution for other tools: tidy CSV / Parquet tables and GraphML network graphs."""
-    from ..graph import write_graphml
-
     if output is None and graphml is None:
         err.print("nothing to do: give -o DIR and/or --graphml FILE", markup=False)
         raise typer.Exit(ExitCode.USAGE)
@@ -69,11 +71,8 @@ def compare(
 ) -> None:
     """What differs between two solutions: objective, stages, builds, costs, largest flow changes.
     Exit code 0 whether or not they differ."""
-    from ..compare import compare as run
-    from ..compare import print_comparison
-
     sa, sb = _read(a), _read(b)
-    c = run(sa, sb, str(a), str(b), max_flows=flows)
+    c = compare_solutions(sa, sb, str(a), str(b), max_flows=flows)
     if as_json:
         print(json.dumps(c.to_dict(), indent=1))
     else:
@@ -87,8 +86,6 @@ def report(
     title: Annotated[Optional[str], typer.Option("--title", help="Report title (default: the instance name).")] = None,  # noqa: E501
 ) -> None:
     """Write a report for people: summary, network per stage, build timeline, costs, tables."""
-    from ..report import write_html, write_markdown
-
     if fmt not in ("html", "md"):
         err.print(f"--format must be html or md, not '{fmt}'", markup=False)
         raise typer.Exit(ExitCode.USAGE)

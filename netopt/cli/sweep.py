@@ -7,14 +7,33 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from ..errors import InputError
 from ..load import read_tree
 from ..scenario import load_tree, parse_set
 from ..solve import SolveOptions
 from ..status import ExitCode
-from .common import (INTERRUPTED, Gap, Sets, Solver, SolverOption, TimeLimit, err, exit_codes,
-                     out, parse_options, print_problems)
+from .common import (
+    INTERRUPTED,
+    Gap,
+    Sets,
+    Solver,
+    SolverOption,
+    TimeLimit,
+    err,
+    exit_codes,
+    out,
+    parse_options,
+    print_problems,
+)
 
 
 def sweep(
@@ -46,8 +65,14 @@ def sweep(
     --samples N); write a table of parameters -> status, objective, what is built when; summarize
     which decisions are robust and which depend on which parameter."""
     # pydantic: only when a sweep runs
-    from ..sweep import (SweepSpec, is_sweep_file, parse_param, read_sweep_file, run_sweep,
-                         summarize)
+    from ..sweep import (
+        SweepSpec,
+        is_sweep_file,
+        parse_param,
+        read_sweep_file,
+        run_sweep,
+        summarize,
+    )
 
     try:
         # FILE may itself be a sweep file naming its base
@@ -68,7 +93,7 @@ def sweep(
         elif sf is not None and sf.base is not None and sf.base.resolve() != file.resolve():
             err.print(f"warning: the sweep file's base is {sf.base}; sweeping {file} as asked",
                       markup=False)
-        scenarios = [*(sf.scenarios if sf else []), *(scenario or [])]
+        scenarios: list[str | Path] = [*(sf.scenarios if sf else []), *(scenario or [])]
         sets = [*(sf.sets if sf else []), *(parse_set(s) for s in set_ or [])]
         data, locs, warnings = load_tree(base_file, scenarios, sets)
         for w in warnings:
@@ -105,9 +130,6 @@ def sweep(
             err.print(f"resuming: {done} of {total} runs already in {table}", markup=False)
         if quiet:
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
         progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
                             TextColumn("eta"), TimeRemainingColumn(), console=err,
@@ -118,7 +140,7 @@ def sweep(
     def on_result(row: dict, done: int, total: int) -> None:
         if row["status"] not in ("optimal", "feasible"):
             failures[0] += 1
-        if progress is not None:
+        if progress is not None and task is not None:
             note = f"{failures[0]} without solution" if failures[0] else ""
             progress.update(task, completed=done, note=note)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import Solution, table_columns, tidy_rows
+from ..tables import NETWORK_TABLES, TABLES
 from .figures import fmt_t
 
 MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
@@ -182,3 +184,111 @@ def cost_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
     rows.append(["total", *(_num(sum(r.get(s, 0.0) for r in grid.values())) for s in stages),
                  _num(total), ""])
     return ["category", *stages, "total", "share"], rows
+
+
+# --- the document: what both renderers draw ------------------------------------------------------
+@dataclass(frozen=True)
+class Facts:
+    """Key facts, one (label, value) a line."""
+
+    rows: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A subsection's heading, with an optional note under it (`code` in backticks)."""
+
+    text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    """A paragraph of plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table of text cells (numbers already formatted; right-aligned when they look numeric)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure of `figures()` by id, its caption, and an optional heading of its own."""
+
+    fid: str
+    caption: str
+    heading: str | None = None
+
+
+@dataclass(frozen=True)
+class DataTable:
+    """One tidy table: its first rows (of `total`), shown open when it is short."""
+
+    name: str
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    total: int
+    open: bool
+
+
+Block = Facts | Heading | Text | Grid | Figure | DataTable
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level section; `note` (`code` in backticks) under its heading."""
+
+    id: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    sections: list[Section]
+
+
+FIGURE_SECTIONS = (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
+                   ("sources", "Mass sources"))
+
+
+def document(sol: Solution, fids: list[str], title: str | None = None) -> Document:
+    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures())."""
+    money = sol.units.get("money", "")
+    header, rows = build_out(sol)
+    summary: list[Block] = [
+        Facts(summary_facts(sol)),
+        Heading("What is built where and when",
+                "Units online per stage; (+n): built in that stage."),
+        Grid(header, rows, "summary-builds") if rows else Text("Nothing is built."),
+    ]
+    if sol.costs:
+        h, r = cost_table(sol)
+        summary += [Heading(f"Cost split ({money}, discounted)"), Grid(h, r, "summary-costs")]
+    sections = [
+        Section("summary", "Summary", summary),
+        Section("network", "Network by stage",
+                [Figure(fid, caption(fid, sol), fid[len("network-"):]) for fid in fids
+                 if fid.startswith("network-")], NETWORK_HOW_TO_READ),
+    ]
+    sections += [Section(fid, head, [Figure(fid, caption(fid, sol))] if fid in fids else [])
+                 for fid, head in FIGURE_SECTIONS]
+    tables: list[Block] = []
+    for name in TABLES + NETWORK_TABLES:
+        cols, cells, total = table_rows(sol, name)
+        tables.append(DataTable(name, TABLE_TITLES.get(name, name), cols, cells, total,
+                                name in TABLES and total <= 60))
+    sections.append(Section("tables", "Tables", tables,
+                            "The tidy tables, as `netopt export` writes them (CSV / Parquet); "
+                            f"rates in {sol.units.get('mass', 't')}/yr, money in {money}."))
+    return Document(title or f"netopt report: {sol.instance}", sections)

@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from ..costs import ordered as ordered_categories
 from ..results import Solution
 from .layout import SYSTEMS, Layout, layout, place
 
@@ -40,7 +41,7 @@ def commodity_colors(names: list[str]) -> dict[str, str]:
 
 # --- figures -----------------------------------------------------------------------------------
 def _new_figure(w: float, h: float) -> Any:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib: imported only when drawing
 
     return Figure(figsize=(w, h), dpi=100, layout="constrained")
 
@@ -98,7 +99,7 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     """The network in one stage: nodes by system/body, candidate routes dotted, flows as arrows
     with width proportional to t/yr (one arrow per commodity), facilities as markers with area
     proportional to online capacity (filled black edge: built in this stage)."""
-    from matplotlib.collections import LineCollection
+    from matplotlib.collections import LineCollection  # matplotlib: imported only when drawing
     from matplotlib.lines import Line2D
     from matplotlib.patches import ArrowStyle, FancyArrowPatch, Rectangle
     from matplotlib.transforms import offset_copy
@@ -132,7 +133,9 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         ax.text(x, y, textwrap.fill(label, 16), ha="center", va="bottom", fontsize=7,
                 color="#667", style="italic", linespacing=1.0)
 
-    pos = {n: lay.pos.get(n) for n in G.nodes}
+    # nodes the layout places (the others are not drawn)
+    pos: dict[str, tuple[float, float]] = {n: xy for n in G.nodes
+                                           if (xy := lay.pos.get(n)) is not None}
     colors = commodity_colors(sorted({f["commodity"] for f in sol.flows}))
     # candidate routes: one dotted line per connected pair of nodes (one collection)
     pairs = {tuple(sorted((u, v))) for u, v in G.edges() if pos.get(u) and pos.get(v)}
@@ -280,7 +283,7 @@ def _row_nodes(sol: Solution) -> list[str]:
 
 def timeline_figure(sol: Solution) -> Any:
     """Units online per element across the horizon; build events marked with +n."""
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch  # matplotlib: imported only when drawing
 
     stages = sol.stages
     online: dict[str, dict[str, int]] = defaultdict(dict)
@@ -326,11 +329,11 @@ def timeline_figure(sol: Solution) -> Any:
                         edgecolor="white", lw=1)
                 ax.text(s["start_year"] + s["years"] / 2, y, str(u), ha="center", va="center",
                         fontsize=8, color="white" if u / top > 0.5 else "#111")
-            b = built[e].get(s["name"])
-            if b:
+            new = built[e].get(s["name"])
+            if new:
                 ax.plot([s["start_year"]], [y + 0.36], marker="^", color="black", ms=5,
                         clip_on=False)
-                ax.text(s["start_year"] + 0.25, y + 0.36, f"+{b}", fontsize=7, va="center")
+                ax.text(s["start_year"] + 0.25, y + 0.36, f"+{new}", fontsize=7, va="center")
     where = {e: (fac[e]["node"] if e in fac else
                  f"{route[e]['from']}→{route[e]['to']}" if e in route else "") for e in names}
     ax.set_yticks(range(len(names)))
@@ -351,13 +354,12 @@ def timeline_figure(sol: Solution) -> Any:
 
 def cost_figure(sol: Solution) -> Any:
     """Discounted cost per stage stacked by category, and the split by category."""
-    from matplotlib.lines import Line2D
+    from matplotlib.lines import Line2D  # matplotlib: imported only when drawing
     from matplotlib.patches import Patch
 
     money = sol.units.get("money", "")
     stages = sol.stage_names
-    cats = [c for c in COST_COLOR if any(x["category"] == c for x in sol.costs)]
-    cats += sorted({x["category"] for x in sol.costs} - set(cats))
+    cats = ordered_categories(x["category"] for x in sol.costs)
     grid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.costs:
         grid[x["category"]][x["stage"]] += x["discounted"]
@@ -408,7 +410,7 @@ def cost_figure(sol: Solution) -> Any:
     if not cats:
         ax.text(0.5, 0.5, "No costs.", ha="center", va="center", transform=ax.transAxes)
     else:
-        handles = [Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats]
+        handles: list[Any] = [Patch(color=COST_COLOR.get(c, "#999"), label=c) for c in cats]
         if any(v < 0 for v in neg_base):
             handles.append(Line2D([], [], color="black", lw=1.6, label="net total"))
         ax.legend(handles=handles, fontsize=7.5, frameon=False, loc="upper center",
@@ -483,7 +485,7 @@ def figures(sol: Solution) -> dict[str, Any]:
 
 
 def svg_text(fig: Any, salt: str) -> str:
-    import matplotlib
+    import matplotlib  # matplotlib: imported only when drawing
 
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt,
                                 "font.family": "DejaVu Sans"}):
@@ -501,7 +503,7 @@ def svg_text(fig: Any, salt: str) -> str:
 
 
 def png_bytes(fig: Any, dpi: int = 110) -> bytes:
-    import matplotlib
+    import matplotlib  # matplotlib: imported only when drawing
 
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         buf = io.BytesIO()

@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path as FsPath
+from typing import Any
 
 from .. import __version__
 from ..files import write_atomic
 from ..results import Solution
 from ..status import SCHEMA_VERSION
-from ..tables import NETWORK_TABLES, TABLES
-from .document import (
-    NETWORK_HOW_TO_READ,
-    NUMERIC,
-    TABLE_TITLES,
-    build_out,
-    caption,
-    cost_table,
-    summary_facts,
-    table_rows,
-)
+from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text,
+                       document)
 from .figures import figures, svg_text
 
-# --- HTML --------------------------------------------------------------------------------------
+NAV = {"network": "Network", "costs": "Costs"}  # shorter link texts than the section titles
+
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1400px;
 padding:1.5em 2em;color:#1d2330;line-height:1.45}
@@ -52,70 +46,57 @@ def _html_table(header: list[str], rows: list[list[str]], tid: str | None = None
     return f"<table{attrs}><thead><tr>{head}</tr></thead><tbody>\n{body}</tbody></table>"
 
 
+def _inline(text: str) -> str:
+    """Escaped text, `code` in backticks as <code>."""
+    return re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(text))
+
+
+def _block(b: Block, figs: dict[str, Any]) -> str:
+    if isinstance(b, Facts):
+        return '<table class="facts">' + "".join(
+            f"<tr><th>{html.escape(k)}</th><td"
+            + (f' class="status-{html.escape(v)}"' if k == "Status" else "")
+            + f">{html.escape(v)}</td></tr>" for k, v in b.rows) + "</table>"
+    if isinstance(b, Heading):
+        return f"<h3>{html.escape(b.text)}</h3>" + (
+            f'<p class="muted">{_inline(b.note)}</p>' if b.note else "")
+    if isinstance(b, Text):
+        return f"<p>{html.escape(b.text)}</p>"
+    if isinstance(b, Grid):
+        return _html_table(b.header, b.rows, b.id)
+    if isinstance(b, Figure):
+        return ((f"<h3>{html.escape(b.heading)}</h3>" if b.heading else "")
+                + f'<figure id="fig-{html.escape(b.fid)}">{svg_text(figs[b.fid], b.fid)}'
+                f"<figcaption>{html.escape(b.caption)}</figcaption></figure>")
+    shown = len(b.rows)
+    note = (f" — first {shown} of {b.total} rows" if b.total > shown else
+            f" — {b.total} row{'s' if b.total != 1 else ''}")
+    return (f'<details{" open" if b.open else ""}>'
+            f"<summary>{html.escape(b.title)}{note}</summary>"
+            + _html_table(b.header, b.rows, f"table-{b.name}") + "</details>")
+
+
 def render_html(sol: Solution, title: str | None = None) -> str:
     """The report as one self-contained HTML document (no external resources)."""
-    title = title or f"netopt report: {sol.instance}"
-    money = sol.units.get("money", "")
     figs = figures(sol)
+    doc = document(sol, list(figs), title)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{html.escape(title)}</title>",
+        f"<title>{html.escape(doc.title)}</title>",
         f'<meta name="generator" content="netopt {__version__}">',
         f"<style>{CSS}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        '<nav><a href="#summary">Summary</a><a href="#network">Network</a>'
-        '<a href="#timeline">Build timeline</a><a href="#costs">Costs</a>'
-        '<a href="#sources">Mass sources</a><a href="#tables">Tables</a></nav>',
-        '<section id="summary"><h2>Summary</h2>',
+        f"<h1>{html.escape(doc.title)}</h1>",
+        "<nav>" + "".join(f'<a href="#{s.id}">{NAV.get(s.id, s.title)}</a>'
+                          for s in doc.sections) + "</nav>",
     ]
-    facts = summary_facts(sol)
-    parts.append('<table class="facts">' + "".join(
-        f"<tr><th>{html.escape(k)}</th><td"
-        + (f' class="status-{html.escape(v)}"' if k == "Status" else "")
-        + f">{html.escape(v)}</td></tr>" for k, v in facts) + "</table>")
-    header, rows = build_out(sol)
-    parts.append("<h3>What is built where and when</h3>"
-                 '<p class="muted">Units online per stage; (+n): built in that stage.</p>')
-    parts.append(_html_table(header, rows, "summary-builds") if rows
-                 else "<p>Nothing is built.</p>")
-    if sol.costs:
-        h, r = cost_table(sol)
-        parts.append(f"<h3>Cost split ({html.escape(money)}, discounted)</h3>")
-        parts.append(_html_table(h, r, "summary-costs"))
-    parts.append("</section>")
-
-    def figure(fid: str) -> str:
-        return (f'<figure id="fig-{html.escape(fid)}">{svg_text(figs[fid], fid)}'
-                f"<figcaption>{html.escape(caption(fid, sol))}</figcaption></figure>")
-
-    parts.append('<section id="network"><h2>Network by stage</h2>'
-                 f'<p class="muted">{html.escape(NETWORK_HOW_TO_READ)}</p>')
-    for fid in figs:
-        if fid.startswith("network-"):
-            parts.append(f"<h3>{html.escape(fid[len('network-'):])}</h3>" + figure(fid))
-    parts.append("</section>")
-    for fid, head in (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
-                      ("sources", "Mass sources")):
-        parts.append(f'<section id="{fid}"><h2>{head}</h2>')
-        if fid in figs:
-            parts.append(figure(fid))
+    for sec in doc.sections:
+        parts.append(f'<section id="{sec.id}"><h2>{html.escape(sec.title)}</h2>'
+                     + (f'<p class="muted">{_inline(sec.note)}</p>' if sec.note else ""))
+        parts += [_block(b, figs) for b in sec.blocks]
         parts.append("</section>")
-
-    parts.append('<section id="tables"><h2>Tables</h2><p class="muted">The tidy tables, as '
-                 "<code>netopt export</code> writes them (CSV / Parquet); rates in "
-                 f"{html.escape(sol.units.get('mass', 't'))}/yr, money in "
-                 f"{html.escape(money)}.</p>")
-    for name in TABLES + NETWORK_TABLES:
-        cols, rows, total = table_rows(sol, name)
-        note = (f" — first {len(rows)} of {total} rows" if total > len(rows) else
-                f" — {total} row{'s' if total != 1 else ''}")
-        parts.append(f'<details{" open" if name in TABLES and total <= 60 else ""}>'
-                     f"<summary>{html.escape(TABLE_TITLES.get(name, name))}{note}</summary>"
-                     + _html_table(cols, rows, f"table-{name}") + "</details>")
-    parts.append("</section>")
     parts.append(f'<p class="muted">Generated by netopt {__version__} from solution.json '
-                 "(schema_version " + str(SCHEMA_VERSION) + ").</p></body></html>\n")
+                 f"(schema_version {SCHEMA_VERSION}).</p></body></html>\n")
     for fig in figs.values():
         fig.clear()
     return "\n".join(parts)

@@ -6,21 +6,10 @@ from pathlib import Path as FsPath
 
 from ..files import write_atomic
 from ..results import Solution
-from ..tables import NETWORK_TABLES, TABLES
-from .document import (
-    NETWORK_HOW_TO_READ,
-    NUMERIC,
-    TABLE_TITLES,
-    build_out,
-    caption,
-    cost_table,
-    summary_facts,
-    table_rows,
-)
+from .document import NUMERIC, Block, Facts, Figure, Grid, Heading, Text, document
 from .figures import figures, png_bytes
 
 
-# --- Markdown ----------------------------------------------------------------------------------
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     def cell(c: str) -> str:
         return c.replace("|", "\\|").replace("\n", " ")
@@ -32,14 +21,32 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _block(b: Block, pngs: dict[str, str]) -> list[str]:
+    """The chunks of one block (chunks are separated by a blank line)."""
+    if isinstance(b, Facts):
+        return ["\n".join(f"- **{k}**: {v}" for k, v in b.rows)]
+    if isinstance(b, Heading):
+        return [f"### {b.text}"] + ([b.note] if b.note else [])
+    if isinstance(b, Text):
+        return [b.text]
+    if isinstance(b, Grid):
+        return [_md_table(b.header, b.rows)]
+    if isinstance(b, Figure):
+        return (([f"### {b.heading}"] if b.heading else [])
+                + [f"![{b.fid}]({pngs[b.fid]})", f"*{b.caption}*"])
+    out = [f"### {b.title}"]
+    if b.total > len(b.rows):
+        out.append(f"First {len(b.rows)} of {b.total} rows (the CSV export has them all).")
+    return out + [_md_table(b.header, b.rows) if b.rows else "(no rows)"]
+
+
 def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) -> list[FsPath]:
     """report.md plus one PNG per figure in report_files/ beside it."""
     path = FsPath(path)
     fig_dir = path.with_name(f"{path.stem}_files")
     fig_dir.mkdir(parents=True, exist_ok=True)
-    title = title or f"netopt report: {sol.instance}"
-    money = sol.units.get("money", "")
     figs = figures(sol)
+    doc = document(sol, list(figs), title)
     written: list[FsPath] = []
     pngs: dict[str, str] = {}
     for fid, fig in figs.items():
@@ -48,30 +55,14 @@ def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) 
         fig.clear()
         written.append(p)
         pngs[fid] = f"{fig_dir.name}/{p.name}"
-    md = [f"# {title}", "", "## Summary", ""]
-    md += [f"- **{k}**: {v}" for k, v in summary_facts(sol)]
-    header, rows = build_out(sol)
-    md += ["", "### What is built where and when", "",
-           "Units online per stage; (+n): built in that stage.", ""]
-    md.append(_md_table(header, rows) if rows else "Nothing is built.")
-    if sol.costs:
-        h, r = cost_table(sol)
-        md += ["", f"### Cost split ({money}, discounted)", "", _md_table(h, r)]
-    md += ["", "## Network by stage", "", NETWORK_HOW_TO_READ, ""]
-    for fid in figs:
-        if fid.startswith("network-"):
-            md += [f"### {fid[len('network-'):]}", "", f"![{fid}]({pngs[fid]})", "",
-                   f"*{caption(fid, sol)}*", ""]
-    for fid, head in (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
-                      ("sources", "Mass sources")):
-        if fid in figs:
-            md += [f"## {head}", "", f"![{fid}]({pngs[fid]})", "", f"*{caption(fid, sol)}*", ""]
-    md += ["## Tables", ""]
-    for name in TABLES + NETWORK_TABLES:
-        cols, rows, total = table_rows(sol, name)
-        md += [f"### {TABLE_TITLES.get(name, name)}", ""]
-        if total > len(rows):
-            md += [f"First {len(rows)} of {total} rows (the CSV export has them all).", ""]
-        md += [_md_table(cols, rows) if rows else "(no rows)", ""]
-    write_atomic(path, "\n".join(md) + "\n")
+    chunks = [f"# {doc.title}"]
+    for sec in doc.sections:
+        if not sec.blocks and not sec.note:
+            continue  # a figure not drawn: no empty section
+        chunks.append(f"## {sec.title}")
+        if sec.note:
+            chunks.append(sec.note)
+        for b in sec.blocks:
+            chunks += _block(b, pngs)
+    write_atomic(path, "\n\n".join(chunks) + "\n\n")
     return [path, *written]

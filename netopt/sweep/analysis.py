@@ -239,15 +239,15 @@ def _schedule_dependence(rows: list[dict[str, str]], col: str, params: list[str]
 
 def _best_rule(values: list[str], built: list[bool], p: str) -> tuple[float, str]:
     n = len(values)
-    nums = [number(v) for v in values]
-    if all(x is not None for x in nums):
-        xs = sorted(set(nums))  # type: ignore[arg-type]
+    nums = [x for x in (number(v) for v in values) if x is not None]
+    if len(nums) == n:
+        xs = sorted(set(nums))
         best = (0.0, "")
         for k in range(1, len(xs)):
             lo, hi = xs[k - 1], xs[k]
             for above in (True, False):
                 ok = sum((x >= hi) == b if above else (x <= lo) == b
-                         for x, b in zip(nums, built))  # type: ignore[operator]
+                         for x, b in zip(nums, built))
                 acc = ok / n
                 if acc > best[0] + 1e-12:
                     rule = (f"built when {p} >= {hi:g}, not when <= {lo:g}" if above

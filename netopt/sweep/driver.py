@@ -164,7 +164,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     return result
 
 
-def preflight(options: Any) -> None:
+def preflight(options: SolveOptions) -> None:
     """Fail before any run (SweepError) if the solver is missing or rejects an option, rather
     than write a table of identical error rows."""
     if options.solver == DEFAULT_SOLVER:
@@ -172,18 +172,15 @@ def preflight(options: Any) -> None:
             import highspy
         except ImportError:
             raise SweepError("HiGHS (highspy) is not installed: pip install highspy") from None
-        from pyomo.common.tee import capture_output
-
         from ..highs import set_options  # Pyomo, highspy: only to check the options
 
-        with capture_output(capture_fd=True):  # HiGHS prints its banner from C++
-            h = highspy.Highs()
+        h = highspy.Highs()  # quiet: netopt.highs swallowed the banner when imported
         h.setOptionValue("output_flag", False)
         rejected = set_options(h, dict(options.solver_options))
         if rejected:
             raise SweepError(f"HiGHS rejects option(s) {', '.join(rejected)}")
         return
-    import pyomo.environ as pyo
+    import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
 
     try:
         ok = pyo.SolverFactory(options.solver).available(exception_flag=False)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
+import multiprocessing as mp
+import signal
 import threading
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,8 +23,6 @@ _WORKER_STATE: dict[str, Any] = {}
 
 def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[str],
                start: dict | None = None, in_place: bool = False) -> None:
-    import signal
-
     # Ctrl-C at a terminal reaches the whole process group: the sweep (the parent) handles it
     # and ends the workers; a worker must not stop its solve early and report that as a result
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -52,16 +55,14 @@ MAX_ATTEMPTS = 2  # a run in flight when a worker process dies is tried again on
 
 
 # what a worker needs, imported once in the fork server instead of once per worker
-PRELOAD = ["netopt.sweep.executors", "netopt.plan", "netopt.session", "netopt.load", "netopt.solve", "netopt.params",
-           "netopt.structure", "netopt.compile",
+PRELOAD = ["netopt.sweep.executors", "netopt.plan", "netopt.session", "netopt.load",
+           "netopt.solve", "netopt.params", "netopt.structure", "netopt.compile",
            "netopt.results", "netopt.highs", "pyomo.environ", "highspy"]
 
 
 def _mp_context() -> Any:
     """Workers are forked from a fork server that has imported netopt and the solver once (never
     from this process, whose solver threads may be running); `spawn` where there is no fork."""
-    import multiprocessing as mp
-
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
@@ -74,8 +75,6 @@ def interrupt_flag() -> Any:
     """An Event set when SIGINT arrives (which still raises KeyboardInterrupt as usual): netopt's
     HiGHS backend turns Ctrl-C into an early stop with the incumbent, which must not be taken for a
     run's result."""
-    import signal
-
     flag = threading.Event()
     if threading.current_thread() is not threading.main_thread():
         yield flag
@@ -92,11 +91,8 @@ def interrupt_flag() -> Any:
         signal.signal(signal.SIGINT, old)
 
 
-def run_pool(pending: list[tuple[int, dict]], args: tuple, record: Callable,
-              workers: int) -> str:
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
-
+def run_pool(pending: list[tuple[int, dict[str, Any], dict[str, Any]]], args: tuple,
+             record: Callable[[RunResult], None], workers: int) -> str:
     ctx = _mp_context()
     attempts: dict[int, int] = {}
     todo = list(pending)
@@ -148,7 +144,7 @@ def run_dask(pending: list[tuple[int, dict, dict]], args: tuple, record: Callabl
               address: str | None, scheduler_file: str | None, timeout: str = "30s",
               notes: list[str] | None = None) -> str:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client, as_completed  # optional: netopt[dask]
     except ImportError:
         raise SweepError("--dask needs Dask distributed: pip install 'netopt[dask]'") from None
     base, options, elements, stage_order, start = args[:5]  # Dask: no session (see driver)
@@ -161,13 +157,7 @@ def run_dask(pending: list[tuple[int, dict, dict]], args: tuple, record: Callabl
     try:
         info = (client.scheduler_info(n_workers=-1) if _takes_n_workers(client)
                 else client.scheduler_info())
-        workers = info.get("workers", {})
-        n = len(workers)
-        threaded = sum(1 for w in workers.values() if (w.get("nthreads") or 1) > 1)
-        if threaded and notes is not None:
-            notes.append(f"{threaded} Dask worker(s) have several threads: their tasks take "
-                         "turns (netopt's solve is not thread-safe); start workers with "
-                         "--nthreads 1 --nworkers N to use every core")
+        n = len(info.get("workers", {}))
         payload = client.scatter({"base": base, "options": options, "elements": elements,
                                   "stage_order": stage_order, "start": start}, broadcast=True)
         futures = {client.submit(_dask_run, payload, i, s, o, pure=False): (i, s)
@@ -188,6 +178,4 @@ def run_dask(pending: list[tuple[int, dict, dict]], args: tuple, record: Callabl
 
 
 def _takes_n_workers(client: Any) -> bool:
-    import inspect
-
     return "n_workers" in inspect.signature(client.scheduler_info).parameters

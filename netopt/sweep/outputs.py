@@ -22,7 +22,7 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
     """Objective versus each swept parameter (one panel each) as a PNG or SVG (by suffix).
     None if matplotlib is not installed."""
     try:
-        import matplotlib
+        import matplotlib  # matplotlib: imported only when drawing
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -43,7 +43,8 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
         ys = [number(r["objective"]) for r in solved]
         if all(x is not None for x in xs):
             if len(params) == 1:
-                pts = sorted(zip(xs, ys))  # type: ignore[arg-type]
+                # solved rows: every objective is a number
+                pts = sorted((x, y) for x, y in zip(xs, ys) if x is not None and y is not None)
                 ax.plot([a for a, _ in pts], [b for _, b in pts], "-", color="C0", alpha=0.5)
             ax.scatter(xs, ys, s=18, color="C0")
         else:

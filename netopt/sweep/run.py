@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,13 +10,8 @@ from ..errors import InputError
 from ..plan import Plan, values
 from ..scenario import Override, Scenario, apply
 from ..session import Session
-from ..solve import run_solver
+from ..solve import SolveOptions, run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
-
-# Compiling and solving are not thread-safe (Pyomo's model building, HiGHS's global thread pool;
-# Pyomo's standard-form compiler, used before, failed outright with two threads). A Dask
-# worker with several threads runs several tasks in one process: they take turns here.
-_SOLVE_LOCK = threading.Lock()
 
 
 @dataclass
@@ -29,7 +23,7 @@ class RunResult:
     started: bool | None = None  # whether HiGHS accepted the MIP start (None: none given)
 
 
-def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
+def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOptions,
             elements: list[str], stage_order: list[str],
             start: dict | None = None, overrides: dict[str, Any] | None = None,
             session: Session | None = None) -> RunResult:
@@ -52,9 +46,10 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     try:
-        with _SOLVE_LOCK:  # one solve at a time per process: see _SOLVE_LOCK
-            sol, outcome = (session.solve_outcome(plan, options, start=start) if session
-                            else plan.solve_outcome(options, start=start))
+        # solves are thread-safe (tests/test_threads.py): a Dask worker with several threads
+        # runs several runs at once
+        sol, outcome = (session.solve_outcome(plan, options, start=start) if session
+                        else plan.solve_outcome(options, start=start))
         started = None if not start or outcome is None or outcome.mip_start is None else bool(
             outcome.mip_start)
     except Exception as e:  # noqa: BLE001
@@ -66,8 +61,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
         years = {s["name"]: s["years"] for s in sol.stages}
         row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
                                             for x in sol.shortfalls), 9))
-    for e in elements:
-        row[BUILT + e] = builds_cell(sol.builds, e, stage_order)
+    for name in elements:
+        row[BUILT + name] = builds_cell(sol.builds, name, stage_order)
     return RunResult(run_id, row, time.perf_counter() - t0, sol.timings.get("solve"), started)
 
 
@@ -75,7 +70,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: Any,
 # Warm start: the base solution as a MIP start (SolveOptions.mip_start -> Highs.setSolution)
 
 
-def base_start(plan: Any, options: Any) -> tuple[dict[tuple, float] | None, str]:
+def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | None, str]:
     """Solve the base plan once: (its variable values as a start, or None; a note)."""
 
     compiled = plan.build(cuts=options.cuts)

@@ -7,18 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import (
-    KEY,
-    InputError,
-    Location,
-    Locs,
-    Problem,
-    UsageError,
-    did_you_mean,
-    locate,
-)
+from ..errors import (KEY, InputError, Location, Locs, Problem, UsageError, did_you_mean,
+                      from_pydantic, locate)
 from ..load import read_tree
 from ..paths import PathError, get_at, resolve
 from ..scenario import Override
@@ -190,8 +183,6 @@ def split_values(text: str) -> list[str]:
 def parse_param(text: str, scale: bool = False) -> Param:
     """`PATH=v1,v2,...` (each value YAML) or `PATH=[v1, v2]` (a YAML list); with `scale` the
     values are factors of the base's value (`--scale`)."""
-    import yaml
-
     loc = Location(f"{'--scale' if scale else '--param'} {text}")
     path, sep, raw = text.partition("=")
     if not sep or not path.strip() or not raw.strip():
@@ -284,19 +275,16 @@ def _problems(e: ValidationError, locs: Locs) -> list[Problem]:
     for err in e.errors(include_url=False):
         path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in DIST_NAMES
                                                    and len(err["loc"]) > 2))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            fields = list(SweepFileModel.model_fields) if len(path) == 1 else []
-            msg = f"unknown key '{path[-1]}'" + (did_you_mean(str(path[-1]), fields) if fields else "")
-        elif err["type"] == "union_tag_invalid":
+        if err["type"] == "union_tag_invalid":
             path += ("dist",)
-            msg = f"unknown distribution; one of {', '.join(DIST_NAMES)}"
+            out.append(Problem(f"unknown distribution; one of {', '.join(DIST_NAMES)}", path,
+                               locate(locs, path)))
         elif err["type"] == "union_tag_not_found":
-            msg = f"say which distribution: dist: one of {', '.join(DIST_NAMES)}"
-        elif err["type"] == "missing":
-            msg = f"missing required key '{path[-1]}'"
-        where = locs.get(path + (KEY,)) if err["type"] == "extra_forbidden" else None
-        out.append(Problem(msg, path, where or locate(locs, path)))
+            out.append(Problem(f"say which distribution: dist: one of {', '.join(DIST_NAMES)}",
+                               path, locate(locs, path)))
+        else:
+            fields = list(SweepFileModel.model_fields) if len(path) == 1 else []
+            out.append(from_pydantic(err, path, locs, fields, suggest=did_you_mean, got=False))
     return out
 
 

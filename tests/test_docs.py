@@ -1,0 +1,48 @@
+"""The documentation names what the code has, and the reverse."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _components(kind: str) -> set[str]:
+    """Names of the Pyomo components of class `kind` that compile.py puts on the model
+    (`m.NAME = pyo.KIND(...)`)."""
+    tree = ast.parse((ROOT / "netopt" / "compile.py").read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Attribute)
+                and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr == kind):
+            out.add(node.targets[0].attr)
+    return out
+
+
+def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
+    text = (ROOT / "solvers.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"\*\*([a-z_]+)\*\*", text))
+    families = _components("Constraint")
+    assert families == {"unit_limit", "facility_capacity", "route_capacity", "depot_capacity",
+                        "balance", "budget", "aggregate_capacity", "linking"}
+    assert documented == families
+    # each family is written by one define_* function whose docstring or name says which
+    source = (ROOT / "netopt" / "compile.py").read_text(encoding="utf-8")
+    for f in families:
+        assert f"m.{f} = pyo.Constraint" in source
+
+
+def test_every_variable_is_in_the_variables_table_and_the_reverse():
+    text = (ROOT / "solvers.md").read_text(encoding="utf-8")
+    section = text[text.index("## Variables and their indices"):]
+    section = section[:section.index("\n## ", 1)]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
+    assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
+                                                 "sale", "unmet"}
+    from netopt.compile import Vars
+
+    assert set(Vars.__dataclass_fields__) == documented
