@@ -54,6 +54,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
     solver: Solver = "highs",
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    race: Annotated[int, typer.Option("--race", min=1, help="Race N HiGHS copies with seeds SEED..SEED+N-1 (one thread each); the copy that proves optimality at the fewest nodes wins, so the answer does not depend on timing.")] = 1,  # noqa: E501
     option: SolverOption = None,
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
@@ -74,7 +75,7 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
-                        elastic=elastic, cuts=parse_cuts(cuts))
+                        elastic=elastic, cuts=parse_cuts(cuts), race=race)
     with exit_codes():
         sol = plan.solve(opts, chain(extras))
     if opts.progress is not None and err.is_terminal:
