@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> None:
     from netopt.solve import SolveOptions, highs_options
 
     plan = Plan.read(args.instance)
-    compiled = plan.build()
+    compiled = plan.build(cuts=None if args.cuts is None else [
+        c for c in args.cuts.split(",") if c and c != "none"])
     mat = highs.to_matrices(compiled.model)
     for seed in args.seeds:
         h, _ = highs.build(mat)
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> None:
                           "nodes": info.mip_node_count,
                           "objective": info.objective_function_value,
                           "bound": info.mip_dual_bound, "load": load,
-                          "time_limit": args.time_limit}), flush=True)
+                          "time_limit": args.time_limit, "cuts": args.cuts}), flush=True)
 
 
 def replay(args: argparse.Namespace) -> None:
@@ -92,8 +93,10 @@ def live(args: argparse.Namespace) -> None:
     for base in args.base:
         load = os.getloadavg()[0]
         c0, t0 = time.process_time(), time.perf_counter()
+        cuts = None if args.cuts is None else tuple(
+            c for c in args.cuts.split(",") if c and c != "none")
         sol = plan.solve(SolveOptions(gap=args.gap, seed=base, race=args.race,
-                                      time_limit=args.time_limit))
+                                      time_limit=args.time_limit, cuts=cuts))
         print(json.dumps({"instance": args.instance, "base": base, "race": args.race,
                           "status": sol.status.value, "objective": sol.objective,
                           "bound": sol.bound, "message": sol.message,
@@ -109,6 +112,7 @@ def main() -> None:
     r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4, 5])
     r.add_argument("--gap", type=float, default=None)
     r.add_argument("--time-limit", type=float, default=600)
+    r.add_argument("--cuts", help="netopt's valid inequalities, e.g. none (default: all)")
     p = sub.add_parser("replay")
     p.add_argument("files", nargs="+")
     p.add_argument("--race", type=int, default=2)
@@ -118,6 +122,7 @@ def main() -> None:
     v.add_argument("--base", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     v.add_argument("--gap", type=float, default=None)
     v.add_argument("--time-limit", type=float, default=600)
+    v.add_argument("--cuts", help="netopt's valid inequalities, e.g. none (default: all)")
     args = ap.parse_args()
     {"run": run, "replay": replay, "live": live}.get(args.cmd, lambda a: ap.print_help())(args)
 

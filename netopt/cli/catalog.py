@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..catalog import Assumptions, NeaOptions, generate
 from ..status import ExitCode
 from .common import err, out
 
@@ -36,6 +35,9 @@ def catalog_neas(
     models: Annotated[Optional[Path], typer.Option("--models", help="Directory of the catalogs (models/).")] = None,  # noqa: E501
 ) -> None:
     """Turn the JPL NEA delta-v list into candidate asteroid mines and routes around a LEO hub."""
+    # the catalog code only for this command: `netopt solve` and --help do without it
+    from ..catalog import Assumptions, NeaOptions, generate
+
     opts = NeaOptions(max_dv=max_dv, max_h=max_h, limit=limit, min_capacity=min_capacity,
                       start_year=start_year, stages=stages, stage_years=stage_years,
                       discount_rate=discount_rate, mining_from=mining_from,
