@@ -155,6 +155,11 @@ class Plan:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
                               solver=opts.solver)
         else:
+            if runner is None and opts.race > 1 and opts.solver == DEFAULT_SOLVER \
+                    and not opts.mip_start:
+                from . import race  # Pyomo and highspy: see above
+
+                runner = race.run
             outcome = (runner or run_solver)(compiled.model, opts)
         timings.update(outcome.timings)
         t1 = time.perf_counter()

@@ -65,7 +65,8 @@ class SolveOptions:
     """For run_solver: the model's current variable values are a start (HiGHS only)."""
     race: int = 1
     """HiGHS copies racing seeds seed, seed+1, ... (race.py: the fewest nodes to a proof wins,
-    so the answer does not depend on timing); 1: one plain solve."""
+    so the answer does not depend on timing); 1: one plain solve. Plan.solve races; run_solver
+    does not."""
 
 
 @dataclass
@@ -93,10 +94,6 @@ class Outcome:
 def run_solver(model: Any, opts: SolveOptions) -> Outcome:  # model: a Pyomo ConcreteModel
     """Solve `model` in memory and load the solution into its variables if there is one."""
     if opts.solver == DEFAULT_SOLVER:
-        if opts.race > 1 and not opts.mip_start:
-            from . import race  # Pyomo and highspy: see _run_highs
-
-            return race.run(model, opts)
         return _run_highs(model, opts)
     return _run_legacy(model, opts)
 
