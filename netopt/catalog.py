@@ -368,8 +368,18 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
     data, cands = build_instance(read_benner(path), opts, assume, models)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(dump_instance(data, header(command, cands, opts, assume)), encoding="utf-8")
+    text = dump_instance(data, header(command, cands, opts, assume))
+    out.write_text(_modeline(out) + text, encoding="utf-8")
     return cands
+
+
+def _modeline(out: Path) -> str:
+    """The editor's schema comment, when the schemas are there to point at (a source tree)."""
+    from .file_schemas import SCHEMA_DIR, modeline, schema_file
+
+    if not (SCHEMA_DIR / schema_file("instance")).is_file():
+        return ""
+    return modeline("instance", out.parent.resolve()) + "\n"
 
 
 __all__ = ["NEA", "Assumptions", "Candidate", "NeaOptions", "KNOWN_TYPES", "parse_benner",

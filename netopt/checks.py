@@ -118,8 +118,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
         if f.mass > 0 and first_mass is None:
             first_mass = path + ("mass",)
         if f.kind == "depot" and f.node in r.nodes and f.node not in depot_nodes:
-            p.append(Problem(f"depot at node '{f.node}', which lists no requires_depot "
-                             f"commodities: it would do nothing", path + ("node",)))
+            p.append(Problem(f"depot {f.name} gates nothing: its node '{f.node}' lists no "
+                             "requires_depot commodities, so it will never be built",
+                             path + ("node",), severity="warning"))
     props = {x.name: x for _, x in _each(inst.propulsion)}
     for i, x in _each(inst.routes):
         path = ("routes", i)

@@ -8,6 +8,7 @@ from typing import Any
 
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from .results import Solution
 
@@ -32,10 +33,14 @@ class Comparison:
     first_built: list[dict] = field(default_factory=list)  # name, type, where, a, b (stage or None)
     costs: list[dict] = field(default_factory=list)  # category, stage ("total" too), a, b, diff
     flows: list[dict] = field(default_factory=list)  # route, commodity, stage, a, b, diff
+    # what each plan delivers, always listed (a cheaper plan may meet less): measure, a, b
+    delivery: list[dict] = field(default_factory=list)
+    provenance: list[dict] = field(default_factory=list)  # field, a, b: where each came from
 
     @property
     def same(self) -> bool:
-        return not (self.header or self.stages or self.builds or self.costs or self.flows)
+        return not (self.header or self.stages or self.builds or self.costs or self.flows
+                    or any(_differs(d["a"], d["b"]) for d in self.delivery))
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "same": self.same}
@@ -113,7 +118,72 @@ def compare(a: Solution, b: Solution, label_a: str = "A", label_b: str = "B",
              for (r, k, s), (va, vb) in flow.items() if _differs(va, vb)]
     diffs.sort(key=lambda d: (-abs(d["diff"]), stage_key(d["stage"]), d["route"], d["commodity"]))
     c.flows = diffs[:max_flows]
+    c.delivery = delivery(a, b, order)
+    c.provenance = provenance_rows(a, b)
     return c
+
+
+def _over_horizon(sol: Solution, rows: list[dict]) -> dict[str, float]:
+    """{stage: tonnes over the stage} of rate rows (t/yr), and 'total'."""
+    years = {s["name"]: s["years"] for s in sol.stages}
+    out: dict[str, float] = defaultdict(float)
+    for x in rows:
+        out[x["stage"]] += x["rate"] * years.get(x["stage"], 1)
+        out["total"] += x["rate"] * years.get(x["stage"], 1)
+    return out
+
+
+def delivery(a: Solution, b: Solution, order: list[str]) -> list[dict]:
+    """Required demand left unmet and market sales, in tonnes over the horizon (and per stage
+    where unmet differs), and the discounted revenue: what the objective alone does not show
+    (an --elastic plan that leaves demand unmet pays nothing for it)."""
+    unmet = [_over_horizon(x, x.shortfalls) for x in (a, b)]
+    sold = [_over_horizon(x, x.sales) for x in (a, b)]
+    revenue = [-x.cost_total("revenue") for x in (a, b)]
+    rows = [{"measure": "required demand unmet, t over the horizon",
+             "a": unmet[0]["total"], "b": unmet[1]["total"]}]
+    rows += [{"measure": f"  unmet in {s}, t", "a": unmet[0][s], "b": unmet[1][s]}
+             for s in order if _differs(unmet[0][s], unmet[1][s])]
+    rows.append({"measure": "sold to markets, t over the horizon", "a": sold[0]["total"],
+                 "b": sold[1]["total"]})
+    money = a.units.get("money") or b.units.get("money")
+    rows.append({"measure": "revenue, discounted" + (f", {money}" if money else ""),
+                 "a": revenue[0], "b": revenue[1]})
+    return rows
+
+
+def provenance_rows(a: Solution, b: Solution) -> list[dict]:
+    """Where each solution came from, side by side (solution_schema.Provenance)."""
+    pa, pb = a.provenance or {}, b.provenance or {}
+    if not pa and not pb:
+        return []
+
+    def inputs(p: dict) -> str | None:
+        files = p.get("inputs")
+        if files is None:
+            return None
+        return "\n".join(f"{f['path']} ({f['sha256'][:12]})" for f in files) or "-"
+
+    def options(p: dict) -> str | None:
+        o = p.get("options")
+        if o is None:
+            return None
+        return ", ".join(f"{k}={v}" for k, v in o.items()
+                         if v is not None and v is not False and v != {}) or None
+
+    rows = []
+    for name, get in (("netopt", lambda p: p.get("netopt")), ("git", lambda p: p.get("git")),
+                      ("inputs", inputs),
+                      ("scenarios", lambda p: ", ".join(p.get("scenarios") or []) or None),
+                      ("--set", lambda p: ", ".join(p.get("sets") or []) or None),
+                      ("options", options),
+                      ("solver", lambda p: " ".join(x for x in (p.get("solver"),
+                                                                 p.get("solver_version")) if x)),
+                      ("solved", lambda p: p.get("finished"))):
+        va, vb = get(pa), get(pb)
+        if va or vb:
+            rows.append({"field": name, "a": va, "b": vb})
+    return rows
 
 
 def _num(x: Any) -> str:
@@ -133,10 +203,6 @@ def _signed(x: float) -> str:
 def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
 
     console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
-    if c.same:
-        console.print("No differences (builds, stages, costs and flows agree within "
-                      f"{REL_TOL:g} relative).")
-        return
 
     def table(title: str, cols: list[str], rows: list[list[str]], right: set[str]) -> None:
         t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -144,9 +210,16 @@ def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
         for col in cols:
             t.add_column(col, justify="right" if col in right else "left")
         for r in rows:
-            t.add_row(*r)
+            t.add_row(*(Text(x) for x in r))  # as written: a path's [..] is not markup
         console.print(t)
 
+    if c.same:
+        console.print("No differences (builds, stages, costs, flows and deliveries agree within "
+                      f"{REL_TOL:g} relative).")
+        if c.provenance:
+            table("Where they come from", ["", "A", "B"],
+                  [[p["field"], p["a"] or "-", p["b"] or "-"] for p in c.provenance], set())
+        return
     if c.header:
         table("Summary", ["", "A", "B"], [[h["field"], _num(h["a"]), _num(h["b"])]
                                           for h in c.header], {"A", "B"})
@@ -170,6 +243,16 @@ def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
                for x in c.costs], {"A", "B", "B - A"})
     else:
         console.print("Costs: identical.")
+    if c.delivery:
+        table("What each plan delivers", ["", "A", "B"], [[d["measure"], _num(d["a"]), _num(d["b"])] for d in c.delivery],
+              {"A", "B"})
+        short = [x for x, v in (("A", c.delivery[0]["a"]), ("B", c.delivery[0]["b"])) if v]
+        if short:
+            console.print(f"{' and '.join(short)} leave{'s' if len(short) == 1 else ''} required "
+                          "demand unmet: a lower cost may mean less delivered.", markup=False)
+    if c.provenance:
+        table("Where they come from", ["", "A", "B"],
+              [[p["field"], p["a"] or "-", p["b"] or "-"] for p in c.provenance], set())
     if c.flows:
         table(f"Largest flow changes (t/yr payload), top {len(c.flows)}",
               ["stage", "route", "commodity", "A", "B", "B - A"],

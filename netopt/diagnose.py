@@ -2,12 +2,16 @@
 
 The only rows that can make the model infeasible are required demands: every other constraint
 holds with nothing built and nothing moving. So the elastic model adds unmet[n,k,t] to each
-required demand's balance. Minimising the tonnes unmet over the horizon shows how much of each
-demand the candidates can deliver at most; the limits that bind in that solution say why.
+required demand's balance. Minimising the tonnes unmet over the horizon, then the cost with no more
+unmet than that, gives the plan that meets as much demand as possible; the limits that bind in it
+say why the rest cannot be met. The explanation of an infeasible solve and `--elastic` run this
+same two-step solve, so they quote the same figures: when demands share a limit (a depot handling
+lox and lh2), how the shortfall falls between them is the cheapest split, not a bound on each.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import Any
 
@@ -42,8 +46,23 @@ def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
 
 
 def unmet_rows(p: Prepared, m: pyo.ConcreteModel) -> list[dict]:
-    return [{"node": n, "commodity": k, "stage": t, "required": p.demand[(n, k, t)],
-             "rate": _v(m.unmet[n, k, t])} for (n, k, t) in m.unmet if _v(m.unmet[n, k, t]) > TOL]
+    """Demands left unmet, each rounded to the solver's tolerance relative to its amount: a
+    shortfall below it (1.5e-06 t/yr of 1,500) is noise, not a shortfall."""
+    rows = []
+    for (n, k, t) in m.unmet:
+        required = p.demand[(n, k, t)]
+        rate = rounded(_v(m.unmet[n, k, t]), TOL * max(1.0, required))
+        if rate > 0:
+            rows.append({"node": n, "commodity": k, "stage": t, "required": required,
+                         "rate": rate})
+    return rows
+
+
+def rounded(x: float, tol: float) -> float:
+    """x to the decimal place of `tol`; 0 when |x| <= tol."""
+    if abs(x) <= tol:
+        return 0.0
+    return round(x, max(0, -math.floor(math.log10(tol))))
 
 
 def _upstream(p: Prepared, node: str, t: str) -> list[str]:
@@ -117,33 +136,42 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
             "; no capacity limit binds: check availability windows, lifetimes and hardware")
         lines.append(f"demand {r['commodity']} at {r['node']} in {r['stage']}: "
-                     f"{r['required']:g} t/yr required, at most {met:.6g} t/yr can be met{why}")
+                     f"{r['required']:g} t/yr required, {met:.6g} t/yr met when as much as "
+                     f"possible is met (the --elastic plan){why}")
     return "\n".join(lines)
 
 
 def explain_infeasible(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> str:
-    """Plain-words reasons for an infeasible model (empty if none can be found)."""
-    c, outcome = _minimise_unmet(p, opts, extra)
+    """Plain-words reasons for an infeasible model (empty if none can be found): the unmet
+    demands of the elastic plan and the limits that bind in it."""
+    c, outcome = _elastic(p, opts, extra)
     if not outcome.status.has_solution:
         return ""
     rows = unmet_rows(p, c.model)
     return describe(p, c.model, rows) if rows else ""
 
 
-def solve_elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> Solution:
-    """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
-    least cost; unmet demand is reported as shortfall and in the message."""
+def _elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None
+             ) -> tuple[Compiled, Outcome]:
+    """Fewest tonnes unmet over the horizon, then least cost with no more unmet than that."""
     c, first = _minimise_unmet(p, opts, extra)
     m = c.model
     if not first.status.has_solution:
-        return extract(p, c, first)
+        return c, first
     least = pyo.value(m.unmet_objective)
     m.unmet_objective.deactivate()
     m.objective.activate()
     m.unmet_cap = pyo.Constraint(expr=m.unmet_objective.expr <= least + 1e-9 * max(1.0, least))
-    outcome = run_solver(m, opts)
+    return c, run_solver(m, opts)
+
+
+def solve_elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> Solution:
+    """Meet as much required demand as possible (fewest tonnes unmet over the horizon), then at
+    least cost; unmet demand is reported as shortfall and in the message."""
+    c, outcome = _elastic(p, opts, extra)
     sol = extract(p, c, outcome)
     if outcome.status.has_solution:
+        m = c.model
         rows = unmet_rows(p, m)
         for r in rows:
             sol.shortfalls.append({"demand": f"{r['node']}/{r['commodity']} (unmet)",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rocket
-from .schema import Facility, Instance, Route
+from .schema import Facility, Instance, Node, Route
 
 EPS = 1e-12
 
@@ -131,6 +131,12 @@ def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
 
 
+def gates_nothing(e: Facility | Route, nodes: dict[str, Node]) -> bool:
+    """A depot at a node that lists no requires_depot commodities: it could handle nothing."""
+    return (isinstance(e, Facility) and e.kind == "depot" and e.node in nodes
+            and not nodes[e.node].requires_depot)
+
+
 def prepare(inst: Instance) -> Prepared:
     """The index sets and coefficients of `inst` (0.6-1.6 s at 100k routes: plan.Plan prepares
     once and hands the result to validation's structural checks and to the model)."""
@@ -144,6 +150,8 @@ def prepare(inst: Instance) -> Prepared:
                                           *(r for r in inst.routes if r.capex is not None)]
     for e in buildables:
         p.buildable[e.name] = e
+        if gates_nothing(e, nodes):
+            continue  # never built (solvers.md, depot_capacity)
         cover = online_cover(e, infos)
         for t, taus in cover.items():
             p.cover[(e.name, t)] = taus

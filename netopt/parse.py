@@ -20,6 +20,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import KEY, Location, Locs, Path, Problem
+from .provenance import note_read
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_NODES = 2_000_000  # bounds alias expansion ("billion laughs")
@@ -345,6 +346,7 @@ def read_text(path: FsPath) -> tuple[str, list[Problem]]:
         raw = path.read_bytes()
     except OSError as e:
         return "", [Problem(f"cannot read file: {e.strerror or e}", location=Location(file))]
+    note_read(path, raw)  # provenance: what a result was computed from
     if len(raw) > MAX_BYTES:
         return "", [Problem(f"file is {len(raw)} bytes, more than the {MAX_BYTES} allowed",
                             location=Location(file, 1, 1))]

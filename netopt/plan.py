@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .errors import InputError, Location, Locs, Path, Problem, UsageError
 from .gcpause import paused_gc
+from .provenance import collect, now, recording_inputs
 from .load import read_tree, validate_data
 from .results import extract
 from .scenario import Override, Scenario, apply, instance_data, load_tree
@@ -57,6 +58,11 @@ class Plan:
         self.prepared = prepared
         self.warnings: list[Problem] = list(warnings)
         self.timings: dict[str, float] = dict(timings or {})  # read, validate (seconds)
+        # where it came from, for the solution's provenance: files read {path: sha256}, the
+        # scenario files and overrides applied
+        self.inputs: dict[str, str] = {}
+        self.scenarios: list[str] = []
+        self.sets: list[str] = []
 
     # --- making a plan ---------------------------------------------------------------------------
     @classmethod
@@ -88,11 +94,16 @@ class Plan:
         and then each override (`PATH=VALUE` or an Override), validate, prepare. Raises
         InputError; the plan's warnings are the reader's and validation's."""
         t0 = time.perf_counter()
-        data, locs, warnings = load_tree(file, list(scenarios), list(sets))
+        scenarios, sets = list(scenarios), list(sets)
+        with recording_inputs() as inputs:
+            data, locs, warnings = load_tree(file, scenarios, sets)
         t1 = time.perf_counter()
         plan = cls.from_data(data, locs)
         plan.warnings = warnings + plan.warnings
         plan.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
+        plan.inputs = inputs
+        plan.scenarios = [str(s) for s in scenarios]
+        plan.sets = [s if isinstance(s, str) else f"{s.path}={s.value}" for s in sets]
         return plan
 
     # --- building and solving --------------------------------------------------------------------
@@ -123,7 +134,14 @@ class Plan:
                       ) -> tuple[Solution, Outcome | None]:
         """`solve`, and the solver's Outcome of the main solve (None for an elastic solve)."""
         opts = options or SolveOptions()
-        spent = {**self.timings, **(timings or {})}
+        started = now()
+        sol, outcome = self._solve(opts, extra, start, {**self.timings, **(timings or {})})
+        sol.provenance = collect(opts, sol.solver, started, now(), inputs=self.inputs,
+                                 scenarios=self.scenarios, sets=self.sets)
+        return sol, outcome
+
+    def _solve(self, opts: SolveOptions, extra: Extra | None, start: Start | None,
+               spent: dict[str, float]) -> tuple[Solution, Outcome | None]:
         with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
             t0 = time.perf_counter()
             if opts.elastic:
@@ -257,12 +275,14 @@ def load_checked(path: str | FsPath, timings: dict[str, float] | None = None
 def read_file(path: str | FsPath) -> Plan:
     """The plan of an instance file (no scenario files: see Plan.read)."""
     t0 = time.perf_counter()
-    data, locs, problems = read_tree(FsPath(path))
+    with recording_inputs() as inputs:
+        data, locs, problems = read_tree(FsPath(path))
     if problems:
         raise InputError(problems)
     t1 = time.perf_counter()
     plan = Plan.from_data(data, locs)
     plan.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
+    plan.inputs = inputs
     return plan
 
 

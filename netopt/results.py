@@ -72,7 +72,9 @@ class Solution:
     shortfalls: list[dict] = field(default_factory=list)
     costs: list[dict] = field(default_factory=list)
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
-    network: dict[str, list[dict]] = field(default_factory=dict)
+    network: dict[str, Any] = field(default_factory=dict)
+    # where it came from (solution_schema.Provenance); None in files older than version 3
+    provenance: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------
@@ -132,6 +134,13 @@ class Solution:
         summed; `multi=True`: a MultiDiGraph keyed by route name), with the solution's numbers as
         node and edge attributes. `stage=None`: the last stage. See `netopt.graph`."""
         return solution_graph(self, stage, multi=multi)
+
+    def to_xarray(self) -> Any:
+        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
+        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        from .dense import to_xarray
+
+        return to_xarray(self)
 
     # --- tables ---------------------------------------------------------------------------------
     def tables(self, as_pandas: bool | None = None, *,
@@ -202,7 +211,7 @@ def _val(v: Any) -> float:
     return 0.0 if x is None or abs(x) < TOL else float(x)
 
 
-def network_of(p: Prepared) -> dict[str, list[dict]]:
+def network_of(p: Prepared) -> dict[str, Any]:
     """The instance's nodes, facilities, routes and demand amounts (solution_schema.Network)."""
     from .params import per_stage  # pydantic (through schema): results stays light
 
@@ -212,20 +221,35 @@ def network_of(p: Prepared) -> dict[str, list[dict]]:
     for label, d in zip(p.demand_label, inst.demands):
         for t, a in per_stage(d.amount, names).items():
             if a:
+                price = (per_stage(d.price_per_t, [t])[t] or 0.0) if d.kind == "market" else None
                 demands.append({"demand": label, "kind": d.kind, "node": d.node,
-                                "commodity": d.commodity, "stage": t, "amount": a})
+                                "commodity": d.commodity, "stage": t, "amount": a,
+                                "price_per_t": price,
+                                "shortfall_penalty_per_t": d.shortfall_penalty_per_t})
     return {
         "nodes": [{"name": n.name, "kind": n.kind, "body": n.body,
                    "bodies": list(n.bodies) if n.bodies else None, "point": n.point,
                    "requires_depot": list(n.requires_depot)} for n in inst.nodes],
         "facilities": [{"name": f.name, "kind": f.kind, "node": f.node, "capacity": f.capacity,
                         "max_units": f.max_units, "produces": dict(f.produces),
-                        "consumes": dict(f.consumes)} for f in inst.facilities],
+                        "consumes": dict(f.consumes), "capex": f.capex, "opex": f.opex,
+                        "variable_cost": f.variable_cost} for f in inst.facilities],
         "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
-                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss}
+                    "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
+                    "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex}
                    for r in inst.routes],
         "demands": demands,
+        "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
+                      "price_per_t": _plain(s.price_per_t), "max_per_year": _plain(s.max_per_year)}
+                     for label, s in zip(p.supply_label, inst.supplies)],
+        "discount_rate": inst.horizon.discount_rate,
+        "budgets": dict(inst.budgets),
     }
+
+
+def _plain(v: Any) -> Any:
+    """A number or {stage: number} as written (a copy: the Instance's own mapping is frozen)."""
+    return dict(v) if isinstance(v, dict) else v
 
 
 def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:

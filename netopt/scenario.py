@@ -29,6 +29,7 @@ on an element that uses a template wins over the template's, as if written in th
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -67,7 +68,7 @@ class Scenario:
 
     file: str | None = None
     base: FsPath | None = None
-    name: str | None = None
+    name: str | None = None  # the instance's name once applied (default: the file's stem)
     description: str | None = None
     remove: list[tuple[str, Any, Location | None]] = field(default_factory=list)
     add: list[tuple[str, Any, Location | None, Locs]] = field(default_factory=list)
@@ -200,6 +201,16 @@ def set_value(data: dict, locs: Locs, ov: Override) -> Path:
     return path
 
 
+def scenario_label(scenario: Scenario) -> str | None:
+    """The name of a scenario file's instance: its `name:`, else the file's stem as a valid
+    name; None for overrides that come from no file (--set, sweeps)."""
+    if scenario.name is not None:
+        return scenario.name
+    if scenario.file is None:
+        return None
+    return re.sub(r"[^A-Za-z0-9_.\-]+", "-", FsPath(scenario.file).stem).strip("-") or None
+
+
 def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
     """A copy of (data, locs) with the scenario applied: remove, add, set. Raises InputError with
     every problem found (located in the scenario, not the base). Locations the base has not read
@@ -212,6 +223,9 @@ def apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
 
 def _apply(data: dict, locs: Locs, scenario: Scenario) -> tuple[dict, Locs]:
     data = copy.deepcopy(data)
+    label = scenario_label(scenario)
+    if label is not None:  # results say which scenario they are (a `set: {name: ..}` still wins)
+        data["name"] = label
     problems: list[Problem] = []
     # remove: resolve every selector first, then delete from the back
     doomed: dict[str, set] = {}

@@ -22,6 +22,12 @@ StageAmount = NonNeg | dict[Name, NonNeg]
 StagePrice = NonNeg | dict[Name, NonNeg]
 
 
+def unit(symbol: str) -> Any:
+    """The field's unit as `x-unit` in the JSON Schema, for editors and tools: `{money}` stands
+    for the instance's `units.money` (default MUSD), `1` for a pure number (a fraction)."""
+    return Field(json_schema_extra={"x-unit": symbol})
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
@@ -40,14 +46,15 @@ class Units(Strict):
 class Stage(Strict):
     name: Name
     """Stage name, referenced by availability windows, demands and budgets."""
-    years: int = Field(ge=1, le=1000)
+    years: int = Field(ge=1, le=1000, json_schema_extra={"x-unit": "yr"})
     """Length of the stage in years; every annual rate is constant within it."""
 
 
 class Horizon(Strict):
     start_year: int = Field(ge=1900, le=3000)
     """Calendar year in which the first stage starts (Y_0)."""
-    discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                                 json_schema_extra={"x-unit": "1/yr"})
     """Discount rate per year, 0 <= rate < 1."""
     stages: list[Stage] = Field(min_length=1)
     """Consecutive stages, in order."""
@@ -80,9 +87,9 @@ class Node(Strict):
 class Propulsion(Strict):
     name: Name
     """Propulsion system name, referenced by routes."""
-    isp_s: Positive
+    isp_s: Annotated[Positive, unit("s")]
     """Specific impulse in seconds."""
-    propellant: dict[Name, Positive] = Field(min_length=1)
+    propellant: dict[Name, Positive] = Field(min_length=1, json_schema_extra={"x-unit": "1"})
     """Mass share of each propellant commodity; the shares sum to 1."""
     description: str | None = None
     """Free text."""
@@ -99,16 +106,16 @@ class Propulsion(Strict):
 
 
 class _Buildable(Strict):
-    capex: NonNeg | None = None
+    capex: Annotated[NonNeg | None, unit("{money}")] = None
     """Money per unit, paid (undiscounted) in the stage the unit is built."""
-    opex: NonNeg = 0.0
+    opex: Annotated[NonNeg, unit("{money}/yr")] = 0.0
     """Money per year per unit online."""
-    mass: NonNeg = 0.0
+    mass: Annotated[NonNeg, unit("t")] = 0.0
     """Tonnes of the hardware commodity each unit needs delivered (facility node / route origin)
     in its build stage."""
     max_units: int = Field(default=1, ge=1, le=1_000_000)
     """Most units online at once."""
-    lifetime_years: Positive | None = None
+    lifetime_years: Annotated[Positive | None, unit("yr")] = None
     """Years a unit stays online after its build stage starts; default: never retires."""
     available_from: Name | None = None
     """First stage in which units can be built (for routes without capex: used)."""
@@ -130,15 +137,15 @@ class Facility(_Buildable):
     requires_depot commodities."""
     node: Name
     """Node where the facility stands."""
-    capacity: Positive
+    capacity: Annotated[Positive, unit("t/yr")]
     """Tonnes per year of activity per unit (for a depot: t/yr of arrivals handled)."""
-    capex: NonNeg = 0.0
+    capex: Annotated[NonNeg, unit("{money}")] = 0.0
     """Money per unit, paid (undiscounted) in the stage the unit is built."""
-    variable_cost: NonNeg = 0.0
+    variable_cost: Annotated[NonNeg, unit("{money}/t")] = 0.0
     """Money per tonne of activity."""
-    produces: dict[Name, Positive] = {}
+    produces: Annotated[dict[Name, Positive], unit("t/t")] = {}
     """Tonnes of each commodity produced per tonne of activity."""
-    consumes: dict[Name, Positive] = {}
+    consumes: Annotated[dict[Name, Positive], unit("t/t")] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
 
     @model_validator(mode="after")
@@ -157,22 +164,23 @@ class Route(_Buildable):
     """Origin node; propellant is drawn here."""
     to: Name
     """Destination node."""
-    cost_per_t: StagePrice = 0.0
+    cost_per_t: Annotated[StagePrice, unit("{money}/t")] = 0.0
     """Money per tonne of payload departing (a number, or {stage: price})."""
-    delta_v_km_s: NonNeg | None = None
+    delta_v_km_s: Annotated[NonNeg | None, unit("km/s")] = None
     """One-way delta-v in km/s (needs `propulsion`)."""
-    return_delta_v_km_s: NonNeg | None = None
+    return_delta_v_km_s: Annotated[NonNeg | None, unit("km/s")] = None
     """Delta-v of the empty return trip of a reusable vehicle, km/s."""
     propulsion: Name | None = None
     """Propulsion system burning propellant on this route."""
-    dry_mass_ratio: NonNeg = 0.0
+    dry_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
     """Vehicle dry mass per tonne of payload."""
-    propellant_per_t: NonNeg | dict[Name, NonNeg] | None = None
+    propellant_per_t: Annotated[NonNeg | dict[Name, NonNeg] | None, unit("t/t")] = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
-    loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False)
+    loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                        json_schema_extra={"x-unit": "1"})
     """Fraction of payload lost in transit (boil-off...), 0 <= loss < 1."""
-    capacity: Positive | None = None
+    capacity: Annotated[Positive | None, unit("t/yr")] = None
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
     commodities: list[Name] | None = None
     """Commodities the route may carry; default all."""
@@ -202,9 +210,9 @@ class Supply(Strict):
     """Node where the commodity can be bought."""
     commodity: Name
     """Commodity supplied."""
-    price_per_t: StagePrice = 0.0
+    price_per_t: Annotated[StagePrice, unit("{money}/t")] = 0.0
     """Money per tonne (a number, or {stage: price})."""
-    max_per_year: StageAmount | None = None
+    max_per_year: Annotated[StageAmount | None, unit("t/yr")] = None
     """Most tonnes per year (a number, or {stage: limit}; stages not listed get 0); default unbounded."""
     name: Name | None = None
     """Optional label used in results (default node/commodity)."""
@@ -217,11 +225,11 @@ class Demand(Strict):
     """Node where the commodity is delivered."""
     commodity: Name
     """Commodity demanded."""
-    amount: StageAmount
+    amount: Annotated[StageAmount, unit("t/yr")]
     """Tonnes per year (a number for every stage, or {stage: amount}; stages not listed get 0)."""
-    shortfall_penalty_per_t: NonNeg | None = None
+    shortfall_penalty_per_t: Annotated[NonNeg | None, unit("{money}/t")] = None
     """For required demands: money per tonne not delivered; without it the demand is hard."""
-    price_per_t: StagePrice | None = None
+    price_per_t: Annotated[StagePrice | None, unit("{money}/t")] = None
     """For markets: money earned per tonne sold."""
     name: Name | None = None
     """Optional label used in results (default node/commodity)."""
@@ -274,7 +282,7 @@ class Instance(Strict):
     """Purchasable sources of commodities (Earth launch...)."""
     demands: list[Demand] = []
     """Required demands and optional markets."""
-    budgets: dict[Name, NonNeg] = {}
+    budgets: Annotated[dict[Name, NonNeg], unit("{money}")] = {}
     """Most capex (undiscounted) spent in a stage."""
 
 

@@ -1,7 +1,7 @@
 """The solution.json format: Pydantic models of every row, and its published JSON Schema.
 
 `netopt schema --solution` prints `solution_json_schema()`; a copy of each published version lives in
-`netopt/schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
+`schemas/solution-v{N}.schema.json` (a test keeps the current one equal to the models).
 `Solution.read` validates a file against these models before loading it.
 
 Versions:
@@ -10,6 +10,13 @@ Versions:
      file alone can be drawn as a graph. Version-1 files still load (with an empty network).
      Cost categories may be named by an `extra` function besides the built-in ones (a widening:
      every earlier version-2 file stays valid).
+  3  adds `provenance` (netopt version, input files with sha256, scenarios, --set overrides,
+     solver options and versions, start and end time, host CPUs), and the economic assumptions to
+     `network` (prices and costs of facilities, routes, supplies, markets; discount rate;
+     budgets). Older files load without them.
+
+A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
+UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
 """
 
 from __future__ import annotations
@@ -192,6 +199,16 @@ class NetFacility(Row):
     """Tonnes of each commodity produced per tonne of activity."""
     consumes: dict[str, float] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
+    capex: Money = 0.0
+    """Money per unit built (undiscounted, in the build stage)."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+    variable_cost: Money = 0.0
+    """Money per tonne of activity."""
+
+
+# a price as the instance gives it: one number for every stage, or {stage: price}
+StagePrice = Money | dict[str, Money]
 
 
 class NetRoute(Row):
@@ -209,6 +226,25 @@ class NetRoute(Row):
     """One-way delta-v, km/s, if given."""
     loss: float = 0.0
     """Fraction of payload lost in transit."""
+    cost_per_t: StagePrice = 0.0
+    """Money per tonne of payload departing (a number, or {stage: price})."""
+    capex: Money | None = None
+    """Money per unit built; null: not buildable."""
+    opex: Money = 0.0
+    """Money per year per unit online."""
+
+
+class NetSupply(Row):
+    supply: str
+    """Supply label (as in the supplies table)."""
+    node: str
+    """Node."""
+    commodity: str
+    """Commodity."""
+    price_per_t: StagePrice = 0.0
+    """Money per tonne (a number, or {stage: price})."""
+    max_per_year: Rate | dict[str, Rate] | None = None
+    """Most t/yr (a number, or {stage: limit}); null: unbounded."""
 
 
 class NetDemand(Row):
@@ -224,6 +260,10 @@ class NetDemand(Row):
     """Stage."""
     amount: Rate
     """Tonnes per year demanded (a market: most that can be sold)."""
+    price_per_t: Money | None = None
+    """A market's price in the stage, money per tonne."""
+    shortfall_penalty_per_t: Money | None = None
+    """A required demand's penalty per tonne not delivered; null: hard."""
 
 
 class Network(Row):
@@ -234,6 +274,50 @@ class Network(Row):
     routes: list[NetRoute] = []
     demands: list[NetDemand] = []
     """Demand amounts by stage (only stages with a positive amount)."""
+    supplies: list[NetSupply] = []
+    """Where commodities can be bought, at what price."""
+    discount_rate: float | None = None
+    """Discount rate per year (null in files older than version 3)."""
+    budgets: dict[str, Money] = {}
+    """Most capex (undiscounted) per stage."""
+
+
+class InputFile(Row):
+    path: str
+    """The file as it was named when read (relative to the working directory, or absolute)."""
+    sha256: str
+    """SHA-256 of its bytes."""
+
+
+class Provenance(Row):
+    """Where the solution came from: enough to tell two runs apart and to repeat one."""
+
+    netopt: str
+    """netopt's version."""
+    git: str | None = None
+    """`git describe --tags --always --dirty` of netopt's source tree, when run from a checkout."""
+    inputs: list[InputFile] = []
+    """Every file read: the instance, its includes, scenario files and their bases."""
+    scenarios: list[str] = []
+    """Scenario files applied on top of the instance (--scenario), in order."""
+    sets: list[str] = []
+    """Overrides PATH=VALUE applied last (--set), in order."""
+    options: dict[str, Any] = {}
+    """Solve options: time_limit, gap, threads, seed, elastic, cuts, solver_options."""
+    solver: str = ""
+    """Solver name."""
+    solver_version: str = ""
+    """Solver version as the solver reports it."""
+    highs_version: str | None = None
+    """Version of the highspy package installed."""
+    python: str = ""
+    """Python version."""
+    started: str
+    """When the run started, UTC, ISO 8601."""
+    finished: str
+    """When the solve finished, UTC, ISO 8601."""
+    host_cpus: int | None = None
+    """CPU count of the machine that solved."""
 
 
 class SolutionDocument(BaseModel):
@@ -244,7 +328,7 @@ class SolutionDocument(BaseModel):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
-    schema_version: Literal[2]
+    schema_version: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]  # the one number
     """Version of this format; bumped when a field changes meaning or is removed."""
     instance: str
     """Instance name."""
@@ -287,6 +371,8 @@ class SolutionDocument(BaseModel):
     """Cost per category and stage."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
+    provenance: Provenance | None = None
+    """Where the solution came from (none in files older than version 3)."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 
@@ -300,11 +386,20 @@ class SolutionFileError(ValueError):
                          + "\n  ".join(problems))
 
 
+# version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
+# needs no step)
+UPGRADES: dict[int, Any] = {
+    1: lambda d: {**d, "network": d.get("network") or {}},
+}
+
+
 def upgrade(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring an older solution.json up to the current version (version 1 had no network)."""
+    """Bring an older solution.json up to the current version."""
     version = data.get("schema_version")
-    if version == 1:
-        data = {**data, "schema_version": 2, "network": data.get("network") or {}}
+    while isinstance(version, int) and version < SCHEMA_VERSION:
+        data = UPGRADES.get(version, dict)(data)
+        version += 1
+        data["schema_version"] = version
     return data
 
 
@@ -313,7 +408,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if version not in (1, 2):
+    if isinstance(version, bool) or version not in range(1, SCHEMA_VERSION + 1):
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,12 +130,17 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     import pyomo.environ as pyo  # Pyomo: imported only when a model is built or solved
+    from pyomo.common.log import LoggingIntercept
     from pyomo.opt import SolutionStatus
     from pyomo.opt import TerminationCondition as TC
 
+    # Pyomo logs an unknown name with a traceback before returning an unusable solver: the
+    # user gets one clean error instead (and Pyomo's reason in it)
+    said = io.StringIO()
     try:
-        solver = pyo.SolverFactory(opts.solver)
-        available = solver is not None and solver.available(exception_flag=False)
+        with LoggingIntercept(said, "pyomo"):
+            solver = pyo.SolverFactory(opts.solver)
+            available = solver is not None and solver.available(exception_flag=False)
     except Exception:  # noqa: BLE001  (Pyomo raises assorted errors for unknown names)
         available = False
     if not available:

@@ -177,6 +177,30 @@ def test_depot_requirement_and_capacity():
     assert sol.build_units("dep") == {"s1": 2}
 
 
+def test_a_depot_that_gates_nothing_is_a_warning_and_never_built():
+    # b lists no requires_depot commodities: the depot there could handle nothing. A warning, as
+    # for other elements that can never be used, and no build variable: free (capex 0) or not, it
+    # is never built. Supply 10 at a for 1, shipped to b: 10.
+    from netopt.plan import validate
+
+    data = dict(
+        name="t", horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1}]},
+        commodities=[{"name": "x"}], nodes=[{"name": "a"}, {"name": "b"}],
+        facilities=[{"name": "idle", "kind": "depot", "node": "b", "capacity": 6},
+                    {"name": "dear", "kind": "depot", "node": "b", "capacity": 6, "capex": 5}],
+        routes=[{"name": "ab", "from": "a", "to": "b"}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+    inst, warnings = validate(data)
+    assert [str(w) for w in warnings] == [
+        f"warning: facilities[{i}].node: depot {name} gates nothing: its node 'b' lists no "
+        "requires_depot commodities, so it will never be built" for i, name in
+        enumerate(("idle", "dear"))]
+    sol = solve_exact(inst)
+    assert sol.objective == approx(10)
+    assert sol.builds == [] and sol.activities == []
+
+
 def test_no_depot_candidate_means_nothing_arrives():
     # Structural: found before any solve, in plain words, with the reason.
     with pytest.raises(InputError) as e:

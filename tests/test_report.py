@@ -182,7 +182,99 @@ def test_report_usage_errors(example, tmp_path):
     r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "pdf"])
     assert r.exit_code == 2
     r = runner.invoke(app, ["report", str(tmp_path / "nope.json")])
-    assert r.exit_code == 2
+    assert r.exit_code == 1  # a missing file is bad input, as for every command
+
+
+# --- legible network labels --------------------------------------------------------------------
+# a real busy plan: instances/roadmap-2100.yaml solved to 1 % (netopt solve ... --gap 0.01 -o DIR;
+# regenerate when the solution format changes)
+ROADMAP = Path(__file__).parent / "data" / "roadmap-2100-solution.json"
+PAGE_PX = 1400 - 2 * 32  # the report's body: max-width 1400 px, padding 2em each side
+
+
+def _texts(fig):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    return [(t, t.get_window_extent(renderer)) for t in texts]
+
+
+@pytest.mark.parametrize("stage", ["s2050", "s2080", "s2090"])
+def test_network_labels_are_legible_and_never_overlap(stage):
+    """At 100 % zoom, with the figure scaled to the page as a browser does, every label is at
+    least 11 px tall (was 6.5-9 px), and no two labels overlap (s2080 had a dozen clashes)."""
+    from netopt.report import network_figure
+
+    sol = netopt.Solution.read(ROADMAP)
+    fig = network_figure(sol, stage)
+    width_px = fig.get_size_inches()[0] * 96  # SVG: inches at 96 px
+    shrink = min(1.0, PAGE_PX / width_px)
+    texts = _texts(fig)
+    assert len(texts) > 40
+    smallest = min(t.get_fontsize() for t, _ in texts) * 96 / 72 * shrink
+    assert smallest >= 11
+    clashes = [(a.get_text(), b.get_text()) for i, (a, ea) in enumerate(texts)
+               for b, eb in texts[i + 1:] if ea.overlaps(eb)]
+    assert clashes == []
+    # every node of the stage that has something to say is named
+    names = {t.get_text() for t, _ in texts}
+    assert {"moon", "eml1", "leo", "ceres", "vesta"} <= names
+
+
+def test_report_states_the_assumptions_and_where_it_comes_from(tmp_path):
+    """Scenario, overrides, discount rate, prices by stage, element costs and provenance are in
+    the report, from solution.json alone."""
+    from netopt.plan import Plan
+
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "name: base\nhorizon: {start_year: 2030, discount_rate: 0.05, stages: [{name: s1, years: 1},"
+        " {name: s2, years: 1}]}\ncommodities: [{name: x}]\nnodes: [{name: a}, {name: b}]\n"
+        "facilities: [{name: mine, node: b, capacity: 10, capex: 100, opex: 2, produces: {x: 1}}]\n"
+        "routes: [{name: ab, from: a, to: b, cost_per_t: {s1: 0.5, s2: 0.4}}]\n"
+        "supplies: [{node: a, commodity: x, price_per_t: 1.0}]\n"
+        "demands: [{node: b, commodity: x, amount: 4},\n"
+        "  {name: sale, node: b, commodity: x, kind: market, amount: {s2: 3}, price_per_t: 2.5}]\n")
+    dear = tmp_path / "dear.yaml"
+    dear.write_text("base: base.yaml\nset:\n  supplies[a/x].price_per_t: 3.0\n")
+    sol = Plan.read(base, [dear], ["horizon.discount_rate=0.07"]).solve(
+        netopt.SolveOptions(gap=0.0))
+    sol.write(tmp_path / "out")
+    r = runner.invoke(app, ["report", str(tmp_path / "out" / "solution.json"), "-o",
+                            str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "r.html").read_text()
+    assert {"assumptions", "provenance"} <= set(parse(text).ids)
+    tables = {t: _cells(text, t) for t in ("assumption-facts", "table-prices",
+                                            "table-element-costs", "provenance-facts")}
+    assert tables["assumption-facts"] == [
+        ["Instance (scenario)", "dear"], ["Scenario files", str(dear)],
+        ["Overrides (--set)", "horizon.discount_rate=0.07"],
+        ["Discount rate", "0.07 per year, costs discounted to 2030"],
+        ["Objective", "least discounted cost"]]
+    assert tables["table-prices"] == [
+        ["kind", "name", "what, where", "s1", "s2"],
+        ["supply", "a/x", "x at a", "3", "3"],
+        ["transport", "ab", "a → b", "0.5", "0.4"],
+        ["market", "sale", "x at b", "-", "2.5"]]
+    assert tables["table-element-costs"][1] == ["mine", "other", "b", "100", "2", "0"]
+    facts = dict(tables["provenance-facts"])
+    assert facts["Overrides (--set)"] == "horizon.discount_rate=0.07"
+    import hashlib
+    assert f"{base} (sha256 {hashlib.sha256(base.read_bytes()).hexdigest()})" in [
+        v for k, v in tables["provenance-facts"] if k == "Input file"]
+
+
+def _cells(text: str, tid: str) -> list[list[str]]:
+    """The cells of the table with id `tid`, row by row."""
+    import html as h
+
+    body = re.search(rf'<table[^>]*id="{tid}"[^>]*>(.*?)</table>', text, re.S).group(1)
+    return [[h.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 
 def test_html_and_markdown_render_one_document(example, tmp_path):

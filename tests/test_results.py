@@ -3,6 +3,7 @@ networkx graph and GraphML, `netopt compare`, `netopt export`, and the terminal 
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -85,7 +86,7 @@ def test_written_json_validates_against_published_schema(example, tmp_path):
 
 def test_published_schema_file_is_current():
     # schemas/solution-v{N}.schema.json is what `netopt schema --solution` prints; regenerate with
-    #   netopt schema --solution > schemas/solution-v2.schema.json
+    #   netopt schema --solution > schemas/solution-v{N}.schema.json
     path = ROOT / "schemas" / f"solution-v{SCHEMA_VERSION}.schema.json"
     assert json.loads(path.read_text()) == solution_json_schema()
     r = runner.invoke(app, ["schema", "--solution"])
@@ -121,7 +122,8 @@ def test_version_1_file_still_loads(sol):
     del doc["network"]
     back = Solution.from_dict(doc)
     assert back.flows == sol.flows
-    assert back.network == {"nodes": [], "facilities": [], "routes": [], "demands": []}
+    assert back.network == {"nodes": [], "facilities": [], "routes": [], "demands": [],
+                            "supplies": [], "discount_rate": None, "budgets": {}}
     G = back.graph("s1")  # drawn from the rows alone
     assert G.edges["a", "b"]["flow"] == pytest.approx(5)
 
@@ -351,6 +353,50 @@ def test_summary_says_what_is_built_where_when_and_the_cost_split(sol):
     assert flows.split() == ["s1", "ab", "a", "→", "b", "5", "x", "4", "1.25"]
     share = next(ln for ln in text.splitlines() if ln.strip().startswith("share"))
     assert share.split() == ["share", "91%", "9%"]  # capex 100, transport 10
+
+
+def test_compare_shows_unmet_demand_revenue_and_provenance(tmp_path):
+    """An --elastic plan that meets less looks cheaper: the comparison says what each delivers.
+    Depot at b handles 120 t/yr of x; 300 t/yr required, bought at a for 1/t; a market at b pays
+    3/t for up to 50 t/yr. A (demand 100): 100 + 20 for the market, all met: cost 120 - 60 = 60.
+    B (demand 300, elastic): 120 t/yr arrive, all to the demand (fewest unmet first), 180 unmet,
+    nothing sold: cost 120."""
+    from netopt.compare import compare
+    from netopt.plan import solve
+    from netopt.solve import SolveOptions
+    from netopt.testing import instance
+
+    def plan(amount: float) -> dict:
+        return dict(
+            nodes=[{"name": "a"}, {"name": "b", "requires_depot": ["x"]}],
+            facilities=[{"name": "depot", "kind": "depot", "node": "b", "capacity": 120}],
+            routes=[{"name": "ab", "from": "a", "to": "b"}],
+            supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+            demands=[{"node": "b", "commodity": "x", "amount": amount},
+                     {"node": "b", "commodity": "x", "kind": "market", "amount": 50,
+                      "price_per_t": 3.0, "name": "market"}])
+
+    a = solve(instance(**plan(100)), SolveOptions(gap=0.0))
+    b = solve(instance(**plan(300)), SolveOptions(gap=0.0, elastic=True))
+    assert (a.objective, b.objective) == (pytest.approx(60), pytest.approx(120))
+    c = compare(a, b)
+    rows = {d["measure"]: (d["a"], d["b"]) for d in c.delivery}
+    assert rows == {"required demand unmet, t over the horizon": (0, pytest.approx(180)),
+                    "  unmet in s1, t": (0, pytest.approx(180)),
+                    "sold to markets, t over the horizon": (pytest.approx(20), 0),
+                    "revenue, discounted, MUSD": (pytest.approx(60), 0)}
+    prov = {p["field"]: (p["a"], p["b"]) for p in c.provenance}
+    assert prov["options"] == ("gap=0.0, seed=0", "gap=0.0, seed=0, elastic=True")
+    assert prov["solver"][0].startswith("highs ")
+
+    a.write(tmp_path / "a")
+    b.write(tmp_path / "b")
+    r = runner.invoke(app, ["compare", str(tmp_path / "a" / "solution.json"),
+                            str(tmp_path / "b" / "solution.json")])
+    assert r.exit_code == 0, r.output
+    assert re.search(r"required demand unmet, t over the horizon +0 +180 *\n", r.output)
+    assert "B leaves required demand unmet: a lower cost may mean less delivered." in r.output
+    assert "Where they come from" in r.output and "elastic=True" in r.output
 
 
 def test_the_row_layout_is_described_once():

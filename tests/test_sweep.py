@@ -231,7 +231,7 @@ def test_elastic_runs_report_the_unmet_demand():
     spec = grid((C_L, [1]), ("routes[last-mile].capacity", [5]))
     [row] = run_sweep(instance_data(decision()), spec).rows
     assert row["status"] == "infeasible" and row["shortfall_t"] == ""
-    assert "at most 5 t/yr can be met" in row["message"] and "\n" not in row["message"]
+    assert "5 t/yr met when as much as possible is met" in row["message"] and "\n" not in row["message"]
     [row] = run_sweep(instance_data(decision()), spec, options=SolveOptions(elastic=True)).rows
     assert row["status"] == "optimal"
     assert float(row["objective"]) == pytest.approx(7)
@@ -392,7 +392,8 @@ def test_warm_start_run_takes_the_options_cuts_and_solves_once(monkeypatch):
     bad = override(decision(), {"routes[last-mile].capacity": 5})
     sol, _ = solve_from(bad, SolveOptions(cuts=()), start)
     assert sol.status.value == "infeasible" and "10 t/yr required" in sol.message
-    assert solves == [True, False]  # the warm run, then the explanation's elastic one (no start)
+    # the warm run, then the explanation's elastic ones, fewest unmet then least cost (no start)
+    assert solves == [True, False, False]
 
 
 # --- executors --------------------------------------------------------------------------------
@@ -455,12 +456,30 @@ def run(*args):
 def test_cli_grid_sweep(tmp_path):
     base = tmp_path / "base.yaml"
     base.write_text(DECISION_YAML)
-    out = tmp_path / "s.csv"
+    out = tmp_path / "s"  # a directory, as for solve -o
     r = run("sweep", base, "-p", f"{C_L}=1,2,4,5", "-o", out, "-j", "1", "-q", "--no-plot")
     assert r.exit_code == 0, r.output
     assert "4 runs: 4 optimal" in r.output
     assert f"built when {C_L} >= 4, not when <= 2 (100% of runs)" in r.output
-    assert [float(x["objective"]) for x in table_rows(out)] == pytest.approx([12, 22, 32, 32])
+    assert [float(x["objective"]) for x in table_rows(out / "sweep.csv")] == pytest.approx(
+        [12, 22, 32, 32])
+    assert sorted(p.name for p in out.iterdir()) == ["sweep-summary.md", "sweep.csv",
+                                                     "sweep.json"]
+    assert r.output.rstrip().endswith(f"wrote {out / 'sweep.csv'}, {out / 'sweep-summary.md'}, "
+                                      f"{out / 'sweep.json'}")
+    # a table cut short (a killed sweep): --resume solves only the missing runs
+    lines = (out / "sweep.csv").read_text().splitlines(keepends=True)
+    (out / "sweep.csv").write_text("".join(lines[:3]))
+    r = run("sweep", base, "-p", f"{C_L}=1,2,4,5", "-o", out, "-j", "1", "-q", "--no-plot",
+            "--resume")
+    assert r.exit_code == 0 and "2 runs solved" in r.output, r.output
+    assert [float(x["objective"]) for x in table_rows(out / "sweep.csv")] == pytest.approx(
+        [12, 22, 32, 32])
+    # -o names a directory: a file, or a name ending in .csv, is refused (usage error)
+    r = run("sweep", base, "-p", f"{C_L}=1,2", "-o", tmp_path / "t.csv")
+    assert r.exit_code == 2 and "-o names a directory" in r.output
+    r = run("sweep", base, "-p", f"{C_L}=1,2", "-o", base)
+    assert r.exit_code == 2 and "is a file" in r.output
     # again: refused without --resume / --overwrite (usage error), then resumed: nothing to do
     r = run("sweep", base, "-p", f"{C_L}=1,2,4,5", "-o", out, "-j", "1", "-q", "--no-plot")
     assert r.exit_code == 2 and "--resume" in r.output
@@ -476,37 +495,38 @@ def test_cli_sweep_file_with_samples_and_seed(tmp_path):
     sweep.write_text("base: base.yaml\nsamples: 2\nseed: 1\ndistributions:\n"
                      f"  {C_L}: {{dist: uniform, low: 1, high: 5}}\n"
                      f"grid:\n  {K}: [25, 45]\n")
-    out = tmp_path / "mc.csv"
+    out = tmp_path / "mc"
     # the sweep file given as the file: its base is used; --samples overrides its samples
     r = run("sweep", sweep, "--samples", "3", "-o", out, "-j", "1", "-q", "--no-plot")
     assert r.exit_code == 0, r.output
-    rows = table_rows(out)
+    rows = table_rows(out / "sweep.csv")
     assert len(rows) == 6
     for row in rows:
         c, k = float(row[C_L]), float(row[K])
         assert float(row["objective"]) == pytest.approx(expected_objective(c, k))
     # the same draws with the same seed (and --seed changes them)
-    out2 = tmp_path / "mc2.csv"
+    out2 = tmp_path / "mc2"
     r = run("sweep", base, "--sweep", sweep, "--samples", "3", "-o", out2, "-j", "1", "-q",
             "--no-plot")
     assert r.exit_code == 0, r.output
-    assert out2.read_bytes() == out.read_bytes()
+    assert (out2 / "sweep.csv").read_bytes() == (out / "sweep.csv").read_bytes()
     r = run("sweep", base, "--sweep", sweep, "--samples", "3", "--seed", "2", "-o",
-            tmp_path / "mc3.csv", "-j", "1", "-q", "--no-plot")
-    assert [x[C_L] for x in table_rows(tmp_path / "mc3.csv")] != [x[C_L] for x in rows]
+            tmp_path / "mc3", "-j", "1", "-q", "--no-plot")
+    assert [x[C_L] for x in table_rows(tmp_path / "mc3" / "sweep.csv")] != [
+        x[C_L] for x in rows]
 
 
 def test_cli_sweep_errors(tmp_path):
     base = tmp_path / "base.yaml"
     base.write_text(DECISION_YAML)
-    r = run("sweep", base, "-p", "routes[lanch].cost_per_t=1,2", "-o", tmp_path / "x.csv")
+    r = run("sweep", base, "-p", "routes[lanch].cost_per_t=1,2", "-o", tmp_path / "x")
     assert r.exit_code == 1
     assert r.output.strip() == (
         "--param routes[lanch].cost_per_t=1,2: routes has no item named 'lanch'; did you mean "
         "'routes[launch].cost_per_t'?")
-    r = run("sweep", base, "-o", tmp_path / "x.csv")
+    r = run("sweep", base, "-o", tmp_path / "x")
     assert r.exit_code == 1 and "nothing to sweep" in r.output
-    r = run("sweep", base, "-p", f"{C_L}=1", "--samples", "3", "-o", tmp_path / "x.csv")
+    r = run("sweep", base, "-p", f"{C_L}=1", "--samples", "3", "-o", tmp_path / "x")
     assert r.exit_code == 1 and "samples need distributions" in r.output
 
 
@@ -630,7 +650,8 @@ def test_sweep_file_scale_grid_and_scaled_distribution(tmp_path):
 def test_cli_scale(tmp_path):
     base = tmp_path / "base.yaml"
     base.write_text(DECISION_YAML)
-    out = tmp_path / "s.csv"
+    out = tmp_path / "s"
     r = run("sweep", base, "--scale", f"{C_L}=0.5,2", "-o", out, "-j", "1", "-q", "--no-plot")
     assert r.exit_code == 0, r.output
-    assert [float(x["objective"]) for x in table_rows(out)] == pytest.approx([12, 32])
+    assert [float(x["objective"]) for x in table_rows(out / "sweep.csv")] == pytest.approx(
+        [12, 32])

@@ -5,7 +5,10 @@ problem printing, exception -> exit code)."""
 
 from __future__ import annotations
 
+import codecs
 import gc
+import sys
+from typing import Annotated
 
 import typer
 
@@ -13,7 +16,27 @@ from . import catalog, instance, solution, sweep
 from .common import INTERRUPTED, err
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
                   help="Declarative optimizer for space-resources infrastructure.")
+
+
+def _version(show: bool) -> None:
+    if show:
+        from ..provenance import git_describe, netopt_version
+
+        git = git_describe()
+        print(f"netopt {netopt_version()}" + (f" ({git})" if git else ""))
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print netopt's version (and git describe of a source checkout) and exit.")] = False,
+          ) -> None:
+    """Declarative optimizer for space-resources infrastructure."""
+
+
 app.command()(instance.validate)
 app.command()(instance.solve)
 app.command()(instance.schema)
@@ -24,8 +47,29 @@ app.add_typer(catalog.catalog_app, name="catalog")
 app.command("sweep")(sweep.sweep)
 
 
+# what a console that cannot show a character (Windows' cp1252 behind a redirect) gets instead
+_PLAIN = {"→": "->", "←": "<-", "–": "-", "—": "-", "─": "-", "│": "|", "×": "x", "≤": "<=",
+          "≥": ">=", "…": "...", "≈": "~", "−": "-", "±": "+/-", "━": "-", "·": "."}
+
+
+def _plain(e: UnicodeError) -> tuple[str, int]:
+    assert isinstance(e, UnicodeEncodeError)
+    return "".join(_PLAIN.get(c, "?") for c in e.object[e.start:e.end]), e.end
+
+
+def _safe_streams() -> None:
+    """Never crash on a character the console's encoding lacks: print a plain stand-in."""
+    codecs.register_error("netopt-plain", _plain)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or ""
+        if not encoding.lower().replace("-", "").startswith("utf") and hasattr(stream,
+                                                                                "reconfigure"):
+            stream.reconfigure(errors="netopt-plain")
+
+
 def main() -> None:
     """The `netopt` console script."""
+    _safe_streams()
     try:
         app()
     except KeyboardInterrupt:  # outside a solve (a solve keeps its best solution instead)

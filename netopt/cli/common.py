@@ -23,7 +23,7 @@ TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", min=0, help=
 Gap = Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap (default: solver's, HiGHS 1e-4).")]  # noqa: E501
 Solver = Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")]
 SolverOption = Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")]  # noqa: E501
-Sets = Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes\\[launch].cost_per_t=1.4.")]  # noqa: E501
+Sets = Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")]  # noqa: E501
 
 
 def print_problems(problems: Iterable[Problem]) -> None:

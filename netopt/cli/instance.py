@@ -98,13 +98,23 @@ def solve(
 
 def schema(
     solution: Annotated[bool, typer.Option("--solution", help="The schema of solution.json instead.")] = False,  # noqa: E501
+    file: Annotated[Optional[str], typer.Option("--file", help="The schema of a file as written, for editors: instance, catalog, scenario or sweep (as published in schemas/).")] = None,  # noqa: E501
 ) -> None:
-    """Print the JSON Schema of the instance format (for editors), or with --solution of
-    solution.json (versioned: schema_version)."""
+    """Print the JSON Schema of the (merged) instance format, of a file as written (--file KIND,
+    what editors check), or of solution.json (--solution; versioned: schema_version)."""
     if solution:
         from ..solution_schema import solution_json_schema  # pydantic: only when asked
 
         print(json.dumps(solution_json_schema(), indent=2))
+        return
+    if file is not None:
+        from ..file_schemas import KINDS, file_schema  # pydantic: only when asked
+
+        if file not in KINDS:
+            err.print(f"error: --file takes one of {', '.join(KINDS)}, not '{file}'",
+                      markup=False)
+            raise typer.Exit(ExitCode.USAGE)
+        print(json.dumps(file_schema(file), indent=2, ensure_ascii=False))
         return
     from ..schema import instance_json_schema  # pydantic: only when asked
 

@@ -8,13 +8,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ..dense import write_netcdf
 from ..graph import write_graphml
 from ..results import Solution
 from ..status import ExitCode
 from .common import err, out
 
-SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.", exists=True,
-                                             dir_okay=False)]
+# a missing or unreadable file is bad input (exit 1) here as for instance files: _read says so
+SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.")]
 
 
 def _read(path: Path) -> Any:
@@ -24,7 +25,9 @@ def _read(path: Path) -> Any:
         return Solution.read(path)
     except SolutionFileError as e:
         err.print(str(e), markup=False)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+    except OSError as e:  # the same words as for an instance file (parse.read_text)
+        err.print(f"{path}: cannot read file: {e.strerror or e}", markup=False)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
         err.print(f"{path}: cannot read: {e}", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT)
 
@@ -33,14 +36,19 @@ def export(
     solution: SolutionArg,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory: tidy tables (CSV; Parquet with --parquet), solution.json, and one GraphML file per stage.")] = None,  # noqa: E501
     csv: Annotated[bool, typer.Option("--csv/--no-csv", help="CSV tables in the -o directory.")] = True,  # noqa: E501
-    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt\\[parquet]').")] = False,  # noqa: E501
+    parquet: Annotated[bool, typer.Option("--parquet", help="Parquet tables too (needs pyarrow: pip install 'netopt[parquet]').")] = False,  # noqa: E501
     graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
     stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
+    netcdf: Annotated[bool, typer.Option("--netcdf", help="solution.nc too: dense arrays by stage, element and commodity, zeros kept, units as attributes (needs pip install 'netopt[netcdf]').")] = False,  # noqa: E501
 ) -> None:
-    """Export a solution for other tools: tidy CSV / Parquet tables and GraphML network graphs."""
+    """Export a solution for other tools: tidy CSV / Parquet tables, netCDF arrays, and GraphML
+    network graphs."""
     if output is None and graphml is None:
         err.print("nothing to do: give -o DIR and/or --graphml FILE", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    if netcdf and output is None:
+        err.print("--netcdf writes DIR/solution.nc: give -o DIR", markup=False)
         raise typer.Exit(ExitCode.USAGE)
     sol = _read(solution)
     if stage is not None and stage not in sol.stage_names:
@@ -51,6 +59,8 @@ def export(
         if output is not None:
             written += sol.write(output, csv=csv, parquet=parquet)
             written += write_graphml(sol, output / "network.graphml", stage, multi=multi)
+            if netcdf:
+                written.append(write_netcdf(sol, output / "solution.nc"))
         if graphml is not None:
             written += write_graphml(sol, graphml, stage, multi=multi)
     except ImportError as e:

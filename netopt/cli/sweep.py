@@ -28,20 +28,23 @@ from .common import (
 )
 
 
+TABLE = "sweep.csv"  # in the -o directory; its sidecars take its stem (sweep.json, ...)
+
+
 def sweep(
     file: Annotated[Path, typer.Argument(help="Base instance (or a scenario naming its base, or a sweep file naming its base).")],  # noqa: E501
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes\\[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
-    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes\\[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Grid parameter PATH=v1,v2,... (repeatable; values are YAML), e.g. routes[launch].cost_per_t=0.5,1,2,4.")] = None,  # noqa: E501
+    scale: Annotated[Optional[list[str]], typer.Option("--scale", help="Grid of factors PATH=f1,f2,... of the base's value (a number, or each number of a per-stage mapping), e.g. routes[launch].cost_per_t=0.5,1,2.")] = None,  # noqa: E501
     sweep_file: Annotated[Optional[Path], typer.Option("--sweep", help="Sweep file: grid, distributions, samples, seed (see docs/scenarios.md).")] = None,  # noqa: E501
     samples: Annotated[Optional[int], typer.Option("--samples", min=1, help="Monte-Carlo samples of the sweep file's distributions (per grid point).")] = None,  # noqa: E501
     seed: Annotated[Optional[int], typer.Option("--seed", help="Seed of the samples (default: the sweep file's, else 0).")] = None,  # noqa: E501
     scenario: Annotated[Optional[list[str]], typer.Option("--scenario", help="Scenario file applied to the base first (repeatable).")] = None,  # noqa: E501
     set_: Sets = None,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Table (CSV) to write; beside it NAME.json, NAME-summary.md, NAME-objective.png. Default: <file>-sweep.csv.")] = None,  # noqa: E501
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory (as for solve -o): DIR/sweep.csv, the table; DIR/sweep.json, DIR/sweep-summary.md, DIR/sweep-objective.png. Default: <file>-sweep/.")] = None,  # noqa: E501
     resume: Annotated[bool, typer.Option("--resume", help="Finish the sweep in the table: keep its runs, do the others.")] = False,  # noqa: E501
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Start again over an existing table.")] = False,  # noqa: E501
     workers: Annotated[Optional[int], typer.Option("--workers", "-j", min=1, help="Local worker processes (default: CPU count; 1: in this process).")] = None,  # noqa: E501
-    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt\\[dask]').")] = None,  # noqa: E501
+    dask: Annotated[Optional[str], typer.Option("--dask", help="Run on this Dask scheduler, e.g. tcp://host:8786 (pip install 'netopt[dask]').")] = None,  # noqa: E501
     dask_scheduler_file: Annotated[Optional[Path], typer.Option("--dask-scheduler-file", help="Run on the Dask scheduler this file describes.")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
@@ -105,7 +108,12 @@ def sweep(
 
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         solver_options=parse_options(option or []), elastic=elastic)
-    table = output or Path(f"{Path(base_file).stem}-sweep.csv")
+    folder = output or Path(f"{Path(base_file).stem}-sweep")
+    if folder.is_file() or folder.suffix.lower() == ".csv":
+        err.print(f"error: -o names a directory, as for solve (the table is DIR/{TABLE}); "
+                  f"{folder} is {'a file' if folder.is_file() else 'a .csv name'}", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    table = folder / TABLE
     meta = {"base": str(base_file), "scenarios": [str(s) for s in scenarios],
             "set": [f"{o.path}={o.value!r}" for o in sets]}
     if sweep_file is not None:

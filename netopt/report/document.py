@@ -192,6 +192,7 @@ class Facts:
     """Key facts, one (label, value) a line."""
 
     rows: list[tuple[str, str]]
+    id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,6 +278,7 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
         summary += [Heading(f"Cost split ({money}, discounted)"), Grid(h, r, "summary-costs")]
     sections = [
         Section("summary", "Summary", summary),
+        Section("assumptions", "Assumptions", assumptions(sol)),
         Section("network", "Network by stage",
                 [Figure(fid, caption(fid, sol), fid[len("network-"):]) for fid in fids
                  if fid.startswith("network-")], NETWORK_HOW_TO_READ),
@@ -291,4 +293,117 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
     sections.append(Section("tables", "Tables", tables,
                             "The tidy tables, as `netopt export` writes them (CSV / Parquet); "
                             f"rates in {sol.units.get('mass', 't')}/yr, money in {money}."))
+    sections.append(Section("provenance", "Where this comes from",
+                            [Facts(provenance_facts(sol), "provenance-facts")]))
     return Document(title or f"netopt report: {sol.instance}", sections)
+
+
+def assumptions(sol: Solution) -> list[Block]:
+    """The frame the plan was optimised in: scenario, discount rate, prices, element costs."""
+    money = sol.units.get("money", "")
+    blocks: list[Block] = [Facts(assumption_facts(sol), "assumption-facts")]
+    for name, title, (cols, rows, total) in (
+            ("prices", f"Prices ({money} per t) by stage", price_table(sol)),
+            ("element-costs", "Capital and operating costs", element_cost_table(sol))):
+        if rows:
+            blocks.append(DataTable(name, title, cols, rows, total, total <= 40))
+    return blocks
+
+
+# --- assumptions and provenance ----------------------------------------------------------------
+def _price(v: Any, stage: str) -> float | None:
+    """A price as the instance gives it (a number, or {stage: price}) in one stage."""
+    if v is None:
+        return None
+    return v.get(stage) if isinstance(v, dict) else v
+
+
+def assumption_facts(sol: Solution) -> list[tuple[str, str]]:
+    """The economic frame: scenario and overrides, horizon, discount rate, budgets."""
+    net, prov = sol.network or {}, sol.provenance or {}
+    money = sol.units.get("money", "")
+    facts = [("Instance (scenario)", sol.instance)]
+    if prov.get("scenarios"):
+        facts.append(("Scenario files", ", ".join(prov["scenarios"])))
+    if prov.get("sets"):
+        facts.append(("Overrides (--set)", ", ".join(prov["sets"])))
+    if net.get("discount_rate") is not None:
+        first = sol.stages[0]["start_year"] if sol.stages else None
+        facts.append(("Discount rate", f"{net['discount_rate']:.4g} per year"
+                      + (f", costs discounted to {first}" if first else "")))
+    facts.append(("Objective", "least discounted cost" if sol.objective_kind == "cost"
+                  else "least mass bought from supplies"))
+    if net.get("budgets"):
+        facts.append(("Capex budgets", ", ".join(f"{t}: {v:,.6g} {money}"
+                                                 for t, v in net["budgets"].items())))
+    return facts
+
+
+def price_table(sol: Solution) -> tuple[list[str], list[list[str]], int]:
+    """Prices per tonne by stage: supplies, transport (routes with a price), markets, shortfall
+    penalties. Returns (header, rows, total rows before the cap)."""
+    net = sol.network or {}
+    stages = sol.stage_names
+    rows: list[list[str]] = []
+
+    def row(kind: str, name: str, where: str, price: Any, always: bool = True) -> None:
+        cells = [_price(price, t) for t in stages]
+        if always or any(c for c in cells):  # routes without a price: too many to list
+            rows.append([kind, name, where] + ["-" if c is None else _num(c) for c in cells])
+
+    for s in net.get("supplies", []):
+        row("supply", s["supply"], f"{s['commodity']} at {s['node']}", s["price_per_t"])
+    for r in net.get("routes", []):
+        row("transport", r["name"], f"{r['from']} → {r['to']}", r.get("cost_per_t"), False)
+    markets: dict[str, dict[str, Any]] = {}
+    for d in net.get("demands", []):
+        if d["kind"] == "market" and d.get("price_per_t") is not None:
+            m = markets.setdefault(d["demand"], {"where": f"{d['commodity']} at {d['node']}",
+                                                 "price": {}})
+            m["price"][d["stage"]] = d["price_per_t"]
+        elif d.get("shortfall_penalty_per_t") is not None:
+            markets.setdefault(d["demand"] + " (shortfall)", {
+                "where": f"{d['commodity']} at {d['node']}", "penalty": True,
+                "price": d["shortfall_penalty_per_t"]})
+    for name, m in markets.items():
+        row("shortfall penalty" if m.get("penalty") else "market", name, m["where"], m["price"])
+    total = len(rows)
+    return ["kind", "name", "what, where"] + stages, rows[:MAX_TABLE_ROWS], total
+
+
+def element_cost_table(sol: Solution) -> tuple[list[str], list[list[str]], int]:
+    """Capex, opex and variable cost of every facility and buildable route."""
+    net = sol.network or {}
+    rows = [[f["name"], f.get("kind", "other"), f["node"], _num(f.get("capex", 0.0)),
+             _num(f.get("opex", 0.0)), _num(f.get("variable_cost", 0.0))]
+            for f in net.get("facilities", [])]
+    rows += [[r["name"], "route", f"{r['from']} → {r['to']}", _num(r["capex"]),
+              _num(r.get("opex", 0.0)), "-"]
+             for r in net.get("routes", []) if r.get("capex") is not None]
+    money = sol.units.get("money", "")
+    return (["element", "kind", "where", f"capex per unit ({money})",
+             f"opex per unit-year ({money})", f"variable ({money}/t)"], rows[:MAX_TABLE_ROWS],
+            len(rows))
+
+
+def provenance_facts(sol: Solution) -> list[tuple[str, str]]:
+    """Where the solution came from (solution.json's provenance), in words."""
+    p = sol.provenance
+    if not p:
+        return [("Provenance", "not recorded (a solution.json older than schema version 3)")]
+    facts = [("netopt", p["netopt"] + (f" ({p['git']})" if p.get("git") else ""))]
+    facts += [("Input file", f"{f['path']} (sha256 {f['sha256']})") for f in p.get("inputs", [])]
+    if p.get("scenarios"):
+        facts.append(("Scenario files", ", ".join(p["scenarios"])))
+    if p.get("sets"):
+        facts.append(("Overrides (--set)", ", ".join(p["sets"])))
+    options = ", ".join(f"{k}={v}" for k, v in (p.get("options") or {}).items()
+                        if v is not None and v is not False and v != {})
+    if options:
+        facts.append(("Solve options", options))
+    facts.append(("Solver", " ".join(x for x in (p.get("solver"), p.get("solver_version")) if x)
+                  + (f" (highspy {p['highs_version']})" if p.get("highs_version") else "")))
+    facts.append(("Solved", f"{p['started']} to {p['finished']}"
+                  + (f" on {p['host_cpus']} CPUs" if p.get("host_cpus") else "")
+                  + (f", Python {p['python']}" if p.get("python") else "")))
+    return facts

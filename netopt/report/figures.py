@@ -13,6 +13,7 @@ from typing import Any
 
 from ..costs import ordered as ordered_categories
 from ..results import Solution
+from .labels import Box, Label, Place, freeze, mark_box, place as place_labels
 from .layout import SYSTEMS, Layout, layout, place
 
 MAX_TIMELINE_ROWS = 60
@@ -113,25 +114,28 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
     unit = min(1.3, 12.0 / (lay.width + 0.4))  # inches per layout unit: at most ~14 in wide,
     # so that text stays legible when a page scales the figure to its width
     w = max((lay.width + 0.4) * unit + 2.2, 7.0)
-    h = (lay.height + 0.2) * unit + 0.5
+    # taller than the layout's units: room under and over each node for its labels
+    h = (lay.height + 0.2) * unit * STRETCH + 0.5
     fig = _new_figure(w, h)
     ax = fig.subplots()
     ax.set_xlim(-0.2, lay.width + 0.2)
     ax.set_ylim(-0.1, lay.height + 0.1)
     ax.set_axis_off()
-    ax.set_aspect("equal", adjustable="box")
+    ax.set_aspect(STRETCH, adjustable="box")
     end = info["start_year"] + info["years"] - 1
     ax.set_title(f"{sol.instance} — stage {stage} ({info['start_year']}–{end})", loc="left",
                  fontsize=11)
 
+    fixed = []  # texts that stay where they are (band and column titles)
     for i, (label, x0, x1, y0, y1) in enumerate(lay.bands):
         ax.add_patch(Rectangle((x0, y0), x1 - x0, y1 - y0, color="#f2f4f7"
                                if i % 2 == 0 else "#e8ecf1", zorder=0, lw=0))
-        ax.text((x0 + x1) / 2, y1 - 0.08, label, ha="center", va="top", fontsize=9,
-                color="#445", fontweight="bold")
+        fixed.append(ax.text((x0 + x1) / 2, y1 - 0.08, label, ha="center", va="top",
+                             fontsize=FONT["band"], color="#445", fontweight="bold"))
     for x, y, label in lay.columns:
-        ax.text(x, y, textwrap.fill(label, 16), ha="center", va="bottom", fontsize=7,
-                color="#667", style="italic", linespacing=1.0)
+        fixed.append(ax.text(x, y, textwrap.fill(label, 11), ha="center", va="bottom",
+                             fontsize=FONT["column"], color="#667", style="italic",
+                             linespacing=1.0))
 
     # nodes the layout places (the others are not drawn)
     pos: dict[str, tuple[float, float]] = {n: xy for n in G.nodes
@@ -143,14 +147,16 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         ax.add_collection(LineCollection([(pos[u], pos[v]) for u, v in sorted(pairs)],
                                          colors="#aab2bd", linewidths=0.6, linestyles=(0, (1, 2)),
                                          zorder=1, label="candidates"))
-    labels = []
+    labels: list[Label] = []  # placed at the end, around what is drawn
+    marks: list[tuple[float, float, float, float, float, float]] = []  # x, y, dx, dy, half w, h
+    flow_labels: list[tuple[float, str, str, float, float]] = []
     by_pair: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for u, v, key, a in G.edges(keys=True, data=True):
         for k, rate in a.items():
             if k.startswith("flow_") and rate > 0:
                 by_pair[(u, v)][k[5:]] += rate
     stage_max = max((sum(d.values()) for d in by_pair.values()), default=0.0)
-    for (u, v), per_k in by_pair.items():
+    for (u, v), per_k in sorted(by_pair.items()):
         if pos.get(u) is None or pos.get(v) is None or pos[u] == pos[v]:
             continue
         (x0, y0), (x1, y1) = pos[u], pos[v]
@@ -171,17 +177,20 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                 shrinkA=8, shrinkB=9, zorder=3, transform=tr, label=f"flow:{u}:{v}:{k}"))
         total = sum(per_k.values())
         if total >= 0.12 * stage_max and not (u in lay.crowd and v in lay.crowd):
-            mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-            labels.append((mx, my, px * (offset + 2), py * (offset + 2), fmt_t(total) + "/yr",
-                           total))
-    labels.sort(key=lambda x: -x[5])
-    for mx, my, dx, dy, text, _ in labels[:10]:
-        norm = math.hypot(dx, dy) or 1.0
-        ha = "left" if dx / norm > 0.35 else "right" if dx / norm < -0.35 else "center"
-        va = "bottom" if dy / norm > 0.35 else "top" if dy / norm < -0.35 else "center"
-        ax.text(mx, my, text, fontsize=7, ha=ha, va=va, zorder=6, color="#222",
-                transform=offset_copy(ax.transData, fig=fig, x=dx, y=dy, units="points"),
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75})
+            flow_labels.append((total, u, v, px * (offset + 2), py * (offset + 2)))
+    # the biggest flows are labelled where there is room (mid-route, then along it)
+    for rank, (total, u, v, dx, dy) in enumerate(sorted(flow_labels, key=lambda x: -x[0])[:12]):
+        (x0, y0), (x1, y1) = pos[u], pos[v]
+        # mid-route beside the ribbon, farther out, on the other side, then along the route
+        spots = [(0.5, 1.0), (0.5, 1.8), (0.5, -1.0), (0.35, 1.0), (0.65, 1.0), (0.25, 1.0),
+                 (0.75, 1.0), (0.35, -1.0), (0.65, -1.0)]
+        labels.append(Label(
+            x0, y0, fmt_t(total) + "/yr", [_beside(dx * f, dy * f) for _, f in spots],
+            priority=30 + rank, required=False,
+            anchors=[(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a) for a, _ in spots],
+            style={"fontsize": FONT["flow"], "zorder": 6, "color": "#222",
+                   "bbox": {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                            "alpha": 0.8}}))
 
     # nodes; a crowd (many small bodies) as small unlabelled dots
     crowd = [n for n in G.nodes if n in lay.crowd and pos.get(n) is not None]
@@ -195,8 +204,10 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
         x, y = pos[n]
         ax.scatter([x], [y], s=46, c=KIND_COLOR.get(a.get("kind", "other"), "#777"),
                    edgecolors="white", linewidths=1.0, zorder=4)
-        ax.text(x, y - 0.16, n, ha="center", va="top", fontsize=7.5, zorder=7, color="#111",
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6})
+        marks.append((x, y, 0.0, 0.0, 4.0, 4.0))
+        labels.append(Label(x, y, n, NAME_PLACES, priority=0, style={
+            "fontsize": FONT["node"], "zorder": 7, "color": "#111",
+            "bbox": {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6}}))
         notes = []
         for prefix, label, color in (("supply_", "buys", "#7a4b12"), ("demand_", "needs", "#1d6b3a"),
                                      ("sale_", "sells", "#1d5f8a"),
@@ -205,8 +216,12 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
             if amount:
                 notes.append((f"{label} {fmt_t(amount)}/yr", color))
         for j, (text, color) in enumerate(notes):
-            ax.text(x, y - 0.33 - 0.13 * j, text, ha="center", va="top", fontsize=6.5,
-                    color=color, zorder=7, fontweight="bold" if text.startswith("short") else None)
+            short = text.startswith("short")
+            labels.append(Label(x, y, text, _note_places(j), priority=10 + j, required=short,
+                                style={"fontsize": FONT["note"], "color": color, "zorder": 7,
+                                       "fontweight": "bold" if short else "normal",
+                                       "bbox": {"boxstyle": "round,pad=0.1", "fc": "white",
+                                                "ec": "none", "alpha": 0.6}}))
 
     # facilities: aggregate online capacity by node and kind
     fac = {f["name"]: f for f in net.get("facilities", [])}
@@ -239,16 +254,22 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                    alpha=0.85, zorder=5, label=f"facility:{node}:{kind}", transform=tr,
                    edgecolors="black" if new[(node, kind)] else "white",
                    linewidths=1.3 if new[(node, kind)] else 0.6)
+        marks.append((*pos[node], dx, dy, radius, radius))
         if node in lay.crowd:
             continue
         text = f"{units[(node, kind)]}" + (f" (+{new[(node, kind)]})" if new[(node, kind)] else "")
-        below = slot[node] % 2 == 1  # alternate above / below so neighbours' labels don't clash
+        # above the marker, else below (neighbours alternate), else beside it
+        above, below = (dx, dy + radius + 1.5, "center", "bottom"), (
+            dx, dy - radius - 1.5, "center", "top")
+        first = [below, above] if slot[node] % 2 else [above, below]
         slot[node] += 1
-        ax.text(*pos[node], text, fontsize=6.5, zorder=7, ha="center",
-                va="top" if below else "bottom", color="#222",
-                transform=offset_copy(ax.transData, fig=fig, x=dx,
-                                      y=dy + (-1 if below else 1) * (radius + 1.5),
-                                      units="points"))
+        more = [(dx + radius + 2, dy, "left", "center"), (dx, dy + radius + 12, "center", "bottom"),
+                (dx, dy - radius - 12, "center", "top"), (dx + radius + 2, dy + radius, "left",
+                                                          "bottom"),
+                (dx + radius + 2, dy - radius, "left", "top")]
+        labels.append(Label(*pos[node], text, first + more,
+                            priority=5, style={"fontsize": FONT["units"], "zorder": 7,
+                                               "color": "#222"}))
 
     # legends: commodities, flow width scale, facility kinds and area scale
     handles = [Line2D([], [], color=colors[k], lw=3, label=k) for k in colors
@@ -266,9 +287,43 @@ def network_figure(sol: Solution, stage: str, lay: Layout | None = None,
                               markersize=math.sqrt(scale.area(ref)),
                               label=f"{fmt_t(ref)}/yr capacity"))
     handles.append(Line2D([], [], ls=(0, (1, 2)), color="#b8bec8", lw=1, label="candidate route"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5,
-              frameon=False, borderaxespad=0.2, labelspacing=0.9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              fontsize=FONT["legend"], frameon=False, borderaxespad=0.2, labelspacing=0.9)
+    # labels last, on the laid-out figure: each where it overlaps nothing drawn so far
+    renderer = freeze(fig)
+    taken = [Box(*t.get_window_extent(renderer).extents) for t in fixed]
+    taken += [mark_box(ax, *m) for m in marks]
+    place_labels(ax, renderer, labels, taken)
     return fig
+
+
+# Font sizes (points) of the network figure: at least 9 pt is 12 px at 100 % zoom, 10.5 px
+# when the page scales the widest figure (about 16 in) to its 1,336 px
+FONT = {"band": 10.5, "column": 9.0, "node": 10.0, "note": 9.0, "units": 9.0, "flow": 9.0,
+        "legend": 9.0}
+# a node's name: below it, above it, then to either side
+NAME_PLACES: list[Place] = [(0, -6, "center", "top"), (0, 6, "center", "bottom"),
+                            (-6, 0, "right", "center"), (6, -6, "left", "top"),
+                            (-6, -6, "right", "top"), (0, -18, "center", "top")]
+
+
+STRETCH = 1.5  # vertical scale of the network figure relative to its layout
+
+
+def _note_places(j: int) -> list[Place]:
+    """A node's j-th note (needs, buys...): stacked under its name, else above the node, else
+    beside it: always next to the node it belongs to."""
+    places: list[Place] = [(0.0, -19.0 - 12 * i, "center", "top") for i in (j, j + 1)]
+    places += [(0.0, 18.0 + 12 * i, "center", "bottom") for i in (j, j + 1)]
+    return places + [(-7.0, -7.0 - 12 * j, "right", "top"), (7.0, -7.0 - 12 * j, "left", "top")]
+
+
+def _beside(dx: float, dy: float) -> Place:
+    """A flow label's place: offset (dx, dy) points from the route, aligned away from it."""
+    norm = math.hypot(dx, dy) or 1.0
+    ha = "left" if dx / norm > 0.35 else "right" if dx / norm < -0.35 else "center"
+    va = "bottom" if dy / norm > 0.35 else "top" if dy / norm < -0.35 else "center"
+    return (dx, dy, ha, va)
 
 
 def _row_nodes(sol: Solution) -> list[str]:

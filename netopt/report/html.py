@@ -15,7 +15,7 @@ from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text,
                        document)
 from .figures import figures, svg_text
 
-NAV = {"network": "Network", "costs": "Costs"}  # shorter link texts than the section titles
+NAV = {"network": "Network", "costs": "Costs", "provenance": "Provenance"}  # shorter link texts than the section titles
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1400px;
@@ -53,7 +53,7 @@ def _inline(text: str) -> str:
 
 def _block(b: Block, figs: dict[str, Any]) -> str:
     if isinstance(b, Facts):
-        return '<table class="facts">' + "".join(
+        return '<table class="facts"' + (f' id="{b.id}"' if b.id else "") + ">" + "".join(
             f"<tr><th>{html.escape(k)}</th><td"
             + (f' class="status-{html.escape(v)}"' if k == "Status" else "")
             + f">{html.escape(v)}</td></tr>" for k, v in b.rows) + "</table>"
