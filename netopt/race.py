@@ -119,6 +119,7 @@ def _race(lanes: list[Lane], threads: int, opts: SolveOptions) -> str | None:
     start = time.perf_counter()
     last_report = start
     stopped_by = None
+    cancelled_at: float | None = None
     while True:
         try:
             alive = [x for x in lanes if x.thread is not None and x.thread.is_alive()]
@@ -136,9 +137,11 @@ def _race(lanes: list[Lane], threads: int, opts: SolveOptions) -> str | None:
             if (opts.time_limit is not None and stopped_by is None
                     and now - start > opts.time_limit + max(highs.WATCHDOG_GRACE,
                                                             0.1 * opts.time_limit)):
-                stopped_by = "watchdog"
+                stopped_by, cancelled_at = "watchdog", now
                 for x in lanes:
                     x.stop = True
+            if cancelled_at is not None and now - cancelled_at > highs.WATCHDOG_GRACE:
+                break  # a copy that does not stop (no callback in its phase) is abandoned
             if opts.progress is not None and now - last_report >= 1.0:
                 last_report = now
                 inc = [x.incumbent for x in lanes if x.incumbent is not None]
@@ -150,7 +153,7 @@ def _race(lanes: list[Lane], threads: int, opts: SolveOptions) -> str | None:
         except KeyboardInterrupt:
             if stopped_by == "interrupt":
                 raise
-            stopped_by = "interrupt"
+            stopped_by, cancelled_at = "interrupt", time.perf_counter()
             for x in lanes:
                 x.stop = True
     return {"interrupt": "interrupted (Ctrl-C)",
@@ -161,8 +164,9 @@ def _decide(lanes: list[Lane], mat: highs.Matrices, message: str | None,
             opts: SolveOptions) -> Outcome:
     MS = highs.highspy.HighsModelStatus
     seeds = f"seeds {lanes[0].seed}-{lanes[-1].seed}"
+    lanes = [x for x in lanes if x.status is not None]  # abandoned copies (still running) out
     proven = sorted((x for x in lanes if x.proven), key=lambda x: (x.nodes, x.seed))
-    version = lanes[0].h.version()
+    version = highs.highspy.Highs().version() if not lanes else lanes[0].h.version()
     if proven:
         w = proven[0]
         info: dict[str, Any] = {"version": version, "timings": {}}

@@ -143,12 +143,16 @@ class Session:
             change = None
             if self.held is not None and self.cuts == opts.cuts:
                 change = classify(self.held, plan)
-            if change is None:
-                self._compile(plan, opts)
-                self.counts["compiled"] += 1
-            else:
-                self._apply(plan, change)
-                self.counts["in_place"] += 1
+            try:
+                if change is None:
+                    self._compile(plan, opts)
+                    self.counts["compiled"] += 1
+                else:
+                    self._apply(plan, change)
+                    self.counts["in_place"] += 1
+            except BaseException:
+                self.held = None  # HiGHS's copy may be half changed: the next run compiles
+                raise
             assert self.compiled is not None
             if start:
                 from .plan import set_values
