@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from .file_schemas import SCHEMA_DIR, modeline, schema_file
 from .rocket import propellant_per_t
 
 LEO_ESCAPE_DV = 3.22  # km/s, LEO -> Earth escape (C3 = 0), Wikipedia "Delta-v budget"
@@ -375,8 +376,6 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
 
 def _modeline(out: Path) -> str:
     """The editor's schema comment, when the schemas are there to point at (a source tree)."""
-    from .file_schemas import SCHEMA_DIR, modeline, schema_file
-
     if not (SCHEMA_DIR / schema_file("instance")).is_file():
         return ""
     return modeline("instance", out.parent.resolve()) + "\n"

@@ -18,6 +18,8 @@ import json
 from pathlib import Path as FsPath
 from typing import Any
 
+from .files import write_atomic
+
 CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
@@ -30,7 +32,7 @@ def _ordered(*groups: Any) -> list[str]:
 
 
 def to_xarray(sol: Any) -> Any:
-    try:
+    try:  # xarray: the optional [netcdf] extra, imported only when asked for
         import numpy as np
         import xarray as xr
     except ImportError as e:
@@ -161,9 +163,7 @@ def to_xarray(sol: Any) -> Any:
 
 def write_netcdf(sol: Any, path: str | FsPath) -> FsPath:
     """The dataset as a netCDF-4 file (h5netcdf), written atomically."""
-    from .files import write_atomic
-
-    try:
+    try:  # h5netcdf: the optional [netcdf] extra
         import h5netcdf  # noqa: F401
     except ImportError as e:
         raise ImportError("netCDF output needs h5netcdf: pip install 'netopt[netcdf]'") from e

@@ -18,8 +18,13 @@ import os
 from pathlib import Path as FsPath
 from typing import Any
 
+from .load import CATALOG_KEYS, LIST_SECTIONS
+from .scenario import SCENARIO_KEYS, is_scenario
+
 KINDS = ("instance", "catalog", "scenario", "sweep")
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# draft-07: what yaml-language-server (VS Code's YAML extension) supports fully; it warns that
+# 2020-12 is "not yet fully supported". Pydantic writes 2020-12's $defs: renamed to definitions.
+DRAFT = "http://json-schema.org/draft-07/schema#"
 MODELINE = "# yaml-language-server: $schema="
 # where the published schemas live: the repository's schemas/ folder
 SCHEMA_DIR = FsPath(__file__).resolve().parents[1] / "schemas"
@@ -38,9 +43,21 @@ def file_schema(kind: str) -> dict[str, Any]:
         raise ValueError(f"unknown file kind '{kind}'; one of {', '.join(KINDS)}")
     builder = {"instance": _instance, "catalog": _catalog, "scenario": _scenario,
                "sweep": _sweep}[kind]
-    body = builder()
+    body = _draft7(builder())
     head = {"$schema": DRAFT, "$id": f"urn:netopt:{kind}-file", "title": f"netopt {kind} file"}
     return {**head, **{k: v for k, v in body.items() if k not in head}}
+
+
+def _draft7(node: Any) -> Any:
+    """Pydantic's 2020-12 output in draft-07 terms: $defs -> definitions (and every $ref to one);
+    the other keywords it writes (const, if/then, propertyNames, examples) are draft-07 too."""
+    if isinstance(node, dict):
+        return {"definitions" if k == "$defs" else k: _draft7(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_draft7(x) for x in node]
+    if isinstance(node, str) and node.startswith("#/$defs/"):  # a $ref, or a discriminator's
+        return "#/definitions/" + node[len("#/$defs/"):]
+    return node
 
 
 def modeline(kind: str, folder: str | FsPath, schema_dir: FsPath = SCHEMA_DIR) -> str:
@@ -52,8 +69,7 @@ def modeline(kind: str, folder: str | FsPath, schema_dir: FsPath = SCHEMA_DIR) -
 def kind_of(data: Any, path: FsPath) -> str:
     """Which schema a parsed file follows: scenario (names a base), sweep, catalog (no horizon:
     what includes merge in), else instance."""
-    from .scenario import is_scenario
-    from .sweep import is_sweep_file
+    from .sweep import is_sweep_file  # pydantic: only when a file's kind is asked for
 
     if is_scenario(data) and not is_sweep_file(data) and "horizon" not in data:
         return "scenario"
@@ -69,8 +85,7 @@ def kind_of(data: Any, path: FsPath) -> str:
 
 def _as_written() -> dict[str, Any]:
     """The merged instance schema with the fields that includes and templates supply optional."""
-    from .load import CATALOG_KEYS
-    from .schema import instance_json_schema
+    from .schema import instance_json_schema  # pydantic: only when a schema is asked for
 
     s = copy.deepcopy(instance_json_schema())
     defs = s["$defs"]
@@ -110,8 +125,6 @@ def _instance() -> dict[str, Any]:
 
 
 def _catalog() -> dict[str, Any]:
-    from .load import CATALOG_KEYS
-
     inst = _as_written()
     props = {k: v for k, v in inst["properties"].items() if k in CATALOG_KEYS}
     props["source"] = {"type": "string", "description": "Where the catalog's figures come from."}
@@ -127,9 +140,6 @@ def _catalog() -> dict[str, Any]:
 
 
 def _scenario() -> dict[str, Any]:
-    from .load import LIST_SECTIONS
-    from .scenario import SCENARIO_KEYS
-
     inst = _as_written()
     item = {k: inst["properties"][k]["items"] for k in LIST_SECTIONS}
     props: dict[str, Any] = {
@@ -158,7 +168,7 @@ def _scenario() -> dict[str, Any]:
 
 
 def _sweep() -> dict[str, Any]:
-    from .sweep.spec import SweepFileModel
+    from .sweep.spec import SweepFileModel  # pydantic: only when a schema is asked for
 
     s = copy.deepcopy(SweepFileModel.model_json_schema())
     s["examples"] = [_EXAMPLE_SWEEP]

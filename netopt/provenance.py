@@ -74,7 +74,9 @@ def git_describe() -> str | None:
                               "--dirty"], capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return res.stdout.strip() or None if res.returncode == 0 else None
+    if res.returncode != 0:
+        return None
+    return res.stdout.strip() or None
 
 
 def highs_version() -> str | None:

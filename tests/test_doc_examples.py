@@ -120,7 +120,7 @@ def _workspace(tmp: Path) -> Path:
 
 def _run(ex: Example, cwd: Path) -> None:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "COLUMNS": "100"}
+           "COLUMNS": "80"}  # rich's width without a terminal, as the outputs shown
     if ex.python:
         res = subprocess.run([sys.executable, "-c", ex.command], cwd=cwd, env=env,
                              capture_output=True, text=True, timeout=600)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from . import catalog, instance, solution, sweep
+from ..provenance import git_describe, netopt_version
 from .common import INTERRUPTED, err
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -22,8 +23,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 def _version(show: bool) -> None:
     if show:
-        from ..provenance import git_describe, netopt_version
-
         git = git_describe()
         print(f"netopt {netopt_version()}" + (f" ({git})" if git else ""))
         raise typer.Exit()

@@ -44,7 +44,7 @@ class Box:
 def freeze(fig: Any) -> Any:
     """Lay the figure out once and keep it so (later text must not move the axes); return a
     renderer to measure with."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # matplotlib: only to draw
 
     canvas = FigureCanvasAgg(fig)
     engine = fig.get_layout_engine()
@@ -69,7 +69,7 @@ def place(ax: Any, renderer: Any, labels: list[Label], taken: list[Box],
           pad: float = 1.0) -> list[Any]:
     """Draw `labels` where they collide with nothing in `taken` (extended as they are placed);
     return the Text artists drawn."""
-    from matplotlib.transforms import offset_copy
+    from matplotlib.transforms import offset_copy  # matplotlib: only to draw
 
     fig = ax.figure
     k = fig.dpi / 72.0
