@@ -5,6 +5,7 @@ Each check returns `Problem`s with the path of the offending value; `load` adds 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -168,8 +169,57 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                 else [t for t, v in d.amount.items() if v > 0])
         r.stage_map(d.price_per_t, path + ("price_per_t",), complete=True, needed=used)
     r.keys(inst.budgets, "stage", r.stages, ("budgets",))
+    p += _time_checks(inst, r)
 
     if first_mass is not None and inst.hardware_commodity is None:
         p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
                          "that carries facility and vehicle mass)", first_mass))
     return p
+
+
+def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
+    """Transit, windows, storage and initial stock (solvers.md, "Steps" to "Stockpiles")."""
+    out: list[Problem] = []
+    stages = [s for s in inst.horizon.stages if s is not None]
+    given = getattr(inst.horizon, "start_year", None)  # None: invalid, already reported
+    start = given or 0
+    end = start + sum(s.years for s in stages)
+    for i, n in _each(inst.nodes):
+        r.keys(n.initial_stock, "commodity", r.commodities, ("nodes", i, "initial_stock"))
+    for i, x in _each(inst.routes if given is not None else []):
+        path: Path = ("routes", i)
+        if x.transit >= end - start:
+            field = "transit_days" if x.transit_days is not None else "transit_years"
+            out.append(Problem(f"a transit of {x.transit:g} years is not shorter than the horizon "
+                               f"({end - start} years, {start}-{end}): nothing would arrive",
+                               path + (field,)))
+        w = x.windows
+        if w is not None:
+            k = math.ceil((start - w.first) / w.every_years - 1e-9)
+            if w.first + k * w.every_years >= end - 1e-9:
+                out.append(Problem(f"no launch window inside the horizon ({start}-{end}): the "
+                                   f"windows are {w.first:g} + k x {w.every_years:g} years",
+                                   path + ("windows", "first")))
+    # where each commodity can ever be: brought by a route, made, supplied or held at the start
+    present: set[tuple[str, str]] = set()
+    every = sorted(r.commodities)
+    for _, x in _each(inst.routes):
+        present.update((x.to, k) for k in (x.commodities if x.commodities is not None else every))
+    for _, f in _each(inst.facilities):
+        present.update((f.node, k) for k in f.produces)
+    for _, s in _each(inst.supplies):
+        present.add((s.node, s.commodity))
+    for _, n in _each(inst.nodes):
+        present.update((n.name, k) for k in n.initial_stock)
+    for i, f in _each(inst.facilities):
+        path = ("facilities", i)
+        for j, k in enumerate(f.stores or []):
+            r.ref(k, "commodity", r.commodities, path + ("stores", j))
+        if f.storage and f.stores != []:
+            stored = f.stores if f.stores is not None else every
+            if not any((f.node, k) in present for k in stored):
+                out.append(Problem(
+                    f"storage at {f.node} with nothing to store: no route brings, no facility "
+                    f"makes, no supply sells and no initial stock holds "
+                    f"{', '.join(stored)} there", path + ("storage",)))
+    return out

@@ -48,6 +48,7 @@ class Comparison:
 
 def compare(a: Solution, b: Solution, label_a: str = "A", label_b: str = "B",
             max_flows: int = MAX_FLOWS) -> Comparison:
+    a, b = a.by_stage(), b.by_stage()  # compare stage by stage whatever the resolution
     c = Comparison(label_a, label_b)
     for name in ("instance", "status", "objective_kind", "objective", "gap"):
         va, vb = getattr(a, name), getattr(b, name)

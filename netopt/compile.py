@@ -19,6 +19,8 @@ from .gcpause import paused_gc
 from .params import Prepared
 from .schema import Facility
 
+EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more than this
+
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
@@ -26,9 +28,10 @@ DEFAULT_CUTS: tuple[str, ...] = CUTS
 
 @dataclass
 class CostTerms:
-    """Objective terms by (category, stage): [(coef, var)], and the stage's discount factor.
-    `once`: the categories paid once when units are built (costs.ONCE, and an extra's), whose
-    undiscounted amount is not multiplied by the stage's years."""
+    """Objective terms by (category, step): [(coef, var)], and the discount factor of the key
+    (D_tau for capex, at the first step of its stage; D_end for end_value; A_s otherwise).
+    `once`: the categories paid once (costs.ONCE, and an extra's), whose undiscounted amount is
+    not multiplied by the step's years."""
 
     terms: dict[tuple[str, str], list[tuple[float, Any]]] = field(
         default_factory=lambda: defaultdict(list))
@@ -53,6 +56,7 @@ class Vars:
     short: dict
     sale: dict
     unmet: dict
+    stock: dict
 
 
 class Terms:
@@ -104,16 +108,22 @@ class Compiled:
     def add_cost(self, category: str, stage: str, coef: float, var: Any, *,
                  once: bool = False) -> None:
         """Add coef x var to the cost objective under `category` (a name of the extra's own, or
-        a built-in one) in `stage`: money per year over the stage's years (discounted with its
-        annual factor A_t), or with `once` money paid once at the stage's start (capex factor
-        D_t). It is reported in Solution.costs like the built-in categories. The objective is
-        rebuilt from the cost terms after the extra function returns (see `update_objective`)."""
+        a built-in one) in `stage`, an operating step (the stage itself with resolution: stage,
+        a year's step with resolution: year): money per year over the step's years (discounted
+        with its annual factor A_s), or with `once` money paid once at the step's start
+        (discounted to it, as capex: D_t at a stage's start). It is reported in Solution.costs
+        like the built-in categories. The objective is rebuilt from the cost terms after the
+        extra function returns (see `update_objective`)."""
         if category in costs.NAMES and (category in costs.ONCE) != once:
             raise ValueError(f"cost category '{category}' is paid "
                              f"{'once' if category in costs.ONCE else 'every year'}")
-        info = self.prepared.stage[stage]
-        self.costs.add(category, stage, info.capex_factor if once else info.annual_factor,
-                       coef, var)
+        p = self.prepared
+        info = p.step.get(stage)
+        if info is None:
+            raise ValueError(f"no operating step '{stage}' (steps: {', '.join(p.step)})")
+        h = p.inst.horizon
+        start = (1.0 + h.discount_rate) ** -(info.start_year - h.start_year)
+        self.costs.add(category, stage, start if once else info.annual_factor, coef, var)
         if once:
             self.costs.once.add(category)
 
@@ -163,6 +173,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     define_facility_capacity(c, p)
     define_route_capacity(c, p)
     define_depot_capacity(c, p)
+    define_storage_capacity(c, p)
     define_balance(c, p)
     define_budgets(c, p)
     if "aggregate_capacity" in cuts:
@@ -187,11 +198,13 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                       bounds=lambda m, i, t: (0, p.short_ub[(i, t)]))
     m.sale = pyo.Var(p.sale_keys, domain=pyo.NonNegativeReals,
                      bounds=lambda m, i, t: (0, p.sale_ub[(i, t)]))
+    if p.stock_keys:
+        m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
 
 
 def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
-    """coef x (units of e online in t)."""
-    return Terms((c.v.build[e, tau], coef) for tau in p.cover.get((e, t), ()))
+    """coef x online[e,t] = coef x sum_tau f[e,tau,t] build[e,tau] (units operating in step t)."""
+    return Terms((c.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
 
 
 def define_unit_limits(c: Compiled, p: Prepared) -> None:
@@ -226,7 +239,8 @@ def _payload(c: Compiled, p: Prepared) -> dict[tuple[str, str], list]:
 
 
 def define_route_capacity(c: Compiled, p: Prepared) -> None:
-    """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables)."""
+    """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables);
+    on a windowed route capacity is per window: x n_windows(t) / l_t."""
     m = c.model
     payload = _payload(c, p)
     keys = [(r.name, t) for r in p.inst.routes if r.capacity is not None
@@ -236,10 +250,14 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
     route = {r.name: r for r in p.inst.routes}
     capacity = {r.name: r.capacity for r in p.inst.routes if r.capacity is not None}
 
+    def cap(r: str, t: str) -> float:
+        n = p.n_windows.get((r, t))
+        return capacity[r] if n is None else capacity[r] * n / p.step[t].years
+
     def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), capacity[r])
-        terms = _online(c, p, r, t, -capacity[r])
+            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), cap(r, t))
+        terms = _online(c, p, r, t, -cap(r, t))
         for v in payload[(r, t)]:
             terms.add(v, 1.0)
         return (None, terms.expr(), 0.0)
@@ -261,7 +279,8 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
     for (r, k, t) in p.flow_keys:
         n = to[r]
         if k in required.get(n, ()):
-            arrivals[(n, t)].add(c.v.flow[r, k, t], 1.0 - loss[r])
+            for there, w in p.arrivals(r, t):
+                arrivals[(n, there)].add(c.v.flow[r, k, t], (1.0 - loss[r]) * w)
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -282,10 +301,10 @@ def define_balance(c: Compiled, p: Prepared) -> None:
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = {r.name: r for r in inst.routes}
+    define_arrivals(c, p, bal)
     for (r, k, t) in p.flow_keys:
         v = c.v.flow[r, k, t]
         x = route[r]
-        bal[(x.to, k, t)].add(v, 1.0 - x.loss)
         bal[(x.from_, k, t)].add(v, -1.0)
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi)
@@ -308,28 +327,90 @@ def define_balance(c: Compiled, p: Prepared) -> None:
     if c.elastic:
         for key in p.demand:
             bal[key].add(c.v.unmet[key], 1.0)
-    hw = inst.hardware_commodity
-    for (e, t) in p.build_keys:
-        el = p.buildable[e]
-        if el.mass > 0 and hw is not None:  # validation requires hw when a mass is given
-            node = el.node if isinstance(el, Facility) else el.from_
-            bal[(node, hw, t)].add(c.v.build[e, t], -el.mass / p.stage[t].years)
+    define_hardware(c, p, bal)
+    held = define_stock(c, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
 
+    def need_of(key: tuple[str, str, str]) -> float:
+        return p.demand.get(key, 0.0) - held.get(key, 0.0)
+
     keys = []
     for key in sorted(bal):
-        need = p.demand.get(key, 0.0)
+        need = need_of(key)
         if bal[key]:
             keys.append(key)
-        elif need > 0:
+        elif need > EPS_NEED:
             n, k, t = key
             c.trivially_infeasible.append(
                 f"demand for {k} at {n} in {t} ({need:g} t/yr) cannot be met: nothing can "
                 f"supply, produce or deliver {k} there in {t}")
     m.balance = pyo.Constraint(keys, rule=lambda m, n, k, t: (
-        p.demand.get((n, k, t), 0.0),
-        bal[(n, k, t)].expr(), None))
+        need_of((n, k, t)), bal[(n, k, t)].expr(), None))
+
+
+def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
+    """Arrivals in the balance: (1 - loss_r) w[r,t,t'] flow[r,k,t] at `to` in each step t' the
+    cargo of step t arrives in (transit and windows; w = 1 in t itself without them)."""
+    route = {r.name: r for r in p.inst.routes}
+    for (r, k, t) in p.flow_keys:
+        v, x = c.v.flow[r, k, t], route[r]
+        for there, w in p.arrivals(r, t):
+            bal[(x.to, k, there)].add(v, (1.0 - x.loss) * w)
+
+
+def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
+    """Each unit built in stage tau needs `mass` of hardware at its node during the first step of
+    its life: mass x build[e,tau] / l_s as an annual requirement in that step."""
+    hw = p.inst.hardware_commodity
+    for (e, tau) in p.build_keys:
+        el = p.buildable[e]
+        if el.mass > 0 and hw is not None:  # validation requires hw when a mass is given
+            node = el.node if isinstance(el, Facility) else el.from_
+            s = p.first_step[tau]
+            bal[(node, hw, s)].add(c.v.build[e, tau], -el.mass / p.step[s].years)
+
+
+def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
+    """Stock in the balance of step t: ((1 - b_k)^l_t stock[t-1] - stock[t]) / l_t, per storage
+    facility; the initial stock is stock[-1], a constant. Returns those constants as
+    {(node, k, first step): t/yr}, to move to the right-hand side."""
+    held: dict[tuple[str, str, str], float] = {}
+    first = p.steps[0].name
+    for (n, k), tonnes in p.initial_stock.items():
+        held[(n, k, first)] = tonnes * p.keep(k, first) / p.step[first].years
+        bal[(n, k, first)]  # noqa: B018  (the stock may meet a demand on its own)
+    if not p.stock_keys:
+        return held
+    node = {f.name: f.node for f in p.inst.facilities}
+    prev = {s.name: p.steps[s.index + 1].name for s in p.steps[:-1]}  # step -> next step
+    stock = c.v.stock
+    for (f, k, t) in p.stock_keys:
+        v = stock[f, k, t]
+        bal[(node[f], k, t)].add(v, -1.0 / p.step[t].years)
+        after = prev.get(t)
+        if after is not None:
+            bal[(node[f], k, after)].add(v, p.keep(k, after) / p.step[after].years)
+    return held
+
+
+def define_storage_capacity(c: Compiled, p: Prepared) -> None:
+    """sum_k stock[f,k,t] <= storage_f x online[f,t]."""
+    m = c.model
+    if not p.stock_keys:
+        return
+    held: dict[tuple[str, str], list] = defaultdict(list)
+    for (f, k, t) in p.stock_keys:
+        held[(f, t)].append(c.v.stock[f, k, t])
+    size = {f.name: f.storage for f in p.inst.facilities}
+
+    def rule(m: pyo.ConcreteModel, f: str, t: str) -> Any:
+        terms = _online(c, p, f, t, -size[f])
+        for v in held[(f, t)]:
+            terms.add(v, 1.0)
+        return (None, terms.expr(), 0.0)
+
+    m.storage_capacity = pyo.Constraint(list(held), rule=rule)
 
 
 def define_budgets(c: Compiled, p: Prepared) -> None:
@@ -348,40 +429,73 @@ def define_budgets(c: Compiled, p: Prepared) -> None:
 
 
 def define_aggregate_capacity(c: Compiled, p: Prepared) -> None:
-    """Per commodity and stage: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
+    """Per commodity and step: sum_f produces_f[k] capacity_f online[f,t] + supply + shortfall
     >= total required demand. The sum of all balance rows implies it (transit only loses mass),
-    but the LP relaxation does not: fractional units can each run at full capacity."""
+    but the LP relaxation does not: fractional units can each run at full capacity. For a
+    commodity that moves between steps (stock, transit, windows), the sum over steps up to t,
+    weighted by l_s, plus the initial stock: cargo and stock only move forward in time."""
     m = c.model
     need: dict[tuple[str, str], float] = defaultdict(float)
     for (n, k, t), amount in p.demand.items():
         need[(k, t)] += amount
+    if not need:
+        return
     makers: dict[str, list] = defaultdict(list)
     for f in p.inst.facilities:
         for k, ratio in f.produces.items():
             makers[k].append((f, ratio))
-    rows: dict[tuple[str, str], Terms] = {}
-    for (k, t) in sorted(need):
-        terms = Terms()
+    bought: dict[tuple[str, str], list] = defaultdict(list)  # (k, t) -> supply/short/unmet vars
+    for (i, t) in p.supply_keys:
+        bought[(p.inst.supplies[i].commodity, t)].append(c.v.supply[i, t])
+    for (i, t) in p.short_keys:
+        bought[(p.inst.demands[i].commodity, t)].append(c.v.short[i, t])
+    if c.elastic:
+        for (n, k, t) in p.demand:
+            bought[(k, t)].append(c.v.unmet[n, k, t])
+
+    def step_terms(terms: Terms, k: str, t: str, weight: float) -> bool:
+        """Add step t's capacity and purchases of k (x weight); True if a build term was added."""
+        built = False
         for f, ratio in makers[k]:
-            for tau in p.cover.get((f.name, t), ()):
-                terms.add(c.v.build[f.name, tau], ratio * f.capacity)
-        if not terms:
-            continue  # nothing to build: the LP relaxation already has this row
-        for (i, tt) in p.supply_keys:
-            if tt == t and p.inst.supplies[i].commodity == k:
-                terms.add(c.v.supply[i, t], 1.0)
-        for (i, tt) in p.short_keys:
-            if tt == t and p.inst.demands[i].commodity == k:
-                terms.add(c.v.short[i, t], 1.0)
-        if c.elastic:
-            for (n, kk, tt) in p.demand:
-                if (kk, tt) == (k, t):
-                    terms.add(c.v.unmet[n, k, t], 1.0)
-        rows[(k, t)] = terms
+            for tau, share in p.op_share.get((f.name, t), ()):
+                terms.add(c.v.build[f.name, tau], weight * ratio * f.capacity * share)
+                built = True
+        for v in bought[(k, t)]:
+            terms.add(v, weight)
+        return built
+
+    moving = _moves_between_steps(p)
+    initial: dict[str, float] = defaultdict(float)
+    for (n, k), tonnes in p.initial_stock.items():
+        initial[k] += tonnes
+    rows: dict[tuple[str, str], Terms] = {}
+    rhs: dict[tuple[str, str], float] = {}
+    for k in sorted({k for (k, _) in need}):
+        if k not in moving:
+            for s in p.steps:
+                if (k, s.name) in need:
+                    terms = Terms()
+                    if step_terms(terms, k, s.name, 1.0):  # else the LP already has this row
+                        rows[(k, s.name)], rhs[(k, s.name)] = terms, need[(k, s.name)]
+            continue
+        terms, total, built = Terms(), -initial[k], False
+        for s in p.steps:
+            built = step_terms(terms, k, s.name, s.years) or built
+            total += s.years * need.get((k, s.name), 0.0)
+            if (k, s.name) in need and built and total > 0:
+                rows[(k, s.name)], rhs[(k, s.name)] = Terms(zip(terms.vars, terms.coefs)), total
     if not rows:
         return
-    m.aggregate_capacity = pyo.Constraint(list(rows), rule=lambda m, k, t: (
-        need[(k, t)], rows[(k, t)].expr(), None))
+    m.aggregate_capacity = pyo.Constraint(sorted(rows), rule=lambda m, k, t: (
+        rhs[(k, t)], rows[(k, t)].expr(), None))
+
+
+def _moves_between_steps(p: Prepared) -> set[str]:
+    """Commodities that can be used in another step than they were made in: stored, held at the
+    start, or carried by a flow that arrives in another step than it departs."""
+    out = {k for (_, k, _) in p.stock_keys} | {k for (_, k) in p.initial_stock}
+    out |= {k for (r, k, t) in p.flow_keys if p.arrivals(r, t) != [(t, 1.0)]}
+    return out
 
 
 def define_linking(c: Compiled, p: Prepared) -> None:
@@ -411,11 +525,15 @@ def define_linking(c: Compiled, p: Prepared) -> None:
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
     other_uses = outflow | consumed | sold | burns
+    node = {f.name: f.node for f in inst.facilities}
+    stocked = {(node[f], k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
     build, flow = c.v.build, c.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
         a, b, loss = ends[r]
         origin = (a, k, t)
+        if p.arrivals(r, t) != [(t, 1.0)] or (a, k) in stocked or (b, k) in stocked:
+            continue  # cargo or stock crosses steps: the demand of t is no bound
         if origin in supplied or origin in inflow or origin not in makers:
             continue  # the origin has other sources of k, or none to link to
         there = (b, k, t)
@@ -426,7 +544,7 @@ def define_linking(c: Compiled, p: Prepared) -> None:
         terms = [MonomialTermExpression((1.0, flow[r, k, t]))]
         if bound:
             terms += [MonomialTermExpression((bound, build[f, tau]))
-                      for f in makers[origin] for tau in p.cover[(f, t)]]
+                      for f in makers[origin] for tau, _ in p.op_share[(f, t)]]
         rows[(r, k, t)] = terms
     if not rows:
         return
@@ -438,23 +556,43 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
     """Every money term of the objective, by category and stage (costs positive, revenue negative)."""
     inst, out = p.inst, CostTerms()
     for (e, t) in p.build_keys:
-        out.add("capex", t, p.stage[t].capex_factor, p.buildable[e].capex or 0.0, c.v.build[e, t])
-    for (e, t), taus in p.cover.items():
-        for tau in taus:
-            out.add("opex", t, p.stage[t].annual_factor, p.buildable[e].opex, c.v.build[e, tau])
+        if e not in p.annuity:
+            out.add("capex", p.first_step[t], p.stage[t].capex_factor,
+                    p.buildable[e].capex or 0.0, c.v.build[e, t])
+    for (e, t), shares in p.exist_share.items():
+        for tau, g in shares:  # opex for the share of the step the unit exists
+            out.add("opex", t, p.step[t].annual_factor, p.buildable[e].opex * g, c.v.build[e, tau])
     fac = {f.name: f for f in inst.facilities}
     for (f, t) in p.act_keys:
-        out.add("variable", t, p.stage[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
+        out.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
     for (r, k, t) in p.flow_keys:
-        out.add("transport", t, p.stage[t].annual_factor, p.route_cost[r][t], c.v.flow[r, k, t])
+        out.add("transport", t, p.step[t].annual_factor, p.route_cost[r][t], c.v.flow[r, k, t])
     for (i, t) in p.supply_keys:
-        out.add("supply", t, p.stage[t].annual_factor, p.supply_price[(i, t)], c.v.supply[i, t])
+        out.add("supply", t, p.step[t].annual_factor, p.supply_price[(i, t)], c.v.supply[i, t])
     for (i, t) in p.short_keys:
-        out.add("shortfall", t, p.stage[t].annual_factor,
+        out.add("shortfall", t, p.step[t].annual_factor,
                 inst.demands[i].shortfall_penalty_per_t or 0.0, c.v.short[i, t])
     for (i, t) in p.sale_keys:
-        out.add("revenue", t, p.stage[t].annual_factor, -p.sale_price[(i, t)], c.v.sale[i, t])
+        out.add("revenue", t, p.step[t].annual_factor, -p.sale_price[(i, t)], c.v.sale[i, t])
+    define_end_value(c, p, out)
     return out
+
+
+def define_end_value(c: Compiled, p: Prepared, out: CostTerms) -> None:
+    """End-of-horizon value: `linear` credits V[e,tau] (discounted to Y_end) in the last step;
+    `annuity` pays P_e for the share g of each step a unit exists, instead of its capex."""
+    h = p.inst.horizon
+    last = p.steps[-1].name
+    d_end = (1.0 + h.discount_rate) ** -(p.end_year - h.start_year)
+    for (e, tau), credit in p.end_credit.items():
+        out.add("end_value", last, d_end, -credit, c.v.build[e, tau])
+    if not p.annuity:
+        return
+    for (e, t), shares in p.exist_share.items():
+        pay = p.annuity.get(e)
+        if pay:
+            for tau, g in shares:
+                out.add("annuity", t, p.step[t].annual_factor, pay * g, c.v.build[e, tau])
 
 
 def define_objective(c: Compiled, p: Prepared) -> None:
@@ -479,5 +617,5 @@ def objective_terms(c: Compiled, p: Prepared) -> Terms:
                 terms.add(v, f * coef)
     else:  # supply_mass: tonnes bought over the horizon, undiscounted
         for (i, t) in p.supply_keys:
-            terms.add(c.v.supply[i, t], p.stage[t].years)
+            terms.add(c.v.supply[i, t], p.step[t].years)
     return terms

@@ -18,9 +18,8 @@ import json
 from pathlib import Path as FsPath
 from typing import Any
 
+from .costs import NAMES as CATEGORIES  # the built-in cost categories, in order
 from .files import write_atomic
-
-CATEGORIES = ("capex", "opex", "variable", "transport", "supply", "shortfall", "revenue")
 
 
 def _ordered(*groups: Any) -> list[str]:
@@ -38,6 +37,7 @@ def to_xarray(sol: Any) -> Any:
     except ImportError as e:
         raise ImportError("to_xarray needs xarray: pip install 'netopt[netcdf]'") from e
 
+    sol = sol.by_stage()  # stage by stage whatever the resolution (rates: the stage's mean)
     net = sol.network or {}
     money = sol.units.get("money", "MUSD")
     mass = sol.units.get("mass", "t")
@@ -66,7 +66,8 @@ def to_xarray(sol: Any) -> Any:
                        (s["demand"] for s in sol.shortfalls))
     dims = {"stage": stages, "element": elements, "facility": facilities, "route": routes,
             "commodity": commodities, "supply": supplies, "demand": demands,
-            "category": list(CATEGORIES)}
+            "category": list(CATEGORIES) + sorted({c["category"] for c in sol.costs}
+                                                  - set(CATEGORIES))}
     index = {d: {x: i for i, x in enumerate(v)} for d, v in dims.items()}
 
     def array(*ds: str, fill: float = 0.0) -> Any:

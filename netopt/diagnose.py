@@ -41,7 +41,7 @@ def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
     m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
-        expr=sum(p.stage[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
+        expr=sum(p.step[t].years * m.unmet[n, k, t] for (n, k, t) in m.unmet))
     return c, run_solver(m, opts)
 
 
@@ -53,8 +53,8 @@ def unmet_rows(p: Prepared, m: pyo.ConcreteModel) -> list[dict]:
         required = p.demand[(n, k, t)]
         rate = rounded(_v(m.unmet[n, k, t]), TOL * max(1.0, required))
         if rate > 0:
-            rows.append({"node": n, "commodity": k, "stage": t, "required": required,
-                         "rate": rate})
+            rows.append({"node": n, "commodity": k, "step": t, "stage": p.step[t].stage,
+                         "year": p.step[t].start_year, "required": required, "rate": rate})
     return rows
 
 
@@ -88,13 +88,16 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
     def online(e: str) -> float:
         return sum(_v(m.build[e, tau]) for tau in p.cover.get((e, t), ()))
 
+    def operating(e: str) -> float:
+        return sum(share * _v(m.build[e, tau]) for tau, share in p.op_share.get((e, t), ()))
+
     for f in inst.facilities:
         if f.node not in rank:
             continue
-        if (f.name, t) not in p.cover:
+        if (f.name, t) not in p.op_share:
             continue
         units = online(f.name)
-        if _at(units, f.max_units) and _at(_v(m.act[f.name, t]), f.capacity * units):
+        if _at(units, f.max_units) and _at(_v(m.act[f.name, t]), f.capacity * operating(f.name)):
             what = "depot" if f.kind == "depot" else "facility"
             found.append((rank[f.node], f"{what} {f.name} at {f.node}: {f.capacity:g} t/yr x "
                                         f"{f.max_units} unit(s), all built and full"))
@@ -107,7 +110,9 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
             continue
         units = 1.0 if rt.capex is None else online(rt.name)
         full_units = rt.capex is None or _at(units, rt.max_units)
-        if full_units and _at(flows[rt.name], rt.capacity * units):
+        per_step = rt.capacity * p.n_windows.get((rt.name, t), p.step[t].years) / p.step[t].years
+        if full_units and _at(flows[rt.name], per_step * (1.0 if rt.capex is None
+                                                          else operating(rt.name))):
             found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
                                        "unit(s), full"))
     for (i, tt), ub in p.supply_ub.items():
@@ -115,7 +120,7 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
             found.append((rank[s.node], f"supply {p.supply_label[i]}: at its limit {ub:g} t/yr"))
     for tau, budget in inst.budgets.items():
-        if p.stage[tau].index > p.stage[t].index:
+        if p.stage[tau].index > p.stage[p.step[t].stage].index:
             continue
         spent = sum((p.buildable[e].capex or 0.0) * _v(m.build[e, tt])
                     for (e, tt) in p.build_keys if tt == tau)
@@ -132,10 +137,10 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
     lines = []
     for r in rows:
         met = r["required"] - r["rate"]
-        limits = binding_limits(p, m, r["node"], r["stage"])
+        limits = binding_limits(p, m, r["node"], r["step"])
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
             "; no capacity limit binds: check availability windows, lifetimes and hardware")
-        lines.append(f"demand {r['commodity']} at {r['node']} in {r['stage']}: "
+        lines.append(f"demand {r['commodity']} at {r['node']} in {r['step']}: "
                      f"{r['required']:g} t/yr required, {met:.6g} t/yr met when as much as "
                      f"possible is met (the --elastic plan){why}")
     return "\n".join(lines)
@@ -176,7 +181,7 @@ def solve_elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -
         for r in rows:
             sol.shortfalls.append({"demand": f"{r['node']}/{r['commodity']} (unmet)",
                                    "node": r["node"], "commodity": r["commodity"],
-                                   "stage": r["stage"], "rate": r["rate"]})
+                                   "stage": r["stage"], "year": r["year"], "rate": r["rate"]})
         msg = describe(p, m, rows) if rows else "elastic: every required demand is met"
         sol.message = "\n".join(x for x in (sol.message, msg) if x)
     return sol

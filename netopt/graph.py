@@ -47,6 +47,7 @@ def _add(d: dict[str, Any], key: str, value: float) -> None:
 
 
 def solution_graph(sol: Solution, stage: str | None = None, *, multi: bool = False) -> Any:
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     import networkx as nx  # networkx: imported only when a graph is asked for
 
     stage = _check_stage(sol, stage)

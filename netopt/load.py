@@ -368,8 +368,11 @@ def partial_instance(data: Any) -> tuple[Any, dict[str, set[str]]]:
 
     fields: dict[str, Any] = {k: each(data.get(k), m, k) for k, m in items.items()}
     horizon = data.get("horizon") if isinstance(data.get("horizon"), dict) else {}
-    fields["horizon"] = schema.Horizon.model_construct(
-        stages=each(horizon.get("stages"), schema.Stage, "stages"))
+    start = horizon.get("start_year")
+    given: dict[str, Any] = {"stages": each(horizon.get("stages"), schema.Stage, "stages")}
+    if type(start) is int:  # the time checks need it; anything else is reported already
+        given["start_year"] = start
+    fields["horizon"] = schema.Horizon.model_construct(**given)
     hw = data.get("hardware_commodity")
     fields["hardware_commodity"] = hw if isinstance(hw, str) else None
     budgets = data.get("budgets")

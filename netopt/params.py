@@ -7,6 +7,7 @@ Symbols follow solvers.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,119 @@ def stage_infos(inst: Instance) -> list[StageInfo]:
                              sum(base ** (offset + y) for y in range(s.years))))
         year += s.years
     return out
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """An operating step s (solvers.md, "Steps"): a stage, or one year of it."""
+
+    name: str  # the stage's name (resolution: stage) or the start year (resolution: year)
+    index: int
+    stage: str  # sigma(s)
+    start_year: int  # a_s
+    years: int  # l_s
+    annual_factor: float  # A_s = sum_{y<l_s} (1+rho)^-(a_s - Y_0 + y)
+
+
+def step_infos(inst: Instance, infos: list[StageInfo]) -> list[StepInfo]:
+    h = inst.horizon
+    if h.resolution == "stage":
+        return [StepInfo(t.name, t.index, t.name, t.start_year, t.years, t.annual_factor)
+                for t in infos]
+    base = 1.0 / (1.0 + h.discount_rate)
+    return [StepInfo(str(y), i, t.name, y, 1, base ** (y - h.start_year))
+            for i, (t, y) in enumerate((t, t.start_year + j) for t in infos
+                                       for j in range(t.years))]
+
+
+def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
+    """|[a0, a1) intersected with [b0, b1)|."""
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+def unit_shares(elem: Facility | Route, infos: list[StageInfo], steps: list[StepInfo]
+                ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
+    """Per step s: [(tau, g)] existence shares and [(tau, f)] operating shares of the units built
+    in each build stage tau (only positive ones): g = |s & [Y_tau, Y_tau + L)| / l_s,
+    f = |s & [Y_tau + c, Y_tau + L)| / l_s."""
+    allowed = set(window(elem, [x.name for x in infos]))
+    builds = [t for t in infos if t.name in allowed]
+    life = elem.lifetime_years if elem.lifetime_years is not None else math.inf
+    c = elem.commissioning_years
+    exist: dict[str, list[tuple[str, float]]] = {}
+    operate: dict[str, list[tuple[str, float]]] = {}
+    for s in steps:  # inline arithmetic: 700 facilities x 10 stages x 10 builds in ~0.1 s
+        a0, a1 = s.start_year, s.start_year + s.years
+        for tau in builds:
+            y = tau.start_year
+            if y >= a1:
+                break
+            end = y + life
+            if end <= a0:
+                continue
+            g = ((a1 if a1 < end else end) - (a0 if a0 > y else y)) / s.years
+            if g <= EPS:
+                continue
+            exist.setdefault(s.name, []).append((tau.name, g))
+            if c:
+                on = y + c
+                g = ((a1 if a1 < end else end) - (a0 if a0 > on else on)) / s.years
+            if g > EPS:
+                operate.setdefault(s.name, []).append((tau.name, g))
+    return exist, operate
+
+
+def window_dates(route: Route, start: int, end: int) -> list[float]:
+    """Departure dates first + k*P inside [start, end) of a windowed route."""
+    w = route.windows
+    if w is None:
+        return []
+    k = math.floor((start - w.first) / w.every_years) - 1
+    out = []
+    while w.first + k * w.every_years < end:
+        x = w.first + k * w.every_years
+        if x >= start:
+            out.append(x)
+        k += 1
+    return out
+
+
+def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
+                    ) -> tuple[dict[str, int], dict[str, list[tuple[str, float]]]]:
+    """n_windows(s) of a windowed route, and w[r,s,s']: the arrival rate in s' per unit of
+    departure rate in s (solvers.md, "Routes"); cargo arriving after the horizon is dropped."""
+    tau = route.transit
+    end = steps[-1].start_year + steps[-1].years
+    counts: dict[str, int] = {}
+    weights: dict[str, list[tuple[str, float]]] = {}
+
+    def step_at(x: float) -> StepInfo | None:
+        for s in steps:
+            if s.start_year <= x < s.start_year + s.years:
+                return s
+        return None
+
+    for s in steps:
+        a0, a1 = s.start_year, s.start_year + s.years
+        out: dict[str, float] = {}
+        if route.windows is not None:
+            mine = [x for x in dates if a0 <= x < a1]
+            if not mine:
+                continue
+            counts[s.name] = len(mine)
+            for x in mine:
+                there = step_at(x + tau) if x + tau < end else None
+                if there is not None:
+                    out[there.name] = out.get(there.name, 0.0) + s.years / (len(mine) * there.years)
+        elif tau == 0:
+            out[s.name] = 1.0
+        else:
+            for there in steps[s.index:]:
+                w = overlap(a0 + tau, a1 + tau, there.start_year, there.start_year + there.years)
+                if w > EPS:
+                    out[there.name] = w / there.years
+        weights[s.name] = list(out.items())
+    return counts, weights
 
 
 def per_stage(value: float | dict[str, float] | None, stages: list[str],
@@ -72,20 +186,6 @@ def window(elem: Facility | Route, stages: list[str]) -> list[str]:
     return stages[i:j + 1]
 
 
-def online_cover(elem: Facility | Route, infos: list[StageInfo]) -> dict[str, list[str]]:
-    """For each stage t, the build stages tau whose units are online in t (only non-empty ones)."""
-    names = [s.name for s in infos]
-    build = set(window(elem, names))
-    life = elem.lifetime_years
-    cover: dict[str, list[str]] = {}
-    for t in infos:
-        taus = [tau.name for tau in infos[:t.index + 1] if tau.name in build
-                and (life is None or t.start_year < tau.start_year + life - EPS)]
-        if taus:
-            cover[t.name] = taus
-    return cover
-
-
 def maximal_sets(cover: dict[str, list[str]]) -> list[tuple[str, ...]]:
     """Cover sets with more than one element that are not inside another: the only
     non-redundant 'online <= max_units' rows."""
@@ -101,13 +201,31 @@ class Prepared:
     inst: Instance
     stages: list[StageInfo]
     stage: dict[str, StageInfo]
+    # operating steps (solvers.md, "Steps"); every operating index below is a step name. With
+    # resolution: stage, steps are the stages under the same names.
+    steps: list[StepInfo] = field(default_factory=list)
+    step: dict[str, StepInfo] = field(default_factory=dict)
+    first_step: dict[str, str] = field(default_factory=dict)  # stage -> its first step
+    end_year: int = 0  # Y_end
     buildable: dict[str, Facility | Route] = field(default_factory=dict)
-    cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,t) -> build stages
+    cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,s) -> C(e,s)
+    exist_share: dict[tuple[str, str], list[tuple[str, float]]] = field(
+        default_factory=dict)  # (e,s) -> [(tau, g)]
+    op_share: dict[tuple[str, str], list[tuple[str, float]]] = field(
+        default_factory=dict)  # (e,s) -> [(tau, f)], only f > 0
     build_keys: list[tuple[str, str]] = field(default_factory=list)  # (e, tau)
     unit_limits: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
-    act_keys: list[tuple[str, str]] = field(default_factory=list)  # (facility, t)
-    route_stages: dict[str, list[str]] = field(default_factory=dict)
-    flow_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (route, k, t)
+    act_keys: list[tuple[str, str]] = field(default_factory=list)  # (facility, s)
+    route_stages: dict[str, list[str]] = field(default_factory=dict)  # route -> steps it is used
+    flow_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (route, k, s)
+    n_windows: dict[tuple[str, str], int] = field(default_factory=dict)  # (windowed r, s)
+    arrive: dict[tuple[str, str], list[tuple[str, float]]] = field(
+        default_factory=dict)  # (r, s) -> [(s', w)] of routes with transit or windows only
+    stock_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (facility, k, s)
+    boil_off: dict[str, float] = field(default_factory=dict)  # k -> b_k (only > 0)
+    initial_stock: dict[tuple[str, str], float] = field(default_factory=dict)  # (n, k) -> t
+    end_credit: dict[tuple[str, str], float] = field(default_factory=dict)  # (e, tau) -> V
+    annuity: dict[str, float] = field(default_factory=dict)  # e -> P (money per year)
     burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/t}
     route_cost: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {t: price}
     supply_keys: list[tuple[int, str]] = field(default_factory=list)
@@ -123,7 +241,21 @@ class Prepared:
     demand_label: list[str] = field(default_factory=list)
 
     def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
+        """Units of e that exist at some time in step t."""
         return sum(built.get((e, tau), 0.0) for tau in self.cover.get((e, t), ()))
+
+    def operating_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
+        """online[e,t] = sum_tau f[e,tau,t] build[e,tau]: units operating, by share of step t."""
+        return sum(f * built.get((e, tau), 0.0) for tau, f in self.op_share.get((e, t), ()))
+
+    def arrivals(self, r: str, t: str) -> list[tuple[str, float]]:
+        """[(s', w[r,t,s'])]: where the cargo of route r departing in step t arrives."""
+        timed = self.arrive.get((r, t))
+        return [(t, 1.0)] if timed is None else timed
+
+    def keep(self, k: str, s: str) -> float:
+        """(1 - b_k)^l_s: the share of k's stock kept over step s."""
+        return (1.0 - self.boil_off.get(k, 0.0)) ** self.step[s].years
 
 
 def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
@@ -143,68 +275,127 @@ def prepare(inst: Instance) -> Prepared:
     infos = stage_infos(inst)
     names = [s.name for s in infos]
     p = Prepared(inst, infos, {s.name: s for s in infos})
+    p.steps = step_infos(inst, infos)
+    p.step = {s.name: s for s in p.steps}
+    for st in reversed(p.steps):
+        p.first_step[st.stage] = st.name
+    p.end_year = p.steps[-1].start_year + p.steps[-1].years
+    steps = [s.name for s in p.steps]
     prop = {x.name: x for x in inst.propulsion}
     nodes = {n.name: n for n in inst.nodes}
 
     buildables: list[Facility | Route] = [*inst.facilities,
                                           *(r for r in inst.routes if r.capex is not None)]
+    # elements of one template share their shares: computed once per (window, life, c)
+    memo: dict[tuple, tuple[dict, dict, dict, list]] = {}
     for e in buildables:
         p.buildable[e.name] = e
         if gates_nothing(e, nodes):
             continue  # never built (solvers.md, depot_capacity)
-        cover = online_cover(e, infos)
-        for t, taus in cover.items():
-            p.cover[(e.name, t)] = taus
+        shared = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
+        if shared not in memo:
+            exist, operate = unit_shares(e, infos, p.steps)
+            cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
+            memo[shared] = (exist, operate, cover, maximal_sets(cover))
+        exist, operate, cover, limits = memo[shared]
+        for s, taus in cover.items():
+            p.cover[(e.name, s)] = taus
+            p.exist_share[(e.name, s)] = exist[s]
+        for s, shares in operate.items():
+            p.op_share[(e.name, s)] = shares
         p.build_keys += [(e.name, tau) for tau in window(e, names)]
-        p.unit_limits += [(e.name, s) for s in maximal_sets(cover)]
-    p.act_keys = [(f.name, t) for f in inst.facilities for t in names if (f.name, t) in p.cover]
+        p.unit_limits += [(e.name, s) for s in limits]
+    p.act_keys = [(f.name, s) for f in inst.facilities for s in steps
+                  if (f.name, s) in p.op_share]
+    _end_values(p)
 
-    depot_stages: dict[str, set[str]] = {}
+    depot_steps: dict[str, set[str]] = {}
     for f in inst.facilities:
         if f.kind == "depot":
-            depot_stages.setdefault(f.node, set()).update(
-                t for t in names if (f.name, t) in p.cover)
+            depot_steps.setdefault(f.node, set()).update(
+                s for s in steps if (f.name, s) in p.op_share)
     all_k = [c.name for c in inst.commodities]
     for r in inst.routes:
         if r.capex is not None:
-            used = [t for t in names if (r.name, t) in p.cover]
+            used = [s for s in steps if (r.name, s) in p.op_share]
         else:
-            used = window(r, names)
+            usable = set(window(r, names))
+            used = [s.name for s in p.steps if s.stage in usable]
+        counts, weights = arrival_weights(
+            r, p.steps, window_dates(r, inst.horizon.start_year, p.end_year))
+        if r.windows is not None:
+            used = [s for s in used if s in counts]
+            p.n_windows.update(((r.name, s), counts[s]) for s in used)
+        if r.windows is not None or r.transit:  # others arrive where they depart: arrivals()
+            p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
-        p.route_cost[r.name] = {t: v or 0.0 for t, v in per_stage(r.cost_per_t, used).items()}
+        price = per_stage(r.cost_per_t, names)
+        p.route_cost[r.name] = {s: price[p.step[s].stage] or 0.0 for s in used}
         carried = r.commodities if r.commodities is not None else all_k
         needs_depot = set(nodes[r.to].requires_depot)
-        ok_depot = depot_stages.get(r.to, set())
-        p.flow_keys += [(r.name, k, t) for t in used for k in carried
-                        if k not in needs_depot or t in ok_depot]
+        ok_depot = depot_steps.get(r.to, set())
+        # a depot-gated flow needs a depot that can operate in every step its cargo arrives in
+        gated_ok = {s for s in used if all(there in ok_depot for there, _ in weights[s])
+                    } if needs_depot else set()
+        p.flow_keys += [(r.name, k, s) for s in used for k in carried
+                        if k not in needs_depot or s in gated_ok]
+
+    for f in inst.facilities:
+        if f.storage:
+            stored = f.stores if f.stores is not None else all_k
+            p.stock_keys += [(f.name, k, s) for s in steps if (f.name, s) in p.op_share
+                             for k in stored]
+    p.boil_off = {c.name: c.boil_off_per_year for c in inst.commodities if c.boil_off_per_year}
+    p.initial_stock = {(n.name, k): v for n in inst.nodes for k, v in n.initial_stock.items()
+                       if v > 0}
 
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
-    for i, s in enumerate(inst.supplies):
-        ub = per_stage(s.max_per_year, names)
-        price = per_stage(s.price_per_t, names)
-        for t in names:
-            limit = ub[t]
+    for i, sup in enumerate(inst.supplies):
+        ub = per_stage(sup.max_per_year, names)
+        price = per_stage(sup.price_per_t, names)
+        for st in p.steps:
+            limit = ub[st.stage]
             if limit is None or limit > 0:
-                p.supply_keys.append((i, t))
-                p.supply_ub[(i, t)] = limit
-                p.supply_price[(i, t)] = price[t] or 0.0
+                p.supply_keys.append((i, st.name))
+                p.supply_ub[(i, st.name)] = limit
+                p.supply_price[(i, st.name)] = price[st.stage] or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")
     for i, d in enumerate(inst.demands):
         amount = per_stage(d.amount, names)
-        for t in names:
-            a = amount[t] or 0.0
+        for st in p.steps:
+            a, step = amount[st.stage] or 0.0, st.name
             if a <= 0:
                 continue
             if d.kind == "market":
-                p.sale_keys.append((i, t))
-                p.sale_ub[(i, t)] = a
-                p.sale_price[(i, t)] = per_stage(d.price_per_t, names)[t] or 0.0
+                p.sale_keys.append((i, step))
+                p.sale_ub[(i, step)] = a
+                p.sale_price[(i, step)] = per_stage(d.price_per_t, names)[st.stage] or 0.0
             else:
-                key = (d.node, d.commodity, t)
+                key = (d.node, d.commodity, step)
                 p.demand[key] = p.demand.get(key, 0.0) + a
                 if d.shortfall_penalty_per_t is not None:
-                    p.short_keys.append((i, t))
-                    p.short_ub[(i, t)] = a
+                    p.short_keys.append((i, step))
+                    p.short_ub[(i, step)] = a
     return p
+
+
+def _end_values(p: Prepared) -> None:
+    """End-of-horizon value (solvers.md): the linear credit V[e,tau] of units existing at Y_end,
+    or the annuity P_e replacing the capex of units with a lifetime."""
+    h = p.inst.horizon
+    if h.end_value == "none":
+        return
+    rho = h.discount_rate
+    for (e, tau) in p.build_keys:
+        x = p.buildable[e]
+        life, capex = x.lifetime_years, x.capex or 0.0
+        if life is None or not capex:
+            continue
+        if h.end_value == "annuity":
+            p.annuity[e] = capex / life if rho == 0 else capex * rho / (1 - (1 + rho) ** -life)
+            continue
+        rest = p.stage[tau].start_year + life - p.end_year
+        if rest > EPS:
+            p.end_credit[(e, tau)] = capex * min(1.0, rest / life)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
@@ -62,15 +62,19 @@ class Solution:
     # PropellantRow, SupplyRow, SaleRow, ShortfallRow, CostRow (tests/test_results.py checks that
     # extract writes exactly those fields and the tidy tables keep them in that order)
     stages: list[dict] = field(default_factory=list)
-    builds: list[dict] = field(default_factory=list)
-    online: list[dict] = field(default_factory=list)
-    activities: list[dict] = field(default_factory=list)
-    flows: list[dict] = field(default_factory=list)
-    propellant: list[dict] = field(default_factory=list)
-    supplies: list[dict] = field(default_factory=list)
-    sales: list[dict] = field(default_factory=list)
-    shortfalls: list[dict] = field(default_factory=list)
-    costs: list[dict] = field(default_factory=list)
+    steps: list[dict] = field(default_factory=list)  # name, stage, start_year, years, annual_factor
+    builds: list[dict] = field(default_factory=list)  # name, type, node, stage, units
+    # per-step rows carry stage and year (the step's start year)
+    online: list[dict] = field(default_factory=list)  # name, type, stage, year, units, operating, capacity
+    activities: list[dict] = field(default_factory=list)  # facility, node, stage, year, rate
+    flows: list[dict] = field(default_factory=list)  # route, from, to, commodity, stage, year, rate, arrivals
+    propellant: list[dict] = field(default_factory=list)  # route, node, commodity, stage, year, rate
+    supplies: list[dict] = field(default_factory=list)  # supply, node, commodity, stage, year, rate
+    sales: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, year, rate
+    shortfalls: list[dict] = field(default_factory=list)  # demand, node, commodity, stage, year, rate
+    costs: list[dict] = field(default_factory=list)  # category, stage, year, amount, discounted
+    stocks: list[dict] = field(default_factory=list)  # facility, node, commodity, stage, year, tonnes
+    arrivals: list[dict] = field(default_factory=list)  # route, to, commodity, stage, year, rate
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
@@ -125,9 +129,64 @@ class Solution:
         """{stage: units online} of one facility or route."""
         return {o["stage"]: o["units"] for o in self.online if o["name"] == name}
 
-    def flow(self, route: str, commodity: str, stage: str) -> float:
+    def flow(self, route: str, commodity: str, stage: str, year: int | None = None) -> float:
+        """Departure rate (t/yr) of a route and commodity in a stage (summed over its steps'
+        rates if `year` is None: use `year` at resolution: year)."""
         return sum(f["rate"] for f in self.flows
-                   if (f["route"], f["commodity"], f["stage"]) == (route, commodity, stage))
+                   if (f["route"], f["commodity"], f["stage"]) == (route, commodity, stage)
+                   and (year is None or f["year"] == year))
+
+    def stock(self, facility: str, commodity: str, year: int) -> float:
+        """Tonnes of a commodity held by a storage facility at the end of the step of `year`."""
+        return sum(x["tonnes"] for x in self.stocks
+                   if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
+
+    def by_stage(self) -> Solution:
+        """The solution with one row per stage where rows are per step (resolution: year): rates
+        are the stage's mean (sum of rate x step years / stage years), stocks those held at the
+        stage's end, online units the most that exist and the mean operating, costs summed, `year` the
+        stage's start. Returns self when every stage is one step. Views that speak in stages
+        (summary, report, graph, compare) read this."""
+        if all(s["name"] == s["stage"] for s in self.steps):
+            return self  # one step per stage
+        years = {s["name"]: s["years"] for s in self.stages}
+        start = {s["name"]: s["start_year"] for s in self.stages}
+        length = {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
+        def collapse(rows: list[dict], how: dict[str, str]) -> list[dict]:
+            out: dict[tuple, dict] = {}
+            for r in rows:
+                key = tuple((k, v) for k, v in r.items() if k not in how and k != "year")
+                w = length.get((r["stage"], r["year"]), 1) / years.get(r["stage"], 1)
+                acc = out.setdefault(key, {**dict(key), "year": start.get(r["stage"], r["year"]),
+                                           **{f: 0.0 for f in how}})
+                for f, kind in how.items():
+                    v = r[f]
+                    if v is None:
+                        acc[f] = None
+                    elif acc[f] is not None:
+                        acc[f] = (acc[f] + w * v if kind == "mean" else acc[f] + v
+                                  if kind == "sum" else max(acc[f], v))
+            return [{k: r[k] for k in rows[0]} for r in out.values()] if rows else []
+
+        rate = {"rate": "mean"}
+        view = replace(self, steps=[{"name": s["name"], "stage": s["name"],
+                                     "start_year": s["start_year"], "years": s["years"],
+                                     "annual_factor": s["annual_factor"]} for s in self.stages])
+        view.online = collapse(self.online, {"units": "max", "operating": "mean",
+                                             "capacity": "mean"})
+        for name in ("activities", "propellant", "supplies", "sales", "shortfalls", "arrivals"):
+            setattr(view, name, collapse(getattr(self, name), rate))
+        view.flows = collapse(self.flows, {"rate": "mean", "arrivals": "mean"})
+        view.costs = collapse(self.costs, {"amount": "sum", "discounted": "sum"})
+        last = {}
+        for st in self.steps:
+            last[st["stage"]] = st["start_year"]
+        view.stocks = [{**x, "year": start[x["stage"]]} for x in self.stocks
+                       if x["year"] == last[x["stage"]]]  # held at the stage's end
+        for row in view.online:
+            row["units"] = int(row["units"])
+        return view
 
     def graph(self, stage: str | None = None, *, multi: bool = False) -> Any:
         """The network in one stage as a networkx DiGraph (one edge per node pair, parallel routes
@@ -236,7 +295,10 @@ def network_of(p: Prepared) -> dict[str, Any]:
                         "variable_cost": f.variable_cost} for f in inst.facilities],
         "routes": [{"name": r.name, "from": r.from_, "to": r.to, "buildable": r.capex is not None,
                     "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
-                    "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex}
+                    "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex,
+                    "transit_years": r.transit,
+                    "window_every_years": r.windows.every_years if r.windows else None,
+                    "window_first": r.windows.first if r.windows else None}
                    for r in inst.routes],
         "demands": demands,
         "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
@@ -263,6 +325,8 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         stages=[{"name": s.name, "start_year": s.start_year, "years": s.years,
                  "capex_factor": s.capex_factor, "annual_factor": s.annual_factor}
                 for s in p.stages],
+        steps=[{"name": s.name, "stage": s.stage, "start_year": s.start_year, "years": s.years,
+                "annual_factor": s.annual_factor} for s in p.steps],
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
@@ -272,6 +336,10 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     where = {f.name: f.node for f in inst.facilities}
     where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
 
+    def at(t: str) -> dict[str, Any]:
+        """The stage and year of step t, as the rows carry them."""
+        return {"stage": p.step[t].stage, "year": p.step[t].start_year}
+
     built = {k: round(_val(m.build[k])) for k in p.build_keys}
     sol.builds = [{"name": e, "type": kind[e], "node": where[e], "stage": t, "units": u}
                   for (e, t), u in built.items() if u]
@@ -279,28 +347,40 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         units = p.online_units(e, t, built)
         if units:
             cap = p.buildable[e].capacity
-            sol.online.append({"name": e, "type": kind[e], "stage": t, "units": units,
-                               "capacity": None if cap is None else cap * units})
+            operating = p.operating_units(e, t, built)
+            sol.online.append({"name": e, "type": kind[e], **at(t), "units": units,
+                               "operating": operating,
+                               "capacity": None if cap is None else cap * operating})
     fac = {f.name: f for f in inst.facilities}
-    sol.activities = [{"facility": f, "node": fac[f].node, "stage": t, "rate": _val(m.act[f, t])}
+    sol.activities = [{"facility": f, "node": fac[f].node, **at(t), "rate": _val(m.act[f, t])}
                       for (f, t) in p.act_keys if _val(m.act[f, t])]
     route = {r.name: r for r in inst.routes}
     burnt: dict[tuple[str, str, str], float] = {}
+    came: dict[tuple[str, str, str], float] = {}
     for (r, k, t) in p.flow_keys:
         rate = _val(m.flow[r, k, t])
         if not rate:
             continue
         x = route[r]
-        sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, "stage": t,
+        sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, **at(t),
                           "rate": rate, "arrivals": rate * (1.0 - x.loss)})
         for pk, phi in p.burn[r].items():
             burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * rate
-    sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, "stage": t, "rate": v}
+        for there, w in p.arrivals(r, t):
+            came[(r, k, there)] = came.get((r, k, there), 0.0) + rate * (1.0 - x.loss) * w
+    sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, **at(t), "rate": v}
                       for (r, k, t), v in burnt.items()]
+    sol.arrivals = [{"route": r, "to": route[r].to, "commodity": k, **at(t), "rate": v}
+                    for (r, k, t), v in sorted(came.items(), key=lambda kv: (
+                        kv[0][0], kv[0][1], p.step[kv[0][2]].index))]
+    if p.stock_keys:
+        sol.stocks = [{"facility": f, "node": fac[f].node, "commodity": k, **at(t),
+                       "tonnes": _val(m.stock[f, k, t])}
+                      for (f, k, t) in p.stock_keys if _val(m.stock[f, k, t])]
 
     def rows(keys: list, var: Any, items: list, labels: list[str], label: str) -> list[dict]:
         return [{label: labels[i], "node": items[i].node, "commodity": items[i].commodity,
-                 "stage": t, "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
+                 **at(t), "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
 
     sol.supplies = rows(p.supply_keys, m.supply, inst.supplies, p.supply_label, "supply")
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
@@ -308,11 +388,11 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
 
     ct = compiled.costs
     for (category, t), items in sorted(ct.terms.items(), key=lambda kv: (
-            p.stage[kv[0][1]].index, kv[0][0])):
+            p.step[kv[0][1]].index, kv[0][0])):
         value = sum(c * _val(v) for c, v in items)
         if not value:
             continue
-        per_stage = value if category in ct.once else value * p.stage[t].years
-        sol.costs.append({"category": category, "stage": t, "amount": per_stage,
+        amount = value if category in ct.once else value * p.step[t].years
+        sol.costs.append({"category": category, **at(t), "amount": amount,
                           "discounted": value * ct.factor[(category, t)]})
     return sol

@@ -58,6 +58,13 @@ class Horizon(Strict):
     """Discount rate per year, 0 <= rate < 1."""
     stages: list[Stage] = Field(min_length=1)
     """Consecutive stages, in order."""
+    resolution: Literal["stage", "year"] = "stage"
+    """Operating steps: stage (one step per stage) | year (one step per year; builds stay at
+    stage starts). Per-stage values apply to every step of their stage."""
+    end_value: Literal["none", "linear", "annuity"] = "none"
+    """Value of units left at the horizon end: none | linear (capex x remaining life / lifetime,
+    credited at the end) | annuity (capex of units with a lifetime paid as equal yearly payments
+    while they exist inside the horizon)."""
 
 
 class Commodity(Strict):
@@ -65,6 +72,10 @@ class Commodity(Strict):
     """Commodity name (water, lox, lh2, hardware...)."""
     description: str | None = None
     """Free text."""
+    boil_off_per_year: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
+                                     json_schema_extra={"x-unit": "1/yr"})
+    """Fraction of stock held in storage lost per year (0 <= b < 1); stock kept a step of l years
+    keeps (1 - b)^l of itself."""
 
 
 class Node(Strict):
@@ -80,6 +91,9 @@ class Node(Strict):
     """For Lagrange points: which one."""
     requires_depot: list[Name] = []
     """Commodities that can arrive here only through a depot's capacity."""
+    initial_stock: Annotated[dict[Name, NonNeg], unit("t")] = {}
+    """Tonnes of each commodity held here at the start of the horizon (usable from the first
+    step; carried on only by storage facilities)."""
     description: str | None = None
     """Free text."""
 
@@ -116,7 +130,11 @@ class _Buildable(Strict):
     max_units: int = Field(default=1, ge=1, le=1_000_000)
     """Most units online at once."""
     lifetime_years: Annotated[Positive | None, unit("yr")] = None
-    """Years a unit stays online after its build stage starts; default: never retires."""
+    """Years a unit exists after its build stage starts (exactly: no rounding to stage ends);
+    default: never retires."""
+    commissioning_years: Annotated[NonNeg, unit("yr")] = 0.0
+    """Years after the build stage starts before a unit operates (it exists and pays opex
+    meanwhile); less than lifetime_years."""
     available_from: Name | None = None
     """First stage in which units can be built (for routes without capex: used)."""
     available_until: Name | None = None
@@ -125,6 +143,30 @@ class _Buildable(Strict):
     """Free text."""
     source: str | None = None
     """Where the figures come from."""
+
+    @model_validator(mode="after")
+    def _commissioning_within_life(self) -> _Buildable:
+        life = self.lifetime_years
+        if life is not None and self.commissioning_years >= life:
+            raise ValueError(f"commissioning_years ({self.commissioning_years:g}) must be less "
+                             f"than lifetime_years ({life:g}): the unit would never operate")
+        return self
+
+
+class Windows(Strict):
+    """Launch windows: departures only at first + k * every_years (k integer)."""
+
+    every_years: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
+    """Window period in years (e.g. the synodic period), > 0."""
+    first: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
+    """Calendar year of one window, may be fractional (2033.3); the others are every_years apart."""
+
+    @field_validator("every_years")
+    @classmethod
+    def _positive_period(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("a window period must be > 0 years")
+        return v
 
 
 class Facility(_Buildable):
@@ -147,11 +189,23 @@ class Facility(_Buildable):
     """Tonnes of each commodity produced per tonne of activity."""
     consumes: Annotated[dict[Name, Positive], unit("t/t")] = {}
     """Tonnes of each commodity consumed per tonne of activity."""
+    storage: Annotated[NonNeg, unit("t")] = 0.0
+    """Tonnes a unit can hold, summed over the commodities it stores (stock between steps)."""
+    stores: list[Name] | None = None
+    """Commodities a unit can hold; default all (needs storage)."""
 
     @model_validator(mode="after")
     def _depot_is_pure_throughput(self) -> Facility:
         if self.kind == "depot" and (self.produces or self.consumes):
             raise ValueError("a depot neither produces nor consumes; model a processor beside it")
+        return self
+
+    @model_validator(mode="after")
+    def _stores_needs_storage(self) -> Facility:
+        if self.stores is not None and not self.storage:
+            raise ValueError("stores needs storage (tonnes a unit can hold)")
+        if self.storage and self.stores == []:
+            raise ValueError("storage with stores: [] has nothing to store")
         return self
 
 
@@ -184,6 +238,26 @@ class Route(_Buildable):
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
     commodities: list[Name] | None = None
     """Commodities the route may carry; default all."""
+    transit_years: Annotated[NonNeg | None, unit("yr")] = None
+    """Time of flight in years: cargo departing at time x arrives at x + transit (default 0)."""
+    transit_days: Annotated[NonNeg | None, unit("d")] = None
+    """Time of flight in days (365.25 per year), instead of transit_years."""
+    windows: Windows | None = None
+    """Launch windows: departures only at these dates, and capacity is tonnes per window (per
+    unit); default: departures spread over every step."""
+
+    @property
+    def transit(self) -> float:
+        """Time of flight in years."""
+        if self.transit_days is not None:
+            return self.transit_days / 365.25
+        return self.transit_years or 0.0
+
+    @model_validator(mode="after")
+    def _one_transit(self) -> Route:
+        if self.transit_years is not None and self.transit_days is not None:
+            raise ValueError("give either transit_years or transit_days, not both")
+        return self
 
     @model_validator(mode="after")
     def _propellant_spec(self) -> Route:
@@ -202,6 +276,8 @@ class Route(_Buildable):
         if self.capex is None and (self.opex or self.mass or self.lifetime_years
                                    or self.max_units != 1):
             raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
+        if self.capex is None and self.commissioning_years:
+            raise ValueError("commissioning_years needs capex (built units)")
         return self
 
 

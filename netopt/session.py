@@ -6,21 +6,24 @@
 
 The first plan is compiled and handed to HiGHS as usual. For each later plan the session compares
 its validated instance with the one HiGHS holds. When every difference is a number the model reads
-as a cost, a variable bound or a capacity coefficient (`IN_PLACE`), and the model's index sets are
-the same, the session changes those HiGHS data in place (`changeColsCost`, `changeColsBounds`,
-`changeCoeff`) and re-solves; the column costs are recomputed by compile's own `cost_terms` and
-`objective_terms`, so the objective cannot drift from the model of record. Any other difference
-(new elements, windows, max_units, stages, required amounts, budgets, delta-v...) compiles the
-plan afresh: the full pipeline for that run, which the session then holds.
+as a column cost or a variable bound (`IN_PLACE`), and the prepared model data are otherwise the
+same, the session changes those HiGHS data in place (`changeColsCost`, `changeColsBounds`) and
+re-solves; the column costs are recomputed by compile's own `cost_terms` and `objective_terms`,
+so the objective cannot drift from the model of record. Any other difference (new elements,
+windows, max_units, stages, capacities, required amounts, budgets, delta-v...) compiles the plan
+afresh: the full pipeline for that run, which the session then holds. (Capacities were changed in
+place as coefficients before the year-resolution model; its capacity rows weigh units by the
+share of a step they operate, and the aggregate rows by step: not redone yet.)
 
-The data HiGHS holds after a run depend only on that run's plan (costs and bounds are set in full,
-coefficients relative to the previous plan), never on the order of runs. Validation is the
+The data HiGHS holds after a run depend only on that run's plan (costs and bounds are set in
+full), never on the order of runs. Validation is the
 caller's (`Plan.from_data`), so a run's values keep the schema's messages. Not thread-safe: one
 session per thread or process (the sweep keeps one per worker).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -36,14 +39,13 @@ if TYPE_CHECKING:
     from .plan import Plan, Start
     from .results import Solution
 
-COSTS, BOUNDS, COEFFICIENTS = "costs", "bounds", "coefficients"
+COSTS, BOUNDS = "costs", "bounds"
 
 # (section, field) -> what it changes in the HiGHS model. Everything else is structure.
 IN_PLACE: dict[tuple[str, str], str] = {
     ("facilities", "capex"): COSTS,  # and budget rows: see _classify
     ("facilities", "opex"): COSTS,
     ("facilities", "variable_cost"): COSTS,
-    ("facilities", "capacity"): COEFFICIENTS,
     ("routes", "capex"): COSTS,
     ("routes", "opex"): COSTS,
     ("routes", "cost_per_t"): COSTS,
@@ -57,9 +59,11 @@ IN_PLACE: dict[tuple[str, str], str] = {
 NO_EFFECT = frozenset({"description", "source", "facility_templates", "route_templates",
                        "include"})  # templates: their effect is in facilities and routes
 SECTIONS = ("facilities", "routes", "supplies", "demands")
-# Prepared's index sets: equal, or the run changes structure whatever its fields say
-INDEX_SETS = ("build_keys", "act_keys", "flow_keys", "supply_keys", "short_keys", "sale_keys",
-              "cover", "unit_limits", "route_stages", "burn")
+# Prepared's fields that only feed column costs (through compile.cost_terms) or the bounds set
+# here; every other field must be equal, or the run changes structure whatever its fields say
+NUMBERS = frozenset({"inst", "stages", "stage", "steps", "step", "route_cost", "supply_ub",
+                     "supply_price", "short_ub", "sale_ub", "sale_price", "end_credit",
+                     "annuity"})
 
 
 @dataclass
@@ -67,14 +71,12 @@ class Change:
     """What a run changes relative to the plan HiGHS holds."""
 
     kinds: set[str]
-    capacities: list[str]  # facilities whose capacity changed
 
 
 def classify(held: Plan, new: Plan) -> Change | None:
     """The in-place change from `held` to `new`, or None if it changes the model's structure."""
     a, b = held.instance, new.instance
     kinds: set[str] = set()
-    capacities: list[str] = []
     for name in type(a).model_fields:
         x, y = getattr(a, name), getattr(b, name)
         if x == y or name in NO_EFFECT:
@@ -98,13 +100,12 @@ def classify(held: Plan, new: Plan) -> Change | None:
                     return None  # capex is a budget row's coefficient too
                 if name == "demands" and f == "amount" and v.kind != "market":
                     return None  # a required amount is in balance, aggregate and linking rows
-                if f == "capacity":
-                    capacities.append(v.name)
                 kinds.add(kind)
     p, q = held.prepared, new.prepared
-    if any(getattr(p, s) != getattr(q, s) for s in INDEX_SETS) or p.demand != q.demand:
+    if any(getattr(p, f.name) != getattr(q, f.name) for f in dataclasses.fields(p)
+           if f.name not in NUMBERS):
         return None
-    return Change(kinds, capacities)
+    return Change(kinds)
 
 
 def _changed(u: Any, v: Any) -> set[str]:
@@ -124,7 +125,6 @@ class Session:
         self.cuts: tuple[str, ...] | None = None
         self.last: np.ndarray | None = None  # the last run's column values
         self.columns: dict[int, int] = {}  # id(Pyomo variable) -> HiGHS column
-        self.rows: dict[int, int] = {}  # id(Pyomo constraint) -> HiGHS row, when needed
         self.counts = {"compiled": 0, "in_place": 0, "cold": 0}
 
     def solve(self, plan: Plan, options: SolveOptions | None = None, *,
@@ -167,7 +167,7 @@ class Session:
         from . import highs
 
         self.held, self.cuts, self.last = None, opts.cuts, None
-        self.loaded, self.columns, self.rows = None, {}, {}
+        self.loaded, self.columns = None, {}
         self.compiled = plan.build(cuts=opts.cuts)
         if not self.compiled.trivially_infeasible:
             self.loaded = highs.load(self.compiled.model)
@@ -227,51 +227,12 @@ class Session:
                 h.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed],
                                    upper[changed])
                 mat.col_lower, mat.col_upper = lower, upper
-        for f in change.capacities:
-            self._capacity(plan, f)
-
-    def _capacity(self, plan: Plan, name: str) -> None:
-        """The coefficients of facility `name`'s build variables in its capacity rows and in the
-        aggregate capacity rows (compile.define_facility_capacity, define_aggregate_capacity)."""
-        c, loaded = self.compiled, self.loaded
-        assert c is not None and loaded is not None
-        p, m = plan.prepared, c.model
-        fac = next(f for f in p.inst.facilities if f.name == name)
-        col, row = self._col(), self._row()
-        entries: list[tuple[int, int, float]] = []
-        if hasattr(m, "facility_capacity"):
-            for (f, t) in p.act_keys:
-                if f == name:
-                    r = row[id(m.facility_capacity[f, t])]
-                    entries += [(r, col[id(c.v.build[f, tau])], -fac.capacity)
-                                for tau in p.cover[(f, t)]]
-        if hasattr(m, "aggregate_capacity"):
-            for (k, t) in m.aggregate_capacity:
-                if k in fac.produces:
-                    r = row[id(m.aggregate_capacity[k, t])]
-                    entries += [(r, col[id(c.v.build[name, tau])], fac.produces[k] * fac.capacity)
-                                for tau in p.cover.get((name, t), ())]
-        mat = loaded.mat
-        for r, j, value in entries:
-            loaded.h.changeCoeff(r, j, value)
-            lo, hi = mat.start[r], mat.start[r + 1]
-            at = lo + int(np.flatnonzero(mat.index[lo:hi] == j)[0])
-            mat.value[at] = value
 
     def _col(self) -> dict[int, int]:
         assert self.loaded is not None
         if not self.columns:
             self.columns = {id(v): j for j, v in enumerate(self.loaded.mat.columns)}
         return self.columns
-
-    def _row(self) -> dict[int, int]:
-        import pyomo.core as pyo
-
-        assert self.compiled is not None
-        if not self.rows:  # the order highs.to_matrices reads the rows in
-            self.rows = {id(con): i for i, con in enumerate(
-                self.compiled.model.component_data_objects(pyo.Constraint, active=True))}
-        return self.rows
 
     @staticmethod
     def _set(change: Any, current: np.ndarray, new: np.ndarray) -> None:

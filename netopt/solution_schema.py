@@ -14,6 +14,11 @@ Versions:
      solver options and versions, start and end time, host CPUs), and the economic assumptions to
      `network` (prices and costs of facilities, routes, supplies, markets; discount rate;
      budgets). Older files load without them.
+  4  operating steps (issue 12): `steps`; every per-step row carries `year` (the step's start
+     year) beside its `stage`; online rows carry `operating` (units operating, by share of the
+     step) and capacity is theirs; new tables `stocks` and `arrivals`; cost categories `annuity`
+     and `end_value`; network routes carry their transit time and launch window. Older files
+     load as one step per stage.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -51,6 +56,19 @@ class StageRow(Row):
     """Discount factor A_t of a constant annual amount over the stage."""
 
 
+class StepRow(Row):
+    name: str
+    """Step name: the stage's (resolution: stage) or its start year (resolution: year)."""
+    stage: str
+    """Stage the step belongs to."""
+    start_year: int
+    """Calendar year the step starts (a_s)."""
+    years: int = Field(ge=1)
+    """Length in years (l_s); every annual rate is constant within the step."""
+    annual_factor: float
+    """Discount factor A_s of a constant annual amount over the step."""
+
+
 class BuildRow(Row):
     name: str
     """Facility or route name."""
@@ -71,10 +89,16 @@ class OnlineRow(Row):
     """facility | route."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     units: Units
-    """Units online in the stage (built in this or earlier stages, not yet retired)."""
+    """Units that exist at some time in the step (built in this or earlier stages, not yet
+    retired)."""
+    operating: Rate
+    """Units operating, by share of the step (commissioning and retirement inside the step
+    count for the part of the step they cover)."""
     capacity: Rate | None
-    """Online capacity, t/yr (null: unbounded route)."""
+    """Operating capacity, t/yr (capacity x operating; null: unbounded route)."""
 
 
 class ActivityRow(Row):
@@ -84,6 +108,8 @@ class ActivityRow(Row):
     """Facility node."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Activity, t/yr (a mine: t extracted; a processor: t processed; a depot: t handled)."""
 
@@ -99,10 +125,13 @@ class FlowRow(Row):
     """Commodity carried."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Payload departing, t/yr."""
     arrivals: Rate
-    """Payload arriving (rate x (1 - loss)), t/yr."""
+    """Payload that arrives eventually, per year of departure (rate x (1 - loss); with transit
+    or windows it arrives in later steps: see `arrivals`)."""
 
 
 class PropellantRow(Row):
@@ -114,6 +143,8 @@ class PropellantRow(Row):
     """Propellant commodity."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Propellant burnt, t/yr."""
 
@@ -127,6 +158,8 @@ class SupplyRow(Row):
     """Commodity bought."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes bought per year."""
 
@@ -140,6 +173,8 @@ class SaleRow(Row):
     """Commodity sold."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes sold per year."""
 
@@ -153,20 +188,56 @@ class ShortfallRow(Row):
     """Commodity."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Tonnes per year not delivered (paid at the shortfall penalty)."""
 
 
 class CostRow(Row):
     category: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
-    """Cost category: capex, opex, variable, transport, supply, shortfall, revenue (negative), or
-    one an `extra` function of the solve named (docs/extending.md)."""
+    """Cost category: capex, annuity, opex, variable, transport, supply, shortfall, revenue
+    (negative), end_value (negative), or one an `extra` function of the solve named
+    (docs/extending.md)."""
     stage: str
     """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
     amount: Money
-    """Undiscounted: capex spent in the stage, or the annual amount x the stage's years."""
+    """Undiscounted: capex spent in the stage, the end-of-horizon credit, or the annual amount x
+    the step's years."""
     discounted: Money
     """Discounted to the first stage's start year; the column sums to the cost objective."""
+
+
+class StockRow(Row):
+    facility: str
+    """Storage facility holding the stock."""
+    node: str
+    """Its node."""
+    commodity: str
+    """Commodity held."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step."""
+    tonnes: Rate
+    """Tonnes held at the end of the step."""
+
+
+class ArrivalRow(Row):
+    route: str
+    """Route."""
+    to: str
+    """Destination node."""
+    commodity: str
+    """Commodity."""
+    stage: str
+    """Stage of the step the cargo arrives in."""
+    year: int
+    """Start year of the step the cargo arrives in."""
+    rate: Rate
+    """Payload arriving in the step (after loss), t/yr."""
 
 
 class NetNode(Row):
@@ -226,6 +297,12 @@ class NetRoute(Row):
     """One-way delta-v, km/s, if given."""
     loss: float = 0.0
     """Fraction of payload lost in transit."""
+    transit_years: float = 0.0
+    """Time of flight, years."""
+    window_every_years: float | None = None
+    """Launch window period, years (null: departures any time)."""
+    window_first: float | None = None
+    """Date of one launch window (fractional year)."""
     cost_per_t: StagePrice = 0.0
     """Money per tonne of payload departing (a number, or {stage: price})."""
     capex: Money | None = None
@@ -351,6 +428,8 @@ class SolutionDocument(BaseModel):
     solver: dict[str, str] = {}
     """Solver name and version."""
     stages: list[StageRow] = []
+    steps: list[StepRow] = []
+    """Operating steps (one per stage with resolution: stage, one per year with year)."""
     builds: list[BuildRow] = []
     """Units built, one row per element and build stage (only non-zero)."""
     online: list[OnlineRow] = []
@@ -368,7 +447,11 @@ class SolutionDocument(BaseModel):
     shortfalls: list[ShortfallRow] = []
     """Required demand not delivered, per stage."""
     costs: list[CostRow] = []
-    """Cost per category and stage."""
+    """Cost per category and step."""
+    stocks: list[StockRow] = []
+    """Stock held at the end of each step, per storage facility and commodity."""
+    arrivals: list[ArrivalRow] = []
+    """Payload arriving per route, commodity and step (in the step it arrives)."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
     provenance: Provenance | None = None
@@ -386,10 +469,34 @@ class SolutionFileError(ValueError):
                          + "\n  ".join(problems))
 
 
+PER_STEP = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
+            "costs")
+
+
+def _one_step_per_stage(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 -> 4: each stage one step starting in the stage's start year; every unit
+    operates the whole step (no year, operating units, stocks or arrivals before)."""
+    stages = [s for s in data.get("stages") or [] if isinstance(s, dict)]
+    start = {s.get("name"): s.get("start_year") for s in stages}
+    data = {**data, "steps": [{"name": s.get("name"), "stage": s.get("name"),
+                               "start_year": s.get("start_year"), "years": s.get("years"),
+                               "annual_factor": s.get("annual_factor")} for s in stages]}
+    for table in PER_STEP:
+        rows = data.get(table)
+        if isinstance(rows, list):
+            data[table] = [{**r, "year": start.get(r.get("stage"))} if isinstance(r, dict)
+                           else r for r in rows]
+    if isinstance(data.get("online"), list):
+        data["online"] = [{**r, "operating": r.get("units")} if isinstance(r, dict) else r
+                          for r in data["online"]]
+    return data
+
+
 # version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
 # needs no step)
 UPGRADES: dict[int, Any] = {
     1: lambda d: {**d, "network": d.get("network") or {}},
+    3: _one_step_per_stage,
 }
 
 

@@ -1,9 +1,10 @@
 """Structural checks before solving: what can never reach where, and numbers that will hurt.
 
-Reachability is computed per stage as a fixpoint over (node, commodity): a commodity is available
-at a node if it is supplied there, made there by a facility whose inputs (and hardware) are
-available, or delivered by a usable route from a node where it and the route's propellant are
-available. A required demand that can never be reached makes the plan impossible: that is an error
+Reachability is computed per operating step as a fixpoint over (node, commodity): a commodity is
+available at a node if it is supplied there, made there by a facility whose inputs (and hardware)
+are available, delivered by a usable route from a node where it and the route's propellant are
+available (in the step the cargo arrives: transit and windows), held there at the start, or held
+over from an earlier step where some facility can store it. A required demand that can never be reached makes the plan impossible: that is an error
 in plain words, before any solve. Elements that can never work are warnings.
 """
 
@@ -19,7 +20,7 @@ SPAN_LIMIT = 1e9
 
 
 def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
-    """Stage -> set of (node, commodity) that can hold a positive amount in that stage."""
+    """Step -> set of (node, commodity) that can hold a positive amount in that step."""
     inst = p.inst
     hw = inst.hardware_commodity
     fac = {f.name: f for f in inst.facilities}
@@ -36,12 +37,17 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
         x = p.buildable.get(e)
         if x is None or not x.mass:
             return True
-        return any((node, hw) in (here if tau == t else out[tau]) for tau in p.cover[(e, t)])
+        return any((node, hw) in (here if p.first_step[tau] == t else out[p.first_step[tau]])
+                   for tau in p.cover[(e, t)])
 
-    for s in p.stages:
+    node_of = {f.name: f.node for f in inst.facilities}
+    storable = {(node_of[f], k) for (f, k, _) in p.stock_keys}
+    pending: dict[str, set[tuple[str, str]]] = defaultdict(set)  # cargo arriving in a later step
+    held: set[tuple[str, str]] = set(p.initial_stock)
+    for s in p.steps:
         t = s.name
         avail = {(inst.supplies[i].node, inst.supplies[i].commodity)
-                 for (i, tt) in p.supply_keys if tt == t}
+                 for (i, tt) in p.supply_keys if tt == t} | pending[t] | held
         changed = True
         while changed:
             changed = False
@@ -54,12 +60,17 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                             changed = True
             for r, k in flows_by_stage[t]:
                 y = route[r]
-                if ((y.to, k) not in avail and (y.from_, k) in avail
+                if ((y.from_, k) in avail
                         and all((y.from_, pk) in avail for pk in p.burn[r])
                         and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
-                    avail.add((y.to, k))
-                    changed = True
+                    for there, _ in p.arrivals(r, t):
+                        if there != t:
+                            pending[there].add((y.to, k))
+                        elif (y.to, k) not in avail:
+                            avail.add((y.to, k))
+                            changed = True
         out[t] = avail
+        held = avail & storable
     return out
 
 
@@ -84,7 +95,7 @@ def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]
                 reasons.append(f"route {r.name} has no propellant {', '.join(missing)} at {r.from_}")
     for f in inst.facilities:
         if f.node == node and k in f.produces:
-            if (f.name, t) not in p.cover:
+            if (f.name, t) not in p.op_share:
                 reasons.append(f"facility {f.name} cannot be online in {t}")
             else:
                 missing = [c for c in f.consumes if (node, c) not in avail]
@@ -103,7 +114,7 @@ def check_structure(p: Prepared) -> list[Problem]:
     for i, d in enumerate(inst.demands):
         if d.kind == "market":
             continue
-        bad = [t for t in p.stage if (d.node, d.commodity, t) in p.demand
+        bad = [t for t in p.step if (d.node, d.commodity, t) in p.demand
                and (d.node, d.commodity) not in avail[t]]
         if not bad:
             continue
@@ -126,7 +137,8 @@ def check_structure(p: Prepared) -> list[Problem]:
     for e, t in p.build_keys:
         build_stages[e].append(t)
     for i, f in enumerate(inst.facilities):
-        if f.mass and not any((f.node, hw) in avail[t] for t in build_stages[f.name]):
+        if f.mass and not any((f.node, hw) in avail[p.first_step[t]]
+                              for t in build_stages[f.name]):
             problems.append(Problem(f"facility {f.name} can never be built: its hardware ({hw}) "
                                     f"never reaches {f.node} in a stage it can be built",
                                     ("facilities", i), severity="warning"))
@@ -155,7 +167,7 @@ def check_structure(p: Prepared) -> list[Problem]:
 
 def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
     inst = p.inst
-    years = max(s.years for s in p.stages)
+    years = max(s.years for s in p.steps)
     for i, f in enumerate(inst.facilities):
         yield f.capacity, ("facilities", i, "capacity")
         for k, v in f.produces.items():

@@ -31,6 +31,7 @@ def _table(title: str) -> Table:
 
 
 def print_summary(sol: Solution, console: Console) -> None:
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     money = sol.units.get("money", "")
     mass = sol.units.get("mass", "t")
     head = f"[bold]{sol.instance}[/bold]: {sol.status.value}"

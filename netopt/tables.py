@@ -17,34 +17,47 @@ if TYPE_CHECKING:
     from .results import Solution
 
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs")
-NETWORK_TABLES = ("stages", "nodes", "facilities", "routes", "demands")
+          "shortfalls", "costs", "stocks", "arrivals")
+NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 # (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
 _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
     "builds": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
                ("body", str, None), ("stage", str, None), ("units", int, None)],
     "online": [("name", str, None), ("type", str, None), ("kind", str, None), ("node", str, None),
-               ("body", str, None), ("stage", str, None), ("units", int, None),
-               ("capacity", float, "rate")],
+               ("body", str, None), ("stage", str, None), ("year", int, None),
+               ("units", int, None), ("operating", float, None), ("capacity", float, "rate")],
     "activities": [("facility", str, None), ("kind", str, None), ("node", str, None),
-                   ("body", str, None), ("stage", str, None), ("rate", float, "rate")],
+                   ("body", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
     "flows": [("route", str, None), ("from", str, None), ("to", str, None),
-              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate"),
-              ("arrivals", float, "rate")],
+              ("commodity", str, None), ("stage", str, None), ("year", int, None),
+              ("rate", float, "rate"), ("arrivals", float, "rate")],
     "propellant": [("route", str, None), ("node", str, None), ("body", str, None),
-                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+                   ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
     "supplies": [("supply", str, None), ("node", str, None), ("body", str, None),
-                 ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+                 ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                 ("rate", float, "rate")],
     "sales": [("demand", str, None), ("node", str, None), ("body", str, None),
-              ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
+              ("commodity", str, None), ("stage", str, None), ("year", int, None),
+              ("rate", float, "rate")],
     "shortfalls": [("demand", str, None), ("node", str, None), ("body", str, None),
-                   ("commodity", str, None), ("stage", str, None), ("rate", float, "rate")],
-    "costs": [("category", str, None), ("stage", str, None), ("amount", float, "money"),
-              ("discounted", float, "money")],
+                   ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                   ("rate", float, "rate")],
+    "costs": [("category", str, None), ("stage", str, None), ("year", int, None),
+              ("amount", float, "money"), ("discounted", float, "money")],
+    "stocks": [("facility", str, None), ("node", str, None), ("body", str, None),
+               ("commodity", str, None), ("stage", str, None), ("year", int, None),
+               ("tonnes", float, "mass")],
+    "arrivals": [("route", str, None), ("to", str, None), ("body", str, None),
+                 ("commodity", str, None), ("stage", str, None), ("year", int, None),
+                 ("rate", float, "rate")],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
+    "steps": [("step", str, None), ("stage", str, None), ("start_year", int, None),
+              ("years", int, None), ("annual_factor", float, None)],
     "nodes": [("node", str, None), ("kind", str, None), ("body", str, None),
               ("bodies", str, None), ("point", str, None), ("requires_depot", str, None)],
     "facilities": [("facility", str, None), ("kind", str, None), ("node", str, None),
@@ -64,6 +77,8 @@ def _unit_suffix(unit: str | None, sol: Solution) -> str:
         return f"_{sol.units.get('mass', 't')}_per_yr"
     if unit == "money":
         return f"_{sol.units.get('money', 'money')}"
+    if unit == "mass":
+        return f"_{sol.units.get('mass', 't')}"
     return ""
 
 
@@ -124,8 +139,12 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
+    elif name == "arrivals":
+        src = [{**x, "body": body(x["to"])} for x in sol.arrivals]
+    elif name == "steps":
+        src = [{**s, "step": s["name"]} for s in sol.steps]
     elif name in ("flows", "costs"):
         src = getattr(sol, name)
     elif name == "stages":

@@ -37,3 +37,47 @@ def facility_location(n: int = 25, m: int = 40) -> Any:
         routes=[{"name": f"r{i}_{j}", "from": f"w{i}", "to": f"c{j}",
                  "cost_per_t": 1 + ((i * 13 + j * 29) % 47) / 5} for i in range(n) for j in range(m)],
         demands=[{"node": f"c{j}", "commodity": "x", "amount": 5 + (j * 17) % 20} for j in range(m)])
+
+
+def hardware_arrival_problems(inst: Any, sol: Solution, tol: float = 1e-6) -> list[str]:
+    """Where a plan has a plant produce before its hardware can have arrived (solvers.md,
+    "Hardware"): a facility with mass that produces in a step must have a unit built in an earlier
+    step, and the hardware that reached its node before that step (arrivals + purchases -
+    departures, in tonnes) must cover the mass of every unit built there before it (facilities
+    at the node and vehicles based there). Plain words per violation; empty if none."""
+    hw = inst.hardware_commodity
+    length = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    start = {s["name"]: s["start_year"] for s in sol.stages}
+    mass = {**{f.name: (f.node, f.mass) for f in inst.facilities},
+            **{r.name: (r.from_, r.mass) for r in inst.routes}}
+    built: list[tuple[str, int, float]] = []  # (node, build year, tonnes)
+    for b in sol.builds:
+        node, m = mass[b["name"]]
+        if m:
+            built.append((node, start[b["stage"]], m * b["units"]))
+    net: dict[str, list[tuple[int, float]]] = {}  # node -> [(year, tonnes in)]
+    for a in sol.arrivals:
+        if a["commodity"] == hw:
+            net.setdefault(a["to"], []).append((a["year"], a["rate"] * length[(a["stage"], a["year"])]))
+    for f in sol.flows:
+        if f["commodity"] == hw:
+            net.setdefault(f["from"], []).append((f["year"], -f["rate"] * length[(f["stage"], f["year"])]))
+    for s in sol.supplies:
+        if s["commodity"] == hw:
+            net.setdefault(s["node"], []).append((s["year"], s["rate"] * length[(s["stage"], s["year"])]))
+    out = []
+    fac = {f.name: f for f in inst.facilities}
+    for a in sol.activities:
+        f = fac[a["facility"]]
+        if not f.produces or not f.mass or a["rate"] <= tol:
+            continue  # only plants: a depot handles throughput from the day it is built
+        y = a["year"]
+        if not any(b["name"] == f.name and start[b["stage"]] < y for b in sol.builds):
+            out.append(f"{f.name} produces in {y} but no unit of it was built before {y}")
+            continue
+        have = sum(t for year, t in net.get(f.node, []) if year < y)
+        need = sum(t for node, year, t in built if node == f.node and year < y)
+        if have < need - tol * max(1.0, need):
+            out.append(f"{f.name} produces in {y} but only {have:g} t of the {need:g} t of "
+                       f"hardware built at {f.node} before {y} had arrived")
+    return out

@@ -46,11 +46,12 @@ def test_solve_prints_build_out_and_writes_files(tmp_path):
     assert sol["status"] == "optimal"
     assert sol["objective"] == pytest.approx(15)
     assert sol["flows"] == [{"route": "ab", "from": "a", "to": "b", "commodity": "x",
-                             "stage": "s1", "rate": pytest.approx(5), "arrivals": pytest.approx(5)}]
+                             "stage": "s1", "year": 2030, "rate": pytest.approx(5),
+                             "arrivals": pytest.approx(5)}]
     assert set(sol["timings"]) == {"read", "validate", "compile", "handover", "solve", "extract",
                                    "write"}
     assert (out / "flows.csv").read_text().splitlines()[0] == (
-        "route,from,to,commodity,stage,rate_t_per_yr,arrivals_t_per_yr")
+        "route,from,to,commodity,stage,year,rate_t_per_yr,arrivals_t_per_yr")
     assert not list(out.glob("*.tmp"))
 
 

@@ -96,10 +96,11 @@ def test_shortfalls_below_the_tolerance_are_noise():
     m = pyo.ConcreteModel()
     keys = [("b", "x", "s1"), ("b", "y", "s1"), ("b", "z", "s1")]
     m.unmet = pyo.Var(keys, initialize={keys[0]: 1.5e-6, keys[1]: 3.2500004, keys[2]: 0.0})
-    p = types.SimpleNamespace(demand={keys[0]: 1500.0, keys[1]: 10.0, keys[2]: 5.0})
+    p = types.SimpleNamespace(demand={keys[0]: 1500.0, keys[1]: 10.0, keys[2]: 5.0},
+                              step={"s1": types.SimpleNamespace(stage="s1", start_year=2030)})
     # tolerance 1e-6 of the demand: 1.5e-3 t/yr of 1,500 (1.5e-6 is noise); 1e-5 of 10 (3.25)
-    assert unmet_rows(p, m) == [{"node": "b", "commodity": "y", "stage": "s1", "required": 10.0,
-                                 "rate": 3.25}]
+    assert unmet_rows(p, m) == [{"node": "b", "commodity": "y", "step": "s1", "stage": "s1",
+                                 "year": 2030, "required": 10.0, "rate": 3.25}]
     assert rounded(1995.60000003, 2e-3) == 1995.6
     assert rounded(-1e-9, 1e-6) == 0.0
 

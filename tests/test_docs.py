@@ -28,7 +28,7 @@ def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
     documented = set(re.findall(r"\*\*([a-z_]+)\*\*", text))
     families = _components("Constraint")
     assert families == {"unit_limit", "facility_capacity", "route_capacity", "depot_capacity",
-                        "balance", "budget", "aggregate_capacity", "linking"}
+                        "storage_capacity", "balance", "budget", "aggregate_capacity", "linking"}
     assert documented == families
     # each family is written by one define_* function whose docstring or name says which
     source = (ROOT / "netopt" / "compile.py").read_text(encoding="utf-8")
@@ -42,7 +42,7 @@ def test_every_variable_is_in_the_variables_table_and_the_reverse():
     section = section[:section.index("\n## ", 1)]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
     assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
-                                                 "sale", "unmet"}
+                                                 "sale", "unmet", "stock"}
     from netopt.compile import Vars
 
     assert set(Vars.__dataclass_fields__) == documented

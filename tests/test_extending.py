@@ -31,7 +31,7 @@ def test_a_cost_term_of_ones_own_is_in_the_objective_and_the_costs():
     sol = Plan.of(decision()).solve(EXACT, load_extra(f"{RULES}:carbon_price"))
     assert sol.objective == pytest.approx(27)
     carbon = [c for c in sol.costs if c["category"] == "carbon"]
-    assert carbon == [{"category": "carbon", "stage": "s1", "amount": pytest.approx(5),
+    assert carbon == [{"category": "carbon", "stage": "s1", "year": 2030, "amount": pytest.approx(5),
                        "discounted": pytest.approx(5)}]
     assert sol.cost_total() == pytest.approx(sol.objective)
 
@@ -62,7 +62,7 @@ def test_a_once_cost_is_discounted_like_capex():
 
     sol = Plan.of(inst).solve(EXACT, fee)
     permit = [c for c in sol.costs if c["category"] == "permit"]
-    assert permit == [{"category": "permit", "stage": "s2", "amount": pytest.approx(7),
+    assert permit == [{"category": "permit", "stage": "s2", "year": 2032, "amount": pytest.approx(7),
                        "discounted": pytest.approx(7 / 1.1 ** 2)}]
     assert sol.objective == pytest.approx(1 + 7 / 1.1 ** 2)
 
@@ -78,8 +78,9 @@ def test_cli_extra_cost_appears_in_solution_summary_and_report(tmp_path):
     assert "carbon" in r.output  # the terminal's cost table has the category as a column
     doc = json.loads((out / "solution.json").read_text())
     assert doc["objective"] == pytest.approx(27)
-    assert {"category": "carbon", "stage": "s1", "amount": 5.0, "discounted": 5.0} in doc["costs"]
-    assert "carbon,s1,5.0,5.0" in (out / "costs.csv").read_text()
+    assert {"category": "carbon", "stage": "s1", "year": 2030, "amount": 5.0,
+            "discounted": 5.0} in doc["costs"]
+    assert "carbon,s1,2030,5.0,5.0" in (out / "costs.csv").read_text()
     r = runner.invoke(app, ["report", str(out / "solution.json"), "-o", str(tmp_path / "r.html")])
     assert r.exit_code == 0, r.output
     assert '<tr><td>carbon</td><td class="n">5</td>' in (tmp_path / "r.html").read_text()

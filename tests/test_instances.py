@@ -26,7 +26,7 @@ DOCUMENTED = {
     "tutorial.yaml": dict(seconds=10, gap=None, slow=False),
     "cislunar-ice.yaml": dict(seconds=30, gap=None, slow=False),
     "cislunar-ice-no-isru.yaml": dict(seconds=30, gap=None, slow=False),
-    "roadmap-2100.yaml": dict(seconds=120, gap=0.01, slow=True),
+    "roadmap-2100.yaml": dict(seconds=1800, gap=0.02, slow=True),  # yearly steps: BENCHMARKS.md
     "neas-700.yaml": dict(seconds=120, gap=0.01, slow=True),
 }
 
@@ -50,9 +50,9 @@ def _solve(inst, name: str):
 
 
 def _launch_mass(inst, sol, route: str = "launch") -> float:
-    """Tonnes launched from Earth over the horizon."""
-    years = {s.name: s.years for s in inst.horizon.stages}
-    return sum(f["rate"] * years[f["stage"]] for f in sol.flows if f["route"] == route)
+    """Tonnes launched from Earth over the horizon (rate x years of each step)."""
+    years = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    return sum(f["rate"] * years[(f["stage"], f["year"])] for f in sol.flows if f["route"] == route)
 
 
 def _units(sol, name: str) -> int:
@@ -198,7 +198,7 @@ def roadmap():
 @pytest.mark.slow
 def test_roadmap_builds_outward_from_the_moon(roadmap):
     inst, sol = roadmap
-    assert sol.status.value == "optimal" and sol.gap <= 0.01
+    assert sol.status.value == "optimal" and sol.gap <= DOCUMENTED["roadmap-2100.yaml"]["gap"]
     assert_builds_respect_windows(inst, sol)
     order = [s.name for s in inst.horizon.stages]
     node = {f.name: f.node for f in inst.facilities}
@@ -206,16 +206,28 @@ def test_roadmap_builds_outward_from_the_moon(roadmap):
     first = min(order.index(b["stage"]) for b in isru)
     assert {ISRU_BODY[node[b["name"]]] for b in isru if order.index(b["stage"]) == first} == {"Moon"}
     # ISRU spreads beyond cislunar space: at least Mars-system, main-belt and Jupiter-system sites
+    # (NEAs are no longer required: with their launch windows a plant's hardware can land in a
+    # build year only for Ryugu in 2070 and Bennu in 2080, instances/README.md)
     bodies = {ISRU_BODY[node[b["name"]]] for b in isru}
     assert bodies & {"Mars", "Phobos", "Deimos"} and bodies & {"Ceres", "Vesta"}
-    assert bodies & {"Callisto", "Ganymede", "Europa"} and "NEA" in bodies
+    assert bodies & {"Callisto", "Ganymede", "Europa"}
+
+
+@pytest.mark.slow
+def test_roadmap_no_plant_produces_before_its_hardware_can_have_arrived(roadmap):
+    from netopt.testing import hardware_arrival_problems
+
+    inst, sol = roadmap
+    assert inst.horizon.resolution == "year"
+    assert hardware_arrival_problems(inst, sol) == []
 
 
 @pytest.mark.slow
 def test_roadmap_earth_launch_is_a_minor_source_by_2090(roadmap):
     inst, sol = roadmap
     demanded = sum(d.amount.get("s2090", 0) for d in inst.demands if isinstance(d.amount, dict))
-    launched = sum(f["rate"] for f in sol.flows if f["route"] == "launch" and f["stage"] == "s2090")
+    launched = sum(f["rate"] for f in sol.by_stage().flows  # mean t/yr over the stage
+                   if f["route"] == "launch" and f["stage"] == "s2090")
     assert launched < 0.5 * demanded
     # no propellant for the Jupiter depots is flown all the way from LEO
     assert not [f for f in sol.flows if f["route"] == "leo-sjl1" and f["commodity"] in ("lox", "lh2")]
@@ -233,7 +245,7 @@ def neas():
 @pytest.mark.slow
 def test_neas_the_bigger_asteroids_are_mined(neas):
     inst, sol = neas
-    assert sol.status.value == "optimal" and sol.gap <= 0.01
+    assert sol.status.value == "optimal" and sol.gap <= DOCUMENTED["roadmap-2100.yaml"]["gap"]
     assert_builds_respect_windows(inst, sol)
     built = {b["name"] for b in sol.builds if b["name"].startswith("mine-")}
     water = [f for f in inst.facilities if "water" in f.produces]

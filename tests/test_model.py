@@ -42,7 +42,7 @@ def test_rocket_equation_propellant():
     sol = solve_exact(inst)
     assert sol.objective == approx(10 * 1.0 + 10 * phi * 2.0)
     assert sol.propellant == [{"route": "ab", "node": "a", "commodity": "fuel", "stage": "s1",
-                               "rate": approx(10 * phi)}]
+                               "year": 2030, "rate": approx(10 * phi)}]
     check_costs_sum_to_objective(sol)
 
 
@@ -141,8 +141,8 @@ def test_modular_units():
     sol = solve_exact(inst)
     assert sol.objective == approx(21 + 2.5)
     assert sol.build_units("mine") == {"s1": 3}
-    assert sol.online == [{"name": "mine", "type": "facility", "stage": "s1", "units": 3,
-                           "capacity": 30.0}]
+    assert sol.online == [{"name": "mine", "type": "facility", "stage": "s1", "year": 2030,
+                           "units": 3, "operating": 3.0, "capacity": 30.0}]
 
 
 def test_processing_chain_consumes_and_produces():

@@ -96,7 +96,8 @@ def test_html_has_every_figure_and_table(example, example_html):
     for name in TABLES + NETWORK_TABLES:
         assert f"table-{name}" in page.tables, name
     assert page.tables["table-flows"]["header"] == [
-        "route", "from", "to", "commodity", "stage", "rate_t_per_yr", "arrivals_t_per_yr"]
+        "route", "from", "to", "commodity", "stage", "year", "rate_t_per_yr",
+        "arrivals_t_per_yr"]
     assert page.tables["table-flows"]["rows"] == len(example.flows) + 1  # + header row
     assert page.tables["table-costs"]["rows"] == len(example.costs) + 1
     # summary: the build-out and the cost split
@@ -162,7 +163,8 @@ def test_markdown_report_with_png_figures(example, tmp_path):
     for p in pngs:
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"](report_files/{p.name})" in md
-    assert "| route | from | to | commodity | stage | rate_t_per_yr | arrivals_t_per_yr |" in md
+    assert ("| route | from | to | commodity | stage | year | rate_t_per_yr | "
+            "arrivals_t_per_yr |") in md
     assert "## Build timeline" in md and "## Cost breakdown" in md
 
 

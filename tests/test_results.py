@@ -95,7 +95,7 @@ def test_published_schema_file_is_current():
     assert printed["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert printed["$id"] == f"urn:netopt:solution:v{SCHEMA_VERSION}"
     assert printed["$defs"]["FlowRow"]["required"] == ["route", "from", "to", "commodity",
-                                                      "stage", "rate", "arrivals"]
+                                                      "stage", "year", "rate", "arrivals"]
 
 
 def test_invalid_solution_file_names_every_problem(sol, tmp_path):
@@ -116,6 +116,25 @@ def test_invalid_solution_file_names_every_problem(sol, tmp_path):
         Solution.from_dict({**sol.to_dict(), "schema_version": 99})
 
 
+def test_version_2_file_loads_as_one_step_per_stage(sol):
+    # A version-2 file has no steps, years, operating units, stocks or arrivals: each stage is
+    # one step starting in the stage's start year, every unit operates the whole stage.
+    doc = sol.to_dict()
+    doc["schema_version"] = 2
+    for key in ("steps", "stocks", "arrivals"):
+        del doc[key]
+    for table in ("online", "activities", "flows", "propellant", "supplies", "sales",
+                  "shortfalls", "costs"):
+        for row in doc[table]:
+            del row["year"]
+    for row in doc["online"]:
+        del row["operating"]
+    back = Solution.from_dict(doc)
+    assert back.steps == sol.steps
+    assert back.flows == sol.flows and back.online == sol.online and back.costs == sol.costs
+    assert back.stocks == [] and back.arrivals == []
+
+
 def test_version_1_file_still_loads(sol):
     doc = sol.to_dict()
     doc["schema_version"] = 1
@@ -131,15 +150,18 @@ def test_version_1_file_still_loads(sol):
 # --- tidy tables -------------------------------------------------------------------------------
 HEADERS = {
     "builds": "name,type,kind,node,body,stage,units",
-    "online": "name,type,kind,node,body,stage,units,capacity_t_per_yr",
-    "activities": "facility,kind,node,body,stage,rate_t_per_yr",
-    "flows": "route,from,to,commodity,stage,rate_t_per_yr,arrivals_t_per_yr",
-    "propellant": "route,node,body,commodity,stage,rate_t_per_yr",
-    "supplies": "supply,node,body,commodity,stage,rate_t_per_yr",
-    "sales": "demand,node,body,commodity,stage,rate_t_per_yr",
-    "shortfalls": "demand,node,body,commodity,stage,rate_t_per_yr",
-    "costs": "category,stage,amount_MUSD,discounted_MUSD",
+    "online": "name,type,kind,node,body,stage,year,units,operating,capacity_t_per_yr",
+    "activities": "facility,kind,node,body,stage,year,rate_t_per_yr",
+    "flows": "route,from,to,commodity,stage,year,rate_t_per_yr,arrivals_t_per_yr",
+    "propellant": "route,node,body,commodity,stage,year,rate_t_per_yr",
+    "supplies": "supply,node,body,commodity,stage,year,rate_t_per_yr",
+    "sales": "demand,node,body,commodity,stage,year,rate_t_per_yr",
+    "shortfalls": "demand,node,body,commodity,stage,year,rate_t_per_yr",
+    "costs": "category,stage,year,amount_MUSD,discounted_MUSD",
+    "stocks": "facility,node,body,commodity,stage,year,tonnes_t",
+    "arrivals": "route,to,body,commodity,stage,year,rate_t_per_yr",
     "stages": "stage,start_year,end_year,years,capex_factor,annual_factor",
+    "steps": "step,stage,start_year,years,annual_factor",
     "nodes": "node,kind,body,bodies,point,requires_depot",
     "facilities": "facility,kind,node,body,capacity_per_unit_t_per_yr,max_units,produces,consumes",
     "routes": "route,from,to,from_body,to_body,buildable,capacity_t_per_yr,delta_v_km_s,loss",
@@ -173,7 +195,7 @@ def test_money_and_mass_units_in_headers():
                              supplies=[{"node": "a", "commodity": "x", "price_per_t": 1}],
                              demands=[{"node": "b", "commodity": "x", "amount": 2}]))
     t = s.tables(as_pandas=False)
-    assert list(t["costs"][0]) == ["category", "stage", "amount_kEUR", "discounted_kEUR"]
+    assert list(t["costs"][0]) == ["category", "stage", "year", "amount_kEUR", "discounted_kEUR"]
     assert list(t["flows"][0])[-2:] == ["rate_kg_per_yr", "arrivals_kg_per_yr"]
 
 
@@ -181,10 +203,11 @@ def test_tables_lists_without_pandas_and_frames_with(sol):
     plain = sol.tables(as_pandas=False)
     assert list(plain) == list(TABLES + NETWORK_TABLES)
     assert plain["flows"] == [{"route": "ab", "from": "a", "to": "b", "commodity": "x",
-                               "stage": s, "rate_t_per_yr": pytest.approx(5),
-                               "arrivals_t_per_yr": pytest.approx(4)} for s in ("s1", "s2")]
+                               "stage": s, "year": y, "rate_t_per_yr": pytest.approx(5),
+                               "arrivals_t_per_yr": pytest.approx(4)}
+                              for s, y in (("s1", 2030), ("s2", 2031))]
     assert plain["activities"][0] == {"facility": "m", "kind": "mine", "node": "a",
-                                      "body": "Moon", "stage": "s1",
+                                      "body": "Moon", "stage": "s1", "year": 2030,
                                       "rate_t_per_yr": pytest.approx(6.25)}
     pd = pytest.importorskip("pandas")
     frames = sol.tables(as_pandas=True)

@@ -1,5 +1,5 @@
-"""The solve session (netopt/session.py): runs that change only numbers are re-solved in place,
-and every run's result equals the cold pipeline's (objective, plan, cost split).
+"""The solve session (netopt/session.py): runs that change only costs and bounds are re-solved in
+place, and every run's result equals the cold pipeline's (objective, plan, cost split).
 
 The instance: 10 t/yr of x required at c in each of two 2-year stages (shortfall 20 per t), and a
 market at c (up to 5 t/yr at price P). x comes from Earth (supply at a, price S, at most M t/yr,
@@ -35,7 +35,6 @@ BASE = {
 }
 GRID = {
     "supplies[earth].price_per_t": [2, 5],  # column costs
-    "facilities[mine].capacity": [4, 7],  # coefficients
     "demands[market].price_per_t": [1, 8],  # column costs (revenue)
     "supplies[earth].max_per_year": [8, 20],  # column bounds
     "demands[market].amount": [2, 5],  # column bounds
@@ -71,8 +70,8 @@ def test_every_run_of_a_grid_in_place_equals_the_cold_pipeline():
         plans.add(str(cold.builds))
     runs = 2 ** len(GRID)
     assert session.counts == {"compiled": 1, "in_place": runs - 1, "cold": 0}
-    # the grid moves the optimum and the plan (31 objectives, 3 build-outs): the test can fail
-    assert len(objectives) > runs // 4 and len(plans) >= 3
+    # the grid moves the optimum and the plan (20 objectives, 2 build-outs): the test can fail
+    assert len(objectives) > runs // 2 and len(plans) >= 2
 
 
 def test_a_hand_checked_run_in_place():
@@ -89,6 +88,7 @@ def test_a_hand_checked_run_in_place():
 
 
 @pytest.mark.parametrize("path, value", [
+    ("facilities[mine].capacity", 7),  # capacity rows (by operating share) and aggregate rows
     ("facilities[mine].max_units", 2),  # domain and unit rows
     ("demands[need].amount", 12),  # balance, aggregate and linking rows
     ("routes[haul].available_from", "s2"),  # index sets
@@ -106,7 +106,7 @@ def test_structure_changes_compile_afresh_and_still_equal_the_cold_pipeline(path
 
 
 def test_the_sweep_in_place_writes_the_same_table_as_cold():
-    spec = SweepSpec([Param(p, list(v)) for p, v in list(GRID.items())[:4]])
+    spec = SweepSpec([Param(p, list(v)) for p, v in list(GRID.items())[:4]])  # 16 runs
     warm = run_sweep(BASE, spec, options=OPTS)
     cold = run_sweep(BASE, spec, options=OPTS, in_place=False)
     assert [r["status"] for r in warm.rows] == ["optimal"] * 16

@@ -153,6 +153,51 @@ def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], in
     return cols, [[_num(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
 
 
+def _spans(years: list[int]) -> str:
+    """2036, 2037, 2038, 2041 -> '2036–2038, 2041'."""
+    runs: list[list[int]] = []
+    for y in sorted(years):
+        if runs and runs[-1][1] == y - 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
+    """Stockpiles and launch windows over time, from the per-step rows (call it before
+    `by_stage`): [(title, header, rows)], empty when the plan has neither."""
+    mass = sol.units.get("mass", "t")
+    out = []
+    held: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
+    for x in sol.stocks:
+        held[(x["node"], x["commodity"])].append((x["year"], x["tonnes"]))
+    if held:
+        rows = []
+        for (node, k), series in sorted(held.items()):
+            peak_year, peak = max(series, key=lambda yt: (yt[1], -yt[0]))
+            rows.append([node, k, _spans([y for y, _ in series]), fmt_t(peak), str(peak_year)])
+        out.append((f"Stockpiles: stock held at the end of each step ({mass})",
+                    ["node", "commodity", "held (end of)", "peak", "peak year"], rows))
+    windowed = {r["name"]: r for r in (sol.network or {}).get("routes", [])
+                if r.get("window_every_years")}
+    flown: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    length = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    for f in sol.flows:
+        if f["route"] in windowed:
+            flown[f["route"]][f["year"]] += f["rate"] * length.get((f["stage"], f["year"]), 1)
+    if flown:
+        rows = []
+        for name in sorted(flown):
+            r = windowed[name]
+            rows.append([name, f"{r['from']} → {r['to']}", f"{r['window_every_years']:g}",
+                         f"{r.get('transit_years') or 0:g}",
+                         ", ".join(f"{y}: {fmt_t(t)}" for y, t in sorted(flown[name].items()))])
+        out.append((f"Launch windows used: {mass} departing per step",
+                    ["route", "from → to", "every (yr)", "transit (yr)", "departures"], rows))
+    return out
+
+
 TABLE_TITLES = {
     "builds": "Builds: units built per element and stage",
     "online": "Online: units and capacity per element and stage",
@@ -163,6 +208,9 @@ TABLE_TITLES = {
     "sales": "Sales to markets",
     "shortfalls": "Shortfalls: required demand not delivered",
     "costs": "Costs per category and stage",
+    "stocks": "Stocks held at the end of each stage",
+    "arrivals": "Arrivals per route, commodity and stage",
+    "steps": "Operating steps",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }
@@ -263,8 +311,10 @@ FIGURE_SECTIONS = (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
                    ("sources", "Mass sources"))
 
 
-def document(sol: Solution, fids: list[str], title: str | None = None) -> Document:
-    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures())."""
+def document(sol: Solution, fids: list[str], title: str | None = None,
+             timed: list[tuple[str, list[str], list[list[str]]]] | None = None) -> Document:
+    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures());
+    `timed`: time_tables() of the plan before its stage view (stockpiles, launch windows)."""
     money = sol.units.get("money", "")
     header, rows = build_out(sol)
     summary: list[Block] = [
@@ -285,6 +335,11 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
     ]
     sections += [Section(fid, head, [Figure(fid, caption(fid, sol))] if fid in fids else [])
                  for fid, head in FIGURE_SECTIONS]
+    if timed:
+        over: list[Block] = []
+        for i, (head, cols, cells) in enumerate(timed):
+            over += [Heading(head), Grid(cols, cells, f"time-{i}")]
+        sections.append(Section("time", "Stockpiles and launch windows over time", over))
     tables: list[Block] = []
     for name in TABLES + NETWORK_TABLES:
         cols, cells, total = table_rows(sol, name)

@@ -11,11 +11,11 @@ from .. import __version__
 from ..files import write_atomic
 from ..results import Solution
 from ..status import SCHEMA_VERSION
-from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text,
-                       document)
+from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text, document,
+                       time_tables)
 from .figures import figures, svg_text
 
-NAV = {"network": "Network", "costs": "Costs", "provenance": "Provenance"}  # shorter link texts than the section titles
+NAV = {"network": "Network", "costs": "Costs", "provenance": "Provenance", "time": "Over time"}  # shorter link texts than the section titles
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:0 auto;max-width:1400px;
@@ -78,8 +78,10 @@ def _block(b: Block, figs: dict[str, Any]) -> str:
 
 def render_html(sol: Solution, title: str | None = None) -> str:
     """The report as one self-contained HTML document (no external resources)."""
+    timed = time_tables(sol)  # per year: before the stage view
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     figs = figures(sol)
-    doc = document(sol, list(figs), title)
+    doc = document(sol, list(figs), title, timed)
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',

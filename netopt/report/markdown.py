@@ -6,7 +6,8 @@ from pathlib import Path as FsPath
 
 from ..files import write_atomic
 from ..results import Solution
-from .document import NUMERIC, Block, Facts, Figure, Grid, Heading, Text, document
+from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text, document,
+                       time_tables)
 from .figures import figures, png_bytes
 
 
@@ -42,11 +43,13 @@ def _block(b: Block, pngs: dict[str, str]) -> list[str]:
 
 def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) -> list[FsPath]:
     """report.md plus one PNG per figure in report_files/ beside it."""
+    timed = time_tables(sol)  # per year: before the stage view
+    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     path = FsPath(path)
     fig_dir = path.with_name(f"{path.stem}_files")
     fig_dir.mkdir(parents=True, exist_ok=True)
     figs = figures(sol)
-    doc = document(sol, list(figs), title)
+    doc = document(sol, list(figs), title, timed)
     written: list[FsPath] = []
     pngs: dict[str, str] = {}
     for fid, fig in figs.items():
