@@ -174,6 +174,10 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
     if first_mass is not None and inst.hardware_commodity is None:
         p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
                          "that carries facility and vehicle mass)", first_mass))
+    if getattr(inst, "uncertainty", None) is not None:
+        from .stochastic.checks import check_tree
+
+        p += check_tree(inst)
     return p
 
 

@@ -79,6 +79,8 @@ class Solution:
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
     provenance: dict[str, Any] | None = None
+    # an instance with an uncertainty tree: the tree, each leaf, EVPI, VSS (solution_schema.Stochastic)
+    stochastic: dict[str, Any] | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     # --- record ---------------------------------------------------------------------------------

@@ -322,6 +322,65 @@ class Demand(Strict):
         return self
 
 
+class Branch(Strict):
+    """One outcome of a branching: its probability and the changes it makes to the instance."""
+
+    name: Name
+    """Branch name (leaf names join the branch names of each branching with '/')."""
+    probability: float = Field(gt=0, le=1, allow_inf_nan=False, json_schema_extra={"x-unit": "1"})
+    """Probability of this outcome; a branching's probabilities sum to 1."""
+    set: dict[str, Any] = {}
+    """Paths (as in --set and scenario files) to the values they take in this outcome."""
+    scale: dict[str, Positive] = Field(default={}, json_schema_extra={"x-unit": "1"})
+    """Paths to factors: every number of the value there is multiplied (applied before set)."""
+    description: str | None = None
+    """Free text."""
+
+
+class Branching(Strict):
+    """An uncertain outcome that becomes known at the start of `stage`."""
+
+    name: Name
+    """Branching name."""
+    stage: Name
+    """Stage at whose start the outcome is known: its builds, and later ones, may depend on it."""
+    branches: list[Branch] = Field(min_length=1)
+    """The possible outcomes."""
+    description: str | None = None
+    """Free text."""
+
+
+class SampledTree(Strict):
+    """N equally likely leaves drawn from distributions (those of `netopt sweep`), known at `stage`."""
+
+    name: Name = "sample"
+    """Name of the branching the draws form."""
+    stage: Name
+    """Stage at whose start the draw is known."""
+    scenarios: int = Field(ge=1, le=100_000)
+    """Number of leaves drawn (each of probability 1/scenarios)."""
+    seed: int = 0
+    """Seed of the draws: the same seed gives the same tree."""
+    params: dict[str, dict[str, Any]] = Field(min_length=1)
+    """Paths to distributions, e.g. {routes[launch].cost_per_t: {dist: uniform, low: 1, high: 3}};
+    `scale: true` makes the draws factors of the base's value."""
+
+
+class Uncertainty(Strict):
+    """A scenario tree: branchings by stage (their outcomes multiply into leaves), or a sampled tree."""
+
+    branchings: list[Branching] = []
+    """Uncertain outcomes and the stages at which they become known."""
+    sampled: SampledTree | None = None
+    """Instead of branchings: leaves drawn from distributions."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Uncertainty:
+        if bool(self.branchings) == (self.sampled is not None):
+            raise ValueError("give either branchings or sampled (one of them)")
+        return self
+
+
 class Instance(Strict):
     """A netopt problem instance: candidates, demands and economics over a staged horizon."""
 
@@ -360,6 +419,9 @@ class Instance(Strict):
     """Required demands and optional markets."""
     budgets: Annotated[dict[Name, NonNeg], unit("{money}")] = {}
     """Most capex (undiscounted) spent in a stage."""
+    uncertainty: Uncertainty | None = None
+    """A scenario tree: `netopt solve` then finds the build-out that is best in expectation
+    (solvers.md, "Planning under uncertainty")."""
 
 
 def instance_json_schema() -> dict:

@@ -19,6 +19,10 @@ Versions:
      step) and capacity is theirs; new tables `stocks` and `arrivals`; cost categories `annuity`
      and `end_value`; network routes carry their transit time and launch window. Older files
      load as one step per stage.
+  5  adds `stochastic` (null unless the instance has an uncertainty tree): the tree, the
+     here-and-now builds, each leaf's objective, builds and costs, the expected cost and its
+     spread, EVPI and VSS, a progressive hedging run (solvers.md, "Planning under
+     uncertainty"). Older files load with `stochastic: null`.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -397,6 +401,103 @@ class Provenance(Row):
     """CPU count of the machine that solved."""
 
 
+class TreeBranch(Row):
+    name: str
+    """Branch name."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Probability of the outcome."""
+
+
+class TreeBranching(Row):
+    name: str
+    """Branching name."""
+    stage: str
+    """Stage at whose start the outcome is known."""
+    branches: list[TreeBranch]
+    """The outcomes."""
+
+
+class TreeInfo(Row):
+    kind: Literal["branchings", "sampled"]
+    """branchings (written in the instance) | sampled (drawn from distributions)."""
+    branchings: list[TreeBranching]
+    """The branchings in the order they multiply into leaves."""
+    root_stages: list[str]
+    """Stages before any outcome is known: their builds are the here-and-now decisions."""
+
+
+class LeafRow(Row):
+    name: str
+    """Leaf name: its branches joined by '/'."""
+    probability: Annotated[float, Field(gt=0, le=1)]
+    """Product of its branches' probabilities."""
+    branches: dict[str, str]
+    """Branch of each branching."""
+    objective: float | None = None
+    """The leaf's own objective z_l in the stochastic solution."""
+    builds: list[BuildRow] = []
+    """The leaf's build-out (shared with the leaves of the same tree node)."""
+    costs: list[CostRow] = []
+    """The leaf's costs."""
+
+
+class Spread(Row):
+    min: float
+    """Cheapest leaf's cost."""
+    max: float
+    """Dearest leaf's cost."""
+    std: Annotated[float, Field(ge=0)]
+    """Probability-weighted standard deviation of the leaves' costs."""
+
+
+class Decomposition(Row):
+    method: Literal["ph"]
+    """ph: progressive hedging (mpi-sppy)."""
+    ranks: int
+    """MPI ranks (1: serial)."""
+    objective: float | None = None
+    """Expected cost of the plan PH converged to (its inner bound)."""
+    bound: float | None = None
+    """PH's outer (lower) bound on the expected cost."""
+    iterations: int | None = None
+    """PH iterations run."""
+    extensive_form: float | None = None
+    """The extensive form's objective, when it was solved too."""
+    note: str | None = None
+    """Whether PH and the extensive form agree, or why one is missing."""
+
+
+class Stochastic(Row):
+    """Planning under uncertainty (solvers.md): the tree, the hedged plan and its figures."""
+
+    tree: TreeInfo
+    here_and_now: list[BuildRow] = []
+    """Builds in the root stages, shared by every leaf."""
+    leaves: list[LeafRow] = []
+    expected_cost: float | None = None
+    """SP: the expected cost of the stochastic solution."""
+    spread: Spread | None = None
+    """Of the leaves' costs."""
+    wait_and_see: float | None = None
+    """WS: expected cost if each leaf were known from the start."""
+    evpi: float | None = None
+    """SP - WS: the expected value of perfect information."""
+    leaf_alone: list[float | None] = []
+    """Each leaf's optimum on its own (its WS part), in leaf order."""
+    mean_value: float | None = None
+    """EV: the optimum of the mean-value instance."""
+    eev: float | None = None
+    """Expected cost with the here-and-now builds fixed to EV's."""
+    eev_status: str | None = None
+    """Status of the EEV solve (infeasible: the mean-value plan fits no leaf plan)."""
+    vss: float | None = None
+    """EEV - SP: the value of the stochastic solution."""
+    note: str | None = None
+    """How far the figures can be trusted (the extensive form stopped at a gap)."""
+    decomposition: Decomposition | None = None
+    """A decomposed solve (mpi-sppy), when asked for."""
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
@@ -456,6 +557,9 @@ class SolutionDocument(BaseModel):
     """The instance's nodes, facilities, routes and demands."""
     provenance: Provenance | None = None
     """Where the solution came from (none in files older than version 3)."""
+    stochastic: Stochastic | None = None
+    """With an uncertainty tree: the tree, each leaf's plan, expected cost, EVPI and VSS (none in
+    files older than version 4)."""
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 

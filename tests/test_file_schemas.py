@@ -16,7 +16,8 @@ from netopt.file_schemas import KINDS, MODELINE, file_schema, kind_of, modeline,
 from netopt.schema import instance_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted([*ROOT.glob("instances/*.yaml"), *ROOT.glob("models/*.yaml"),
+SHIPPED = sorted([*ROOT.glob("instances/*.yaml"), *ROOT.glob("instances/stochastic/*.yaml"),
+                  *ROOT.glob("models/*.yaml"),
                   *ROOT.glob("docs/examples/*.yaml")])
 EXPECTED_KINDS = {"instances": "instance", "models": "catalog"}
 

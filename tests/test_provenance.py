@@ -25,8 +25,8 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_schema_version_is_4_with_provenance():
-    assert SCHEMA_VERSION == 4  # provenance since 3; 4: operating steps (issue 12)
+def test_schema_version_has_provenance_since_3():
+    assert SCHEMA_VERSION == 5  # provenance since 3; 4: operating steps; 5: stochastic
 
 
 def test_solve_file_records_version_inputs_options_and_times():
@@ -73,9 +73,12 @@ def test_provenance_round_trips_and_older_files_load_without_it(tmp_path):
     sol = netopt.solve_file(TUTORIAL)
     sol.write(tmp_path)
     doc = json.loads((tmp_path / "solution.json").read_text())
-    assert doc["schema_version"] == 4 and doc["provenance"]["inputs"][0]["sha256"] == _sha(TUTORIAL)
+    assert doc["schema_version"] == SCHEMA_VERSION and doc["provenance"]["inputs"][0]["sha256"] == _sha(TUTORIAL)
     back = Solution.read(tmp_path / "solution.json")
     assert back.provenance == sol.provenance
+    doc["schema_version"] = 3
+    del doc["stochastic"]
+    assert Solution.from_dict(doc).stochastic is None
     doc["schema_version"] = 2
     del doc["provenance"]
     assert Solution.from_dict(doc).provenance is None

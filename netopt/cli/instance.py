@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import gc
 import json
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..errors import InputError
-from ..plan import Plan, chain, load_extra, load_instance
+from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+from ..stochastic.plan import StochasticPlan
+from ..stochastic.summary import stochastic_lines
 from ..summary import print_summary
 from .common import (
     Gap,
@@ -29,20 +32,26 @@ from .common import (
     progress_printer,
 )
 
+if TYPE_CHECKING:
+    from ..compile import Extra
+    from ..results import Solution
+
 
 def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
     """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
     bad = False
     for f in files:
         try:
-            inst, warnings = load_instance(f)  # an instance, or a scenario naming its base
+            plan = StochasticPlan.read(f)  # an instance, or a scenario naming its base
         except InputError as e:
             print_problems(e.problems)
             bad = True
             continue
-        print_problems(warnings)
+        print_problems(plan.warnings)
+        inst = plan.base.instance if isinstance(plan, StochasticPlan) else plan.instance
+        leaves = (f", {len(plan.leaves)} leaves" if isinstance(plan, StochasticPlan) else "")
         out.print(f"{f}: valid ({len(inst.facilities)} facilities, {len(inst.routes)} routes, "
-                  f"{len(inst.horizon.stages)} stages)", markup=False)
+                  f"{len(inst.horizon.stages)} stages{leaves})", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
 
 
@@ -63,6 +72,11 @@ def solve(
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
     extra: Annotated[Optional[list[str]], typer.Option("--extra", help="MODULE:FUNCTION (or FILE.py:FUNCTION) called with the built model before the solve: your own variables, constraints and cost terms (repeatable; docs/extending.md).")] = None,  # noqa: E501
+    decompose: Annotated[Optional[str], typer.Option("--decompose", help="With an uncertainty tree: 'ph' runs progressive hedging (mpi-sppy) on the MPI ranks, e.g. mpiexec -n 4 netopt solve FILE --decompose ph.")] = None,  # noqa: E501
+    ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
+    ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="With an uncertainty tree: also compute EVPI and VSS (each leaf alone, the mean-value instance, and the extensive form once more).")] = True,  # noqa: E501
+    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
@@ -70,14 +84,22 @@ def solve(
     gc.disable()
     with exit_codes():
         extras = [load_extra(x) for x in extra or []]
-        plan = Plan.read(file, scenario or [], set_ or [])
+        plan = StochasticPlan.read(file, scenario or [], set_ or [])
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts), race=race)
     with exit_codes():
-        sol = plan.solve(opts, chain(extras))
+        if decompose is not None:
+            sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive,
+                                   figures, chain(extras))
+            if sol is None:
+                raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
+        elif isinstance(plan, StochasticPlan):
+            sol = plan.solve(opts, chain(extras), figures=figures)
+        else:
+            sol = plan.solve(opts, chain(extras))
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
@@ -87,6 +109,8 @@ def solve(
             out.print(sol.message, markup=False)
     else:
         print_summary(sol, out)
+    for line in stochastic_lines(sol):
+        out.print(line, markup=False)
     if output is not None:
         if sol.status.has_solution:
             tables = sum(p.suffix == ".csv" for p in sol.write(output))
@@ -94,6 +118,33 @@ def solve(
         else:
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
+
+
+def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
+                     iterations: int, rho: float, extensive: bool, figures: bool,
+                     extra: Extra | None = None) -> Solution | None:
+    """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
+    None on the other ranks."""
+    from ..errors import UsageError
+    from ..stochastic.ph import ph_solution, run_ph
+
+    if method != "ph":
+        raise UsageError(f"unknown --decompose '{method}'; known: ph")
+    if not isinstance(plan, StochasticPlan):
+        raise UsageError("--decompose needs an instance with an uncertainty: section")
+    res = run_ph(plan, replace(opts, progress=None), iterations=iterations, rho=rho, extra=extra)
+    if res.rank != 0:
+        return None
+    if res.mpi_note:
+        err.print(res.mpi_note, markup=False)
+    if not extensive:
+        return ph_solution(plan, res)
+    sol = plan.solve(opts, extra, figures=figures)
+    if sol.stochastic is not None:
+        sol.stochastic["decomposition"] = res.as_dict(
+            sol.objective if sol.status.has_solution else None)
+    sol.timings["ph"] = res.seconds
+    return sol
 
 
 def schema(

@@ -116,7 +116,42 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
     short = sum(x["rate"] * years.get(x["stage"], 1) for x in sol.shortfalls)
     if short:
         facts.append(("Demand not delivered (shortfall)", f"{short:,.0f} {mass}"))
+    return facts + stochastic_facts(sol)
+
+
+def stochastic_facts(sol: Solution) -> list[tuple[str, str]]:
+    """Planning under uncertainty: the tree, the figures (solvers.md), or nothing."""
+    st = sol.stochastic
+    if not st:
+        return []
+    unit = sol.units.get("money", "") if sol.objective_kind == "cost" else sol.units.get("mass", "t")
+
+    def m(x: float | None) -> str:
+        return "n/a" if x is None else f"{x:,.6g} {unit}"
+
+    tree = st["tree"]
+    facts = [("Uncertainty", f"{len(st['leaves'])} leaves; " + "; ".join(
+        f"{b['name']} known in {b['stage']} ({len(b['branches'])} outcomes)"
+        for b in tree["branchings"])),
+        ("Here and now", ", ".join(f"{b['name']} x{b['units']} in {b['stage']}"
+                                   for b in st["here_and_now"]) or "build nothing")]
+    sp = st.get("spread")
+    facts.append(("Expected cost (SP)", m(st.get("expected_cost")) + (
+        f", leaves {sp['min']:,.6g} to {sp['max']:,.6g} (sd {sp['std']:,.4g})" if sp else "")))
+    if "evpi" in st:
+        facts.append(("EVPI (SP − wait-and-see)", f"{m(st.get('evpi'))} (WS {m(st.get('wait_and_see'))})"))
+        facts.append(("VSS (EEV − SP)", f"{m(st.get('vss'))} (EEV {m(st.get('eev'))}, "
+                                       f"mean-value plan {m(st.get('mean_value'))})"))
     return facts
+
+
+def leaf_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
+    """One row per leaf: probability, branches, cost, builds."""
+    st = sol.stochastic or {}
+    rows = [[leaf["name"], f"{leaf['probability']:.4g}", _num(leaf.get("objective")),
+             ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf.get("builds", []))]
+            for leaf in st.get("leaves", [])[:MAX_TABLE_ROWS]]
+    return ["leaf", "probability", "cost", "builds"], rows
 
 
 def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
@@ -326,6 +361,12 @@ def document(sol: Solution, fids: list[str], title: str | None = None,
     if sol.costs:
         h, r = cost_table(sol)
         summary += [Heading(f"Cost split ({money}, discounted)"), Grid(h, r, "summary-costs")]
+    if sol.stochastic:
+        h, r = leaf_table(sol)
+        summary += [Heading("Leaves of the scenario tree",
+                            "Each leaf's probability, cost and build-out; the tables below hold "
+                            "the here-and-now builds and the expected operation."),
+                    Grid(h, r, "summary-leaves")]
     sections = [
         Section("summary", "Summary", summary),
         Section("assumptions", "Assumptions", assumptions(sol)),
