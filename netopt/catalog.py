@@ -33,7 +33,10 @@ from typing import Any
 
 import yaml
 
+from .errors import InputError
 from .file_schemas import SCHEMA_DIR, modeline, schema_file
+from .files import OutputError, write_atomic
+from .parse import MAX_BYTES, read_bounded
 from .rocket import propellant_per_t
 
 LEO_ESCAPE_DV = 3.22  # km/s, LEO -> Earth escape (C3 = 0), Wikipedia "Delta-v budget"
@@ -116,8 +119,8 @@ def parse_benner(text: str, source: str = "<text>") -> list[NEA]:
 
 
 def read_benner(path: str | Path) -> list[NEA]:
-    p = Path(path)
-    return parse_benner(p.read_text(encoding="ascii", errors="replace"), str(p))
+    p = Path(path)  # a regular file of bounded size (a FIFO or /dev/zero is refused)
+    return parse_benner(read_bounded(p, MAX_BYTES).decode("ascii", errors="replace"), str(p))
 
 
 def diameter_km(h: float, albedo: float) -> float:
@@ -366,11 +369,30 @@ def generate(path: str | Path, opts: NeaOptions, out: str | Path, command: list[
     models = (models_dir or default_models_dir()).resolve()
     if not (models / "facilities.yaml").is_file():
         raise FileNotFoundError(f"no models/facilities.yaml under {models}: pass --models DIR")
-    data, cands = build_instance(read_benner(path), opts, assume, models)
+    try:
+        neas = read_benner(path)
+    except OSError as e:  # the input: invalid input (1), unlike a write error below (2)
+        raise ValueError(f"{path}: cannot read: {e.strerror or e}") from None
+    if not neas:
+        raise ValueError(f"{path}: no asteroid rows (is it the JPL NEA delta-v list?)")
+    data, cands = build_instance(neas, opts, assume, models)
+    if not cands:
+        raise ValueError(f"{path}: none of its {len(neas)} asteroids passes the filters "
+                         "(--max-dv, --max-h, --min-capacity)")
+    from .plan import validate  # pydantic (the instance models): only when generating
+
+    try:  # never write an instance that does not validate
+        validate(data)
+    except InputError as e:
+        raise ValueError("the generated instance would not validate:\n  " + "\n  ".join(
+            str(p) for p in e.problems)) from None
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    text = dump_instance(data, header(command, cands, opts, assume))
-    out.write_text(_modeline(out) + text, encoding="utf-8")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        text = dump_instance(data, header(command, cands, opts, assume))
+        write_atomic(out, _modeline(out) + text)
+    except OSError as e:
+        raise OutputError(f"cannot write {out}: {e.strerror or e}") from None
     return cands
 
 

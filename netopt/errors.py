@@ -13,11 +13,22 @@ Path = tuple[str | int, ...]
 def format_path(path: Path) -> str:
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
+        else:  # a key: a YAML `true:` or `null:` key reads as True or None, shown as written
+            name = ("true" if part else "false") if isinstance(part, bool) else (
+                "null" if part is None else str(part))
+            out += f".{name}" if out else name
     return out
+
+
+# control characters in a message would break its line (a name holding a newline): escaped
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def printable(text: str) -> str:
+    """`text` on one line: control characters written as Python escapes (\\n, \\x00)."""
+    return text.translate(_CONTROL)
 
 
 class Location(NamedTuple):  # a tuple: cheap to make for every value of a large file
@@ -55,7 +66,7 @@ class Problem:
         where = f"{self.location}: " if self.location else ""
         what = f"{format_path(self.path)}: " if self.path else ""
         tag = "warning: " if self.severity == "warning" else ""
-        return f"{where}{tag}{what}{self.message}"
+        return printable(f"{where}{tag}{what}{self.message}")
 
 
 class InputError(Exception):
@@ -75,6 +86,12 @@ def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Locati
     closest of `fields` (`suggest`: closest, or did_you_mean), a missing key says so, a value
     error loses pydantic's prefix; with `got`, the offending value is shown."""
     kind, msg = err["type"], str(err["msg"]).removeprefix("Value error, ")
+    if kind == "invalid_key":  # `true: 2`: pydantic's loc holds the key as 1, not True
+        key = err["input"]
+        path = path[:-1] + (key,)
+        shown = format_path((key,))
+        return Problem(f"a key must be a name, not {type(key).__name__} {shown}: write "
+                       f"'{shown}'", path, locs.get(path + (KEY,)) or locate(locs, path))
     if kind == "extra_forbidden":
         msg = f"unknown key '{path[-1]}'" + (suggest or closest)(str(path[-1]), fields)
     elif kind == "missing":

@@ -7,7 +7,11 @@ later than asked, keeping the best solution found so far. It also reports live p
 
 from __future__ import annotations
 
+import atexit
 import math
+import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +39,7 @@ from .status import Status
 # the watchdog cancels a solve this long after its time limit, and gives up waiting after as long
 # again (HiGHS checks its limit only at certain points, and has overrun it in presolve)
 WATCHDOG_GRACE = 5.0
+INTERRUPT_GRACE = 120.0  # seconds HiGHS gets to stop after Ctrl-C before it is abandoned
 
 # HiGHS prints its banner from C++ to the process's stdout, once per process, in the constructor of
 # its first Highs object. That object is made here, at import (under Python's import lock, so in
@@ -195,6 +200,14 @@ def _sum_repeated(idx: np.ndarray, val: np.ndarray, ptr: np.ndarray
     return (uniq % width).astype(np.int32), summed, new_ptr
 
 
+class ModelRefused(Exception):
+    """HiGHS refused the model's numbers: a fault of the input, not of the solver."""
+
+
+class OptionsRejected(ValueError):
+    """HiGHS refused a solver option given on the command line."""
+
+
 def _highs_inf() -> float:
     return float(highspy.kHighsInf)
 
@@ -248,7 +261,9 @@ def build(mat: Matrices) -> tuple[Any, bool]:
         lp.a_matrix_.index_ = idx
         lp.a_matrix_.value_ = val
         if h.passModel(lp) != highspy.HighsStatus.kOk:
-            raise ValueError("HiGHS refuses the model (a NaN or infinite coefficient?)")
+            raise ModelRefused("HiGHS refuses the model: a coefficient is not finite, above "
+                               "1e15 or at most 1e-9 (validation refuses those it can trace "
+                               "to a field; this one it could not)")
     k = len(mat.integer)
     if k:
         h.changeColsIntegrality(k, mat.integer.astype(np.int32),
@@ -274,13 +289,22 @@ def set_options(h: Any, options: dict[str, Any]) -> list[str]:
 
 def run(h: Any, time_limit: float | None,
         on_progress: Callable[[Progress], None] | None = None,
-        progress_every: float = 1.0, grace: float = WATCHDOG_GRACE) -> tuple[Any, str | None]:
+        progress_every: float = 1.0, grace: float = WATCHDOG_GRACE,
+        interrupt_grace: float = INTERRUPT_GRACE,
+        abandon: Callable[[Any, int], None] | None = None) -> tuple[Any, str | None]:
     """Run HiGHS in a worker thread; the calling thread stays free for Ctrl-C, the watchdog and
     progress. Returns (model status, message) — the message says why a solve was stopped.
 
     The worker is netopt's own, not highspy's startSolve/wait: highspy keeps those methods' locks
     on the Highs class, shared by every Highs object, so two solves in two threads would refuse
-    each other ("Solver is already running")."""
+    each other ("Solver is already running").
+
+    Ctrl-C and SIGTERM only set a flag while HiGHS runs (no KeyboardInterrupt can leave this
+    function with HiGHS still running, which at interpreter exit aborted the process): the first
+    asks HiGHS to stop and keeps its incumbent, a second asks again. A HiGHS that does not stop
+    within `interrupt_grace` (`grace` past the time limit) is abandoned, and the process then
+    ends with os._exit rather than an interpreter exit (`abandon(h, exit code)`, by default
+    `exit_without_destroying`)."""
     latest: dict[str, float] = {}
 
     def watch(e: Any) -> None:
@@ -295,34 +319,81 @@ def run(h: Any, time_limit: float | None,
     stopped_by: str | None = None
     cancelled_at: float | None = None
     last_report = start
-    worker = threading.Thread(target=_solve_in_thread, args=(h,), daemon=True,
-                              name="netopt-highs")
-    worker.start()
-    while True:
-        try:
+    heard = 0
+    with _signals_as_flags() as signals:
+        worker = threading.Thread(target=_solve_in_thread, args=(h,), daemon=True,
+                                  name="netopt-highs")
+        worker.start()
+        while True:
             worker.join(0.1)
             if not worker.is_alive():
                 break
             now = time.perf_counter()
-            if deadline is not None and stopped_by is None and now - start > deadline:
+            if len(signals) > heard:  # each Ctrl-C asks again; the first starts the grace
+                heard = len(signals)
+                if stopped_by != "interrupt":
+                    stopped_by, cancelled_at = "interrupt", now
+                h.cancelSolve()
+            elif deadline is not None and stopped_by is None and now - start > deadline:
                 stopped_by, cancelled_at = "watchdog", now
                 h.cancelSolve()
-            if cancelled_at is not None and now - cancelled_at > max(grace, 0.1 * (
-                    time_limit or 0)):
+            if cancelled_at is not None and now - cancelled_at > (
+                    interrupt_grace if stopped_by == "interrupt"
+                    else max(grace, 0.1 * (time_limit or 0))):
+                (abandon or exit_without_destroying)(h, 130 if stopped_by == "interrupt" else 4)
                 return None, ("HiGHS did not stop when asked; abandoned its run "
                               f"after {now - start:.1f} s")
             if on_progress is not None and now - last_report >= progress_every:
                 last_report = now
                 on_progress(Progress(now - start, _finite(latest.get("incumbent")),
                                      _finite(latest.get("bound")), _finite(latest.get("gap"))))
-        except KeyboardInterrupt:
-            if stopped_by == "interrupt":
-                raise  # a second Ctrl-C: give up at once
-            stopped_by, cancelled_at = "interrupt", time.perf_counter()
-            h.cancelSolve()
-    message = {"interrupt": "interrupted (Ctrl-C)",
+    message = {"interrupt": "interrupted (Ctrl-C)" if signals[:1] != [signal.SIGTERM]
+               else "interrupted (SIGTERM)",
                "watchdog": "stopped by the watchdog past the time limit"}.get(stopped_by or "")
     return h.getModelStatus(), message
+
+
+@contextmanager
+def _signals_as_flags() -> Iterator[list[int]]:
+    """While the block runs, SIGINT and SIGTERM are appended to the yielded list instead of
+    raising; a handler that was there before (a sweep's interrupt flag) still hears of them."""
+    got: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got  # signals are delivered to the main thread only
+        return
+    before: dict[int, Any] = {}
+
+    def note(signum: int, frame: Any) -> None:
+        got.append(signum)
+        old = before.get(signum)
+        if callable(old) and old is not signal.default_int_handler:
+            try:
+                old(signum, frame)
+            except KeyboardInterrupt:
+                pass
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        before[signum] = signal.signal(signum, note)
+    try:
+        yield got
+    finally:
+        for number, old in before.items():
+            signal.signal(number, old)
+
+
+def exit_without_destroying(h: Any, code: int) -> None:
+    """HiGHS's thread is still running: destroying its Highs object (at interpreter exit at the
+    latest) could abort the process. Keep `h` alive and end the process with os._exit once the
+    program is done (after its output is flushed), with `code`."""
+    def exit_now(keep: Any = h) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+    atexit.register(exit_now)
 
 
 def _solve_in_thread(h: Any) -> None:
@@ -386,8 +457,8 @@ def solve_loaded(loaded: Loaded, options: dict[str, Any], time_limit: float | No
         info["mip_start"] = h.setSolution(len(start), idx, start) == highspy.HighsStatus.kOk
     rejected = set_options(h, options)
     if rejected:
-        raise ValueError(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name or "
-                         "invalid value; see HiGHS's option list)")
+        raise OptionsRejected(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name "
+                              "or invalid value; see HiGHS's option list)")
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     t1 = time.perf_counter()

@@ -9,6 +9,8 @@ problem or warning needs a location, so the messages are exactly its own.
 
 from __future__ import annotations
 
+import errno
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterator, MutableMapping
 from pathlib import Path as FsPath
@@ -20,6 +22,7 @@ from .errors import (KEY, InputError, Location, Locs, Path, Problem, closest, fr
 from .gcpause import paused_gc
 from .parse import (
     NeedsLocations,
+    file_kind,
     is_json,
     json_with_locations,
     plain_json,
@@ -125,7 +128,11 @@ class _Merged:
         self.index: dict[str, dict[str, int]] = {}
         self.section_locs: dict[str, Locs] = {}  # the section's own key and value locations
 
-    def add(self, data: dict, locs: Locs) -> None:
+    def add(self, data: dict, locs: Locs, catalog: bool = False) -> list[Problem]:
+        """Merge one file's sections in; return its problems the merge would hide: a name twice
+        in one file (the second would replace the first), and in a catalog a section that is not
+        a list (the including file's section would replace it)."""
+        problems: list[Problem] = []
         per_item: dict[tuple[str, int], Locs] = defaultdict(dict)
         per_section: dict[str, Locs] = defaultdict(dict)
         for p, loc in locs.items():
@@ -139,6 +146,10 @@ class _Merged:
             items = data.get(section)
             if items is None:
                 continue
+            if catalog and not isinstance(items, list):
+                problems.append(Problem("Input should be a valid list", (section,),
+                                        per_section[section].get(())))
+                continue
             self.section_locs[section] = per_section[section]
             if not isinstance(items, list) or not isinstance(self.items.get(section, []), list):
                 # a wrong type: keep it whole, for validation to report at its location
@@ -149,17 +160,27 @@ class _Merged:
             target = self.items.setdefault(section, [])
             target_locs = self.item_locs.setdefault(section, [])
             index = self.index.setdefault(section, {})
+            here: dict[str, int] = {}  # names met in this file
             for i, item in enumerate(items):
                 name = item.get("name") if isinstance(item, dict) else None
-                named = section in NAMED_SECTIONS and isinstance(name, str)
-                if named and isinstance(name, str) and name in index:
+                if not isinstance(name, str) or section not in NAMED_SECTIONS:
+                    name = None
+                if name is not None and name in here:
+                    problems.append(Problem(
+                        f"duplicate name '{name}' (also {section}[{here[name]}])",
+                        (section, i, "name"), per_item[(section, i)].get(("name",))))
+                    continue
+                if name is not None:
+                    here[name] = i
+                if name is not None and name in index:
                     j = index[name]
                     target[j], target_locs[j] = item, per_item[(section, i)]
                 else:
-                    if named and isinstance(name, str):
+                    if name is not None:
                         index[name] = len(target)
                     target.append(item)
                     target_locs.append(per_item[(section, i)])
+        return problems
 
     def locs(self) -> Locs:
         out: Locs = {}
@@ -195,48 +216,109 @@ def read_tree(path: FsPath, stack: tuple[FsPath, ...] = ()
     return data, LazyLocs(located), []
 
 
+class _Frame:
+    """A file of the include tree whose includes are being read."""
+
+    def __init__(self, path: FsPath, chain: tuple[FsPath, ...], data: dict, locs: Locs,
+                 includes: list[str]) -> None:
+        self.path, self.chain, self.data, self.locs = path, chain, data, locs
+        self.includes, self.next, self.merged = includes, 0, _Merged()
+
+
 def _tree(path: FsPath, stack: tuple[FsPath, ...], read: Reader
           ) -> tuple[dict, Locs, list[Problem]]:
-    data, locs, problems = read(path)
-    if problems:
-        return {}, locs, problems
-    if not isinstance(data, dict):
-        kind = ("a list" if isinstance(data, list) else "a boolean" if isinstance(data, bool)
-                else "a number" if isinstance(data, int | float) else "a string")
-        return {}, locs, [Problem(f"the file must be a mapping of keys (name, horizon, ...), "
-                                  f"not {kind}", location=locs.get(()))]
-    includes = data.get("include") or []
-    if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
-        return {}, locs, [Problem("include must be a list of file paths", ("include",),
-                                  locs.get(("include",)))]
-    if not includes:
-        return data, locs, problems
-    merged = _Merged()
-    for i, inc in enumerate(includes):
-        inc_path = (path.parent / inc).resolve()
-        here = locs.get(("include", i))
-        if inc_path in stack or inc_path == path.resolve():
-            chain = " -> ".join(str(p) for p in (*stack, path.resolve(), inc_path))
-            problems.append(Problem(f"include cycle: {chain}", ("include", i), here))
+    """The include tree under `path`, merged depth first. A loop with a stack of files, not
+    recursion: a legal chain of thousands of nested includes would pass Python's recursion
+    limit."""
+    problems: list[Problem] = []
+    frames: list[_Frame] = []
+
+    def start(p: FsPath, chain: tuple[FsPath, ...]) -> tuple[dict, Locs] | None:
+        """Read `p`: its result if it has no includes (or a problem), else None (a new frame)."""
+        data, locs, found = read(p)
+        if found:
+            problems.extend(found)
+            return {}, locs
+        if not isinstance(data, dict):
+            kind = ("a list" if isinstance(data, list) else "a boolean" if isinstance(data, bool)
+                    else "a number" if isinstance(data, int | float) else "a string")
+            problems.append(Problem(f"the file must be a mapping of keys (name, horizon, ...), "
+                                    f"not {kind}", location=locs.get(())))
+            return {}, locs
+        includes = data.get("include") or []
+        if not isinstance(includes, list) or not all(isinstance(i, str) for i in includes):
+            problems.append(Problem("include must be a list of file paths", ("include",),
+                                    locs.get(("include",))))
+            return {}, locs
+        if not includes:
+            return data, locs
+        frames.append(_Frame(p, chain, data, locs, includes))
+        return None
+
+    done = start(path, stack)
+    while frames:
+        f = frames[-1]
+        if done is not None:  # the include just read: merge it in
+            sub, sub_locs = done
+            done = None
+            for key in sub:
+                if key not in CATALOG_KEYS:
+                    problems.append(Problem(
+                        f"a catalog may hold only {', '.join(sorted(CATALOG_KEYS))}; "
+                        f"'{key}' belongs in the instance{closest(key, CATALOG_KEYS)}",
+                        (key,), sub_locs.get((key, KEY))))
+            problems.extend(f.merged.add(sub, sub_locs, catalog=True))
+        if f.next < len(f.includes):
+            i, f.next = f.next, f.next + 1
+            here = f.locs.get(("include", i))
+            me = _resolved(f.path)
+            inc_path, trouble = _include_path(f.path, f.includes[i])
+            if inc_path is not None and (inc_path in f.chain or inc_path == me):
+                chain = " -> ".join(str(p) for p in (*f.chain, me, inc_path))
+                trouble = f"include cycle: {chain}"
+            if trouble is not None or inc_path is None:
+                problems.append(Problem(trouble or "", ("include", i), here))
+                continue
+            done = start(inc_path, (*f.chain, me))
             continue
-        if not inc_path.is_file():
-            problems.append(Problem(f"included file not found: {inc_path}", ("include", i), here))
-            continue
-        sub, sub_locs, sub_problems = _tree(inc_path, (*stack, path.resolve()), read)
-        problems += sub_problems
-        for key in sub:
-            if key not in CATALOG_KEYS:
-                problems.append(Problem(
-                    f"a catalog may hold only {', '.join(sorted(CATALOG_KEYS))}; "
-                    f"'{key}' belongs in the instance{closest(key, CATALOG_KEYS)}",
-                    (key,), sub_locs.get((key, KEY))))
-        merged.add(sub, sub_locs)
-    merged.add(data, locs)
-    out = {k: v for k, v in data.items() if k not in LIST_SECTIONS}
-    out.update(merged.items)
-    out_locs = {p: loc for p, loc in locs.items() if not p or p[0] not in LIST_SECTIONS}
-    out_locs.update(merged.locs())
-    return out, out_locs, problems
+        frames.pop()
+        problems.extend(f.merged.add(f.data, f.locs))
+        out = {k: v for k, v in f.data.items() if k not in LIST_SECTIONS}
+        out.update(f.merged.items)
+        out_locs = {p: loc for p, loc in f.locs.items() if not p or p[0] not in LIST_SECTIONS}
+        out_locs.update(f.merged.locs())
+        done = out, out_locs
+    assert done is not None
+    return done[0], done[1], problems
+
+
+def _resolved(path: FsPath) -> FsPath:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # read already refused such a path
+        return path.absolute()
+
+
+def _include_path(parent: FsPath, include: str) -> tuple[FsPath | None, str | None]:
+    """The file an include names, or why it cannot be read (a symlink loop, a NUL, a folder)."""
+    shown = include.encode("unicode_escape").decode("ascii")  # no raw NUL or newline
+    try:
+        path = (parent.parent / include).resolve()
+    except RuntimeError:  # Python 3.11's resolve() on a symlink loop
+        return None, f"included file is a symlink loop: {shown}"
+    except ValueError:
+        return None, f"included file name holds a NUL character: {shown}"
+    except OSError as e:
+        return None, f"included file cannot be found: {shown} ({e.strerror or e})"
+    try:
+        mode = path.stat().st_mode
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return None, f"included file is a symlink loop: {shown}"
+        return None, f"included file not found: {path}"
+    if not stat.S_ISREG(mode):
+        return None, f"included file is {file_kind(mode)}, not a file: {path}"
+    return path, None
 
 
 def _pydantic_problems(err: Any, locs: MutableMapping[Path, Location]) -> list[Problem]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import highs
+from .errors import InputError, Problem
 from .solve import Outcome, SolveOptions, SolverUnavailable, highs_options, highs_outcome
 from .status import Status
 
@@ -56,7 +57,10 @@ def run(model: Any, opts: SolveOptions) -> Outcome:
     mat = highs.to_matrices(model)
     lanes = []
     for i in range(opts.race):
-        h, is_mip = highs.build(mat)
+        try:
+            h, is_mip = highs.build(mat)
+        except highs.ModelRefused as e:  # as solve._run_highs: the model's fault, bad input
+            raise InputError([Problem(str(e))]) from None
         if not is_mip:  # an LP has one answer and no seed to race: solve it once
             loaded = highs.Loaded(mat, h, is_mip)
             try:

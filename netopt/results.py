@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
-from .files import write_atomic
+from .files import OutputFolder, write_atomic
 from .graph import solution_graph
 from .status import SCHEMA_VERSION, Status
 from .tables import (
@@ -111,7 +112,11 @@ class Solution:
 
     @classmethod
     def read(cls, path: str | FsPath) -> Solution:
-        return cls.from_dict(json.loads(FsPath(path).read_text(encoding="utf-8")), str(path))
+        """Read and validate a solution.json: raises OSError if it cannot be read (not a regular
+        file, too big), `solution_schema.SolutionFileError` if it is not a valid solution."""
+        from .solution_schema import read_document
+
+        return cls.from_dict(read_document(path), str(path))
 
     # --- queries --------------------------------------------------------------------------------
     @property
@@ -230,28 +235,35 @@ class Solution:
                               ) from e
         return {name: _frame(pd, rows[name], table_columns(self, name)) for name in names}
 
-    def write(self, directory: str | FsPath, *, csv: bool = True,
-              parquet: bool = False) -> list[FsPath]:
-        """Write the tidy tables (one CSV and/or Parquet file each), then solution.json (whose
-        timings.write covers the tables); each file atomically. Parquet needs pyarrow."""
+    def write(self, directory: str | FsPath, *, csv: bool = True, parquet: bool = False,
+              folder: OutputFolder | None = None,
+              extra: Callable[[FsPath], list[FsPath]] | None = None) -> list[FsPath]:
+        """Write the tidy tables (one CSV and/or Parquet file each), what `extra(folder)` writes
+        (GraphML, netCDF...) and solution.json (whose timings.write covers the tables): all into
+        a temporary folder that then replaces `directory` in one step, so it never holds half
+        old, half new outputs (files.OutputFolder; pass one already prepared to check and lock
+        the location before solving). Raises files.OutputError. Parquet needs pyarrow."""
         t0 = time.perf_counter()
-        out = FsPath(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = []
+        folder = folder or OutputFolder(directory)
+        target = FsPath(directory)
         names = TABLES + NETWORK_TABLES
-        if parquet:
-            paths += write_parquet(self, out, names)
-        if csv:
-            maps = _network_maps(self)
-            for name in names:
-                paths.append(out / f"{name}.csv")
-                write_atomic(paths[-1], to_csv(tidy_rows(self, name, maps),
-                                               table_columns(self, name)))
-        paths.append(out / "solution.json")
-        body = self._json_body()
-        self.timings["write"] = time.perf_counter() - t0  # tables and solution.json but the disk
-        write_atomic(paths[-1], self._json_close(body))
-        return paths
+        with folder.writing() as out:
+            written = []
+            if parquet:
+                written += write_parquet(self, out, names)
+            if csv:
+                maps = _network_maps(self)
+                for name in names:
+                    written.append(out / f"{name}.csv")
+                    write_atomic(written[-1], to_csv(tidy_rows(self, name, maps),
+                                                     table_columns(self, name)))
+            if extra is not None:
+                written += extra(out)
+            written.append(out / "solution.json")
+            body = self._json_body()
+            self.timings["write"] = time.perf_counter() - t0  # tables and solution.json
+            write_atomic(written[-1], self._json_close(body))
+        return [target / p.name for p in written]
 
     def to_json(self) -> str:
         """solution.json's text: one object, no indentation (a 100k-flow solution takes 2.4 s

@@ -39,6 +39,7 @@ import yaml
 
 from .errors import KEY, InputError, Location, Locs, Path, Problem, did_you_mean, locate
 from .load import LIST_SECTIONS, NAMED_SECTIONS, LazyLocs, read_tree
+from .parse import yaml_value
 from .paths import NoItem, PathError, resolve, select_item, set_at
 
 if TYPE_CHECKING:
@@ -82,10 +83,11 @@ def parse_set(text: str, where: str = "--set") -> Override:
     if not sep or not path.strip():
         raise InputError([Problem(f"'{text}' is not PATH=VALUE (e.g. "
                                   "routes[launch].cost_per_t=1.4)", location=loc)])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as e:
-        raise InputError([Problem(f"the value is not valid YAML: {_yaml_msg(e)}",
+    try:  # read as instance files are: YAML 1.2 scalars, aliases bounded
+        value = yaml_value(raw) if raw.strip() else None
+    except (yaml.YAMLError, ValueError) as e:
+        msg = _yaml_msg(e) if isinstance(e, yaml.YAMLError) else str(e)
+        raise InputError([Problem(f"the value is not valid YAML: {msg}",
                                   location=loc)]) from None
     return Override(path.strip(), value, loc)
 

@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Numbers are strict: a boolean or a string where a number belongs is an error, not 1.0 or 400
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
 # A number means the same value in every stage; a mapping {stage: value} lists stages, the rest are 0.
 StageAmount = NonNeg | dict[Name, NonNeg]
 # Prices may vary by stage; a mapping must name every stage in which the price is needed.
@@ -46,15 +47,15 @@ class Units(Strict):
 class Stage(Strict):
     name: Name
     """Stage name, referenced by availability windows, demands and budgets."""
-    years: int = Field(ge=1, le=1000, json_schema_extra={"x-unit": "yr"})
+    years: int = Field(ge=1, le=1000, strict=True, json_schema_extra={"x-unit": "yr"})
     """Length of the stage in years; every annual rate is constant within it."""
 
 
 class Horizon(Strict):
-    start_year: int = Field(ge=1900, le=3000)
+    start_year: int = Field(ge=1900, le=3000, strict=True)
     """Calendar year in which the first stage starts (Y_0)."""
     discount_rate: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
-                                 json_schema_extra={"x-unit": "1/yr"})
+                                 strict=True, json_schema_extra={"x-unit": "1/yr"})
     """Discount rate per year, 0 <= rate < 1."""
     stages: list[Stage] = Field(min_length=1)
     """Consecutive stages, in order."""
@@ -127,7 +128,7 @@ class _Buildable(Strict):
     mass: Annotated[NonNeg, unit("t")] = 0.0
     """Tonnes of the hardware commodity each unit needs delivered (facility node / route origin)
     in its build stage."""
-    max_units: int = Field(default=1, ge=1, le=1_000_000)
+    max_units: int = Field(default=1, ge=1, le=1_000_000, strict=True)
     """Most units online at once."""
     lifetime_years: Annotated[Positive | None, unit("yr")] = None
     """Years a unit exists after its build stage starts (exactly: no rounding to stage ends);
@@ -232,7 +233,7 @@ class Route(_Buildable):
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
     loss: float = Field(default=0.0, ge=0, lt=1, allow_inf_nan=False,
-                        json_schema_extra={"x-unit": "1"})
+                        strict=True, json_schema_extra={"x-unit": "1"})
     """Fraction of payload lost in transit (boil-off...), 0 <= loss < 1."""
     capacity: Annotated[Positive | None, unit("t/yr")] = None
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""

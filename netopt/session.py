@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .errors import InputError, Problem
 from .gcpause import paused_gc
 from .solve import DEFAULT_SOLVER, Outcome, SolveOptions, SolverUnavailable
 
@@ -170,7 +171,10 @@ class Session:
         self.loaded, self.columns = None, {}
         self.compiled = plan.build(cuts=opts.cuts)
         if not self.compiled.trivially_infeasible:
-            self.loaded = highs.load(self.compiled.model)
+            try:
+                self.loaded = highs.load(self.compiled.model)
+            except highs.ModelRefused as e:  # as solve._run_highs: the model's fault, bad input
+                raise InputError([Problem(str(e))]) from None
         self.held = plan
 
     def _run(self, model: Any, opts: SolveOptions) -> Outcome:

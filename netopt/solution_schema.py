@@ -30,25 +30,33 @@ UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publish
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
+MAX_BYTES = 1 << 30  # a solution of 100k routes is about 100 MB
 
-Rate = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-Money = Annotated[float, Field(allow_inf_nan=False)]
+Rate = Annotated[float, Field(ge=0)]
+Money = float
 Units = Annotated[int, Field(ge=0)]
+# names that become parts of file names (network-STAGE.graphml): the instance's own pattern
+FileName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 
 class Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True)
+    # as strict as the instance format: numbers finite and not booleans, strings not numbers
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True,
+                              strict=True, allow_inf_nan=False)
 
 
 class StageRow(Row):
-    name: str
+    name: FileName
     """Stage name."""
     start_year: int
     """Calendar year the stage starts."""
@@ -503,12 +511,13 @@ class SolutionDocument(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, title="netopt solution",
+        strict=True, allow_inf_nan=False,
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
     schema_version: Literal[SCHEMA_VERSION]  # type: ignore[valid-type]  # the one number
     """Version of this format; bumped when a field changes meaning or is removed."""
-    instance: str
+    instance: FileName
     """Instance name."""
     status: Literal["optimal", "feasible", "infeasible", "unbounded", "no_solution"]
     """optimal (proven within the gap) | feasible (a solution, not proven) | infeasible |
@@ -563,6 +572,25 @@ class SolutionDocument(BaseModel):
     timings: dict[str, float] = {}
     """Seconds per phase: read, validate, compile, handover, solve, extract, write."""
 
+    @model_validator(mode="after")
+    def _stages_named(self) -> SolutionDocument:
+        """Every row's stage is one of `stages`, each named once (readers index by them)."""
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError(f"stages: a stage is named twice ({', '.join(names)})")
+        known = set(names)
+        for table in ("builds", "online", "activities", "flows", "propellant", "supplies",
+                      "sales", "shortfalls", "costs"):
+            for i, row in enumerate(getattr(self, table)):
+                if row.stage not in known:
+                    raise ValueError(f"{table}.{i}.stage: '{row.stage}' is not one of stages "
+                                     f"({', '.join(names) or 'none'})")
+        for i, d in enumerate(self.network.demands):
+            if d.stage not in known:
+                raise ValueError(f"network.demands.{i}.stage: '{d.stage}' is not one of stages "
+                                 f"({', '.join(names) or 'none'})")
+        return self
+
 
 class SolutionFileError(ValueError):
     """A solution.json that does not match the schema; `problems` lists 'path: message' lines."""
@@ -571,6 +599,26 @@ class SolutionFileError(ValueError):
         self.problems = problems
         super().__init__(f"{source}: not a netopt solution (schema v{SCHEMA_VERSION}):\n  "
                          + "\n  ".join(problems))
+
+
+def read_document(path: str | Path) -> Any:
+    """A solution.json file's parsed JSON: only a regular file, at most MAX_BYTES; raises
+    OSError (parse.NotReadable) if it cannot be read, SolutionFileError if it is not JSON."""
+    raw = read_bounded(path, MAX_BYTES)
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
+    except UnicodeDecodeError as e:
+        raise SolutionFileError(str(path), [f"not UTF-8 text (byte {e.start})"]) from None
+    except json.JSONDecodeError as e:
+        raise SolutionFileError(str(path), [f"line {e.lineno} column {e.colno}: not JSON: "
+                                            f"{e.msg}"]) from None
+    except (ValueError, RecursionError) as e:  # 4300+ digits; arrays nested 100,000 deep
+        why = "values nested too deeply" if isinstance(e, RecursionError) else str(e)
+        raise SolutionFileError(str(path), [f"not JSON netopt reads: {why}"]) from None
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 PER_STEP = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
@@ -619,7 +667,7 @@ def validate_document(data: Any, source: str = "solution") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise SolutionFileError(source, [f"top level must be an object, got {type(data).__name__}"])
     version = data.get("schema_version")
-    if isinstance(version, bool) or version not in range(1, SCHEMA_VERSION + 1):
+    if type(version) is not int or version not in range(1, SCHEMA_VERSION + 1):  # not `true`
         raise SolutionFileError(source, [f"schema_version: {version!r} is not a version this "
                                          f"netopt reads (1..{SCHEMA_VERSION})"])
     try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import UsageError
+from .errors import InputError, Problem, UsageError
 from .status import Status
 
 DEFAULT_SOLVER = "highs"
@@ -123,8 +123,10 @@ def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
     try:
         status, info = highs.solve(model, highs_options(opts), opts.time_limit, opts.progress,
                                    mip_start=opts.mip_start)
-    except ValueError as e:
+    except highs.OptionsRejected as e:  # a usage error; the model's own faults are not
         raise SolverUnavailable(str(e)) from None
+    except highs.ModelRefused as e:
+        raise InputError([Problem(str(e))]) from None
     return highs_outcome(status, info)
 
 

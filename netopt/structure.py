@@ -17,6 +17,10 @@ from .errors import Path, Problem, format_path
 from .params import Prepared
 
 SPAN_LIMIT = 1e9
+# HiGHS's documented limits (its options small_matrix_value, large_matrix_value, infinite_cost,
+# infinite_bound): a matrix value at or below 1e-9 is dropped as zero, one above 1e15 refuses the
+# model; a cost or bound of 1e20 or more is infinite. Refused here, where the field is known.
+SMALL_MATRIX, LARGE_MATRIX, INFINITE = 1e-9, 1e15, 1e20
 
 
 def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
@@ -161,8 +165,8 @@ def check_structure(p: Prepared) -> list[Problem]:
                 f"node {n.name} requires a depot for {', '.join(n.requires_depot)} but has no "
                 "depot candidate: routes can deliver none of them there", ("nodes", i),
                 severity="warning"))
-    problems += check_span(p)
-    return problems
+    limits = check_limits(p)
+    return problems + (limits or check_span(p))
 
 
 def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
@@ -215,6 +219,49 @@ def _extremes(items: Iterator[tuple[float, Path]]
             if hi is None or a > hi[0]:
                 hi = (a, path)
     return None if lo is None or hi is None else (lo, hi)
+
+
+def _amounts(p: Prepared) -> Iterator[tuple[float, Path]]:
+    """Demand amounts: right-hand sides, and matrix values too (the linking cuts divide by
+    them)."""
+    for i, d in enumerate(p.inst.demands):
+        for v in _each(d.amount):
+            yield v, ("demands", i, "amount")
+
+
+def _bounds(p: Prepared) -> Iterator[tuple[float, Path]]:
+    for i, s in enumerate(p.inst.supplies):
+        for v in _each(s.max_per_year):
+            yield v, ("supplies", i, "max_per_year")
+    for name, v in p.inst.budgets.items():
+        yield v, ("budgets", name)
+
+
+def _each(v: float | dict | None) -> list[float]:
+    return [] if v is None else list(v.values()) if isinstance(v, dict) else [v]
+
+
+def check_limits(p: Prepared) -> list[Problem]:
+    """Errors for numbers HiGHS cannot take as written, each naming the field it comes from."""
+    out = []
+    for v, path in (*_matrix_coefficients(p), *_amounts(p)):
+        a = abs(v)
+        if 0 < a <= SMALL_MATRIX:
+            out.append(Problem(f"makes a constraint coefficient of {v:.3g}; HiGHS treats values "
+                               f"at or below {SMALL_MATRIX:.0e} as zero (check the units)", path))
+        elif a > LARGE_MATRIX:
+            out.append(Problem(f"makes a constraint coefficient of {v:.3g}; HiGHS refuses values "
+                               f"above {LARGE_MATRIX:.0e} (check the units)", path))
+    for v, path in _bounds(p):
+        if abs(v) >= INFINITE:
+            out.append(Problem(f"{v:.3g} is a limit HiGHS takes as infinite (from "
+                               f"{INFINITE:.0e}): leave it out for no limit", path))
+    for v, path in _cost_coefficients(p):
+        if abs(v) >= INFINITE:
+            out.append(Problem(f"{v:.3g} is a cost HiGHS takes as infinite (from {INFINITE:.0e})",
+                               path))
+    seen: set[Path] = set()  # one error per field (a price per stage repeats it)
+    return [q for q in out if not (q.path in seen or seen.add(q.path))]  # type: ignore[func-returns-value]
 
 
 def check_span(p: Prepared) -> list[Problem]:

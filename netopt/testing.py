@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import math
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+from . import files
 from .plan import solve, validate
 from .results import Solution
 from .solve import SolveOptions
@@ -37,6 +48,122 @@ def facility_location(n: int = 25, m: int = 40) -> Any:
         routes=[{"name": f"r{i}_{j}", "from": f"w{i}", "to": f"c{j}",
                  "cost_per_t": 1 + ((i * 13 + j * 29) % 47) / 5} for i in range(n) for j in range(m)],
         demands=[{"node": f"c{j}", "commodity": "x", "amount": 5 + (j * 17) % 20} for j in range(m)])
+
+
+# --- fault injection ---------------------------------------------------------------------------
+# Tests (and the fuzzers) use these to make a write fail or a signal arrive at a chosen point,
+# deterministically: no timer, no sleep, no race with the solver.
+
+PHASES = ("read", "validate", "compile", "solve", "write")
+
+
+@contextmanager
+def failing_writes(after: int = 0, error: int = errno.ENOSPC, under: str | Path | None = None
+                   ) -> Iterator[list[str]]:
+    """Every output write (they all go through files.write_all) to a file under the folder
+    `under` (default: anywhere) fails with OSError(`error`) once `after` bytes have been written
+    in all, as on a disk that fills up; the write that crosses the line writes its first bytes,
+    as a real one does. Yields the files written to."""
+    original = files.write_all
+    done = [0]
+    names: list[str] = []
+    root = None if under is None else Path(under).resolve()
+
+    def write(f: Any, data: Any, path: Any = None) -> None:
+        name = str(path if path is not None else getattr(f, "name", "?"))
+        if root is not None and root not in Path(name).resolve().parents:
+            return original(f, data, path)
+        names.append(name)
+        room = max(after - done[0], 0)
+        if len(data) > room:
+            original(f, data[:room], path)
+            done[0] = after
+            raise OSError(error, os.strerror(error), name)
+        original(f, data, path)
+        done[0] += len(data)
+
+    files.write_all = write
+    try:
+        yield names
+    finally:
+        files.write_all = original
+
+
+@contextmanager
+def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
+              announce: bool = False) -> Iterator[list[str]]:
+    """Send `sig` to this process as `phase` starts (one of PHASES). For "solve" the signal is
+    sent once HiGHS holds an incumbent (a MIP), and HiGHS is held in its callback until a stop
+    has been asked for (60 s at most), so the solve cannot finish first; `times` signals then
+    each wait for the stop the last one asked for. With
+    `announce`, 'netopt-testing: at PHASE' is printed on stderr first (for a parent process to
+    act on; `sig=None` sends nothing). Yields the phases at which it fired (empty if the phase
+    was never reached)."""
+    # Pyomo and highspy: imported only when a hook is installed (import_module: `netopt.load`
+    # and such are shadowed by functions of the same name on the package)
+    compile_mod, highs = import_module("netopt.compile"), import_module("netopt.highs")
+
+    if phase not in PHASES:
+        raise ValueError(f"unknown phase '{phase}'; phases: {', '.join(PHASES)}")
+    fired: list[str] = []
+
+    def send() -> None:
+        if fired:
+            return
+        fired.append(phase)
+        if announce:
+            sys.stderr.write(f"netopt-testing: at {phase}\n")
+            sys.stderr.flush()
+        if sig is not None:
+            os.kill(os.getpid(), sig)
+
+    def before(fn: Callable) -> Callable:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            send()
+            return fn(*args, **kwargs)
+        return wrapper
+
+    def run(h: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = threading.Event()
+        cancel = h.cancelSolve
+
+        def hold(e: Any) -> None:  # in HiGHS's thread
+            if fired or not math.isfinite(e.data_out.mip_primal_bound):
+                return
+            send()
+            asked.wait(60)
+            for _ in range(times - 1):  # each once the last was heard (signals coalesce)
+                asked.clear()
+                os.kill(os.getpid(), sig)  # type: ignore[arg-type]
+                asked.wait(60)
+
+        def cancel_solve() -> Any:
+            out = cancel()
+            asked.set()
+            return out
+
+        h.cbMipInterrupt += hold
+        h.cancelSolve = cancel_solve
+        return original_run(h, *args, **kwargs)
+
+    load = import_module("netopt.load")
+    home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
+                  "compile": (compile_mod, "compile_model"), "solve": (highs, "run"),
+                  "write": (files, "write_all")}[phase]
+    original = getattr(home, name)
+    original_run = highs.run
+    replacement = run if phase == "solve" else before(original)
+    # every netopt module that imported the function by name holds the same object
+    holders = [m for key, m in list(sys.modules.items())
+               if (key == "netopt" or key.startswith("netopt.")) and m is not None
+               and getattr(m, name, None) is original]
+    for module in holders:
+        setattr(module, name, replacement)
+    try:
+        yield fired
+    finally:
+        for module in holders:
+            setattr(module, name, original)
 
 
 def hardware_arrival_problems(inst: Any, sol: Solution, tol: float = 1e-6) -> list[str]:

@@ -13,7 +13,7 @@ import netopt
 from netopt import highs
 from netopt.results import write_atomic
 from netopt.status import Status
-from netopt.testing import facility_location, instance, solve_exact
+from netopt.testing import facility_location, instance, signal_at, solve_exact
 
 DEPOT = dict(
     nodes=[{"name": "earth"}, {"name": "eml1", "requires_depot": ["lox"]}],
@@ -153,18 +153,11 @@ def test_coefficient_span_warning():
 
 
 def test_ctrl_c_keeps_the_incumbent():
-    # The progress callback runs in the main thread about once a second; sending SIGINT from it
-    # is a Ctrl-C that lands mid-solve. HiGHS stops and the best solution so far comes back.
-    fired = []
-
-    def ctrl_c(progress):
-        if not fired and progress.incumbent is not None:
-            fired.append(progress.elapsed)
-            os.kill(os.getpid(), signal.SIGINT)
-
-    sol = netopt.solve(facility_location(60, 150),
-                       netopt.SolveOptions(gap=0.0, progress=ctrl_c))
-    assert fired, "the solve ended before the first progress report"
+    # signal_at("solve") sends SIGINT once HiGHS holds an incumbent and holds HiGHS in its
+    # callback until the stop is asked for: the solve cannot end first (it could with a timer)
+    with signal_at("solve") as fired:
+        sol = netopt.solve(facility_location(30, 60), netopt.SolveOptions(gap=0.0))
+    assert fired == ["solve"]
     assert sol.status is Status.feasible
     assert sol.message == "interrupted (Ctrl-C)"
     assert sol.builds and sol.bound < sol.objective
@@ -188,11 +181,14 @@ class _StuckHighs:
 def test_watchdog_abandons_a_solver_that_overruns_its_limit():
     h = _StuckHighs()
     t0 = time.perf_counter()
+    abandoned = []
     try:
-        status, message = highs.run(h, time_limit=0.2, grace=0.3)
+        status, message = highs.run(h, time_limit=0.2, grace=0.3,
+                                    abandon=lambda h, code: abandoned.append(code))
     finally:
         h.release.set()
     assert h.cancelled
+    assert abandoned == [4]  # the process would end with os._exit(4): no solution
     assert status is None
     assert message.startswith("HiGHS did not stop when asked; abandoned its run after")
     assert time.perf_counter() - t0 < 5
@@ -234,14 +230,18 @@ def test_killed_solve_leaves_no_partial_output(tmp_path):
     import yaml
 
     path = tmp_path / "big.yaml"
-    inst = facility_location(60, 150)
+    inst = facility_location(30, 60)
     path.write_text(yaml.safe_dump(inst.model_dump(by_alias=True, exclude_none=True)))
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "netopt", "solve", str(path), "-o", str(out),
-                             "--gap", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(4)
-    # the solve takes ~19 s here (gap 0): a run that ended already would test nothing
-    assert proc.poll() is None, "the solve ended before the kill: make the instance bigger"
+    # the child says when HiGHS holds an incumbent and is held there (no signal sent): killed
+    # only then, it is mid-solve for certain (a sleep could let it finish first)
+    child = ("import sys\nfrom netopt.testing import signal_at\nfrom netopt.cli import main\n"
+             "sys.argv = ['netopt'] + sys.argv[1:]\n"
+             "with signal_at('solve', None, announce=True):\n    main()\n")
+    proc = subprocess.Popen([sys.executable, "-c", child, "solve", str(path), "-o", str(out),
+                             "--gap", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stderr.readline() == "netopt-testing: at solve\n"
     proc.kill()  # SIGKILL: no chance to clean up
     proc.wait(timeout=30)
     leftovers = sorted(p.name for p in out.iterdir()) if out.exists() else []

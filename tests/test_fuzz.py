@@ -121,3 +121,122 @@ def test_mutated_instances_solve_cleanly_long(data):
 @given(st.data())
 def test_mangled_yaml_text_is_refused_cleanly_long(data):
     test_mangled_yaml_text_is_refused_cleanly.hypothesis.inner_test(data)
+
+
+# --- issue 15: solution.json readers, --set/--param values, catalogs ---------------------------
+# Each has a small share in the default run and 10,000 cases under `pytest -m slow`.
+
+def _good_solution() -> dict:
+    from netopt.testing import instance, solve_exact
+
+    return solve_exact(instance(
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1},
+                                                {"name": "s2", "years": 2}]},
+        facilities=[{"name": "m", "node": "a", "capacity": 50, "capex": 5,
+                     "variable_cost": 1, "produces": {"x": 1}}],
+        routes=[{"name": "r", "from": "a", "to": "b", "cost_per_t": 2}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])).to_dict()
+
+
+SOLUTION = _good_solution()
+SOLUTION_FILE = FILE.with_name("solution.json")
+SOLUTION_VALUES = st.one_of(VALUES, st.sampled_from(
+    [True, 1e999, -1e999, "<5000 digits>", "s3", "a/b", "", [[[]]], {"stage": "s9"}]))
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.data())
+def test_mutated_solutions_are_read_cleanly(data):
+    import json
+
+    doc = copy.deepcopy(SOLUTION)
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = data.draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        op = data.draw(st.sampled_from(["set", "delete", "copy"]))
+        if op == "set":  # a copy: sampled values are shared between examples
+            parent[path[-1]] = copy.deepcopy(data.draw(SOLUTION_VALUES))
+        elif op == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, list):
+            parent.append(copy.deepcopy(parent[path[-1]]))
+    # an integer of 5000 digits (Python's json cannot write one): put in as text
+    text = json.dumps(doc).replace('"<5000 digits>"', "9" * 5000)
+    if data.draw(st.booleans()):  # and sometimes mangled text
+        i = data.draw(st.integers(0, len(text)))
+        text = text[:i] + data.draw(st.sampled_from(
+            ["[" * 3000, "NaN", "Infinity", "9" * 5000, "\x00", "}", '"', ",", "\ud800"])) + text[i:]
+    SOLUTION_FILE.write_bytes(text.encode("utf-8", "surrogatepass"))
+    r = _run(["compare", str(SOLUTION_FILE), str(SOLUTION_FILE)])
+    assert r.exit_code in (0, 1)
+
+
+CLI_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["yes", "on", "0400", "6:40", "1e999", ".nan", "[&a [1], *a]", "{a: *b}",
+                     "&a [" + "*a," * 5 + "]", "[" * 2000, "9" * 5000, "!!python/object:os.system",
+                     "'400'", "true", "null", "{s1: 3, s2: x}", "- 1\n- 2", "\x00"]),
+    st.builds(lambda parts: ",".join(parts), st.lists(st.sampled_from(
+        ["1", "2.5", "x", "", "[1,2]", "{a: 1}", "&x 1", "*x"]), max_size=5)))
+CLI_PATHS = st.sampled_from(["routes[launch].cost_per_t", "horizon.discount_rate",
+                             "demands[eml1/lox].amount", "facilities[0].capacity", "budgets.s2030",
+                             "horizon.stages[s2030].years", "description", "nodes", "x[", ""])
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(CLI_PATHS, CLI_VALUES, st.booleans())
+def test_set_and_param_values_are_refused_cleanly(path, value, param):
+    from netopt.errors import InputError
+    from netopt.plan import Plan
+    from netopt.sweep.spec import parse_param
+
+    text = f"{path}={value}"
+    try:
+        if param:
+            parse_param(text)
+        else:
+            Plan.read(EXAMPLE, [], [text])
+    except InputError as e:
+        assert e.problems and all(str(p) for p in e.problems)
+
+
+CATALOG = {k: BASE[k] for k in ("nodes", "propulsion", "facilities", "routes") if k in BASE}
+INSTANCE = {k: v for k, v in BASE.items() if k not in CATALOG}
+CATALOG_FILE = FILE.with_name("catalog.yaml")
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(st.data())
+def test_mutated_catalogs_validate_cleanly(data):
+    cat = _mutate(data, copy.deepcopy(CATALOG))
+    inst = {**INSTANCE, "include": ["catalog.yaml"]}
+    if data.draw(st.booleans()):  # the instance redefines part of the catalog
+        section = data.draw(st.sampled_from(sorted(CATALOG)))
+        inst[section] = copy.deepcopy(CATALOG[section])[:1]
+    CATALOG_FILE.write_text(yaml.safe_dump(cat, allow_unicode=True), encoding="utf-8")
+    FILE.write_text(yaml.safe_dump(inst, allow_unicode=True), encoding="utf-8")
+    _run(["validate", str(FILE)])
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, **{**SETTINGS, "derandomize": False})
+@given(st.data())
+def test_mutated_solutions_are_read_cleanly_long(data):
+    test_mutated_solutions_are_read_cleanly.hypothesis.inner_test(data)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, **{**SETTINGS, "derandomize": False})
+@given(CLI_PATHS, CLI_VALUES, st.booleans())
+def test_set_and_param_values_are_refused_cleanly_long(path, value, param):
+    test_set_and_param_values_are_refused_cleanly.hypothesis.inner_test(path, value, param)
+
+
+@pytest.mark.slow
+@settings(max_examples=10_000, **{**SETTINGS, "derandomize": False})
+@given(st.data())
+def test_mutated_catalogs_validate_cleanly_long(data):
+    test_mutated_catalogs_validate_cleanly.hypothesis.inner_test(data)

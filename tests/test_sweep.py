@@ -567,26 +567,14 @@ def test_rank_correlation():
 def test_ctrl_c_during_a_serial_solve_records_nothing_for_that_run(tmp_path):
     # netopt's HiGHS backend turns Ctrl-C into an early stop that returns the incumbent; a sweep
     # must not take that for the run's result: it stops, and the run is redone on --resume.
-    import os
-    import signal
-    import threading
+    from netopt.testing import facility_location, signal_at
 
-    from netopt import solve
-    from netopt.testing import facility_location
-
-    solve(decision())  # imports done: the signal below lands inside HiGHS
     base = instance_data(facility_location())
     spec = grid(("facilities[w0].capex", [100, 200]))
-    timer = threading.Timer(0.4, lambda: os.kill(os.getpid(), signal.SIGINT))
-
-    def on_start(done, total):
-        timer.start()
-
     table = tmp_path / "s.csv"
-    try:
-        res = run_sweep(base, spec, table, on_start=on_start, plot=False)
-    finally:
-        timer.cancel()
+    with signal_at("solve") as fired:  # once the first run's HiGHS holds an incumbent
+        res = run_sweep(base, spec, table, plot=False)
+    assert fired == ["solve"]
     assert res.interrupted
     assert res.rows == [] and table_rows(table) == []
 

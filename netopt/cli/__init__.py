@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import signal
 import sys
 from typing import Annotated
 
@@ -67,13 +68,24 @@ def _safe_streams() -> None:
 
 
 def main() -> None:
-    """The `netopt` console script."""
+    """The `netopt` console script. SIGTERM (timeout, SLURM, docker stop) is taken as Ctrl-C.
+    An exception no command expected is a bug: one line says so (the traceback with --debug)."""
     _safe_streams()
+    debug = "--debug" in sys.argv[1:]
+    if debug:
+        sys.argv.remove("--debug")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         app()
     except KeyboardInterrupt:  # outside a solve (a solve keeps its best solution instead)
         err.print("interrupted; nothing written")
         raise SystemExit(INTERRUPTED) from None
+    except Exception as e:  # noqa: BLE001  (the one place that sees every unexpected error)
+        if debug:
+            raise
+        err.print(f"internal error (a bug in netopt): {type(e).__name__}: {e}; run again with "
+                  "--debug for the traceback", markup=False)
+        raise SystemExit(1) from None
     finally:
         # the exit would collect a solved model's millions of objects one by one (1 s at 100k
         # routes) for memory the OS frees anyway: frozen objects are not collected

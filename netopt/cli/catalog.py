@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..status import ExitCode
-from .common import err, out
+from .common import err, exit_codes, out
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Generate instances from external catalogs.")
 
@@ -22,9 +23,9 @@ def catalog_neas(
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Keep at most this many candidates (lowest delta-v first).")] = None,  # noqa: E501
     min_capacity: Annotated[float, typer.Option("--min-capacity", min=0, help="Drop mines smaller than this, t/yr.")] = 100.0,  # noqa: E501
     water_min_a: Annotated[float, typer.Option("--water-min-a", help="Type rule: unknown-type asteroids with a >= this (AU) hold water, the rest metal.")] = 1.5,  # noqa: E501
-    start_year: Annotated[int, typer.Option("--start-year")] = 2030,
+    start_year: Annotated[int, typer.Option("--start-year", min=1900, max=3000)] = 2030,
     stages: Annotated[int, typer.Option("--stages", min=1)] = 10,
-    stage_years: Annotated[int, typer.Option("--stage-years", min=1)] = 5,
+    stage_years: Annotated[int, typer.Option("--stage-years", min=1, max=1000)] = 5,
     discount_rate: Annotated[float, typer.Option("--discount-rate", min=0, max=0.99)] = 0.05,
     mining_from: Annotated[int, typer.Option("--mining-from", min=0, help="Index of the first stage in which mines can be built.")] = 1,  # noqa: E501
     launch_price: Annotated[float, typer.Option("--launch-price", min=0, help="Earth -> LEO, money per t.")] = 2.72,  # noqa: E501
@@ -38,6 +39,12 @@ def catalog_neas(
     # the catalog code only for this command: `netopt solve` and --help do without it
     from ..catalog import Assumptions, NeaOptions, generate
 
+    for flag, value in (("--max-dv", max_dv), ("--max-h", max_h), ("--min-capacity", min_capacity),
+                        ("--water-min-a", water_min_a), ("--launch-price", launch_price),
+                        ("--water-price", water_price), ("--metal-price", metal_price),
+                        ("--water-market", water_market), ("--metal-market", metal_market)):
+        if value is not None and not math.isfinite(value):
+            raise typer.BadParameter(f"{value} is not a finite number", param_hint=flag)
     opts = NeaOptions(max_dv=max_dv, max_h=max_h, limit=limit, min_capacity=min_capacity,
                       start_year=start_year, stages=stages, stage_years=stage_years,
                       discount_rate=discount_rate, mining_from=mining_from,
@@ -63,8 +70,10 @@ def catalog_neas(
         command += ["--models", str(models)]
     command += ["-o", str(output)]
     try:
-        cands = generate(file, opts, output, command, Assumptions(water_min_a=water_min_a), models)
-    except (OSError, ValueError) as e:
+        with exit_codes(f"making {output}"):  # a write error is a usage error (2)
+            cands = generate(file, opts, output, command, Assumptions(water_min_a=water_min_a),
+                             models)
+    except ValueError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     n_water = sum(c.resource == "water" for c in cands)

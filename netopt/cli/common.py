@@ -10,6 +10,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 
+from ..files import OutputError, keep_somewhere
 from ..errors import InputError, Problem, UsageError
 from ..status import ExitCode
 
@@ -33,9 +34,11 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 
 @contextmanager
-def exit_codes() -> Iterator[None]:
+def exit_codes(doing: str = "") -> Iterator[None]:
     """Turn netopt's exceptions into their exit codes: InputError (every problem printed) -> 1,
-    UsageError (solver unavailable, sweep usage, ...) -> 2 ('error: ...')."""
+    UsageError (solver unavailable, sweep usage, an output location...) and any other OSError
+    (a file that cannot be read or written) -> 2 ('error: ...'); Ctrl-C or SIGTERM while
+    `doing` -> 130, saying so."""
     try:
         yield
     except InputError as e:
@@ -43,6 +46,32 @@ def exit_codes() -> Iterator[None]:
         raise typer.Exit(ExitCode.INVALID_INPUT) from None
     except UsageError as e:
         err.print(f"error: {e}", markup=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        err.print(f"error: {where}{e.strerror or e}", markup=False)
+        raise typer.Exit(ExitCode.USAGE) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted{' while ' + doing if doing else ''}; nothing written",
+                  markup=False)
+        raise typer.Exit(INTERRUPTED) from None
+
+
+def write_solution(sol: Any, folder: Any) -> list:
+    """Write a solved solution's outputs into `folder` (files.OutputFolder, prepared before the
+    solve); if that fails or is interrupted, keep solution.json elsewhere and say where before
+    exiting 2 (or 130): a finished solve is never lost to an output problem."""
+    try:
+        return sol.write(folder.target, folder=folder)
+    except (OutputError, KeyboardInterrupt) as e:
+        kept = keep_somewhere(sol.instance, sol.to_json())
+        keep = (f"the solution is kept in {kept}" if kept else
+                "the solution could not be kept anywhere either")
+        if isinstance(e, KeyboardInterrupt):
+            err.print(f"interrupted while writing {folder.target}; it is left as it was; {keep}",
+                      markup=False)
+            raise typer.Exit(INTERRUPTED) from None
+        err.print(f"error: {e}; {keep}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
 
 

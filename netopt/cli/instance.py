@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..errors import InputError
+from ..files import OutputFolder
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
@@ -30,6 +31,7 @@ from .common import (
     parse_options,
     print_problems,
     progress_printer,
+    write_solution,
 )
 
 if TYPE_CHECKING:
@@ -82,24 +84,32 @@ def solve(
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
-    with exit_codes():
+    folder = None if output is None else OutputFolder(output)
+    with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
+        if folder is not None:
+            folder.prepare()  # a location that cannot be written is known before solving
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts), race=race)
-    with exit_codes():
-        if decompose is not None:
-            sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive,
-                                   figures, chain(extras))
-            if sol is None:
-                raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
-        elif isinstance(plan, StochasticPlan):
-            sol = plan.solve(opts, chain(extras), figures=figures)
-        else:
-            sol = plan.solve(opts, chain(extras))
+    try:
+        with exit_codes("building the model (the solver had not started)"):
+            if decompose is not None:
+                sol = solve_decomposed(plan, opts, decompose, ph_iterations, ph_rho, extensive,
+                                       figures, chain(extras))
+                if sol is None:
+                    raise typer.Exit(ExitCode.OK)  # an MPI rank other than 0: rank 0 reports
+            elif isinstance(plan, StochasticPlan):
+                sol = plan.solve(opts, chain(extras), figures=figures)
+            else:
+                sol = plan.solve(opts, chain(extras))
+    except BaseException:
+        if folder is not None:
+            folder.abandon()
+        raise
     if opts.progress is not None and err.is_terminal:
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
@@ -111,11 +121,12 @@ def solve(
         print_summary(sol, out)
     for line in stochastic_lines(sol):
         out.print(line, markup=False)
-    if output is not None:
+    if folder is not None:
         if sol.status.has_solution:
-            tables = sum(p.suffix == ".csv" for p in sol.write(output))
+            tables = sum(p.suffix == ".csv" for p in write_solution(sol, folder))
             out.print(f"wrote {output}/solution.json and {tables} CSV tables", markup=False)
         else:
+            folder.abandon()
             err.print(f"no solution: nothing written to {output}", markup=False)
     raise typer.Exit(exit_code(sol.status))
 

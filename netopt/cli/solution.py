@@ -12,7 +12,7 @@ from ..dense import write_netcdf
 from ..graph import write_graphml
 from ..results import Solution
 from ..status import ExitCode
-from .common import err, out
+from .common import err, exit_codes, out
 
 # a missing or unreadable file is bad input (exit 1) here as for instance files: _read says so
 SolutionArg = Annotated[Path, typer.Argument(help="A solution.json file.")]
@@ -56,13 +56,15 @@ def export(
         raise typer.Exit(ExitCode.USAGE)
     written: list[Path] = []
     try:
-        if output is not None:
-            written += sol.write(output, csv=csv, parquet=parquet)
-            written += write_graphml(sol, output / "network.graphml", stage, multi=multi)
-            if netcdf:
-                written.append(write_netcdf(sol, output / "solution.nc"))
-        if graphml is not None:
-            written += write_graphml(sol, graphml, stage, multi=multi)
+        with exit_codes("writing"):
+            if output is not None:  # the folder replaced whole: never half old, half new
+                def more(folder: Path) -> list[Path]:
+                    files = write_graphml(sol, folder / "network.graphml", stage, multi=multi)
+                    return files + ([write_netcdf(sol, folder / "solution.nc")] if netcdf else [])
+
+                written += sol.write(output, csv=csv, parquet=parquet, extra=more)
+            if graphml is not None:
+                written += write_graphml(sol, graphml, stage, multi=multi)
     except ImportError as e:
         err.print(f"error: {e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
@@ -104,6 +106,7 @@ def report(
     path = output or Path("report.html" if fmt == "html" else "report.md")
     from ..report import write_html, write_markdown  # see compare above (0.1 s of imports)
 
-    written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
+    with exit_codes(f"writing {path}"):
+        written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
     out.print(f"wrote {written[0]}" + (f" and {len(written) - 1} figures" if len(written) > 1
                                        else ""), markup=False)

@@ -26,6 +26,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from ..errors import Locs
+from .. import files
 from ..files import write_atomic
 from ..paths import resolve
 from ..plan import Plan
@@ -115,7 +116,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             result.started[r.run] = r.started
         result.ran += 1
         if fh is not None:
-            fh.write(csv_line(r.row, cols))
+            files.write_all(fh, csv_line(r.row, cols))
             fh.flush()
         if on_result:
             on_result(r.row, len(rows), total)

@@ -72,7 +72,7 @@ def _mp_context() -> Any:
 
 @contextmanager
 def interrupt_flag() -> Any:
-    """An Event set when SIGINT arrives (which still raises KeyboardInterrupt as usual): netopt's
+    """An Event set when SIGINT or SIGTERM arrives (which raises KeyboardInterrupt): netopt's
     HiGHS backend turns Ctrl-C into an early stop with the incumbent, which must not be taken for a
     run's result."""
     flag = threading.Event()
@@ -84,11 +84,13 @@ def interrupt_flag() -> Any:
         flag.set()
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGINT, handler)
+    # SIGTERM (timeout, SLURM, docker stop) as Ctrl-C: the runs done so far are kept
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield flag
     finally:
-        signal.signal(signal.SIGINT, old)
+        for sig, h in old.items():
+            signal.signal(sig, h)
 
 
 def run_pool(pending: list[tuple[int, dict[str, Any], dict[str, Any]]], args: tuple,

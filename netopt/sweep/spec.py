@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import (KEY, InputError, Location, Locs, Problem, UsageError, did_you_mean,
                       from_pydantic, locate)
 from ..load import read_tree
+from ..parse import yaml_value
 from ..paths import PathError, get_at, resolve
 from ..scenario import Override
 from .distributions import DIST_NAMES, Choice, Distribution, draw_u
@@ -188,12 +189,12 @@ def parse_param(text: str, scale: bool = False) -> Param:
     if not sep or not path.strip() or not raw.strip():
         raise InputError([Problem(f"'{text}' is not PATH=v1,v2,... (e.g. "
                                   "routes[launch].cost_per_t=0.5,1,2,4)", location=loc)])
-    try:
+    try:  # as instance files are read: YAML 1.2 scalars, aliases bounded
         if raw.strip().startswith("[") and raw.strip().endswith("]"):
-            values = yaml.safe_load(raw)
+            values = yaml_value(raw)
         else:
-            values = [yaml.safe_load(s) if s else None for s in split_values(raw)]
-    except yaml.YAMLError as e:
+            values = [yaml_value(s) if s else None for s in split_values(raw)]
+    except (yaml.YAMLError, ValueError) as e:
         raise InputError([Problem(f"a value is not valid YAML: {e}", location=loc)]) from None
     return Param(path.strip(), list(values), location=loc, scale=scale)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import json
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -51,6 +52,9 @@ def csv_line(row: dict[str, str], cols: list[str]) -> str:
     return buf.getvalue()
 
 
+_RUN = re.compile(r"[0-9]{1,9}")
+
+
 def read_table(path: FsPath) -> tuple[list[str], list[dict[str, str]]]:
     """(header, rows) of a sweep table; rows cut short by an interruption are dropped."""
     with open(path, newline="", encoding="utf-8") as f:
@@ -63,7 +67,7 @@ def read_table(path: FsPath) -> tuple[list[str], list[dict[str, str]]]:
         if len(values) != len(header):
             continue
         row = dict(zip(header, values))
-        if row.get("run", "").isdigit():
+        if _RUN.fullmatch(row.get("run", "")):  # ASCII digits: '¹'.isdigit() is true
             rows.append(row)
     return header, rows
 

@@ -1,0 +1,451 @@
+"""Hostile input (issue 15): special files, include paths that break `resolve()`, YAML 1.1's
+readings and lax numbers, catalogs that hide errors, alias guards, deep include chains and
+control characters in messages. Each is refused with a message naming the file and exit 1 (or
+accepted when legal) — never a traceback, a hang or a silent change of meaning."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netopt import parse
+from netopt.cli import app
+from netopt.status import SCHEMA_VERSION as V
+
+HEAD = """name: t
+horizon: {start_year: 2030, stages: [{name: s1, years: 1}]}
+commodities: [{name: x}]
+"""
+# one facility of capacity C at a makes x, a route a -> b carries it to a demand of 400 t at b
+BODY = """nodes: [{name: a}, {name: b}]
+facilities: [{name: m, node: a, capacity: CAP, variable_cost: 1, produces: {x: 1}}]
+routes: [{name: r, from: a, to: b, cost_per_t: 2}]
+demands: [{node: b, commodity: x, amount: 400, shortfall_penalty_per_t: 100}]
+"""
+
+
+def run(*args: str):
+    r = CliRunner().invoke(app, list(args))
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    return r
+
+
+def netopt(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The CLI in a child process: a hang fails the test by its timeout instead of hanging it."""
+    return subprocess.run([sys.executable, "-m", "netopt", *args], capture_output=True,
+                          text=True, timeout=timeout)
+
+
+# --- cause 3: special files, bounded reads ---------------------------------------------------
+
+def test_fifo_instance_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "in.yaml"
+    os.mkfifo(fifo)
+    r = netopt("validate", str(fifo), timeout=30)  # before: blocked for ever in read_bytes()
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        f"{fifo}: cannot read file: it is a named pipe (FIFO), not a regular file"]
+
+
+def test_device_refused_without_reading_it():
+    # before: /dev/zero was read to the end (never) and memory ran out
+    r = netopt("validate", "/dev/zero", timeout=30)
+    assert r.returncode == 1
+    assert r.stderr.splitlines() == [
+        "/dev/zero: cannot read file: it is a character device, not a regular file"]
+
+
+def test_read_stops_after_the_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(parse, "MAX_BYTES", 10)
+    big = tmp_path / "big.yaml"
+    big.write_text("a: 1\n" * 100)  # 500 bytes
+    with pytest.raises(parse.NotReadable, match="file is 500 bytes, more than the 10 allowed"):
+        parse.read_bounded(big, 10)
+    # and it reads limit + 1 bytes at most: a file that grows while read is still refused
+    assert parse.read_text(big)[1][0].message == "file is 500 bytes, more than the 10 allowed"
+
+
+@pytest.mark.parametrize("make,kind", [(os.mkdir, "a directory"),
+                                       (os.mkfifo, "a named pipe (FIFO)")])
+def test_include_that_is_not_a_file(tmp_path, make, kind):
+    make(tmp_path / "cat.yaml")
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "include: [cat.yaml]\n" + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))  # before: "included file not found" (it is there)
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:4:11: include[0]: included file is {kind}, not a file: {tmp_path / 'cat.yaml'}"]
+
+
+# --- cause 4: include paths that crash resolve() ---------------------------------------------
+
+def test_include_symlink_loop(tmp_path):
+    os.symlink("loop.yaml", tmp_path / "loop.yaml")  # a link to itself
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "include: [loop.yaml]\n" + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))  # before: RuntimeError traceback
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:4:11: include[0]: included file is a symlink loop: loop.yaml"]
+
+
+def test_include_with_a_nul(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + 'include: ["cat\\0.yaml"]\n' + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))  # before: ValueError traceback
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:4:11: include[0]: included file name holds a NUL character: cat\\x00.yaml"]
+
+
+# --- cause 7: YAML 1.2 readings, strict numbers ----------------------------------------------
+
+@pytest.mark.parametrize("value,got", [
+    ("yes", "'yes'"),    # YAML 1.1: True, then 1.0: the objective changed silently
+    ("on", "'on'"),
+    ("6:40", "'6:40'"),  # YAML 1.1: base 60, 400
+    ("'400'", "'400'"),  # a quoted number is text
+    ("true", "True"),    # a boolean is not a number
+])
+def test_no_number_from_a_non_number(tmp_path, value, got):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", value))
+    r = run("validate", str(inst))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:5:43: facilities[0].capacity: Input should be a valid number (got {got})"]
+
+
+def test_json_boolean_is_not_a_number(tmp_path):
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps({
+        "name": "t", "horizon": {"start_year": 2030, "stages": [{"name": "s1", "years": True}]},
+        "commodities": [{"name": "x"}], "nodes": [{"name": "a"}]}))
+    r = run("validate", str(inst))  # before: years 1
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:1:82: horizon.stages[0].years: Input should be a valid integer (got True)"]
+
+
+@pytest.mark.parametrize("cap", ["0400", "400", "4e2", "400.0", "+400"])
+def test_decimal_numbers_as_yaml_1_2_reads_them(tmp_path, cap):
+    # 400 t/yr made at cost 1 and carried at 2, all demand met: objective 400 * (1 + 2) = 1200.
+    # YAML 1.1 read 0400 as octal 256 (shortfall 144 at 100 more) and 4e2 as a string
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", cap))
+    r = run("solve", str(inst), "-q")
+    assert r.exit_code == 0, r.output
+    assert r.output.strip() == "t: optimal, objective 1,200"
+
+
+def test_set_value_read_as_yaml_1_2(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))
+    assert r.exit_code == 0
+    r = run("solve", str(inst), "-q", "--set", "facilities[m].capacity=yes")
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        "--set facilities[m].capacity=yes: facilities[0].capacity: Input should be a valid "
+        "number (got 'yes')"]
+
+
+# --- cause 8: catalog merging ----------------------------------------------------------------
+
+def test_duplicate_within_one_catalog(tmp_path):
+    (tmp_path / "cat.yaml").write_text("nodes:\n  - {name: a}\n  - {name: a, kind: orbit}\n")
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "include: [cat.yaml]\n" + BODY.replace("CAP", "500")
+                    .replace("nodes: [{name: a}, {name: b}]", "nodes: [{name: b}]"))
+    r = run("validate", str(inst))  # before: valid, the orbit node silently won
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{tmp_path / 'cat.yaml'}:3:12: nodes[1].name: duplicate name 'a' (also nodes[0])"]
+
+
+def test_catalog_section_of_the_wrong_type(tmp_path):
+    (tmp_path / "cat.yaml").write_text("nodes: {a: 1}\n")
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "include: [cat.yaml]\n" + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))  # before: valid, the catalog's section vanished
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{tmp_path / 'cat.yaml'}:1:8: nodes: Input should be a valid list"]
+
+
+# --- cause 10: alias guards --------------------------------------------------------------------
+
+def test_set_value_alias_bomb_refused(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500"))
+    bomb = "[&a [0,0,0,0,0,0,0,0,0], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], " + ", ".join(
+        f"&{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("bcdefg", "cdefgh")) + "]"
+    r = run("validate", str(inst))
+    assert r.exit_code == 0
+    r = run("solve", str(inst), "--set", f"description={bomb}")  # 9**8 = 43 million values
+    assert r.exit_code == 1
+    assert r.output.startswith(f"--set description={bomb}: the value is not valid YAML: "
+                               "aliases expand ")
+
+
+def test_one_list_shared_by_every_route_is_not_a_bomb(tmp_path):
+    # 600 routes share one anchored list of 200 commodities: 45 kB, 120,000 aliased values of
+    # 125,000 (96 %), under go-yaml's 99 % for a document of that size; refused before
+    names = [f"c{i}" for i in range(200)]
+    lines = [HEAD.replace("commodities: [{name: x}]", "commodities: [" + ", ".join(
+        f"{{name: {n}}}" for n in ["x", *names]) + "]"),
+        "nodes: [{name: a}, {name: b}]", f"shared: &all [{', '.join(names)}]", "routes:"]
+    lines += [f"  - {{name: route-{i:03d}-from-a-to-b, from: a, to: b, commodities: *all}}"
+              for i in range(600)]
+    inst = tmp_path / "inst.yaml"
+    inst.write_text("\n".join(lines).replace("shared: &all", "description: &all") + "\n")
+    text = inst.read_text()
+    assert 40_000 < len(text) < 50_000
+    data, _, problems = parse.yaml_with_locations(text, str(inst))
+    assert problems == [] and len(data["routes"]) == 600
+    assert data["routes"][599]["commodities"] == names
+    assert parse.plain_yaml(text) == data
+
+
+@pytest.mark.parametrize("expanded,ratio", [(1000, 0.99), (400_000, 0.99), (2_200_000, 0.545),
+                                            (4_000_000, 0.10), (9_000_000, 0.10)])
+def test_alias_ratio_rule(expanded, ratio):
+    # go-yaml v3: 0.99 - 0.89 * (n - 400k) / 3.6M between 400k and 4M; at 2.2M: 0.99 - 0.445
+    assert parse.allowed_alias_ratio(expanded) == pytest.approx(ratio)
+
+
+# --- cause 12: misplaced messages --------------------------------------------------------------
+
+def test_a_chain_of_1200_includes_is_legal(tmp_path):
+    for i in range(1200):
+        (tmp_path / f"c{i}.yaml").write_text(f"include: [c{i + 1}.yaml]\n" if i < 1199
+                                             else "nodes: [{name: deep}]\n")
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "include: [c0.yaml]\n" + BODY.replace("CAP", "500"))
+    r = run("validate", str(inst))  # before: "values nested too deeply" in some catalog
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == [f"{inst}: valid (1 facilities, 1 routes, 1 stages)"]
+
+
+def test_newline_in_a_name_stays_on_its_line(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500") + 'budgets: {"s\\n1": 5}\n')
+    r = run("validate", str(inst))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:8:19: budgets.s\\n1.[key]: a name may hold only ASCII letters, digits, '_', "
+        "'.' and '-' (got 's\\n1')",
+        f"{inst}:8:19: budgets.s\\n1: unknown stage 's\\n1' (did you mean 's1'?)"]
+
+
+def test_complex_key_is_not_called_a_tag(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + "? [a, b]\n: 1\n")
+    r = run("validate", str(inst))  # before: "unsupported YAML tag key"
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{inst}:4:3: a key must be a name, not a list"]
+
+
+def test_boolean_key_located_where_written(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500") + "true: 2\n")
+    r = run("validate", str(inst))  # before: at 1:1 with path [1]
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:8:1: true: a key must be a name, not bool true: write 'true'"]
+
+
+# --- cause 6: numbers HiGHS cannot take ------------------------------------------------------
+
+@pytest.mark.parametrize("cap,loss,amount,line", [
+    ("1.0e308", "0", "400", "5:43: facilities[0].capacity: makes a constraint coefficient of "
+     "1e+308; HiGHS refuses values above 1e+15 (check the units)"),
+    ("1.0e-300", "0", "400", "5:43: facilities[0].capacity: makes a constraint coefficient of "
+     "1e-300; HiGHS treats values at or below 1e-09 as zero (check the units)"),
+    ("500", "0", "1.0e300", "7:43: demands[0].amount: makes a constraint coefficient of 1e+300; "
+     "HiGHS refuses values above 1e+15 (check the units)"),
+    # 1 - loss = 1e-10 multiplies the arrivals
+    ("500", "0.9999999999", "400", "6:57: routes[0].loss: makes a constraint coefficient of "
+     "1e-10; HiGHS treats values at or below 1e-09 as zero (check the units)"),
+])
+def test_numbers_highs_cannot_take_are_invalid_input(tmp_path, cap, loss, amount, line):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", cap).replace(
+        "cost_per_t: 2}", f"cost_per_t: 2, loss: {loss}}}").replace("amount: 400", f"amount: {amount}"))
+    r = run("validate", str(inst))  # before: valid, then `solve` said "HiGHS refuses", exit 2
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{inst}:{line}"]
+
+
+def test_budget_taken_as_infinite(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500") + "budgets: {s1: 1.0e20}\n")
+    r = run("validate", str(inst))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        f"{inst}:8:15: budgets.s1: 1e+20 is a limit HiGHS takes as infinite (from 1e+20): leave "
+        "it out for no limit"]
+
+
+def test_a_model_highs_refuses_is_an_input_error_not_a_missing_solver(monkeypatch):
+    from netopt import structure
+    from netopt.errors import InputError
+    from netopt.testing import instance, solve_exact
+
+    monkeypatch.setattr(structure, "check_limits", lambda p: [])  # as if a value slipped by
+    inst = instance(facilities=[{"name": "m", "node": "a", "capacity": 1e300,
+                                 "produces": {"x": 1}}])
+    with pytest.raises(InputError, match="HiGHS refuses the model"):
+        solve_exact(inst)  # before: SolverUnavailable, "usage error", exit 2
+
+
+# --- cause 5: solution.json readers ----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def good_solution() -> dict:
+    from netopt.testing import instance, solve_exact
+
+    return solve_exact(instance(
+        horizon={"start_year": 2030, "stages": [{"name": "s1", "years": 1},
+                                                {"name": "s2", "years": 1}]},
+        facilities=[{"name": "m", "node": "a", "capacity": 50, "variable_cost": 1,
+                     "produces": {"x": 1}}],
+        routes=[{"name": "r", "from": "a", "to": "b", "cost_per_t": 2}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])).to_dict()
+
+
+def _with(doc: dict, **changes) -> dict:
+    return {**json.loads(json.dumps(doc)), **changes}
+
+
+@pytest.mark.parametrize("text,reason", [
+    # before: tracebacks from json.loads
+    ('{"schema_version": 2, "objective": ' + "9" * 5000 + "}",
+     "not JSON netopt reads: Exceeds the limit (4300 digits) for integer string conversion: "
+     "value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"),
+    ("[" * 100_000 + "]" * 100_000, "not JSON netopt reads: values nested too deeply"),
+    ('{"objective": NaN}', "not JSON netopt reads: NaN is not a JSON number"),
+])
+def test_solution_that_is_not_json_netopt_reads(tmp_path, text, reason):
+    path = tmp_path / "solution.json"
+    path.write_text(text)
+    for command in (["report", str(path), "-o", str(tmp_path / "r")],
+                    ["compare", str(path), str(path)],
+                    ["export", str(path), "-o", str(tmp_path / "out")]):
+        r = run(*command)
+        assert r.exit_code == 1
+        assert r.output.splitlines() == [
+            f"{path}: not a netopt solution (schema v{V}):", f"  {reason}"]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"schema_version": True}, f"schema_version: True is not a version this netopt reads (1..{V})"),
+    ({"gap": 1e999}, "gap: Input should be a finite number"),       # json writes Infinity
+    ({"objective": True}, "objective: Input should be a valid number"),
+    ({"stages": [{"name": "a/b", "start_year": 2030, "years": 1, "capex_factor": 1.0,
+                  "annual_factor": 1.0}], "builds": [], "online": [], "activities": [],
+      "flows": [], "costs": [], "network": {}},
+     "stages.0.name: String should match pattern '^[A-Za-z0-9_.\\-]+$'"),
+])
+def test_solution_values_checked_as_strictly_as_instances(tmp_path, good_solution, change,
+                                                          reason):
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(_with(good_solution, **change)).replace("Infinity", "1e999"))
+    r = run("export", str(path), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{path}: not a netopt solution (schema v{V}):", f"  {reason}"]
+    assert not (tmp_path / "out").exists()  # before: 14 CSVs, then a traceback
+
+
+def test_solution_rows_name_known_stages(tmp_path, good_solution):
+    doc = _with(good_solution)
+    doc["stages"] = doc["stages"][:1]  # the rows still name s2
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    r = run("report", str(path), "-o", str(tmp_path / "r"))  # before: "'s2' is not in list"
+    assert r.exit_code == 1
+    lines = r.output.splitlines()
+    assert lines[0] == f"{path}: not a netopt solution (schema v{V}):"
+    assert lines[1].startswith("  (top): Value error, online.") and lines[1].endswith(
+        ".stage: 's2' is not one of stages (s1)")
+
+
+def test_solution_from_a_device(tmp_path):
+    r = run("report", "/dev/zero", "-o", str(tmp_path / "r"))  # before: memory ran out
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [
+        "/dev/zero: cannot read file: it is a character device, not a regular file"]
+
+
+def test_nan_objective_is_not_equal_to_anything(tmp_path, good_solution):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(good_solution))
+    b.write_text(json.dumps(_with(good_solution, objective=float("nan"))))
+    r = run("compare", str(a), str(b))  # before: "No differences", exit 0
+    assert r.exit_code == 1
+    assert "No differences" not in r.output
+
+
+# --- cause 10 (--param) and cause 11: sweep and catalog edges -----------------------------------
+
+def test_param_value_alias_bomb_refused(tmp_path):
+    inst = tmp_path / "inst.yaml"
+    inst.write_text(HEAD + BODY.replace("CAP", "500"))
+    bomb = "[&a [0,0,0,0,0,0,0,0,0], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], " + ", ".join(
+        f"&{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("bcdefg", "cdefgh")) + "]"
+    r = run("sweep", str(inst), "--param", f"description={bomb}", "-o", str(tmp_path / "s"))
+    assert r.exit_code == 1  # before: MemoryError expanding it into the table
+    assert "aliases expand " in r.output and "alias bomb" in r.output
+
+
+def test_resume_ignores_a_run_id_that_is_not_ascii_digits(tmp_path):
+    from netopt.sweep.table import read_table
+
+    t = tmp_path / "t.csv"
+    t.write_text("run,x,status\n0,1,optimal\n\u00b9,2,optimal\n")  # '¹'.isdigit() is True
+    assert read_table(t) == (["run", "x", "status"],
+                             [{"run": "0", "x": "1", "status": "optimal"}])
+
+
+BENNER = ROOT_DATA = Path(__file__).resolve().parent.parent / "data" / "benner_dv_2013-04-14.txt"
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start-year", "1800"], "--start-year"),  # typer: "... greater than or equal to 1900"
+    (["--stage-years", "5000"], "--stage-years"),
+    (["--max-dv", "nan"], "Invalid value for --max-dv: nan is not a finite number"),
+])
+def test_catalog_options_that_would_write_an_invalid_instance(tmp_path, args, message):
+    out = tmp_path / "neas.yaml"
+    r = run("catalog", "neas", str(BENNER), "-o", str(out), *args)  # before: exit 0
+    assert r.exit_code == 2
+    assert message in " ".join(r.output.replace("│", " ").split())
+    assert "Invalid value" in r.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("text,message", [
+    ("", "no asteroid rows (is it the JPL NEA delta-v list?)"),
+    ("just a header\n====\n", "no asteroid rows (is it the JPL NEA delta-v list?)")])
+def test_catalog_of_nothing_is_an_error(tmp_path, text, message):
+    src, out = tmp_path / "list.txt", tmp_path / "neas.yaml"
+    src.write_text(text)
+    r = run("catalog", "neas", str(src), "-o", str(out))  # before: "0 candidate asteroids"
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"error: {src}: {message}"]
+    assert not out.exists()
+
+
+def test_catalog_with_no_candidate_is_an_error(tmp_path):
+    out = tmp_path / "neas.yaml"
+    r = run("catalog", "neas", str(BENNER), "-o", str(out), "--max-dv", "0.1")
+    assert r.exit_code == 1
+    assert r.output.startswith(f"error: {BENNER}: none of its ")
+    assert not out.exists()
