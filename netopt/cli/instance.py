@@ -15,6 +15,7 @@ from ..files import OutputFolder
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+from ..stochastic.ph import mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
 from ..summary import print_summary
@@ -85,6 +86,8 @@ def solve(
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     folder = None if output is None else OutputFolder(output)
+    if folder is not None and decompose is not None and mpi_rank() != 0:
+        folder = None  # rank 0 alone writes (and locks) the output folder; the others report nothing
     with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
