@@ -93,6 +93,13 @@ class Plan:
         """Read an instance file (or a scenario file naming its base), apply each scenario file
         and then each override (`PATH=VALUE` or an Override), validate, prepare. Raises
         InputError; the plan's warnings are the reader's and validation's."""
+        return cls.read_tree(file, scenarios, sets)[0]
+
+    @classmethod
+    def read_tree(cls, file: str | FsPath, scenarios: Iterable[str | FsPath] = (),
+                  sets: Iterable[str | Override] = ()) -> tuple[Plan, dict, Locs]:
+        """`read`, also returning the merged data and its locations, for readers that build
+        more plans from them (the leaves of a stochastic plan)."""
         t0 = time.perf_counter()
         scenarios, sets = list(scenarios), list(sets)
         with recording_inputs() as inputs:
@@ -104,7 +111,7 @@ class Plan:
         plan.inputs = inputs
         plan.scenarios = [str(s) for s in scenarios]
         plan.sets = [s if isinstance(s, str) else f"{s.path}={s.value}" for s in sets]
-        return plan
+        return plan, data, locs
 
     # --- building and solving --------------------------------------------------------------------
     def build(self, cuts: Iterable[str] | None = None, elastic: bool = False,
