@@ -28,6 +28,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -269,24 +270,34 @@ def run_processes(name: str, *, repeat=5, time_limit=None, gap=0.0, threads=1,
         cmd_b = [sys.executable, "-m", "benchmarks.baseline_highspy", name, "--quiet",
                  "-o", str(Path(tmp) / "bout"), *opts]
         tn, tb, tpy = [], [], []
+        cpu: dict[int, list[float]] = {id(tn): [], id(tb): [], id(tpy): []}
         last: dict[int, str] = {}
         for _ in range(repeat):
             for cmd, acc in ((cmd_n, tn), (cmd_b, tb), ([sys.executable, "-c", "pass"], tpy)):
+                r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
                 t0 = time.perf_counter()
                 p = subprocess.run(cmd, env=env, cwd=root, capture_output=True, text=True,
                                    check=False)
                 acc.append(time.perf_counter() - t0)
+                r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[id(acc)].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
                 if p.returncode != 0:
                     raise RuntimeError(f"{cmd} failed ({p.returncode}): {p.stderr[-2000:]}")
                 last[id(acc)] = p.stdout.strip()
     rec = {"name": name, "repeat": repeat, "netopt": tn, "baseline": tb, "python": tpy,
            "median_netopt": statistics.median(tn), "median_baseline": statistics.median(tb),
            "median_python": statistics.median(tpy), "netopt_output": last[id(tn)],
-           "baseline_output": last[id(tb)]}
+           "baseline_output": last[id(tb)],
+           "cpu_netopt": statistics.median(cpu[id(tn)]),
+           "cpu_baseline": statistics.median(cpu[id(tb)]),
+           "cpu_python": statistics.median(cpu[id(tpy)]), "load": os.getloadavg()}
     echo(f"{name}: whole process, median of {repeat}: netopt {rec['median_netopt']:.3f}s, "
          f"baseline {rec['median_baseline']:.3f}s, ratio "
          f"{rec['median_netopt'] / rec['median_baseline']:.2f}x "
-         f"(bare python startup {rec['median_python']:.3f}s)")
+         f"(bare python startup {rec['median_python']:.3f}s); CPU (user+sys) netopt "
+         f"{rec['cpu_netopt']:.3f}s, baseline {rec['cpu_baseline']:.3f}s, ratio "
+         f"{rec['cpu_netopt'] / rec['cpu_baseline']:.2f}x (python {rec['cpu_python']:.3f}s); "
+         f"load {rec['load'][0]:.1f}")
     return rec
 
 

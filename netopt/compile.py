@@ -730,10 +730,15 @@ def define_objective(c: Compiled, p: Prepared) -> None:
 def objective_expr(c: Compiled, p: Prepared) -> LinearExpression:
     """The objective's expression: the discounted cost from the model's cost terms, or the
     tonnes bought (supply_mass) or launched from Earth's surface (launch_mass)."""
+    return objective_terms(c, p).expr()
+
+
+def objective_terms(c: Compiled, p: Prepared) -> Terms:
+    """The objective's coefficient of each variable (session.py reads a changed run's column
+    costs off them without building a model)."""
     if p.inst.objective == "cost":
-        terms = cost_objective_terms(c)
-    elif p.inst.objective == "launch_mass":
-        terms = launch_mass_terms(c, p)
-    else:  # supply_mass: tonnes bought over the horizon, undiscounted
-        terms = Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys)
-    return terms.expr()
+        return cost_objective_terms(c)
+    if p.inst.objective == "launch_mass":
+        return launch_mass_terms(c, p)
+    # supply_mass: tonnes bought over the horizon, undiscounted
+    return Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys)

@@ -413,13 +413,48 @@ def solve(model: Any, options: dict[str, Any], time_limit: float | None,
 
     Returns (status, info) with objective, bound, message, version, phase timings and, with
     `mip_start`, whether HiGHS took the start ("mip_start")."""
-    MS = highspy.HighsModelStatus
     t0 = time.perf_counter()
+    loaded = load(model)
+    handover = time.perf_counter() - t0
+    status, info = solve_loaded(loaded, options, time_limit, on_progress, mip_start=mip_start)
+    info["timings"]["handover"] += handover
+    return status, info
+
+
+@dataclass
+class Loaded:
+    """A model handed over to HiGHS: the arrays it was given, the highspy object holding it
+    (which session.py changes in place between solves), whether it has integer columns."""
+
+    mat: Matrices
+    h: Any
+    is_mip: bool
+
+
+def load(model: Any) -> Loaded:
+    """Hand the Pyomo `model` over to a new highspy object."""
     mat = to_matrices(model)
     h, is_mip = build(mat)
+    return Loaded(mat, h, is_mip)
+
+
+def solve_loaded(loaded: Loaded, options: dict[str, Any], time_limit: float | None,
+                 on_progress: Callable[[Progress], None] | None = None,
+                 mip_start: bool = False, start: np.ndarray | None = None
+                 ) -> tuple[Status, dict[str, Any]]:
+    """`solve` for a model already handed over (the options are set afresh each time). `start`:
+    column values to give HiGHS as a starting solution instead of the variables' values."""
+    MS = highspy.HighsModelStatus
+    t0 = time.perf_counter()
+    mat, h, is_mip = loaded.mat, loaded.h, loaded.is_mip
     info: dict[str, Any] = {"version": h.version()}
+    h.resetOptions()  # a solve before may have turned presolve off (below)
+    h.setOptionValue("output_flag", False)
     if mip_start:
         info["mip_start"] = is_mip and set_start(h, mat.columns)
+    elif start is not None and is_mip:
+        idx = np.arange(len(start), dtype=np.int32)
+        info["mip_start"] = h.setSolution(len(start), idx, start) == highspy.HighsStatus.kOk
     rejected = set_options(h, options)
     if rejected:
         raise OptionsRejected(f"HiGHS rejects option(s) {', '.join(rejected)} (unknown name "

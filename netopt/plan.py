@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import time
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any, cast
@@ -93,6 +93,13 @@ class Plan:
         """Read an instance file (or a scenario file naming its base), apply each scenario file
         and then each override (`PATH=VALUE` or an Override), validate, prepare. Raises
         InputError; the plan's warnings are the reader's and validation's."""
+        return cls.read_tree(file, scenarios, sets)[0]
+
+    @classmethod
+    def read_tree(cls, file: str | FsPath, scenarios: Iterable[str | FsPath] = (),
+                  sets: Iterable[str | Override] = ()) -> tuple[Plan, dict, Locs]:
+        """`read`, also returning the merged data and its locations, for readers that build
+        more plans from them (the leaves of a stochastic plan)."""
         t0 = time.perf_counter()
         scenarios, sets = list(scenarios), list(sets)
         with recording_inputs() as inputs:
@@ -104,7 +111,7 @@ class Plan:
         plan.inputs = inputs
         plan.scenarios = [str(s) for s in scenarios]
         plan.sets = [s if isinstance(s, str) else f"{s.path}={s.value}" for s in sets]
-        return plan
+        return plan, data, locs
 
     # --- building and solving --------------------------------------------------------------------
     def build(self, cuts: Iterable[str] | None = None, elastic: bool = False,
@@ -160,16 +167,25 @@ class Plan:
             return self.finish(compiled, opts, spent, extra)
 
     def finish(self, compiled: Compiled, opts: SolveOptions, timings: dict[str, float],
-               extra: Extra | None = None) -> tuple[Solution, Outcome]:
+               extra: Extra | None = None,
+               runner: Callable[[Any, SolveOptions], Outcome] | None = None
+               ) -> tuple[Solution, Outcome]:
         """The second half of `solve`, for a built model (whose variables may hold a MIP start,
         see SolveOptions.mip_start): solve, extract, explain an infeasible one. Returns the
-        Solution, with `timings` and the solver's, and the solver's Outcome."""
+        Solution, with `timings` and the solver's, and the solver's Outcome. `runner` solves the
+        Pyomo model (default run_solver; session.py passes one that re-solves a model HiGHS
+        holds already, race.py one that races seeds)."""
         p = self.prepared
         if compiled.trivially_infeasible:
             outcome = Outcome(Status.infeasible, message="; ".join(compiled.trivially_infeasible),
                               solver=opts.solver)
         else:
-            outcome = run_solver(compiled.model, opts)
+            if runner is None and opts.race > 1 and opts.solver == DEFAULT_SOLVER \
+                    and not opts.mip_start:
+                from . import race  # Pyomo and highspy: see above
+
+                runner = race.run
+            outcome = (runner or run_solver)(compiled.model, opts)
         timings.update(outcome.timings)
         t1 = time.perf_counter()
         sol = extract(p, compiled, outcome)

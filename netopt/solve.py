@@ -64,6 +64,10 @@ class SolveOptions:
     """When the plan is infeasible, solve again elastically to say why (Solution.message)."""
     mip_start: bool = False
     """For run_solver: the model's current variable values are a start (HiGHS only)."""
+    race: int = 1
+    """HiGHS copies racing seeds seed, seed+1, ... (race.py: the fewest nodes to a proof wins,
+    so the answer does not depend on timing); 1: one plain solve. Plan.solve races; run_solver
+    does not."""
 
 
 @dataclass
@@ -95,25 +99,35 @@ def run_solver(model: Any, opts: SolveOptions) -> Outcome:  # model: a Pyomo Con
     return _run_legacy(model, opts)
 
 
-def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
-    from . import highs  # Pyomo and highspy: imported only when solving with HiGHS
-
+def highs_options(opts: SolveOptions) -> dict[str, Any]:
+    """HiGHS's option values for `opts` (the time limit is passed on its own)."""
     options: dict[str, Any] = {"random_seed": opts.seed, "output_flag": opts.tee,
                                **opts.solver_options}
     if opts.gap is not None:
         options["mip_rel_gap"] = opts.gap
     if opts.threads is not None:
         options["threads"] = opts.threads
+    return options
+
+
+def highs_outcome(status: Status, info: dict[str, Any]) -> Outcome:
+    """The Outcome of a HiGHS solve from netopt.highs's (status, info)."""
+    return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
+                   message=info.get("message"), solver="highs", solver_version=info["version"],
+                   timings=info["timings"], mip_start=info.get("mip_start"))
+
+
+def _run_highs(model: Any, opts: SolveOptions) -> Outcome:
+    from . import highs  # Pyomo and highspy: imported only when solving with HiGHS
+
     try:
-        status, info = highs.solve(model, options, opts.time_limit, opts.progress,
+        status, info = highs.solve(model, highs_options(opts), opts.time_limit, opts.progress,
                                    mip_start=opts.mip_start)
     except highs.OptionsRejected as e:  # a usage error; the model's own faults are not
         raise SolverUnavailable(str(e)) from None
     except highs.ModelRefused as e:
         raise InputError([Problem(str(e))]) from None
-    return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
-                   message=info.get("message"), solver="highs", solver_version=info["version"],
-                   timings=info["timings"], mip_start=info.get("mip_start"))
+    return highs_outcome(status, info)
 
 
 def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:

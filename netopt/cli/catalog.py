@@ -8,7 +8,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..catalog import Assumptions, NeaOptions, generate
 from ..status import ExitCode
 from .common import err, exit_codes, out
 
@@ -37,6 +36,9 @@ def catalog_neas(
     models: Annotated[Optional[Path], typer.Option("--models", help="Directory of the catalogs (models/).")] = None,  # noqa: E501
 ) -> None:
     """Turn the JPL NEA delta-v list into candidate asteroid mines and routes around a LEO hub."""
+    # the catalog code only for this command: `netopt solve` and --help do without it
+    from ..catalog import Assumptions, NeaOptions, generate
+
     for flag, value in (("--max-dv", max_dv), ("--max-h", max_h), ("--min-capacity", min_capacity),
                         ("--water-min-a", water_min_a), ("--launch-price", launch_price),
                         ("--water-price", water_price), ("--metal-price", metal_price),

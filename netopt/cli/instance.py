@@ -15,6 +15,7 @@ from ..files import OutputFolder
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+from ..stochastic.ph import mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
 from ..summary import print_summary
@@ -65,6 +66,7 @@ def solve(
     threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
     solver: Solver = "highs",
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
+    race: Annotated[int, typer.Option("--race", min=1, help="Race N HiGHS copies with seeds SEED..SEED+N-1 (one thread each); the copy that proves optimality at the fewest nodes wins, so the answer does not depend on timing.")] = 1,  # noqa: E501
     option: SolverOption = None,
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
@@ -84,6 +86,8 @@ def solve(
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     folder = None if output is None else OutputFolder(output)
+    if folder is not None and decompose is not None and mpi_rank() != 0:
+        folder = None  # rank 0 alone writes (and locks) the output folder; the others report nothing
     with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
@@ -93,7 +97,7 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
-                        elastic=elastic, cuts=parse_cuts(cuts))
+                        elastic=elastic, cuts=parse_cuts(cuts), race=race)
     try:
         with exit_codes("building the model (the solver had not started)"):
             if decompose is not None:

@@ -8,11 +8,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..compare import compare as compare_solutions
-from ..compare import print_comparison
 from ..dense import write_netcdf
 from ..graph import write_graphml
-from ..report import write_html, write_markdown
 from ..results import Solution
 from ..status import ExitCode
 from .common import err, exit_codes, out
@@ -84,6 +81,10 @@ def compare(
     """What differs between two solutions: objective, stages, builds, costs, largest flow changes.
     Exit code 0 whether or not they differ."""
     sa, sb = _read(a), _read(b)
+    # compare and report only for their commands: `netopt solve` and --help import neither
+    from ..compare import compare as compare_solutions
+    from ..compare import print_comparison
+
     c = compare_solutions(sa, sb, str(a), str(b), max_flows=flows)
     if as_json:
         print(json.dumps(c.to_dict(), indent=1))
@@ -103,6 +104,8 @@ def report(
         raise typer.Exit(ExitCode.USAGE)
     sol = _read(solution)
     path = output or Path("report.html" if fmt == "html" else "report.md")
+    from ..report import write_html, write_markdown  # see compare above (0.1 s of imports)
+
     with exit_codes(f"writing {path}"):
         written = (write_html if fmt == "html" else write_markdown)(sol, path, title=title)
     out.print(f"wrote {written[0]}" + (f" and {len(written) - 1} figures" if len(written) > 1

@@ -7,14 +7,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from ..errors import InputError
 from ..load import read_tree
@@ -138,6 +130,10 @@ def sweep(
             err.print(f"resuming: {done} of {total} runs already in {table}", markup=False)
         if quiet:
             return
+        # rich.progress only for a sweep: `netopt solve` and --help do without it
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
         progress = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[note]}"), TimeElapsedColumn(),
                             TextColumn("eta"), TimeRemainingColumn(), console=err,

@@ -76,6 +76,12 @@ def mpi_status() -> tuple[Any, str | None]:
     return MPI.COMM_WORLD, None
 
 
+def mpi_rank() -> int:
+    """This process's MPI rank (0 without MPI): only rank 0 writes outputs."""
+    comm, _ = mpi_status()
+    return 0 if comm is None else int(comm.Get_rank())
+
+
 # --- the tree as mpi-sppy sees it --------------------------------------------------------------
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError, Location, Path, Problem
 from ..paths import get_at, resolve, set_at
 from ..plan import Plan
-from ..scenario import Override, load_tree
+from ..scenario import Override
 from .tree import Tree, apply_changes, tree_of
 
 if TYPE_CHECKING:
@@ -51,24 +51,12 @@ class StochasticPlan:
              sets: Iterable[str | Override] = ()) -> StochasticPlan | Plan:
         """The StochasticPlan of a file with an `uncertainty:` section, else its Plan (as
         Plan.read: overlays applied, validated, prepared). Raises InputError."""
-        from ..provenance import recording_inputs
-
-        t0 = time.perf_counter()
-        scenarios, sets = list(scenarios), list(sets)
-        with recording_inputs() as inputs:
-            data, locs, warnings = load_tree(file, scenarios, sets)
-        t1 = time.perf_counter()
-        base = Plan.from_data(data, locs)
-        base.warnings = warnings + base.warnings
-        base.timings = {"read": t1 - t0, "validate": time.perf_counter() - t1}
-        # as Plan.read: where it came from, for the solution's provenance
-        base.inputs = inputs
-        base.scenarios = [str(x) for x in scenarios]
-        base.sets = [x if isinstance(x, str) else f"{x.path}={x.value}" for x in sets]
+        base, data, locs = Plan.read_tree(file, scenarios, sets)
         if base.instance.uncertainty is None:
             return base
+        start = time.perf_counter()
         sp = cls(base, data, locs)
-        sp.timings["validate"] = time.perf_counter() - t1  # the leaves too
+        sp.timings["validate"] = base.timings["validate"] + time.perf_counter() - start  # + leaves
         return sp
 
     # --- the mean-value instance -----------------------------------------------------------------

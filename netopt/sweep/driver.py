@@ -30,6 +30,7 @@ from .. import files
 from ..files import write_atomic
 from ..paths import resolve
 from ..plan import Plan
+from ..session import Session
 from ..solve import DEFAULT_SOLVER, SolveOptions
 from .executors import interrupt_flag, run_dask, run_pool
 from .outputs import write_reports
@@ -60,10 +61,13 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
               on_result: Callable[[dict[str, str], int, int], None] | None = None,
               on_start: Callable[[int, int], None] | None = None,
               write_report: bool = True, plot: bool = True, meta: dict | None = None,
-              warm_start: bool = False, check_solver: bool = True) -> SweepResult:
+              warm_start: bool = False, check_solver: bool = True,
+              in_place: bool = True) -> SweepResult:
     """Run every run of `spec` on `base` (raw instance data, overlays applied) and write `table`
     (CSV) as runs finish, then the table in run-id order, `<table>.json`, `<table>-summary.md`
-    and `<table>-objective.png`. Raises InputError (invalid base or paths), SweepError (usage)."""
+    and `<table>-objective.png`. Raises InputError (invalid base or paths), SweepError (usage).
+    `in_place`: each worker (serial or process pool) keeps a session.Session that compiles once
+    and re-solves runs that change only numbers in place; Dask tasks solve cold."""
 
     spec.check()
     check_paths(base, spec)
@@ -127,7 +131,7 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             else:
                 start, note = base_start(base_plan, options)
                 result.notes.append(f"warm start: {note}")
-        args = (base, options, elements, stage_order, start)
+        args = (base, options, elements, stage_order, start, in_place)
         if not pending:
             result.executor = "none (all runs in the table)"
         elif dask or dask_scheduler_file:
@@ -135,9 +139,11 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
                                         dask_timeout, result.notes)
         elif workers <= 1 or len(pending) == 1:
             result.executor = "serial"
+            session = Session() if in_place else None
             with interrupt_flag() as interrupted:
                 for i, settings, sets in pending:
-                    r = run_one(base, i, settings, options, elements, stage_order, start, sets)
+                    r = run_one(base, i, settings, options, elements, stage_order, start, sets,
+                                session)
                     if interrupted.is_set():  # the solver stopped early on Ctrl-C: not a result
                         raise KeyboardInterrupt
                     record(r)

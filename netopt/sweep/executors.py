@@ -12,6 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
+from ..session import Session
 from .run import RunResult, run_one
 from .spec import SweepError
 from .table import BUILT, ERROR, FIXED_COLUMNS, cell
@@ -21,18 +22,18 @@ _WORKER_STATE: dict[str, Any] = {}
 
 
 def _pool_init(base: dict, options: Any, elements: list[str], stage_order: list[str],
-               start: dict | None = None) -> None:
+               start: dict | None = None, in_place: bool = False) -> None:
     # Ctrl-C at a terminal reaches the whole process group: the sweep (the parent) handles it
     # and ends the workers; a worker must not stop its solve early and report that as a result
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_STATE.update(base=base, options=options, elements=elements, stage_order=stage_order,
-                         start=start)
+                         start=start, session=Session() if in_place else None)
 
 
 def _pool_run(run_id: int, settings: dict[str, Any], overrides: dict | None = None) -> RunResult:
     s = _WORKER_STATE
     return run_one(s["base"], run_id, settings, s["options"], s["elements"], s["stage_order"],
-                   s["start"], overrides)
+                   s["start"], overrides, s["session"])
 
 
 def _dask_run(payload: dict, run_id: int, settings: dict[str, Any],
@@ -54,8 +55,8 @@ MAX_ATTEMPTS = 2  # a run in flight when a worker process dies is tried again on
 
 
 # what a worker needs, imported once in the fork server instead of once per worker
-PRELOAD = ["netopt.sweep.executors", "netopt.plan", "netopt.load", "netopt.solve", "netopt.params",
-           "netopt.structure", "netopt.compile",
+PRELOAD = ["netopt.sweep.executors", "netopt.plan", "netopt.session", "netopt.load",
+           "netopt.solve", "netopt.params", "netopt.structure", "netopt.compile",
            "netopt.results", "netopt.highs", "pyomo.environ", "highspy"]
 
 
@@ -148,7 +149,7 @@ def run_dask(pending: list[tuple[int, dict, dict]], args: tuple, record: Callabl
         from distributed import Client, as_completed  # optional: netopt[dask]
     except ImportError:
         raise SweepError("--dask needs Dask distributed: pip install 'netopt[dask]'") from None
-    base, options, elements, stage_order, start = args
+    base, options, elements, stage_order, start = args[:5]  # Dask: no session (see driver)
     try:
         client = (Client(scheduler_file=scheduler_file, timeout=timeout) if scheduler_file
                   else Client(address, timeout=timeout))

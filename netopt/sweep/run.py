@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import InputError
 from ..plan import Plan, values
 from ..scenario import Override, Scenario, apply
+from ..session import Session
 from ..solve import SolveOptions, run_solver
 from .table import BUILT, ERROR, FIXED_COLUMNS, INVALID, builds_cell, cell
 
@@ -24,10 +25,12 @@ class RunResult:
 
 def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOptions,
             elements: list[str], stage_order: list[str],
-            start: dict | None = None, overrides: dict[str, Any] | None = None) -> RunResult:
+            start: dict | None = None, overrides: dict[str, Any] | None = None,
+            session: Session | None = None) -> RunResult:
     """Apply `settings` to a copy of the raw base data, validate, solve (from the MIP start
-    `start` if given, see `plan.values`): one table row. Never raises: a problem becomes the row's
-    status and message."""
+    `start` if given, see `plan.values`; in `session` if given, which re-solves in place when the
+    run changes only numbers): one table row. Never raises: a problem becomes the row's status
+    and message."""
 
     t0 = time.perf_counter()
     row = {"run": str(run_id), **{p: cell(v) for p, v in settings.items()},
@@ -45,7 +48,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOpt
     try:
         # solves are thread-safe (tests/test_threads.py): a Dask worker with several threads
         # runs several runs at once
-        sol, outcome = plan.solve_outcome(options, start=start)
+        sol, outcome = (session.solve_outcome(plan, options, start=start) if session
+                        else plan.solve_outcome(options, start=start))
         started = None if not start or outcome is None or outcome.mip_start is None else bool(
             outcome.mip_start)
     except Exception as e:  # noqa: BLE001

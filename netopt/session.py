@@ -1,0 +1,263 @@
+"""A solve session: compile once, then re-solve in place for runs that change only numbers.
+
+    session = Session()
+    for plan in plans:                       # each a validated Plan (Plan.from_data / Plan.read)
+        sol, outcome = session.solve_outcome(plan, options)
+
+The first plan is compiled and handed to HiGHS as usual. For each later plan the session compares
+its validated instance with the one HiGHS holds. When every difference is a number the model reads
+as a column cost or a variable bound (`IN_PLACE`), and the prepared model data are otherwise the
+same, the session changes those HiGHS data in place (`changeColsCost`, `changeColsBounds`) and
+re-solves; the column costs are recomputed by compile's own `cost_terms` and `objective_terms`,
+so the objective cannot drift from the model of record. Any other difference (new elements,
+windows, max_units, stages, capacities, required amounts, budgets, delta-v...) compiles the plan
+afresh: the full pipeline for that run, which the session then holds. (Capacities were changed in
+place as coefficients before the year-resolution model; its capacity rows weigh units by the
+share of a step they operate, and the aggregate rows by step: not redone yet.)
+
+The data HiGHS holds after a run depend only on that run's plan (costs and bounds are set in
+full), never on the order of runs. Validation is the
+caller's (`Plan.from_data`), so a run's values keep the schema's messages. Not thread-safe: one
+session per thread or process (the sweep keeps one per worker).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import InputError, Problem
+from .gcpause import paused_gc
+from .solve import DEFAULT_SOLVER, Outcome, SolveOptions, SolverUnavailable
+
+if TYPE_CHECKING:
+    from .compile import Compiled
+    from .highs import Loaded
+    from .plan import Plan, Start
+    from .results import Solution
+
+COSTS, BOUNDS = "costs", "bounds"
+
+# (section, field) -> what it changes in the HiGHS model. Everything else is structure.
+IN_PLACE: dict[tuple[str, str], str] = {
+    ("facilities", "capex"): COSTS,  # and budget rows: see _classify
+    ("facilities", "opex"): COSTS,
+    ("facilities", "variable_cost"): COSTS,
+    ("routes", "capex"): COSTS,
+    ("routes", "opex"): COSTS,
+    ("routes", "cost_per_t"): COSTS,
+    ("supplies", "price_per_t"): COSTS,
+    ("supplies", "max_per_year"): BOUNDS,
+    ("demands", "price_per_t"): COSTS,
+    ("demands", "shortfall_penalty_per_t"): COSTS,
+    ("demands", "amount"): BOUNDS,  # markets only: see _classify
+    ("horizon", "discount_rate"): COSTS,
+}
+NO_EFFECT = frozenset({"description", "source", "facility_templates", "route_templates",
+                       "include"})  # templates: their effect is in facilities and routes
+SECTIONS = ("facilities", "routes", "supplies", "demands")
+# Prepared's fields that only feed column costs (through compile.cost_terms) or the bounds set
+# here; every other field must be equal, or the run changes structure whatever its fields say
+NUMBERS = frozenset({"inst", "stages", "stage", "steps", "step", "route_cost", "supply_ub",
+                     "supply_price", "short_ub", "sale_ub", "sale_price", "end_credit",
+                     "annuity"})
+
+
+@dataclass
+class Change:
+    """What a run changes relative to the plan HiGHS holds."""
+
+    kinds: set[str]
+
+
+def classify(held: Plan, new: Plan) -> Change | None:
+    """The in-place change from `held` to `new`, or None if it changes the model's structure."""
+    a, b = held.instance, new.instance
+    kinds: set[str] = set()
+    for name in type(a).model_fields:
+        x, y = getattr(a, name), getattr(b, name)
+        if x == y or name in NO_EFFECT:
+            continue
+        if name == "horizon":
+            fields = _changed(x, y)
+            if fields != {"discount_rate"}:
+                return None
+            kinds.add(COSTS)
+            continue
+        if name not in SECTIONS or len(x) != len(y):
+            return None
+        for i, (u, v) in enumerate(zip(x, y)):
+            if u == v:
+                continue
+            for f in _changed(u, v) - NO_EFFECT:
+                kind = IN_PLACE.get((name, f))
+                if kind is None:
+                    return None
+                if f == "capex" and b.budgets:
+                    return None  # capex is a budget row's coefficient too
+                if name == "demands" and f == "amount" and v.kind != "market":
+                    return None  # a required amount is in balance, aggregate and linking rows
+                kinds.add(kind)
+    p, q = held.prepared, new.prepared
+    if any(getattr(p, f.name) != getattr(q, f.name) for f in dataclasses.fields(p)
+           if f.name not in NUMBERS):
+        return None
+    return Change(kinds)
+
+
+def _changed(u: Any, v: Any) -> set[str]:
+    return {f for f in type(u).model_fields if getattr(u, f) != getattr(v, f)}
+
+
+class Session:
+    """Compiles once and re-solves in place; see the module's docstring. `warm`: start each
+    in-place re-solve from the previous run's incumbent when it is still feasible (off by
+    default: with runs spread over workers, which run came before is not reproducible)."""
+
+    def __init__(self, warm: bool = False):
+        self.warm = warm
+        self.held: Plan | None = None
+        self.compiled: Compiled | None = None
+        self.loaded: Loaded | None = None
+        self.cuts: tuple[str, ...] | None = None
+        self.last: np.ndarray | None = None  # the last run's column values
+        self.columns: dict[int, int] = {}  # id(Pyomo variable) -> HiGHS column
+        self.counts = {"compiled": 0, "in_place": 0, "cold": 0}
+
+    def solve(self, plan: Plan, options: SolveOptions | None = None, *,
+              start: Start | None = None) -> Solution:
+        return self.solve_outcome(plan, options, start=start)[0]
+
+    def solve_outcome(self, plan: Plan, options: SolveOptions | None = None, *,
+                      start: Start | None = None) -> tuple[Solution, Outcome | None]:
+        """`plan.solve_outcome(options, start=start)`, in place when it can be."""
+        opts = options or SolveOptions()
+        if opts.solver != DEFAULT_SOLVER or opts.elastic:
+            self.counts["cold"] += 1
+            return plan.solve_outcome(opts, start=start)
+        with paused_gc():  # see gcpause.py
+            t0 = time.perf_counter()
+            change = None
+            if self.held is not None and self.cuts == opts.cuts:
+                change = classify(self.held, plan)
+            try:
+                if change is None:
+                    self._compile(plan, opts)
+                    self.counts["compiled"] += 1
+                else:
+                    self._apply(plan, change)
+                    self.counts["in_place"] += 1
+            except BaseException:
+                self.held = None  # HiGHS's copy may be half changed: the next run compiles
+                raise
+            assert self.compiled is not None
+            if start:
+                from .plan import set_values
+
+                set_values(self.compiled, start)
+                opts = replace(opts, mip_start=True)
+            spent = {**plan.timings, "compile": time.perf_counter() - t0}
+            sol, outcome = plan.finish(self.compiled, opts, spent, runner=self._run)
+            return sol, outcome
+
+    def _compile(self, plan: Plan, opts: SolveOptions) -> None:
+        from . import highs
+
+        self.held, self.cuts, self.last = None, opts.cuts, None
+        self.loaded, self.columns = None, {}
+        self.compiled = plan.build(cuts=opts.cuts)
+        if not self.compiled.trivially_infeasible:
+            try:
+                self.loaded = highs.load(self.compiled.model)
+            except highs.ModelRefused as e:  # as solve._run_highs: the model's fault, bad input
+                raise InputError([Problem(str(e))]) from None
+        self.held = plan
+
+    def _run(self, model: Any, opts: SolveOptions) -> Outcome:
+        from . import highs
+        from .solve import highs_options, highs_outcome
+
+        assert self.loaded is not None
+        start = None
+        if self.warm and not opts.mip_start and self.last is not None and self._feasible(
+                self.last):
+            start = self.last
+        try:
+            status, info = highs.solve_loaded(self.loaded, highs_options(opts), opts.time_limit,
+                                              opts.progress, mip_start=opts.mip_start,
+                                              start=start)
+        except ValueError as e:
+            raise SolverUnavailable(str(e)) from None
+        if status.has_solution:
+            self.last = np.array(self.loaded.h.getSolution().col_value)
+        return highs_outcome(status, info)
+
+    # --- in place --------------------------------------------------------------------------------
+    def _apply(self, plan: Plan, change: Change) -> None:
+        from .compile import cost_terms, objective_terms
+
+        c, loaded = self.compiled, self.loaded
+        assert c is not None and self.held is not None
+        p = plan.prepared
+        c.prepared = p
+        c.costs = cost_terms(c, p)  # extract reads the cost split off it
+        self.held = plan
+        if loaded is None:  # trivially infeasible: nothing handed over
+            return
+        mat, h = loaded.mat, loaded.h
+        col = self._col()
+        if COSTS in change.kinds:
+            terms = objective_terms(c, p)
+            cost = np.zeros(len(mat.columns))
+            for v, k in zip(terms.vars, terms.coefs):
+                if k:
+                    cost[col[id(v)]] += k
+            self._set(h.changeColsCost, mat.cost, cost)
+        if BOUNDS in change.kinds:
+            lower, upper = mat.col_lower.copy(), mat.col_upper.copy()
+            inf = float("inf")
+            for keys, var, ub in ((p.supply_keys, c.v.supply, p.supply_ub),
+                                  (p.short_keys, c.v.short, p.short_ub),
+                                  (p.sale_keys, c.v.sale, p.sale_ub)):
+                for key in keys:
+                    j = col[id(var[key])]
+                    lower[j], upper[j] = 0.0, inf if ub[key] is None else ub[key]
+            changed = np.flatnonzero((lower != mat.col_lower) | (upper != mat.col_upper))
+            if len(changed):
+                h.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed],
+                                   upper[changed])
+                mat.col_lower, mat.col_upper = lower, upper
+
+    def _col(self) -> dict[int, int]:
+        assert self.loaded is not None
+        if not self.columns:
+            self.columns = {id(v): j for j, v in enumerate(self.loaded.mat.columns)}
+        return self.columns
+
+    @staticmethod
+    def _set(change: Any, current: np.ndarray, new: np.ndarray) -> None:
+        changed = np.flatnonzero(new != current)
+        if len(changed):
+            change(len(changed), changed.astype(np.int32), new[changed])
+            current[changed] = new[changed]
+
+    def _feasible(self, x: np.ndarray, tol: float = 1e-6) -> bool:
+        """Whether column values `x` satisfy the bounds and rows HiGHS holds now."""
+        assert self.loaded is not None
+        mat = self.loaded.mat
+        if np.any(x < mat.col_lower - tol) or np.any(x > mat.col_upper + tol):
+            return False
+        if not len(mat.row_lower):
+            return True
+        products = mat.value * x[mat.index]
+        activity = np.add.reduceat(np.append(products, 0.0), mat.start[:-1].astype(np.int64))
+        empty = mat.start[1:] == mat.start[:-1]
+        activity[empty] = 0.0
+        scale = np.maximum(1.0, np.abs(activity))
+        return bool(np.all(activity >= mat.row_lower - tol * scale)
+                    and np.all(activity <= mat.row_upper + tol * scale))
+
