@@ -290,6 +290,13 @@ def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
             f"route '{x.name}' can never be flown: {where}, and a reusable vehicle comes back "
             f"(add the return leg, or make the vehicle reusable: false)", ("routes", i, "vehicle"),
             severity="warning"))
+    flown = {name for name, _ in ins}
+    for j, v in _each(inst.vehicles):
+        if v.reusable and v.name in flown and v.base is not None and (v.name, v.base) not in outs:
+            problems.append(Problem(
+                f"vehicle '{v.name}' can never leave its base {v.base}: none of its routes "
+                f"starts there, and its vehicles start every tour from the base (solvers.md, "
+                f"vehicle_circulation)", ("vehicles", j, "base"), severity="warning"))
     return problems
 def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
     """Transit, windows, storage and initial stock (solvers.md, "Steps" to "Stockpiles")."""

@@ -57,6 +57,7 @@ class Vars:
     sale: dict
     unmet: dict
     trips: dict
+    parked: dict
     stock: dict
 
 
@@ -432,6 +433,8 @@ def define_vehicle_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                 else pyo.NonNegativeReals)
 
     m.trips = pyo.Var(p.trip_keys, domain=domain)
+    if p.parked_keys:  # vehicles waiting away from their base at the end of a step
+        m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
 
 
 def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
@@ -466,17 +469,26 @@ def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
 
 
 def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
-    """Reusable vehicles: trips of V arriving at a node = trips of V leaving it, per stage
-    (trips counted in their departure step, sum_{s in stage} l_s trips[r,s])."""
+    """Reusable vehicles, at every node of their routes but the base, per step:
+    parked[t-1] + l_t sum_in w trips = l_t sum_out trips + parked[t] (arrivals split over steps
+    like the cargo; none parked before the first step or after the last)."""
     route = {r.name: r for r in p.inst.routes}
     rows: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     for (r, s) in p.trip_keys:
-        v = p.flown_by[r]
-        if not p.vehicle[v].reusable:
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
             continue
-        st, years = p.step[s].stage, float(p.step[s].years)
-        rows[(v, route[r].to, st)].add(c.v.trips[r, s], years)
-        rows[(v, route[r].from_, st)].add(c.v.trips[r, s], -years)
+        x, trip = route[r], c.v.trips[r, s]
+        if x.from_ != v.base:
+            rows[(v.name, x.from_, s)].add(trip, -float(p.step[s].years))
+        if x.to != v.base:
+            for there, w in p.arrivals(r, s):
+                rows[(v.name, x.to, there)].add(trip, w * p.step[there].years)
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (v, n, t) in p.parked_keys:
+        waiting = c.v.parked[v, n, t]
+        rows[(v, n, t)].add(waiting, -1.0)
+        rows[(v, n, after[t])].add(waiting, 1.0)
     if not rows:
         return
     m = c.model
@@ -485,24 +497,19 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
 
 
 def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
-    """Reusable vehicles: sum_r trips[r,s] (transit_r + turnaround_V) <= online[V,s]
-    = sum_tau f[V,tau,s] build[V,tau] (time's operating shares)."""
-    rows: dict[tuple[str, str], Terms] = defaultdict(Terms)
-    for (r, s) in p.trip_keys:
-        v = p.flown_by[r]
-        if p.vehicle[v].reusable:
-            rows[(v, s)].add(c.v.trips[r, s], p.trip_years[r])
-    if not rows:
+    """Reusable vehicles: sum_r trips[r,t] (transit_r + turnaround_V) + the vehicles waiting away
+    from base (mean of the step's start and end) <= online[V,t] = sum_tau f[V,tau,t] build[V,tau]."""
+    if not p.fleet_use:
         return
 
-    def rule(m: pyo.ConcreteModel, v: str, s: str) -> Any:
-        terms = rows[(v, s)]
-        for tau, f in p.op_share[(v, s)]:
+    def rule(m: pyo.ConcreteModel, v: str, t: str) -> Any:
+        terms = Terms((getattr(c.v, family)[key], coef) for family, key, coef in p.fleet_use[(v, t)])
+        for tau, f in p.op_share[(v, t)]:
             terms.add(c.v.build[v, tau], -f)
         return (None, terms.expr(), 0.0)
 
     m = c.model
-    m.vehicle_fleet = pyo.Constraint(sorted(rows), rule=rule)
+    m.vehicle_fleet = pyo.Constraint(sorted(p.fleet_use), rule=rule)
 
 
 def add_vehicle_balance_terms(c: Compiled, p: Prepared, bal: dict) -> None:

@@ -116,9 +116,9 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
             found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
                                        "unit(s), full"))
     used: dict[str, float] = defaultdict(float)  # vehicle-years per year, reusable vehicles
-    for (r, tt) in p.trip_keys:
-        if tt == t and p.vehicle[p.flown_by[r]].reusable:
-            used[p.flown_by[r]] += _v(m.trips[r, tt]) * p.trip_years[r]
+    for (v, tt), uses in p.fleet_use.items():
+        if tt == t:
+            used[v] = sum(coef * _v(getattr(m, family)[key]) for family, key, coef in uses)
     for v, years in used.items():
         x = p.vehicle[v]
         base = x.base if x.base in rank else None

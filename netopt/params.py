@@ -153,6 +153,40 @@ def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
     return counts, weights
 
 
+def busy_weights(route: Route, steps: list[StepInfo], dates: list[float], busy: float
+                 ) -> dict[str, list[tuple[str, float]]]:
+    """u[r,s,s']: vehicle-years per year in s' that one trip per year departing in s holds, a trip
+    holding its vehicle for `busy` years from its departure (at the windows, or spread evenly
+    over s); time after the horizon is dropped (solvers.md, vehicle_fleet)."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for s in steps:
+        a0, a1 = s.start_year, s.start_year + s.years
+        held: dict[str, float] = {}
+        for there in steps[s.index:]:
+            b0, b1 = there.start_year, there.start_year + there.years
+            if b0 >= a1 + busy:
+                break
+            if route.windows is not None:
+                mine = [x for x in dates if a0 <= x < a1]
+                years = sum(overlap(x, x + busy, b0, b1) for x in mine) * s.years / len(mine) \
+                    if mine else 0.0
+            else:
+                years = _swept(a0, a1, busy, b0, b1)
+            if years > EPS:
+                held[there.name] = years / there.years
+        out[s.name] = list(held.items())
+    return out
+
+
+def _swept(a0: float, a1: float, busy: float, b0: float, b1: float) -> float:
+    """The integral over u in [a0, a1) of |[u, u + busy) intersected with [b0, b1)|: the
+    integrand is piecewise linear with kinks at b0 - busy, b0, b1 - busy, b1, so the trapezoid
+    rule on those points is exact."""
+    xs = sorted({a0, a1, *(x for x in (b0 - busy, b0, b1 - busy, b1) if a0 < x < a1)})
+    f = [overlap(x, x + busy, b0, b1) for x in xs]
+    return sum((xs[i + 1] - xs[i]) * (f[i] + f[i + 1]) / 2 for i in range(len(xs) - 1))
+
+
 def per_stage(value: float | dict[str, float] | None, stages: list[str],
               default: float | None = 0.0) -> dict[str, float | None]:
     """A number applies to every stage; a mapping to the stages it lists (others get `default`)."""
@@ -270,6 +304,11 @@ class Prepared:
     trip_keys: list[tuple[str, str]] = field(default_factory=list)  # (route, t)
     trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
     trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
+    parked_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
+    # (V, t) -> the vehicle-years per year each variable uses in step t (vehicle_fleet):
+    # [("trips", (r, t), transit + turnaround), ("parked", (V, n, t'), 1/2)]
+    fleet_use: dict[tuple[str, str], list[tuple[str, tuple[str, ...], float]]] = field(
+        default_factory=dict)
 
     def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         """Units of e that exist at some time in step t."""
@@ -452,6 +491,39 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
         flying[r.name] = set(steps)
         p.trip_keys += [(r.name, s) for s in steps]
     p.flow_keys = [(r, k, s) for (r, k, s) in p.flow_keys if r not in flying or s in flying[r]]
+    _prepare_fleets(p)
+
+
+def _prepare_fleets(p: Prepared) -> None:
+    """Where reusable vehicles wait (parked[V,n,t] at the nodes of their routes other than the
+    base, between two steps in which V operates) and what each variable uses of the fleet
+    (solvers.md, vehicle_circulation and vehicle_fleet)."""
+    nodes: dict[str, set[str]] = {}
+    for r in p.inst.routes:
+        v = p.vehicle.get(r.vehicle or "")
+        if v is not None and v.reusable:
+            nodes.setdefault(v.name, set()).update((r.from_, r.to))
+    for v, at in sorted(nodes.items()):
+        away = sorted(at - {p.vehicle[v].base})
+        for now, after in zip(p.steps, p.steps[1:]):
+            if (v, now.name) in p.op_share and (v, after.name) in p.op_share:
+                p.parked_keys += [(v, n, now.name) for n in away]
+    route = {r.name: r for r in p.inst.routes}
+    dates = {r: window_dates(route[r], p.inst.horizon.start_year, p.end_year)
+             for r in p.flown_by}
+    busy = {r: busy_weights(route[r], p.steps, dates[r], p.trip_years[r]) for r in p.flown_by
+            if p.vehicle[p.flown_by[r]].reusable}
+    for (r, t) in p.trip_keys:
+        v = p.flown_by[r]
+        if not p.vehicle[v].reusable:
+            continue
+        for there, u in busy[r][t]:  # time in a step where V cannot operate: not counted
+            if (v, there) in p.op_share:
+                p.fleet_use.setdefault((v, there), []).append(("trips", (r, t), u))
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (v, n, t) in p.parked_keys:  # waiting through the end of t: half in t, half in the next
+        for s in (t, after[t]):
+            p.fleet_use.setdefault((v, s), []).append(("parked", (v, n, t), 0.5))
 
 
 def _end_values(p: Prepared) -> None:

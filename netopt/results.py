@@ -79,6 +79,7 @@ class Solution:
     arrivals: list[dict] = field(default_factory=list)  # route, to, commodity, stage, year, rate
     trips: list[dict] = field(default_factory=list)  # route, vehicle, from, to, stage, year, trips, payload, propellant
     fleet: list[dict] = field(default_factory=list)  # vehicle, stage, year, online, operating, vehicle_years, utilisation
+    parked: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
@@ -202,6 +203,8 @@ class Solution:
             last[st["stage"]] = st["start_year"]
         view.stocks = [{**x, "year": start[x["stage"]]} for x in self.stocks
                        if x["year"] == last[x["stage"]]]  # held at the stage's end
+        view.parked = [{**x, "year": start[x["stage"]]} for x in self.parked
+                       if x["year"] == last[x["stage"]]]  # waiting at the stage's end
         for row in view.online:
             row["units"] = int(row["units"])
         return view
@@ -460,8 +463,14 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
                           **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
                           "propellant": fuel})
-        if p.vehicle[v].reusable:
-            used[(v, t)] = used.get((v, t), 0.0) + n * p.trip_years[r]
+    for (v, n, t) in p.parked_keys:
+        waiting = _val(m.parked[v, n, t])
+        if waiting:
+            sol.parked.append({"vehicle": v, "node": n, **at(t), "vehicles": waiting})
+    for key, uses in p.fleet_use.items():
+        years = sum(coef * _val(getattr(m, family)[k]) for family, k, coef in uses)
+        if years:
+            used[key] = years
     for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
         online = p.online_units(v, t, built)
         operating = p.operating_units(v, t, built)

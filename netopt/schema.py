@@ -343,7 +343,8 @@ class Vehicle(_Buildable):
     mass: Annotated[NonNeg | None, unit("t")] = None  # type: ignore[assignment]
     """Tonnes of hardware each vehicle built needs delivered at `base`; default dry_mass."""
     base: Name | None = None
-    """Node where reusable vehicles are delivered (their hardware `mass`) when built."""
+    """Node where reusable vehicles are delivered (their hardware `mass`) when built, and where
+    they wait between trips without counting in the fleet's use (required for reusable ones)."""
 
     @model_validator(mode="after")
     def _fleet_fields(self) -> Vehicle:
@@ -351,9 +352,10 @@ class Vehicle(_Buildable):
             if self.turnaround_days is None:
                 raise ValueError("a reusable vehicle needs turnaround_days (> 0): each trip "
                                  "takes a vehicle that long, and the fleet is sized by it")
-            if self.base is None and self.hardware_mass > 0:
-                raise ValueError("a reusable vehicle needs a base: the node where its hardware "
-                                 "(mass, default dry_mass) is delivered when it is built")
+            if self.base is None:
+                raise ValueError("a reusable vehicle needs a base: the node where it is "
+                                 "delivered when built (its hardware mass, default dry_mass) "
+                                 "and comes home to between trips")
         elif (self.opex or self.lifetime_years or self.commissioning_years
               or self.max_units != 1 or self.base or self.available_from or self.available_until):
             raise ValueError("an expendable vehicle is not built as a fleet: no opex, "

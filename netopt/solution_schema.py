@@ -23,8 +23,8 @@ Versions:
      here-and-now builds, each leaf's objective, builds and costs, the expected cost and its
      spread, EVPI and VSS, a progressive hedging run (solvers.md, "Planning under
      uncertainty"). Older files load with `stochastic: null`.
-  6  vehicles (issue 13): tables `trips` and `fleet` (per step, with `year`; fleet rows carry
-     `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
+  6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
+     rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
@@ -197,9 +197,23 @@ class FleetRow(Row):
     operating: float = Field(ge=0)
     """Vehicles operating, by share of the step (lifetime and commissioning)."""
     vehicle_years: float = Field(ge=0)
-    """Vehicle-years used per year: trips x (transit + turnaround)."""
+    """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
+    from base (the mean of the step's start and end)."""
     utilisation: float = Field(ge=0)
     """vehicle_years / operating."""
+
+
+class ParkedRow(Row):
+    vehicle: str
+    """Reusable vehicle."""
+    node: str
+    """Node other than the vehicle's base where it waits."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
+    vehicles: float = Field(ge=0)
+    """Vehicles waiting there at the end of the step."""
 
 
 class SupplyRow(Row):
@@ -608,6 +622,8 @@ class SolutionDocument(BaseModel):
     """Vehicle trips per route and step."""
     fleet: list[FleetRow] = []
     """Reusable vehicles online and used, per vehicle and step."""
+    parked: list[ParkedRow] = []
+    """Reusable vehicles waiting away from their base at the end of each step, per node."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
     provenance: Provenance | None = None

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from .results import Solution
 
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet")
+          "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet",
+          "parked")
 NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 # (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
@@ -59,6 +60,8 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
     "fleet": [("vehicle", str, None), ("stage", str, None), ("year", int, None),
               ("online", int, None), ("operating", float, None), ("vehicle_years", float, None),
               ("utilisation", float, None)],
+    "parked": [("vehicle", str, None), ("node", str, None), ("body", str, None),
+               ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
@@ -145,7 +148,7 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
     elif name == "arrivals":
         src = [{**x, "body": body(x["to"])} for x in sol.arrivals]

@@ -252,6 +252,7 @@ TABLE_TITLES = {
     "steps": "Operating steps",
     "trips": "Trips: vehicle trips per route and step",
     "fleet": "Fleets: reusable vehicles online and used per step",
+    "parked": "Parked: vehicles waiting away from their base at the end of each step",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }
