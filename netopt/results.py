@@ -464,7 +464,7 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
                           **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
                           "propellant": fuel})
     for (v, n, t) in p.parked_keys:
-        waiting = _val(m.parked[v, n, t])
+        waiting = max(0.0, _val(m.parked[v, n, t]))  # a variable >= 0: below 0 is noise
         if waiting:
             sol.parked.append({"vehicle": v, "node": n, **at(t), "vehicles": waiting})
     for key, uses in p.fleet_use.items():
