@@ -174,6 +174,31 @@ def test_a_reusable_vehicle_without_a_way_back_cannot_fly():
     assert sol.status is Status.infeasible
 
 
+def test_a_reusable_vehicle_needs_a_base_and_a_way_out_of_it():
+    # its vehicles are delivered there, wait there between trips and start every tour there
+    from netopt.plan import validate
+
+    with pytest.raises(InputError) as e:
+        fleet_instance({k: v for k, v in REUSABLE.items() if k != "base"})
+    assert [str(p) for p in e.value.problems] == [
+        "vehicles[0]: a reusable vehicle needs a base: the node where it is delivered when built "
+        "(its hardware mass, default dry_mass) and comes home to between trips"]
+    inst = fleet_instance({**REUSABLE, "base": "b"}, nodes=[{"name": "a"}, {"name": "b"},
+                                                           {"name": "c"}],
+                          routes=[{"name": "ab", "from": "a", "to": "b", "vehicle": "v",
+                                   "delta_v_km_s": 1.0},
+                                  {"name": "ba", "from": "b", "to": "a", "vehicle": "v",
+                                   "delta_v_km_s": 1.0}])
+    assert validate(inst.model_dump(by_alias=True, exclude_none=True))[1] == []
+    lost = fleet_instance({**REUSABLE, "base": "c"}, nodes=[{"name": "a"}, {"name": "b"},
+                                                           {"name": "c"}])
+    _, warnings = validate(lost.model_dump(by_alias=True, exclude_none=True))
+    assert [str(w) for w in warnings] == [
+        "warning: vehicles[0].base: vehicle 'v' can never leave its base c: none of its routes "
+        "starts there, and its vehicles start every tour from the base (solvers.md, "
+        "vehicle_circulation)"]
+
+
 def test_the_fleet_is_sized_by_trip_time():
     # 30 t/yr: 3 trips out and 3 back; each trip holds a vehicle for its turnaround 73.05 d =
     # 0.2 yr from its departure, spread evenly over the year, and the part after the horizon's
