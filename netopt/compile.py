@@ -59,6 +59,7 @@ class Vars:
     trips: dict
     parked: dict
     stock: dict
+    hardware_stock: dict
 
 
 class Terms:
@@ -207,6 +208,8 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                      bounds=lambda m, i, t: (0, p.sale_ub[(i, t)]))
     if p.stock_keys:
         m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
+    if p.hardware_keys:  # hardware waiting where it arrived, for a build there
+        m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
 
 
 def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
@@ -369,7 +372,8 @@ def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
 
 def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
     """Each unit built in stage tau needs `mass` of hardware at its node during the first step of
-    its life: mass x build[e,tau] / l_s as an annual requirement in that step."""
+    its life: mass x build[e,tau] / l_s as an annual requirement in that step. Hardware may wait
+    where it arrives: (hardware_stock[n,t-1] - hardware_stock[n,t]) / l_t in the balance."""
     hw = p.inst.hardware_commodity
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
@@ -379,6 +383,11 @@ def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
                 continue
             s = p.first_step[tau]
             bal[(node, hw, s)].add(c.v.build[e, tau], -el.hardware_mass / p.step[s].years)
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (n, t) in p.hardware_keys:
+        v = c.v.hardware_stock[n, t]
+        bal[(n, hw, t)].add(v, -1.0 / p.step[t].years)
+        bal[(n, hw, after[t])].add(v, 1.0 / p.step[after[t]].years)
 
 
 def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:

@@ -305,6 +305,7 @@ class Prepared:
     trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
     trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
     parked_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
+    hardware_keys: list[tuple[str, str]] = field(default_factory=list)  # (node, t): may wait
     # (V, t) -> the vehicle-years per year each variable uses in step t (vehicle_fleet):
     # [("trips", (r, t), transit + turnaround), ("parked", (V, n, t'), 1/2)]
     fleet_use: dict[tuple[str, str], list[tuple[str, tuple[str, ...], float]]] = field(
@@ -420,6 +421,7 @@ def prepare(inst: Instance) -> Prepared:
                        if v > 0}
 
     _prepare_vehicles(p, prop)
+    _prepare_hardware(p)
     _end_values(p)  # after the vehicles: fleets built with a lifetime get it too
 
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
@@ -492,6 +494,19 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
         p.trip_keys += [(r.name, s) for s in steps]
     p.flow_keys = [(r, k, s) for (r, k, s) in p.flow_keys if r not in flying or s in flying[r]]
     _prepare_fleets(p)
+
+
+def _prepare_hardware(p: Prepared) -> None:
+    """Hardware may wait where it arrives for a build there (solvers.md, "Hardware"):
+    hardware_stock[n,t] at the nodes a route brings it to or where it is bought, at the end of
+    every step but the last, when some element needs hardware."""
+    hw = p.inst.hardware_commodity
+    if hw is None or not any(p.buildable[e].hardware_mass > 0 for e, _ in p.build_keys):
+        return
+    to = {r.name: r.to for r in p.inst.routes}
+    nodes = {to[r] for (r, k, _) in p.flow_keys if k == hw}
+    nodes |= {s.node for s in p.inst.supplies if s.commodity == hw}
+    p.hardware_keys = [(n, s.name) for n in sorted(nodes) for s in p.steps[:-1]]
 
 
 def _prepare_fleets(p: Prepared) -> None:

@@ -406,6 +406,12 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         sol.stocks = [{"facility": f, "node": fac[f].node, "commodity": k, **at(t),
                        "tonnes": _val(m.stock[f, k, t])}
                       for (f, k, t) in p.stock_keys if _val(m.stock[f, k, t])]
+    hw = p.inst.hardware_commodity
+    for (n, t) in p.hardware_keys:  # hardware waiting for a build: no storage facility
+        tonnes = max(0.0, _val(m.hardware_stock[n, t]))
+        if tonnes:
+            sol.stocks.append({"facility": None, "node": n, "commodity": hw, **at(t),
+                               "tonnes": tonnes})
 
     def rows(keys: list, var: Any, items: list, labels: list[str], label: str) -> list[dict]:
         return [{label: labels[i], "node": items[i].node, "commodity": items[i].commodity,

@@ -278,8 +278,9 @@ class CostRow(Row):
 
 
 class StockRow(Row):
-    facility: str
-    """Storage facility holding the stock."""
+    facility: str | None = None
+    """Storage facility holding the stock (none: hardware waiting at its node for a build,
+    solvers.md "Hardware")."""
     node: str
     """Its node."""
     commodity: str
