@@ -494,10 +494,10 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
             for there, w in p.arrivals(r, s):
                 rows[(v.name, x.to, there)].add(trip, w * p.step[there].years)
     after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
-    for (v, n, t) in p.parked_keys:
-        waiting = c.v.parked[v, n, t]
-        rows[(v, n, t)].add(waiting, -1.0)
-        rows[(v, n, after[t])].add(waiting, 1.0)
+    for (name, n, t) in p.parked_keys:
+        waiting = c.v.parked[name, n, t]
+        rows[(name, n, t)].add(waiting, -1.0)
+        rows[(name, n, after[t])].add(waiting, 1.0)
     if not rows:
         return
     m = c.model

@@ -514,16 +514,16 @@ def _prepare_fleets(p: Prepared) -> None:
     base, between two steps in which V operates) and what each variable uses of the fleet
     (solvers.md, vehicle_circulation and vehicle_fleet)."""
     nodes: dict[str, set[str]] = {}
-    for r in p.inst.routes:
-        v = p.vehicle.get(r.vehicle or "")
-        if v is not None and v.reusable:
-            nodes.setdefault(v.name, set()).update((r.from_, r.to))
+    for x in p.inst.routes:
+        flier = p.vehicle.get(x.vehicle or "")
+        if flier is not None and flier.reusable:
+            nodes.setdefault(flier.name, set()).update((x.from_, x.to))
     for v, at in sorted(nodes.items()):
         away = sorted(at - {p.vehicle[v].base})
-        for now, after in zip(p.steps, p.steps[1:]):
-            if (v, now.name) in p.op_share and (v, after.name) in p.op_share:
+        for now, nxt in zip(p.steps, p.steps[1:]):
+            if (v, now.name) in p.op_share and (v, nxt.name) in p.op_share:
                 p.parked_keys += [(v, n, now.name) for n in away]
-    route = {r.name: r for r in p.inst.routes}
+    route = {x.name: x for x in p.inst.routes}
     dates = {r: window_dates(route[r], p.inst.horizon.start_year, p.end_year)
              for r in p.flown_by}
     busy = {r: busy_weights(route[r], p.steps, dates[r], p.trip_years[r]) for r in p.flown_by

@@ -469,14 +469,14 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
                           **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
                           "propellant": fuel})
-    for (v, n, t) in p.parked_keys:
-        waiting = max(0.0, _val(m.parked[v, n, t]))  # a variable >= 0: below 0 is noise
+    for (name, node, t) in p.parked_keys:
+        waiting = max(0.0, _val(m.parked[name, node, t]))  # a variable >= 0: below 0 is noise
         if waiting:
-            sol.parked.append({"vehicle": v, "node": n, **at(t), "vehicles": waiting})
-    for key, uses in p.fleet_use.items():
-        years = sum(coef * _val(getattr(m, family)[k]) for family, k, coef in uses)
-        if years:
-            used[key] = years
+            sol.parked.append({"vehicle": name, "node": node, **at(t), "vehicles": waiting})
+    for fleet_step, uses in p.fleet_use.items():
+        held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
+        if held:
+            used[fleet_step] = held
     for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
         online = p.online_units(v, t, built)
         operating = p.operating_units(v, t, built)
