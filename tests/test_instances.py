@@ -7,6 +7,7 @@ instance are behind `-m slow`: `pytest -m slow tests/test_instances.py`.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ DOCUMENTED = {
     "cislunar-ice-no-isru.yaml": dict(seconds=30, gap=None, slow=False),
     "roadmap-2100.yaml": dict(seconds=1800, gap=0.02, slow=True),  # yearly steps: BENCHMARKS.md
     "neas-700.yaml": dict(seconds=120, gap=0.01, slow=True),
+    "gmcnf-campaign.yaml": dict(seconds=10, gap=None, slow=False),
 }
 
 
@@ -81,7 +83,7 @@ def test_every_instance_is_documented():
 @pytest.mark.parametrize("name", _files())
 def test_validates(name):
     inst = load(INSTANCES / name)
-    assert inst.facilities and inst.routes and inst.demands
+    assert (inst.facilities or inst.vehicles) and inst.routes and inst.demands  # something built
 
 
 @pytest.mark.parametrize("name", [
@@ -295,3 +297,59 @@ def test_neas_a_higher_water_price_mines_more_asteroids(neas):
         return {b["name"] for b in s.builds if b["name"].startswith("mine-")}
 
     assert len(mines(richer)) > len(mines(sol))
+
+
+# ---- gmcnf-campaign: the GMCNF two-mission case (instances/README.md) -------------------------
+# Spacecraft m = 13.071917 t dry, tank 44.362378 t, payload P = 2.837118 t, Isp 420 s;
+# R1 = exp(4040 / (420 g0)) = 2.6668 (LEO <-> LLO), R2 = exp(1870 / (420 g0)) = 1.5746 (LLO <->
+# surface). Expendable (each trip uses up m t of hardware at its origin). Per mission, backwards:
+#   moon -> llo: 1 trip with crew 0.4 + samples 1.0 = 1.4 t, burns b4 = (R2 - 1)(m + 1.4);
+#   llo -> moon: carries c = 0.4 + 2 + 0.45004 (crew, habitat, consumables) + m + b4 = 24.238 t,
+#     n3 = ceil(24.238 / P) = ceil(8.54) = 9 trips, burns b3 = (R2 - 1)(9 m + 24.238);
+#   llo -> leo: 1 trip with 1.4 t, burns b5 = (R1 - 1)(m + 1.4);
+#   leo -> llo: carries p2 = 24.238 + b3 + 9 m + m + b5 = 260.609 t, n2 = ceil(91.86) = 92 trips,
+#     burns b2 = (R1 - 1)(92 m + p2).
+# Launch mass per mission = everything that leaves LEO = p2 + 92 m + b2 = 3,902.09 t; two: 7,804.19.
+
+GMCNF_M, GMCNF_P, GMCNF_T = 13.071917, 2.837118, 44.362378
+
+
+def _gmcnf_by_hand() -> tuple[float, int, int]:
+    r1 = math.exp(4040 / (420 * 9.80665))
+    r2 = math.exp(1870 / (420 * 9.80665))
+    m = GMCNF_M
+    b4 = (r2 - 1) * (m + 1.4)
+    c = 0.4 + 2.0 + 0.45004 + m + b4
+    n3 = math.ceil(c / GMCNF_P)
+    b3 = (r2 - 1) * (n3 * m + c)
+    b5 = (r1 - 1) * (m + 1.4)
+    p2 = c + b3 + n3 * m + m + b5
+    n2 = math.ceil(p2 / GMCNF_P)
+    b2 = (r1 - 1) * (n2 * m + p2)
+    return 2 * (p2 + n2 * m + b2), n2, n3
+
+
+def test_gmcnf_campaign_launch_mass_derived_by_hand():
+    inst = load(INSTANCES / "gmcnf-campaign.yaml")
+    sol = netopt.solve(inst)
+    assert sol.status.value == "optimal"
+    expected, n2, n3 = _gmcnf_by_hand()
+    assert (n2, n3) == (92, 9)
+    assert sol.objective == pytest.approx(expected, rel=1e-6)
+    assert sol.objective == pytest.approx(7804.186, abs=1e-3)  # the figure in README.md
+    trips = {(r["route"], r["stage"]): r["trips"] for r in sol.trips}
+    assert trips == pytest.approx({(r, s): n for s in ("m1", "m2") for r, n in
+                                   [("leo-llo", 92), ("llo-moon", 9), ("moon-llo", 1),
+                                    ("llo-leo", 1)]})
+
+
+def test_gmcnf_campaign_reusable_spacecraft_is_infeasible():
+    # Reusable, every spacecraft must come home. A trip LEO -> LLO burns (R1 - 1)(m + payload)
+    # <= tank: payload <= 44.362 / 1.6668 - 13.072 = 13.54 t, while the empty return LLO -> LEO
+    # alone needs (R1 - 1) m = 21.79 t at LLO: each trip brings less than its own return needs,
+    # so LLO can never be supplied, whatever the payload limit (here even payload + tank).
+    data = _raw("gmcnf-campaign.yaml")
+    data["vehicles"][0].update(reusable=True, base="leo", turnaround_days=13, max_units=6,
+                               payload=GMCNF_P + GMCNF_T)
+    sol = netopt.solve(validate(data)[0])
+    assert sol.status.value == "infeasible"
