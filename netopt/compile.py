@@ -250,8 +250,7 @@ def define_online_definition(c: Compiled, p: Prepared) -> None:
         for tau, f in earlier.items():  # units that operated in the step before and no longer
             terms.add(c.v.build[e, tau], f)
         rows[(e, t)] = terms
-    m.online_definition = pyo.Constraint(keys, rule=lambda m, e, t: (
-        0.0, rows[(e, t)].expr(), 0.0))
+    m.online_definition = pyo.Constraint(keys, rule=lambda m, e, t: rows[(e, t)].expr() == 0.0)
 
 
 def define_unit_limits(c: Compiled, p: Prepared) -> None:
