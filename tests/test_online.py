@@ -121,3 +121,17 @@ def test_a_session_in_place_with_the_variable_form_equals_the_cold_expression_fo
     assert session.counts == {"compiled": 1, "in_place": 2, "cold": 0}
     session.solve(plan, SolveOptions(gap=0.0))  # another form: compiled afresh
     assert session.counts["compiled"] == 2
+
+
+def test_the_extensive_form_with_the_variable_form():
+    # tests/data/stochastic/three-stage.yaml (arithmetic in its header): SP = 80, one plant in s2
+    # after first=hi, none otherwise; WS = 60, EVPI = 20. Nonanticipativity ties the builds; the
+    # online variables of each leaf follow its builds.
+    from netopt.stochastic.plan import StochasticPlan
+
+    sp = StochasticPlan.read(Path(__file__).parent / "data" / "stochastic" / "three-stage.yaml")
+    sol = sp.solve(SolveOptions(gap=0.0, online="variable"))
+    assert sol.objective == approx(80)
+    assert sol.stochastic["evpi"] == approx(20)
+    leaves = {leaf["name"]: leaf for leaf in sol.stochastic["leaves"]}
+    assert [len(leaves[n]["builds"]) for n in ("lo/lo", "lo/hi", "hi/lo", "hi/hi")] == [0, 0, 1, 1]
