@@ -135,3 +135,17 @@ def test_the_extensive_form_with_the_variable_form():
     assert sol.stochastic["evpi"] == approx(20)
     leaves = {leaf["name"]: leaf for leaf in sol.stochastic["leaves"]}
     assert [len(leaves[n]["builds"]) for n in ("lo/lo", "lo/hi", "hi/lo", "hi/hi")] == [0, 0, 1, 1]
+
+
+def test_cli_online_option():
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    runner = CliRunner()
+    tutorial = str(INSTANCES / "tutorial.yaml")
+    res = runner.invoke(app, ["solve", tutorial, "--online", "variable", "--gap", "0", "-q"])
+    assert res.exit_code == 0 and "optimal" in res.output
+    res = runner.invoke(app, ["solve", tutorial, "--online", "bogus", "-q"])
+    assert res.exit_code == 2
+    assert "unknown form 'bogus'; known: expression, variable" in res.output
