@@ -6,7 +6,7 @@ recursion over steps (`variable`, the online_definition rows), on year-resolutio
 
 MODEL is a file (`instances/roadmap-2100.yaml`), a file at another grain (`FILE@year`), or a
 generated instance `family:C:S` (benchmarks.scale's family: C regional copies over S five-year
-stages, at `resolution: year`; its processors and launch routes have no lifetime, so their cover
+stages, at `resolution: year`, or `family:C:S:stage`; its processors and launch routes have no lifetime, so their cover
 sets grow with the number of stages, the case the variable form is for).
 
 For each model, seed and form (the forms alternate, so that the machine's load hits both), one
@@ -41,9 +41,9 @@ def load_model(spec: str) -> Plan:
     if spec.startswith("family:"):
         from benchmarks.scale import family
 
-        _, copies, stages = spec.split(":")
+        _, copies, stages, *grain = spec.split(":")
         data = family(int(copies), int(stages))
-        data["horizon"]["resolution"] = "year"
+        data["horizon"]["resolution"] = grain[0] if grain else "year"
         return Plan.from_data(data)
     path, _, resolution = spec.partition("@")
     plan = Plan.read(path)

@@ -26,9 +26,11 @@ EPS_SHARE = 1e-12  # operating shares closer than this are equal (params.EPS dro
 CUTS = ("aggregate_capacity", "linking")
 DEFAULT_CUTS: tuple[str, ...] = CUTS
 # How online[e,s] enters the rows that use it (solvers.md, "Units"): the sum over build stages in
-# every row, or a variable defined once per element and step by a recursion over steps
+# every row, or a variable defined once per element and step by a recursion over steps. The
+# default depends on the grain: each was the faster on the shipped instances at theirs
+# (BENCHMARKS.md, "Cover-set growth")
 ONLINE_FORMS = ("expression", "variable")
-DEFAULT_ONLINE = "expression"
+DEFAULT_ONLINE = {"year": "variable", "stage": "expression"}  # by horizon.resolution
 
 
 @dataclass
@@ -156,13 +158,13 @@ def compile_model(p: Prepared, elastic: bool = False,
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
     inequalities to add (CUTS; None: DEFAULT_CUTS): they change no optimum, only how fast it is
-    proven. `online` is the form of online[e,s] (ONLINE_FORMS; None: DEFAULT_ONLINE): it changes
-    no optimum either."""
+    proven. `online` is the form of online[e,s] (ONLINE_FORMS; None: DEFAULT_ONLINE for the
+    instance's resolution): it changes no optimum either."""
     cuts = DEFAULT_CUTS if cuts is None else tuple(cuts)
     unknown = set(cuts) - set(CUTS)
     if unknown:
         raise ValueError(f"unknown cut(s) {', '.join(sorted(unknown))}; known: {', '.join(CUTS)}")
-    online = DEFAULT_ONLINE if online is None else online
+    online = DEFAULT_ONLINE[p.inst.horizon.resolution] if online is None else online
     if online not in ONLINE_FORMS:
         raise ValueError(f"unknown online form '{online}'; known: {', '.join(ONLINE_FORMS)}")
     with paused_gc():

@@ -62,7 +62,8 @@ class SolveOptions:
     """Valid inequalities to add (compile.CUTS); None: the defaults (all)."""
     online: str | None = None
     """How online[e,s] enters the rows that use it (compile.ONLINE_FORMS: "expression" or
-    "variable", solvers.md "Units"); None: the default (expression). Changes no optimum."""
+    "variable", solvers.md "Units"); None: the default for the instance's resolution (variable
+    at year grain, expression at stage grain). Changes no optimum."""
     explain: bool = True
     """When the plan is infeasible, solve again elastically to say why (Solution.message)."""
     mip_start: bool = False

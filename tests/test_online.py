@@ -74,7 +74,10 @@ def test_the_recursion_has_a_term_only_where_a_share_changes():
     # each capacity row references the variable once instead of the sum
     assert str(m.facility_capacity["plant", "2034"].expr) == (
         "-10.0*online[plant,'2034'] + act[plant,'2034']  <=  0.0")
-    assert not hasattr(compile_model(prepare(plant_case())).model, "online")  # the default
+    # the default: the variable at year grain, the expression at stage grain
+    assert hasattr(compile_model(prepare(plant_case())).model, "online_definition")
+    stage = override(plant_case(), {"horizon.resolution": "stage"})
+    assert not hasattr(compile_model(prepare(stage)).model, "online")
     with pytest.raises(ValueError, match="unknown online form 'bogus'"):
         compile_model(prepare(plant_case()), online="bogus")
 
