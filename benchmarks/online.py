@@ -6,8 +6,8 @@ recursion over steps (`variable`, the online_definition rows), on year-resolutio
 
 MODEL is a file (`instances/roadmap-2100.yaml`), a file at another grain (`FILE@year`), or a
 generated instance `family:C:S` (benchmarks.scale's family: C regional copies over S five-year
-stages, at `resolution: year`, or `family:C:S:stage`; its processors and launch routes have no lifetime, so their cover
-sets grow with the number of stages, the case the variable form is for).
+stages, at `resolution: year`, or `family:C:S:stage`; its processors and launch routes have no
+lifetime, so their cover sets grow with the number of stages, the case the variable form is for).
 
 For each model, seed and form (the forms alternate, so that the machine's load hits both), one
 HiGHS run with one thread, `--gap`, and a budget of `--cpu` CPU seconds of the solving process

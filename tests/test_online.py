@@ -1,6 +1,6 @@
-"""online[e,s] as a variable (solvers.md, "Units", online_definition): the recursion over steps gives
-the units operating in each step, and the same optimum as the sum over build stages written into
-every row (the expression form)."""
+"""online[e,s] as a variable (solvers.md, "Units", online_definition): the recursion over steps
+gives the units operating in each step, and the same optimum as the sum over build stages written
+into every row (the expression form)."""
 
 from pathlib import Path
 

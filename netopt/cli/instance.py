@@ -99,7 +99,8 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
-                        elastic=elastic, cuts=parse_cuts(cuts), race=race, online=parse_online(online))
+                        elastic=elastic, cuts=parse_cuts(cuts), race=race,
+                        online=parse_online(online))
     try:
         with exit_codes("building the model (the solver had not started)"):
             if decompose is not None:
