@@ -419,3 +419,103 @@ def test_linking_rows_are_the_classic_x_le_d_y():
     assert str(m.aggregate_capacity["x", "s1"].expr) == "7.0  <=  10.0*build[w0,s1] + 20.0*build[w1,s1]"
     with pytest.raises(ValueError, match="unknown cut"):
         compile_model(prepare(inst), cuts=("bogus",))
+
+
+def _market_instance(**extra):
+    # Plants at a (125 t/yr of x each, capex 600, up to 3 units) ship x to a market at b
+    # (10 per t, up to 150 t/yr) on a route that burns 0.25 t of x at a per t carried.
+    sections = dict(
+        facilities=[{"name": "plant", "node": "a", "capacity": 125, "capex": 600, "max_units": 3,
+                     "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.25}}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "price_per_t": 10,
+                  "amount": 150}])
+    return instance(**{**sections, **extra})
+
+
+def _lp_bound(inst, cuts):
+    """The optimum of the LP relaxation (every integer column made continuous)."""
+    import highspy
+    import numpy as np
+
+    from netopt import highs
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    h = highs.load(compile_model(prepare(inst), cuts=cuts).model).h
+    n = h.getNumCol()
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.full(n, highspy.HighsVarType.kContinuous))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value
+
+
+def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
+    # A unit delivers a = 125 / (1 + 0.25) = 100 t/yr to b, so sale <= 100 y and sale <= M = 150.
+    # Integer plans: y = 1 sells 100 (1000 - 600 = 400 profit, objective -400), y = 2 sells 150
+    # (1500 - 1200 = 300), y = 0 nothing: the optimum is -400 with one plant.
+    # LP relaxation: each unit of y earns 1000 - 600 > 0 until the market is full: y = 1.5,
+    # sale 150, objective -(1500 - 900) = -600.
+    # The rounding: delta = 100, b = M = 150, r = 50, ceil(b/delta) = 2, G(100) = 50 * 1 + 0:
+    # sale - 50 y <= 150 - 50 * 2 = 50. With it the LP's best is y = 1, sale = 100 (along
+    # sale = 50 + 50 y the profit 500 - 100 y falls as y grows; below y = 1, 400 y rises):
+    # -400, the integer optimum, 200 better than without.
+    from netopt import SolveOptions, solve
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance()
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - 50.0*build[plant,s1]  <=  50.0"]
+    assert _lp_bound(inst, ()) == approx(-600)
+    assert _lp_bound(inst, ("market_capacity",)) == approx(-400)
+    for cuts in ((), ("market_capacity",)):
+        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
+        assert sol.objective == approx(-400)
+        assert sol.build_units("plant") == {"s1": 1}
+
+
+def test_market_capacity_keeps_other_sources_and_skips_stock():
+    # A supply at b (x at 12 per t, dearer than the price: never used) enters as a continuous
+    # source C: sale - supply - 50 y <= 50. A storage facility at b (k can come from another
+    # step) means no row at all.
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance(supplies=[{"node": "b", "commodity": "x", "price_per_t": 12}])
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - supply[0,s1] - 50.0*build[plant,s1]  <=  50.0"]
+    stored = _market_instance(facilities=[
+        {"name": "plant", "node": "a", "capacity": 125, "capex": 600, "max_units": 3,
+         "produces": {"x": 1.0}},
+        {"name": "tank", "node": "b", "capacity": 1, "storage": 100}])
+    assert not hasattr(compile_model(prepare(stored), cuts=("market_capacity",)).model,
+                       "market_capacity")
+
+
+def test_market_capacity_changes_no_optimum_over_stages_and_lifetimes():
+    # Heterogeneous plants (capacities 90-150, two distances) with 2-stage lives over 4 stages of
+    # 2 years, a market ramping 100 -> 400: the same optimum with and without the rounding rows,
+    # and a tighter LP relaxation with them (it stays a relaxation: no better than the optimum).
+    from netopt import SolveOptions, solve
+
+    stages = [{"name": f"s{i}", "years": 2} for i in range(4)]
+    inst = instance(
+        horizon={"start_year": 2030, "discount_rate": 0.05, "stages": stages},
+        nodes=[{"name": "a"}, {"name": "c"}, {"name": "b"}],
+        facilities=[{"name": f"p{i}", "node": "ac"[i % 2], "capacity": 90 + 15 * i, "capex": 700,
+                     "opex": 20, "lifetime_years": 4, "produces": {"x": 1.0}} for i in range(5)],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.2}},
+                {"name": "cb", "from": "c", "to": "b", "propellant_per_t": {"x": 0.45},
+                 "loss": 0.05}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "price_per_t": 6,
+                  "amount": {f"s{i}": 100 * (i + 1) for i in range(4)}}])
+    plain = solve(inst, SolveOptions(gap=0.0, cuts=()))
+    cut = solve(inst, SolveOptions(gap=0.0, cuts=("market_capacity",)))
+    assert plain.objective < 0  # something is worth building
+    assert cut.objective == approx(plain.objective)
+    assert _lp_bound(inst, ()) < _lp_bound(inst, ("market_capacity",)) - 100
+    assert _lp_bound(inst, ("market_capacity",)) <= plain.objective + 1e-6
