@@ -28,7 +28,8 @@ def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
     documented = set(re.findall(r"\*\*([a-z_]+)\*\*", text))
     families = _components("Constraint")
     assert families == {"unit_limit", "facility_capacity", "route_capacity", "depot_capacity",
-                        "storage_capacity", "balance", "budget", "aggregate_capacity", "linking"}
+                        "storage_capacity", "balance", "budget", "aggregate_capacity", "linking",
+                        "market_capacity"}
     # the extensive form of an uncertainty tree adds one family across the leaves' blocks and its
     # own objective (netopt/stochastic/extensive.py, built on top of compile)
     assert documented == families | {"nonanticipativity", "expected_cost"}
