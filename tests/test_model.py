@@ -519,3 +519,46 @@ def test_market_capacity_changes_no_optimum_over_stages_and_lifetimes():
     assert cut.objective == approx(plain.objective)
     assert _lp_bound(inst, ()) < _lp_bound(inst, ("market_capacity",)) - 100
     assert _lp_bound(inst, ("market_capacity",)) <= plain.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_market_capacity_keeps_the_optimum_of_random_market_instances(seed):
+    # Random small instances around one market node b: 1-3 stages of 1, 2 or 5 years, plants at b
+    # and at 1-3 origins (sizes, yields, up to 3 units, lifetimes), routes with loss and
+    # propellant, sometimes a required demand with a shortfall penalty and a limited supply at
+    # b. With the rows the optimum is the same, and the LP relaxation is never above it.
+    import random
+
+    from netopt import SolveOptions, solve
+
+    rnd = random.Random(seed)
+    stages = [{"name": f"s{i}", "years": rnd.choice([1, 2, 5])} for i in range(rnd.randint(1, 3))]
+    nodes = [{"name": "b"}] + [{"name": f"o{i}"} for i in range(rnd.randint(1, 3))]
+    facilities = []
+    for i in range(rnd.randint(1, 6)):
+        f = {"name": f"p{i}", "node": rnd.choice(nodes)["name"], "capacity": rnd.randint(20, 200),
+             "capex": rnd.randint(50, 900), "opex": rnd.randint(0, 30),
+             "produces": {"x": rnd.choice([1.0, 0.8, 1.5])}, "max_units": rnd.randint(1, 3)}
+        if rnd.random() < 0.5:
+            f["lifetime_years"] = rnd.randint(1, 8)
+        facilities.append(f)
+    routes = [{"name": f"r{n['name']}", "from": n["name"], "to": "b", "loss": rnd.choice([0, 0.1]),
+               "propellant_per_t": {"x": rnd.choice([0.0, 0.3, 0.9])}, "cost_per_t": rnd.random()}
+              for n in nodes[1:]]
+    demands = [{"node": "b", "commodity": "x", "kind": "market", "price_per_t": rnd.randint(3, 15),
+                "amount": {s["name"]: rnd.randint(30, 600) for s in stages}}]
+    if rnd.random() < 0.4:
+        demands.append({"node": "b", "commodity": "x", "amount": rnd.randint(5, 50),
+                        "shortfall_penalty_per_t": 30})
+    supplies = ([{"node": "b", "commodity": "x", "price_per_t": rnd.randint(5, 20),
+                  "max_per_year": rnd.randint(0, 100)}] if rnd.random() < 0.5 else [])
+    inst = instance(horizon={"start_year": 2030, "discount_rate": rnd.choice([0, 0.05]),
+                             "stages": stages},
+                    nodes=nodes, facilities=facilities, routes=routes, demands=demands,
+                    supplies=supplies)
+    plain = solve(inst, SolveOptions(gap=0.0, cuts=()))
+    assert plain.status is Status.optimal
+    cut = solve(inst, SolveOptions(gap=0.0, cuts=("market_capacity",)))
+    assert cut.objective == pytest.approx(plain.objective, rel=1e-7, abs=1e-6)
+    lp = _lp_bound(inst, ("market_capacity",))
+    assert lp <= plain.objective + 1e-6 * max(1, abs(plain.objective))
