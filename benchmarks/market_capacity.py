@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 VARIANTS = {"default": "aggregate_capacity,linking",
             "market": "aggregate_capacity,linking,market_capacity",
@@ -28,21 +29,20 @@ VARIANTS = {"default": "aggregate_capacity,linking",
             "market-row": "aggregate_capacity,linking,+market_row"}
 
 
-def unrounded_rows(compiled: object) -> int:
+def unrounded_rows(c: Any) -> int:
     """Add market_capacity's rows before the rounding (an experiment, not a model family)."""
     import pyomo.core as pyo
 
     from netopt.compile import _market_rows
 
-    c = compiled
-    found = _market_rows(c, c.prepared)  # type: ignore[attr-defined]
+    found = _market_rows(c, c.prepared)
     rows = {}
     for key, (units, other, need, _) in found.items():
         for v, a in zip(units.vars, units.coefs):
             other.add(v, -a)
         rows[key] = (other, -need)
     if rows:
-        c.model.market_row = pyo.Constraint(sorted(rows), rule=lambda m, n, k, t: (  # type: ignore[attr-defined]
+        c.model.market_row = pyo.Constraint(sorted(rows), rule=lambda m, n, k, t: (
             None, rows[(n, k, t)][0].expr(), rows[(n, k, t)][1]))
     return len(rows)
 
@@ -66,14 +66,14 @@ def one(args: argparse.Namespace) -> None:
     trace: list[tuple[float, float, float]] = []
     c0 = time.process_time()
 
-    def watch(e: object) -> None:
-        out = e.data_out  # type: ignore[attr-defined]
+    def watch(e: Any) -> None:
+        out = e.data_out
         cpu = time.process_time() - c0
         point = (cpu, out.mip_primal_bound, out.mip_dual_bound)
         if not trace or point[1:] != trace[-1][1:]:
             trace.append(point)
         if cpu > args.cpu_limit:
-            e.interrupt()  # type: ignore[attr-defined]
+            e.interrupt()
 
     h.cbMipInterrupt += watch
     w0 = time.perf_counter()
