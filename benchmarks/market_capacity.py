@@ -1,7 +1,8 @@
 """The market_capacity rows (solvers.md, "Valid inequalities") on a market-bound instance:
 HiGHS's bound and gap at fixed CPU budgets, per seed, with and without the rows.
 
-    python -m benchmarks.market_capacity instances/neas-700.yaml --seeds 0 1 2 --cpu-limit 120
+    python -m benchmarks.market_capacity instances/neas-700.yaml --seeds 0 1 2 --cpu-limit 150
+    python -m benchmarks.market_capacity instances/neas-700.yaml --one --seed 0 --log highs.log
 
 Each (seed, variant) runs in its own process, one after another, the variants interleaved per
 seed so that a change in the machine's load falls on both alike. A run is HiGHS alone on the
@@ -63,6 +64,10 @@ def one(args: argparse.Namespace) -> None:
     h, _ = highs.build(highs.to_matrices(compiled.model))
     highs.set_options(h, highs_options(SolveOptions(gap=args.gap, seed=args.seed, threads=1)))
     h.setOptionValue("time_limit", 4.0 * args.cpu_limit)  # a backstop only
+    if args.log:
+        h.setOptionValue("output_flag", True)
+        h.setOptionValue("log_to_console", False)
+        h.setOptionValue("log_file", args.log)
     trace: list[tuple[float, float, float]] = []
     c0 = time.process_time()
 
@@ -106,9 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--gap", type=float, default=None)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--out", default=None)
-    ap.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
-    ap.add_argument("--cuts", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--log", default=None, help="with --one: HiGHS's log to this file")
+    ap.add_argument("--one", action="store_true", help="one run in this process (--seed, --cuts)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cuts", default="aggregate_capacity,linking",
+                    help="with --one: comma-separated cut names (+market_row: the unrounded rows)")
     args = ap.parse_args(argv)
     if args.one:
         return one(args)
