@@ -479,7 +479,7 @@ def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
 
 def test_market_capacity_keeps_other_sources_and_skips_stock():
     # A supply at b (x at 12 per t, dearer than the price: never used) enters as a continuous
-    # source C: sale - supply - 50 y <= 50. A storage facility at b (k can come from another
+    # source C: sale - supply - 50 y <= 50. A storage facility at b (x can come from another
     # step) means no row at all.
     from netopt.compile import compile_model
     from netopt.params import prepare
@@ -493,6 +493,11 @@ def test_market_capacity_keeps_other_sources_and_skips_stock():
          "produces": {"x": 1.0}},
         {"name": "tank", "node": "b", "capacity": 1, "storage": 100}])
     assert not hasattr(compile_model(prepare(stored), cuts=("market_capacity",)).model,
+                       "market_capacity")
+    # x can also be bought at a: the plant's output is no bound on what leaves a, and with no
+    # other unit in the row there is nothing to round (no row)
+    bought = _market_instance(supplies=[{"node": "a", "commodity": "x", "price_per_t": 12}])
+    assert not hasattr(compile_model(prepare(bought), cuts=("market_capacity",)).model,
                        "market_capacity")
 
 
