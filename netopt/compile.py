@@ -615,6 +615,7 @@ def _market_rows(c: Compiled, p: Prepared
         return (bool(makers.get((a, k, t))) and (a, k) not in stocked
                 and not into.get((a, k, t)) and not bought.get((a, k, t)))
 
+    hauled = _hauled(p, into, crossing, makers, stocked, bought)
     out = {}
     for key in sorted(sold):
         n, k, t = key
@@ -639,7 +640,42 @@ def _market_rows(c: Compiled, p: Prepared
                     units.add(c.v.build[f, tau], rho * ratio * fac[f].capacity * share)
         for v in bought.get(key, ()):
             other.add(v, -1.0)
+        for e, tau, use in hauled.get(key, ()):
+            units.add(c.v.build[e, tau], -use)
         out[key] = (units, other, p.demand.get(key, 0.0), most[key])
+    return out
+
+
+def _hauled(p: Prepared, into: dict[tuple[str, str, str], list[str]],
+            crossing: set[tuple[str, str]], makers: dict, stocked: set[tuple[str, str]],
+            bought: dict) -> dict[tuple[str, str, str], list]:
+    """(n, k, t) -> [(e, tau, u)]: k that n must burn to fly the hardware of a unit e built in
+    tau (first step t) to a node a that gets hardware only by routes from n: a's hardware
+    balance needs mass/l_t x build arriving, and each t arriving on r burns at least
+    phi_r,k/(1 - loss_r) of k at n, so u = min_r phi_r,k/(1 - loss_r) x mass/l_t."""
+    hw = p.inst.hardware_commodity
+    if hw is None:
+        return {}
+    route = {r.name: r for r in p.inst.routes}
+    out: dict[tuple[str, str, str], list] = defaultdict(list)
+    for (e, tau) in p.build_keys:
+        el = p.buildable[e]
+        if el.mass <= 0:
+            continue
+        a = el.node if isinstance(el, Facility) else el.from_
+        t = p.first_step[tau]
+        routes = [route[r] for r in into.get((a, hw, t), ())]
+        origins = {x.from_ for x in routes}
+        if (len(origins) != 1 or (a, hw) in crossing or (a, hw) in stocked
+                or bought.get((a, hw, t)) or makers.get((a, hw, t))):
+            continue  # a has hardware from elsewhere too (or none by route)
+        (n,) = origins
+        for k in p.inst.commodities:
+            if k.name == hw:
+                continue
+            kappa = min(p.burn[x.name].get(k.name, 0.0) / (1.0 - x.loss) for x in routes)
+            if kappa > 0:
+                out[(n, k.name, t)].append((e, tau, kappa * el.mass / p.step[t].years))
     return out
 
 
