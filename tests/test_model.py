@@ -477,6 +477,39 @@ def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
         assert sol.build_units("plant") == {"s1": 1}
 
 
+def test_market_capacity_counts_the_propellant_that_flies_hardware_out():
+    # As above, but each plant needs 8 t of hardware at a in its build year, bought at b (free) and
+    # flown b -> a on a leg that burns 0.5 t of x at b per t: a unit costs b 4 t/yr of its x, so
+    # it adds a = 100 - 4 = 96 t/yr to what b can sell. Integer plans: y = 1 sells 96 (960 - 600,
+    # objective -360), y = 2 sells 150 (1500 - 1200 = 300): the optimum is -360 with one plant.
+    # LP relaxation: y = 150 / 96 = 1.5625 earning 360 per unit: -562.5.
+    # The rounding: delta = 96, b = 150, r = 150 - 96 = 54, ceil(b/delta) = 2, G(96) = 54:
+    # sale - 54 y <= 150 - 108 = 42. The LP's best is then y = 1 (96 y = 42 + 54 y), sale = 96:
+    # -360, the integer optimum (along sale = 42 + 54 y the profit 420 - 60 y falls).
+    from netopt import SolveOptions, solve
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance(
+        commodities=[{"name": "x"}, {"name": "hw"}], hardware_commodity="hw",
+        facilities=[{"name": "plant", "node": "a", "capacity": 125, "capex": 600, "mass": 8,
+                     "max_units": 3, "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.25},
+                 "commodities": ["x"]},
+                {"name": "ba", "from": "b", "to": "a", "propellant_per_t": {"x": 0.5},
+                 "commodities": ["hw"]}],
+        supplies=[{"node": "b", "commodity": "hw", "price_per_t": 0}])
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - 54.0*build[plant,s1]  <=  42.0"]
+    assert _lp_bound(inst, ()) == approx(-562.5)
+    assert _lp_bound(inst, ("market_capacity",)) == approx(-360)
+    for cuts in ((), ("market_capacity",)):
+        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
+        assert sol.objective == approx(-360)
+        assert sol.build_units("plant") == {"s1": 1}
+
+
 def test_market_capacity_keeps_other_sources_and_skips_stock():
     # A supply at b (x at 12 per t, dearer than the price: never used) enters as a continuous
     # source C: sale - supply - 50 y <= 50. A storage facility at b (x can come from another
@@ -531,7 +564,8 @@ def test_market_capacity_keeps_the_optimum_of_random_market_instances(seed):
     # Random small instances around one market node b: 1-3 stages of 1, 2 or 5 years, plants at b
     # and at 1-3 origins (sizes, yields, up to 3 units, lifetimes), routes with loss and
     # propellant, sometimes a required demand with a shortfall penalty and a limited supply at
-    # b. With the rows the optimum is the same, and the LP relaxation is never above it.
+    # b, sometimes hardware flown out from b. With the rows the optimum is the same, and the LP
+    # relaxation is never above it.
     import random
 
     from netopt import SolveOptions, solve
@@ -550,6 +584,15 @@ def test_market_capacity_keeps_the_optimum_of_random_market_instances(seed):
     routes = [{"name": f"r{n['name']}", "from": n["name"], "to": "b", "loss": rnd.choice([0, 0.1]),
                "propellant_per_t": {"x": rnd.choice([0.0, 0.3, 0.9])}, "cost_per_t": rnd.random()}
               for n in nodes[1:]]
+    hardware = rnd.random() < 0.5
+    if hardware:  # units need hardware, bought at b and flown out on legs burning x at b
+        for f in facilities:
+            f["mass"] = rnd.choice([0, 5, 20])
+        for r in routes:
+            r["commodities"] = ["x"]
+        routes += [{"name": f"h{n['name']}", "from": "b", "to": n["name"], "commodities": ["hw"],
+                    "loss": rnd.choice([0, 0.1]), "propellant_per_t": {"x": rnd.choice([0.2, 1.0])}}
+                   for n in nodes[1:]]
     demands = [{"node": "b", "commodity": "x", "kind": "market", "price_per_t": rnd.randint(3, 15),
                 "amount": {s["name"]: rnd.randint(30, 600) for s in stages}}]
     if rnd.random() < 0.4:
@@ -557,10 +600,14 @@ def test_market_capacity_keeps_the_optimum_of_random_market_instances(seed):
                         "shortfall_penalty_per_t": 30})
     supplies = ([{"node": "b", "commodity": "x", "price_per_t": rnd.randint(5, 20),
                   "max_per_year": rnd.randint(0, 100)}] if rnd.random() < 0.5 else [])
+    extra = {}
+    if hardware:
+        supplies.append({"node": "b", "commodity": "hw", "price_per_t": 1})
+        extra = {"commodities": [{"name": "x"}, {"name": "hw"}], "hardware_commodity": "hw"}
     inst = instance(horizon={"start_year": 2030, "discount_rate": rnd.choice([0, 0.05]),
                              "stages": stages},
                     nodes=nodes, facilities=facilities, routes=routes, demands=demands,
-                    supplies=supplies)
+                    supplies=supplies, **extra)
     plain = solve(inst, SolveOptions(gap=0.0, cuts=()))
     assert plain.status is Status.optimal
     cut = solve(inst, SolveOptions(gap=0.0, cuts=("market_capacity",)))
