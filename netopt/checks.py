@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
+from .params import flown_delta_v, launched_supplies
+from .rocket import G0, mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
 from .schema import Instance
 
@@ -33,6 +35,7 @@ class _Refs:
                             | extra.get("commodities", set()))
         self.propulsion = ({p.name for _, p in _each(inst.propulsion)}
                            | extra.get("propulsion", set()))
+        self.invalid_vehicles = extra.get("vehicles", set())
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
@@ -95,8 +98,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
     p += _unique(((n.name, ("nodes", i)) for i, n in _each(inst.nodes)), "node")
     p += _unique(((x.name, ("propulsion", i)) for i, x in _each(inst.propulsion)), "propulsion")
     p += _unique([(f.name, ("facilities", i)) for i, f in _each(inst.facilities)]
-                 + [(x.name, ("routes", i)) for i, x in _each(inst.routes)],
-                 "facility/route")
+                 + [(x.name, ("routes", i)) for i, x in _each(inst.routes)]
+                 + [(v.name, ("vehicles", i)) for i, v in _each(inst.vehicles)],
+                 "facility/route" + ("/vehicle" if inst.vehicles else ""))
 
     r.ref(inst.hardware_commodity, "commodity", r.commodities, ("hardware_commodity",))
     for i, n in _each(inst.nodes):
@@ -152,6 +156,10 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         f"{dv:g} km/s at Isp {prop.isp_s:g} s: no vehicle can fly this leg",
                         path + (field,)))
 
+    p += _unflyable_legs(inst)
+    p += _vehicles(inst, r)
+    p += _launch_mass_counts_something(inst)
+
     for i, s in _each(inst.supplies):
         path = ("supplies", i)
         r.ref(s.node, "node", r.nodes, path + ("node",))
@@ -171,6 +179,9 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
     r.keys(inst.budgets, "stage", r.stages, ("budgets",))
     p += _time_checks(inst, r)
 
+    for i, v in _each(inst.vehicles):
+        if v.hardware_mass > 0 and first_mass is None:
+            first_mass = ("vehicles", i, "mass" if v.mass is not None else "dry_mass")
     if first_mass is not None and inst.hardware_commodity is None:
         p.append(Problem("mass needs a hardware_commodity (a top-level key naming the commodity "
                          "that carries facility and vehicle mass)", first_mass))
@@ -181,6 +192,113 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
     return p
 
 
+def _unflyable_legs(inst: Instance) -> list[Problem]:
+    """Routes whose tanks (tank_mass_ratio s) make the leg impossible for one stage:
+    (R R_ret - 1) s >= 1, i.e. delta-v (+ return) >= Isp g0 ln(1 + 1/s) (solvers.md, "Tankage")."""
+    props = {x.name: x for _, x in _each(inst.propulsion)}
+    out = []
+    for i, x in _each(inst.routes):
+        prop = props.get(x.propulsion)
+        s = x.tank_mass_ratio
+        if not s or x.delta_v_km_s is None or prop is None:
+            continue
+        dv, back = flown_delta_v(x)
+        total = dv + (back or 0.0)
+        if total * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+            continue  # reported as a mass ratio no vehicle has
+        if (mass_ratio(total, prop.isp_s) - 1.0) * s < 1.0:
+            continue
+        most = max_delta_v_km_s(prop.isp_s, s)
+        trip = f"{dv:.4g} km/s" if back is None else f"{dv:.4g} km/s out + {back:.4g} km/s back"
+        if x.delta_v_reserve:
+            trip += f" (with its {x.delta_v_reserve:.0%} reserve)"
+        allowed = (f"the largest delta-v it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s"
+                   if back is None else
+                   f"the largest it allows is Isp g0 ln(1 + 1/s) = {most:.4g} km/s out and back "
+                   f"together ({max(most - back, 0.0):.4g} km/s out with this return)")
+        out.append(Problem(
+            f"route '{x.name}' cannot be flown by one stage: {trip} at Isp {prop.isp_s:g} s "
+            f"with tank_mass_ratio {s:g}; {allowed}",
+            ("routes", i, "delta_v_km_s")))
+    return out
+
+
+def _launch_mass_counts_something(inst: Instance) -> list[Problem]:
+    """objective launch_mass counts supplies on Earth's surface: without one it would be 0."""
+    if inst.objective != "launch_mass" or launched_supplies(inst):
+        return []
+    return [Problem("objective launch_mass counts the supplies at nodes of kind surface on body "
+                    "Earth, and this instance has none", ("objective",))]
+
+
+def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
+    """Vehicles' references, and legs whose empty vehicle needs more propellant than its tank
+    holds: (R - 1) m_V > T_V (solvers.md, "Vehicles")."""
+    out: list[Problem] = []
+    vehicles = {v.name: v for _, v in _each(inst.vehicles)}
+    props = {x.name: x for _, x in _each(inst.propulsion)}
+    for i, v in _each(inst.vehicles):
+        path: Path = ("vehicles", i)
+        r.ref(v.propulsion, "propulsion", r.propulsion, path + ("propulsion",))
+        r.ref(v.base, "node", r.nodes, path + ("base",))
+        r.window(v, path)
+    for i, x in _each(inst.routes):
+        if x.vehicle is None:
+            continue
+        path = ("routes", i)
+        r.ref(x.vehicle, "vehicle", set(vehicles) | r.invalid_vehicles, path + ("vehicle",))
+        v = vehicles.get(x.vehicle)
+        prop = props.get(v.propulsion) if v is not None else None
+        if v is None or prop is None or x.delta_v_km_s is None:
+            continue
+        dv, _ = flown_delta_v(x)
+        if dv * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+            continue
+        empty = (mass_ratio(dv, prop.isp_s) - 1.0) * v.dry_mass
+        if empty > v.tank:
+            most = prop.isp_s * G0 * math.log1p(v.tank / v.dry_mass) / 1000.0
+            out.append(Problem(
+                f"route '{x.name}' cannot be flown by vehicle '{v.name}': even empty it burns "
+                f"{empty:.4g} t over {dv:.4g} km/s, more than its tank of {v.tank:g} t; the "
+                f"largest delta-v its tank allows is Isp g0 ln(1 + tank/dry_mass) = "
+                f"{most:.4g} km/s", path + ("delta_v_km_s",)))
+    out += _one_way_fleets(inst, vehicles)
+    return out
+
+
+def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
+    """Reusable vehicles circulate: a route of V into a node that no route of V leaves (or out
+    of one that none enters) can never be flown. Said as a warning, naming the route."""
+    ins: dict[tuple[str, str], int] = {}
+    outs: dict[tuple[str, str], int] = {}
+    for i, x in _each(inst.routes):
+        v = vehicles.get(x.vehicle) if x.vehicle is not None else None
+        if v is not None and v.reusable:
+            ins.setdefault((v.name, x.to), i)
+            outs.setdefault((v.name, x.from_), i)
+    problems = []
+    for i, x in _each(inst.routes):
+        v = vehicles.get(x.vehicle) if x.vehicle is not None else None
+        if v is None or not v.reusable:
+            continue
+        if (v.name, x.to) not in outs:
+            where = f"no route of '{v.name}' leaves {x.to}"
+        elif (v.name, x.from_) not in ins:
+            where = f"no route of '{v.name}' arrives at {x.from_}"
+        else:
+            continue
+        problems.append(Problem(
+            f"route '{x.name}' can never be flown: {where}, and a reusable vehicle comes back "
+            f"(add the return leg, or make the vehicle reusable: false)", ("routes", i, "vehicle"),
+            severity="warning"))
+    flown = {name for name, _ in ins}
+    for j, v in _each(inst.vehicles):
+        if v.reusable and v.name in flown and v.base is not None and (v.name, v.base) not in outs:
+            problems.append(Problem(
+                f"vehicle '{v.name}' can never leave its base {v.base}: none of its routes "
+                f"starts there, and its vehicles start every tour from the base (solvers.md, "
+                f"vehicle_circulation)", ("vehicles", j, "base"), severity="warning"))
+    return problems
 def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
     """Transit, windows, storage and initial stock (solvers.md, "Steps" to "Stockpiles")."""
     out: list[Problem] = []

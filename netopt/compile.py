@@ -17,8 +17,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from . import costs
 from .gcpause import paused_gc
-from .params import Prepared
-from .schema import Facility
+from .params import Prepared, launched_supplies
+from .schema import Facility, Route
 
 EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more than this
 
@@ -57,7 +57,10 @@ class Vars:
     short: dict
     sale: dict
     unmet: dict
+    trips: dict
+    parked: dict
     stock: dict
+    hardware_stock: dict
 
 
 class Terms:
@@ -163,6 +166,7 @@ def compile_model(p: Prepared, elastic: bool = False,
 def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     m = pyo.ConcreteModel(name=p.inst.name)
     define_variables(m, p)
+    define_vehicle_variables(m, p)
     if elastic:
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
@@ -174,6 +178,10 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     define_facility_capacity(c, p)
     define_route_capacity(c, p)
     define_depot_capacity(c, p)
+    define_vehicle_payload(c, p)
+    define_vehicle_tank(c, p)
+    define_vehicle_circulation(c, p)
+    define_vehicle_fleet(c, p)
     define_storage_capacity(c, p)
     define_balance(c, p)
     define_budgets(c, p)
@@ -203,6 +211,8 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
                      bounds=lambda m, i, t: (0, p.sale_ub[(i, t)]))
     if p.stock_keys:
         m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
+    if p.hardware_keys:  # hardware waiting where it arrived, for a build there
+        m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
 
 
 def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
@@ -331,6 +341,7 @@ def define_balance(c: Compiled, p: Prepared) -> None:
         for key in p.demand:
             bal[key].add(c.v.unmet[key], 1.0)
     define_hardware(c, p, bal)
+    add_vehicle_balance_terms(c, p, bal)
     held = define_stock(c, p, bal)
     for key in p.demand:
         bal[key]  # noqa: B018  (a demand with no way to meet it still needs its row)
@@ -364,14 +375,22 @@ def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
 
 def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
     """Each unit built in stage tau needs `mass` of hardware at its node during the first step of
-    its life: mass x build[e,tau] / l_s as an annual requirement in that step."""
+    its life: mass x build[e,tau] / l_s as an annual requirement in that step. Hardware may wait
+    where it arrives: (hardware_stock[n,t-1] - hardware_stock[n,t]) / l_t in the balance."""
     hw = p.inst.hardware_commodity
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
-        if el.mass > 0 and hw is not None:  # validation requires hw when a mass is given
-            node = el.node if isinstance(el, Facility) else el.from_
+        if el.hardware_mass > 0 and hw is not None:  # validation requires hw when a mass is given
+            node = el.from_ if isinstance(el, Route) else el.node  # a vehicle's: its base
+            if node is None:
+                continue
             s = p.first_step[tau]
-            bal[(node, hw, s)].add(c.v.build[e, tau], -el.mass / p.step[s].years)
+            bal[(node, hw, s)].add(c.v.build[e, tau], -el.hardware_mass / p.step[s].years)
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (n, t) in p.hardware_keys:
+        v = c.v.hardware_stock[n, t]
+        bal[(n, hw, t)].add(v, -1.0 / p.step[t].years)
+        bal[(n, hw, after[t])].add(v, 1.0 / p.step[after[t]].years)
 
 
 def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
@@ -414,6 +433,109 @@ def define_storage_capacity(c: Compiled, p: Prepared) -> None:
         return (None, terms.expr(), 0.0)
 
     m.storage_capacity = pyo.Constraint(list(held), rule=rule)
+
+
+def define_vehicle_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
+    """trips[r,t] >= 0 per year on routes flown by a vehicle (integer with integer_trips)."""
+    if not p.trip_keys:
+        return
+
+    def domain(m: pyo.ConcreteModel, r: str, t: str) -> Any:
+        return (pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
+                else pyo.NonNegativeReals)
+
+    m.trips = pyo.Var(p.trip_keys, domain=domain)
+    if p.parked_keys:  # vehicles waiting away from their base at the end of a step
+        m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
+
+
+def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
+    """sum_k flow[r,k,t] <= payload_V * trips[r,t]."""
+    if not p.trip_keys:
+        return
+    payload = _payload(c, p)
+
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
+        terms = Terms((v, 1.0) for v in payload.get((r, t), ()))
+        terms.add(c.v.trips[r, t], -p.vehicle[p.flown_by[r]].payload)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
+    """(R - 1)(dry_V trips + sum_k flow) <= tank_V trips: the propellant of a trip fits its tank."""
+    if not p.trip_keys:
+        return
+    payload = _payload(c, p)
+
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
+        phi = sum(p.burn[r].values())
+        terms = Terms((v, phi) for v in payload.get((r, t), ()))
+        terms.add(c.v.trips[r, t], sum(p.trip_burn[r].values()) - p.vehicle[p.flown_by[r]].tank)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_tank = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
+    """Reusable vehicles, at every node of their routes but the base, per step:
+    parked[t-1] + l_t sum_in w trips = l_t sum_out trips + parked[t] (arrivals split over steps
+    like the cargo; none parked before the first step or after the last)."""
+    route = {r.name: r for r in p.inst.routes}
+    rows: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
+    for (r, s) in p.trip_keys:
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            continue
+        x, trip = route[r], c.v.trips[r, s]
+        if x.from_ != v.base:
+            rows[(v.name, x.from_, s)].add(trip, -float(p.step[s].years))
+        if x.to != v.base:
+            for there, w in p.arrivals(r, s):
+                rows[(v.name, x.to, there)].add(trip, w * p.step[there].years)
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (name, n, t) in p.parked_keys:
+        waiting = c.v.parked[name, n, t]
+        rows[(name, n, t)].add(waiting, -1.0)
+        rows[(name, n, after[t])].add(waiting, 1.0)
+    if not rows:
+        return
+    m = c.model
+    m.vehicle_circulation = pyo.Constraint(sorted(rows), rule=lambda m, v, n, t: (
+        0.0, rows[(v, n, t)].expr(), 0.0))
+
+
+def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
+    """Reusable vehicles: sum_r trips[r,t] (transit_r + turnaround_V) + the vehicles waiting away
+    from base (mean of the step's start and end) <= online[V,t] = sum_tau f[V,tau,t] build[V,tau]."""
+    if not p.fleet_use:
+        return
+
+    def rule(m: pyo.ConcreteModel, v: str, t: str) -> Any:
+        terms = Terms((getattr(c.v, family)[key], coef) for family, key, coef in p.fleet_use[(v, t)])
+        for tau, f in p.op_share[(v, t)]:
+            terms.add(c.v.build[v, tau], -f)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_fleet = pyo.Constraint(sorted(p.fleet_use), rule=rule)
+
+
+def add_vehicle_balance_terms(c: Compiled, p: Prepared, bal: dict) -> None:
+    """The balance's vehicle terms: propellant for the dry mass on every trip at the origin, and
+    an expendable vehicle's dry mass as hardware there (the payload's share is in p.burn)."""
+    route = {r.name: r for r in p.inst.routes}
+    hw = p.inst.hardware_commodity
+    for (r, t) in p.trip_keys:
+        var, origin = c.v.trips[r, t], route[r].from_
+        for k, coef in p.trip_burn[r].items():
+            bal[(origin, k, t)].add(var, -coef)
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            bal[(origin, hw, t)].add(var, -v.dry_mass)
 
 
 def define_budgets(c: Compiled, p: Prepared) -> None:
@@ -597,6 +719,9 @@ def _market_rows(c: Compiled, p: Prepared
             into[(route[r].to, k, there)].append(r)
     fac = {f.name: f for f in inst.facilities}
     stocked = {(fac[f].node, k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
+    hw = inst.hardware_commodity
+    if hw is not None:  # hardware may wait where it arrives (solvers.md, "Hardware")
+        stocked |= {(n, hw) for (n, _) in p.hardware_keys}
     bought: dict[tuple[str, str, str], list] = defaultdict(list)  # supply, shortfall, unmet
     for (i, t) in p.supply_keys:
         bought[(inst.supplies[i].node, inst.supplies[i].commodity, t)].append(c.v.supply[i, t])
@@ -660,22 +785,22 @@ def _hauled(p: Prepared, into: dict[tuple[str, str, str], list[str]],
     out: dict[tuple[str, str, str], list] = defaultdict(list)
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
-        if el.mass <= 0:
+        a = el.from_ if isinstance(el, Route) else el.node  # as define_hardware
+        if el.hardware_mass <= 0 or a is None:
             continue
-        a = el.node if isinstance(el, Facility) else el.from_
         t = p.first_step[tau]
         routes = [route[r] for r in into.get((a, hw, t), ())]
         origins = {x.from_ for x in routes}
         if (len(origins) != 1 or (a, hw) in crossing or (a, hw) in stocked
                 or bought.get((a, hw, t)) or makers.get((a, hw, t))):
-            continue  # a has hardware from elsewhere too (or none by route)
+            continue  # a has hardware from elsewhere too (or held from an earlier step, or none)
         (n,) = origins
         for k in p.inst.commodities:
             if k.name == hw:
                 continue
             kappa = min(p.burn[x.name].get(k.name, 0.0) / (1.0 - x.loss) for x in routes)
             if kappa > 0:
-                out[(n, k.name, t)].append((e, tau, kappa * el.mass / p.step[t].years))
+                out[(n, k.name, t)].append((e, tau, kappa * el.hardware_mass / p.step[t].years))
     return out
 
 
@@ -713,6 +838,10 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
         out.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
     for (r, k, t) in p.flow_keys:
         out.add("transport", t, p.step[t].annual_factor, p.route_cost[r][t], c.v.flow[r, k, t])
+    for (r, t) in p.trip_keys:  # an expendable vehicle is bought for every trip
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            out.add("transport", t, p.step[t].annual_factor, v.capex, c.v.trips[r, t])
     for (i, t) in p.supply_keys:
         out.add("supply", t, p.step[t].annual_factor, p.supply_price[(i, t)], c.v.supply[i, t])
     for (i, t) in p.short_keys:
@@ -722,6 +851,22 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
         out.add("revenue", t, p.step[t].annual_factor, -p.sale_price[(i, t)], c.v.sale[i, t])
     define_end_value(c, p, out)
     return out
+
+
+def cost_objective_terms(c: Compiled) -> Terms:
+    """The discounted cost (solvers.md, "Objective") from the model's cost terms."""
+    terms = Terms()
+    for key, items in c.costs.terms.items():
+        f = c.costs.factor[key]
+        for coef, v in items:
+            terms.add(v, f * coef)
+    return terms
+
+
+def launch_mass_terms(c: Compiled, p: Prepared) -> Terms:
+    """Tonnes bought on Earth's surface over the horizon, undiscounted (solvers.md, launch_mass)."""
+    ground = set(launched_supplies(p.inst))
+    return Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys if i in ground)
 
 
 def define_end_value(c: Compiled, p: Prepared, out: CostTerms) -> None:
@@ -748,20 +893,17 @@ def define_objective(c: Compiled, p: Prepared) -> None:
 
 
 def objective_expr(c: Compiled, p: Prepared) -> LinearExpression:
-    """The objective's expression from the model's cost terms."""
+    """The objective's expression: the discounted cost from the model's cost terms, or the
+    tonnes bought (supply_mass) or launched from Earth's surface (launch_mass)."""
     return objective_terms(c, p).expr()
 
 
 def objective_terms(c: Compiled, p: Prepared) -> Terms:
-    """The objective's coefficient of each variable, from the model's cost terms (session.py
-    reads a changed run's column costs off them without building a model)."""
-    terms = Terms()
+    """The objective's coefficient of each variable (session.py reads a changed run's column
+    costs off them without building a model)."""
     if p.inst.objective == "cost":
-        for key, items in c.costs.terms.items():
-            f = c.costs.factor[key]
-            for coef, v in items:
-                terms.add(v, f * coef)
-    else:  # supply_mass: tonnes bought over the horizon, undiscounted
-        for (i, t) in p.supply_keys:
-            terms.add(c.v.supply[i, t], p.step[t].years)
-    return terms
+        return cost_objective_terms(c)
+    if p.inst.objective == "launch_mass":
+        return launch_mass_terms(c, p)
+    # supply_mass: tonnes bought over the horizon, undiscounted
+    return Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys)

@@ -115,6 +115,16 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
                                                           else operating(rt.name))):
             found.append((rank[rt.to], f"route {rt.name}: {rt.capacity:g} t/yr x {rt.max_units} "
                                        "unit(s), full"))
+    used: dict[str, float] = defaultdict(float)  # vehicle-years per year, reusable vehicles
+    for (v, tt), uses in p.fleet_use.items():
+        if tt == t:
+            used[v] = sum(coef * _v(getattr(m, family)[key]) for family, key, coef in uses)
+    for v, years in used.items():
+        x = p.vehicle[v]
+        base = x.base if x.base in rank else None
+        if _at(online(v), x.max_units) and _at(years, operating(v)):
+            found.append((rank[base] if base is not None else len(nodes),
+                          f"fleet {v}: {x.max_units} vehicle(s), all built and busy"))
     for (i, tt), ub in p.supply_ub.items():
         s = inst.supplies[i]
         if tt == t and ub is not None and s.node in rank and _at(_v(m.supply[i, t]), ub):
@@ -139,7 +149,8 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
         met = r["required"] - r["rate"]
         limits = binding_limits(p, m, r["node"], r["step"])
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
-            "; no capacity limit binds: check availability windows, lifetimes and hardware")
+            "; no capacity limit binds: check availability windows, lifetimes, hardware and "
+            "vehicles' return legs")
         lines.append(f"demand {r['commodity']} at {r['node']} in {r['step']}: "
                      f"{r['required']:g} t/yr required, {met:.6g} t/yr met when as much as "
                      f"possible is met (the --elastic plan){why}")

@@ -89,7 +89,8 @@ def _as_written() -> dict[str, Any]:
 
     s = copy.deepcopy(instance_json_schema())
     defs = s["$defs"]
-    for name, needs in (("Facility", ["node", "capacity"]), ("Route", ["from", "to"])):
+    for name, needs in (("Facility", ["node", "capacity"]), ("Route", ["from", "to"]),
+                        ("Vehicle", ["propulsion", "dry_mass", "payload", "tank"])):
         d = defs[name]
         missing = [f for f in d.get("required", []) if f not in ("name", *needs)]
         assert not missing, f"{name}: required fields not handled: {missing}"
@@ -108,6 +109,7 @@ def _as_written() -> dict[str, Any]:
     props = s["properties"]
     props["facility_templates"]["items"] = {"$ref": "#/$defs/FacilityTemplate"}
     props["route_templates"]["items"] = {"$ref": "#/$defs/RouteTemplate"}
+    props["vehicle_templates"]["items"] = {"$ref": "#/$defs/VehicleTemplate"}
     # an instance with includes may take every commodity and node from them
     included = [k for k in s["required"] if k in CATALOG_KEYS and k != "name"]
     s["required"] = [k for k in s["required"] if k not in included]
@@ -134,7 +136,7 @@ def _catalog() -> dict[str, Any]:
     return {
         "type": "object", "additionalProperties": False, "properties": props,
         "description": ("A catalog (models/*.yaml): commodities, nodes, propulsion systems and "
-                        "facility/route templates that instances pull in with `include:`, merged "
+                        "facility/route/vehicle templates that instances pull in with `include:`, merged "
                         "by name (the instance wins). " + _UNITS_NOTE),
         "$defs": inst["$defs"], "examples": [_EXAMPLE_CATALOG]}
 

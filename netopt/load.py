@@ -32,7 +32,7 @@ from .parse import (
 )
 
 NAMED_SECTIONS = ("commodities", "nodes", "propulsion", "facility_templates", "route_templates",
-                  "facilities", "routes")
+                  "vehicle_templates", "facilities", "routes", "vehicles")
 LIST_SECTIONS = (*NAMED_SECTIONS, "supplies", "demands")
 CATALOG_KEYS = set(LIST_SECTIONS) | {"include", "name", "description", "source", "units"}
 
@@ -427,7 +427,8 @@ def partial_instance(data: Any) -> tuple[Any, dict[str, set[str]]]:
 
     items = {"commodities": schema.Commodity, "nodes": schema.Node,
              "propulsion": schema.Propulsion, "facilities": schema.Facility,
-             "routes": schema.Route, "supplies": schema.Supply, "demands": schema.Demand}
+             "routes": schema.Route, "vehicles": schema.Vehicle, "supplies": schema.Supply,
+             "demands": schema.Demand}
     data = data if isinstance(data, dict) else {}
     invalid: dict[str, set[str]] = {}
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rocket
-from .schema import Facility, Instance, Node, Route
+from .schema import Facility, Instance, Node, Route, Vehicle
 
 EPS = 1e-12
 
@@ -68,7 +68,7 @@ def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def unit_shares(elem: Facility | Route, infos: list[StageInfo], steps: list[StepInfo]
+def unit_shares(elem: Facility | Route | Vehicle, infos: list[StageInfo], steps: list[StepInfo]
                 ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
     """Per step s: [(tau, g)] existence shares and [(tau, f)] operating shares of the units built
     in each build stage tau (only positive ones): g = |s & [Y_tau, Y_tau + L)| / l_s,
@@ -153,6 +153,40 @@ def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
     return counts, weights
 
 
+def busy_weights(route: Route, steps: list[StepInfo], dates: list[float], busy: float
+                 ) -> dict[str, list[tuple[str, float]]]:
+    """u[r,s,s']: vehicle-years per year in s' that one trip per year departing in s holds, a trip
+    holding its vehicle for `busy` years from its departure (at the windows, or spread evenly
+    over s); time after the horizon is dropped (solvers.md, vehicle_fleet)."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for s in steps:
+        a0, a1 = s.start_year, s.start_year + s.years
+        held: dict[str, float] = {}
+        for there in steps[s.index:]:
+            b0, b1 = there.start_year, there.start_year + there.years
+            if b0 >= a1 + busy:
+                break
+            if route.windows is not None:
+                mine = [x for x in dates if a0 <= x < a1]
+                years = sum(overlap(x, x + busy, b0, b1) for x in mine) * s.years / len(mine) \
+                    if mine else 0.0
+            else:
+                years = _swept(a0, a1, busy, b0, b1)
+            if years > EPS:
+                held[there.name] = years / there.years
+        out[s.name] = list(held.items())
+    return out
+
+
+def _swept(a0: float, a1: float, busy: float, b0: float, b1: float) -> float:
+    """The integral over u in [a0, a1) of |[u, u + busy) intersected with [b0, b1)|: the
+    integrand is piecewise linear with kinks at b0 - busy, b0, b1 - busy, b1, so the trapezoid
+    rule on those points is exact."""
+    xs = sorted({a0, a1, *(x for x in (b0 - busy, b0, b1 - busy, b1) if a0 < x < a1)})
+    f = [overlap(x, x + busy, b0, b1) for x in xs]
+    return sum((xs[i + 1] - xs[i]) * (f[i] + f[i + 1]) / 2 for i in range(len(xs) - 1))
+
+
 def per_stage(value: float | dict[str, float] | None, stages: list[str],
               default: float | None = 0.0) -> dict[str, float | None]:
     """A number applies to every stage; a mapping to the stages it lists (others get `default`)."""
@@ -163,15 +197,25 @@ def per_stage(value: float | dict[str, float] | None, stages: list[str],
     return {t: float(value) for t in stages}
 
 
+def flown_delta_v(route: Route) -> tuple[float, float | None]:
+    """(outbound, return) delta-v in km/s with the route's reserve: dv (1 + reserve)."""
+    k = 1.0 + route.delta_v_reserve
+    back = route.return_delta_v_km_s
+    return (route.delta_v_km_s or 0.0) * k, None if back is None else back * k
+
+
 def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     """Tonnes of each propellant commodity burnt per tonne of payload (phi x shares)."""
+    if route.vehicle is not None:
+        return {}  # set by _prepare_vehicles: the vehicle's dry mass flies per trip
     if isinstance(route.propellant_per_t, dict):
         return {k: v for k, v in route.propellant_per_t.items() if v > 0}
     if route.propellant_per_t is not None:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
-        phi = rocket.propellant_per_t(route.delta_v_km_s, propulsion[route.propulsion].isp_s,
-                                      route.dry_mass_ratio, route.return_delta_v_km_s)
+        out, back = flown_delta_v(route)
+        phi = rocket.propellant_per_t(out, propulsion[route.propulsion].isp_s,
+                                      route.dry_mass_ratio, back, route.tank_mass_ratio)
     else:
         return {}
     if phi <= 0:
@@ -180,7 +224,22 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     return {k: phi * s for k, s in shares.items()}
 
 
-def window(elem: Facility | Route, stages: list[str]) -> list[str]:
+def launched_supplies(inst: Instance) -> list[int]:
+    """Indices of the supplies bought on Earth's surface (node kind surface, body Earth): what
+    the launch_mass objective counts (solvers.md, "Objective")."""
+    ground = {n.name for n in inst.nodes if n is not None and n.kind == "surface"
+              and (n.body or "").lower() == "earth"}
+    return [i for i, s in enumerate(inst.supplies) if s is not None and s.node in ground]
+
+
+def vehicle_leg(route: Route, vehicle: Vehicle, propulsion: dict) -> tuple[float, dict[str, float]]:
+    """(R - 1, shares) of a leg flown by `vehicle`: burn = (R - 1)(dry mass x trips + payload)."""
+    prop = propulsion[vehicle.propulsion]
+    out, _ = flown_delta_v(route)
+    return rocket.mass_ratio(out, prop.isp_s) - 1.0, dict(prop.propellant)
+
+
+def window(elem: Facility | Route | Vehicle, stages: list[str]) -> list[str]:
     i = stages.index(elem.available_from) if elem.available_from else 0
     j = stages.index(elem.available_until) if elem.available_until else len(stages) - 1
     return stages[i:j + 1]
@@ -207,7 +266,7 @@ class Prepared:
     step: dict[str, StepInfo] = field(default_factory=dict)
     first_step: dict[str, str] = field(default_factory=dict)  # stage -> its first step
     end_year: int = 0  # Y_end
-    buildable: dict[str, Facility | Route] = field(default_factory=dict)
+    buildable: dict[str, Facility | Route | Vehicle] = field(default_factory=dict)
     cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,s) -> C(e,s)
     exist_share: dict[tuple[str, str], list[tuple[str, float]]] = field(
         default_factory=dict)  # (e,s) -> [(tau, g)]
@@ -239,6 +298,18 @@ class Prepared:
     sale_price: dict[tuple[int, str], float] = field(default_factory=dict)
     supply_label: list[str] = field(default_factory=list)
     demand_label: list[str] = field(default_factory=list)
+    # vehicles (solvers.md, "Vehicles"): route -> vehicle; trips[r,t] keys, in flow_keys' stages
+    vehicle: dict[str, Vehicle] = field(default_factory=dict)
+    flown_by: dict[str, str] = field(default_factory=dict)
+    trip_keys: list[tuple[str, str]] = field(default_factory=list)  # (route, t)
+    trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
+    trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
+    parked_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
+    hardware_keys: list[tuple[str, str]] = field(default_factory=list)  # (node, t): may wait
+    # (V, t) -> the vehicle-years per year each variable uses in step t (vehicle_fleet):
+    # [("trips", (r, t), transit + turnaround), ("parked", (V, n, t'), 1/2)]
+    fleet_use: dict[tuple[str, str], list[tuple[str, tuple[str, ...], float]]] = field(
+        default_factory=dict)
 
     def online_units(self, e: str, t: str, built: Mapping[tuple[str, str], float]) -> float:
         """Units of e that exist at some time in step t."""
@@ -307,7 +378,6 @@ def prepare(inst: Instance) -> Prepared:
         p.unit_limits += [(e.name, s) for s in limits]
     p.act_keys = [(f.name, s) for f in inst.facilities for s in steps
                   if (f.name, s) in p.op_share]
-    _end_values(p)
 
     depot_steps: dict[str, set[str]] = {}
     for f in inst.facilities:
@@ -350,6 +420,10 @@ def prepare(inst: Instance) -> Prepared:
     p.initial_stock = {(n.name, k): v for n in inst.nodes for k, v in n.initial_stock.items()
                        if v > 0}
 
+    _prepare_vehicles(p, prop)
+    _prepare_hardware(p)
+    _end_values(p)  # after the vehicles: fleets built with a lifetime get it too
+
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
     for i, sup in enumerate(inst.supplies):
         ub = per_stage(sup.max_per_year, names)
@@ -379,6 +453,92 @@ def prepare(inst: Instance) -> Prepared:
                     p.short_keys.append((i, step))
                     p.short_ub[(i, step)] = a
     return p
+
+
+def _prepare_vehicles(p: Prepared, prop: dict) -> None:
+    """Vehicles: reusable ones are buildable fleets with time's shares (exact lifetime,
+    commissioning); routes they fly get trips in the steps a vehicle can fly them (reusable: some
+    of the fleet can operate; windowed: a window departs), and flows only there."""
+    inst = p.inst
+    if not inst.vehicles:
+        return
+    names = [s.name for s in p.stages]
+    p.vehicle = {v.name: v for v in inst.vehicles}
+    for v in inst.vehicles:
+        if not v.reusable:
+            continue
+        p.buildable[v.name] = v
+        exist, operate = unit_shares(v, p.stages, p.steps)
+        cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
+        for s, taus in cover.items():
+            p.cover[(v.name, s)] = taus
+            p.exist_share[(v.name, s)] = exist[s]
+        for s, ops in operate.items():
+            p.op_share[(v.name, s)] = ops
+        p.build_keys += [(v.name, tau) for tau in window(v, names)]
+        p.unit_limits += [(v.name, s) for s in maximal_sets(cover)]
+    flying: dict[str, set[str]] = {}
+    for r in inst.routes:
+        if r.vehicle is None:
+            continue
+        v = p.vehicle[r.vehicle]
+        p.flown_by[r.name] = v.name
+        phi, mix = vehicle_leg(r, v, prop)
+        p.burn[r.name] = {k: phi * sh for k, sh in mix.items()} if phi > 0 else {}
+        p.trip_burn[r.name] = {k: phi * v.dry_mass * sh for k, sh in mix.items()} if phi > 0 else {}
+        p.trip_years[r.name] = r.transit + (v.turnaround_days or 0.0) / 365.25
+        steps = [s for s in p.route_stages[r.name]
+                 if not v.reusable or (v.name, s) in p.op_share]
+        p.route_stages[r.name] = steps
+        flying[r.name] = set(steps)
+        p.trip_keys += [(r.name, s) for s in steps]
+    p.flow_keys = [(r, k, s) for (r, k, s) in p.flow_keys if r not in flying or s in flying[r]]
+    _prepare_fleets(p)
+
+
+def _prepare_hardware(p: Prepared) -> None:
+    """Hardware may wait where it arrives for a build there (solvers.md, "Hardware"):
+    hardware_stock[n,t] at the nodes a route brings it to or where it is bought, at the end of
+    every step but the last, when some element needs hardware."""
+    hw = p.inst.hardware_commodity
+    if hw is None or not any(p.buildable[e].hardware_mass > 0 for e, _ in p.build_keys):
+        return
+    to = {r.name: r.to for r in p.inst.routes}
+    nodes = {to[r] for (r, k, _) in p.flow_keys if k == hw}
+    nodes |= {s.node for s in p.inst.supplies if s.commodity == hw}
+    p.hardware_keys = [(n, s.name) for n in sorted(nodes) for s in p.steps[:-1]]
+
+
+def _prepare_fleets(p: Prepared) -> None:
+    """Where reusable vehicles wait (parked[V,n,t] at the nodes of their routes other than the
+    base, between two steps in which V operates) and what each variable uses of the fleet
+    (solvers.md, vehicle_circulation and vehicle_fleet)."""
+    nodes: dict[str, set[str]] = {}
+    for x in p.inst.routes:
+        flier = p.vehicle.get(x.vehicle or "")
+        if flier is not None and flier.reusable:
+            nodes.setdefault(flier.name, set()).update((x.from_, x.to))
+    for v, at in sorted(nodes.items()):
+        away = sorted(at - {p.vehicle[v].base})
+        for now, nxt in zip(p.steps, p.steps[1:]):
+            if (v, now.name) in p.op_share and (v, nxt.name) in p.op_share:
+                p.parked_keys += [(v, n, now.name) for n in away]
+    route = {x.name: x for x in p.inst.routes}
+    dates = {r: window_dates(route[r], p.inst.horizon.start_year, p.end_year)
+             for r in p.flown_by}
+    busy = {r: busy_weights(route[r], p.steps, dates[r], p.trip_years[r]) for r in p.flown_by
+            if p.vehicle[p.flown_by[r]].reusable}
+    for (r, t) in p.trip_keys:
+        v = p.flown_by[r]
+        if not p.vehicle[v].reusable:
+            continue
+        for there, u in busy[r][t]:  # time in a step where V cannot operate: not counted
+            if (v, there) in p.op_share:
+                p.fleet_use.setdefault((v, there), []).append(("trips", (r, t), u))
+    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
+    for (v, n, t) in p.parked_keys:  # waiting through the end of t: half in t, half in the next
+        for s in (t, after[t]):
+            p.fleet_use.setdefault((v, s), []).append(("parked", (v, n, t), 0.5))
 
 
 def _end_values(p: Prepared) -> None:

@@ -60,8 +60,9 @@ class Solution:
     message: str | None = None
     solver: dict[str, str] = field(default_factory=dict)
     # the rows of each table: solution_schema.StageRow, BuildRow, OnlineRow, ActivityRow, FlowRow,
-    # PropellantRow, SupplyRow, SaleRow, ShortfallRow, CostRow (tests/test_results.py checks that
-    # extract writes exactly those fields and the tidy tables keep them in that order)
+    # PropellantRow, SupplyRow, SaleRow, ShortfallRow, CostRow, TripRow, FleetRow (tests/
+    # test_results.py checks that extract writes exactly those fields and the tidy tables keep
+    # them in that order)
     stages: list[dict] = field(default_factory=list)
     steps: list[dict] = field(default_factory=list)  # name, stage, start_year, years, annual_factor
     builds: list[dict] = field(default_factory=list)  # name, type, node, stage, units
@@ -76,6 +77,9 @@ class Solution:
     costs: list[dict] = field(default_factory=list)  # category, stage, year, amount, discounted
     stocks: list[dict] = field(default_factory=list)  # facility, node, commodity, stage, year, tonnes
     arrivals: list[dict] = field(default_factory=list)  # route, to, commodity, stage, year, rate
+    trips: list[dict] = field(default_factory=list)  # route, vehicle, from, to, stage, year, trips, payload, propellant
+    fleet: list[dict] = field(default_factory=list)  # vehicle, stage, year, online, operating, vehicle_years, utilisation
+    parked: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
@@ -186,11 +190,21 @@ class Solution:
             setattr(view, name, collapse(getattr(self, name), rate))
         view.flows = collapse(self.flows, {"rate": "mean", "arrivals": "mean"})
         view.costs = collapse(self.costs, {"amount": "sum", "discounted": "sum"})
+        view.trips = collapse(self.trips, {"trips": "mean", "payload": "mean",
+                                           "propellant": "mean"})
+        view.fleet = collapse(self.fleet, {"online": "max", "operating": "mean",
+                                           "vehicle_years": "mean", "utilisation": "max"})
+        for row in view.fleet:  # the stage's mean use of its mean operating fleet
+            row["online"] = int(row["online"])
+            row["utilisation"] = (row["vehicle_years"] / row["operating"] if row["operating"]
+                                  else 0.0)
         last = {}
         for st in self.steps:
             last[st["stage"]] = st["start_year"]
         view.stocks = [{**x, "year": start[x["stage"]]} for x in self.stocks
                        if x["year"] == last[x["stage"]]]  # held at the stage's end
+        view.parked = [{**x, "year": start[x["stage"]]} for x in self.parked
+                       if x["year"] == last[x["stage"]]]  # waiting at the stage's end
         for row in view.online:
             row["units"] = int(row["units"])
         return view
@@ -344,11 +358,12 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
-    kind = {e: "facility" if e in {f.name for f in inst.facilities} else "route"
-            for e in p.buildable}
+    kind = {e: "facility" if e in {f.name for f in inst.facilities}
+            else "vehicle" if e in p.vehicle else "route" for e in p.buildable}
 
     where = {f.name: f.node for f in inst.facilities}
     where.update({r.name: f"{r.from_}->{r.to}" for r in inst.routes if r.name in p.buildable})
+    where.update({v.name: v.base or "" for v in inst.vehicles if v.name in p.buildable})
 
     def at(t: str) -> dict[str, Any]:
         """The stage and year of step t, as the rows carry them."""
@@ -391,11 +406,18 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         sol.stocks = [{"facility": f, "node": fac[f].node, "commodity": k, **at(t),
                        "tonnes": _val(m.stock[f, k, t])}
                       for (f, k, t) in p.stock_keys if _val(m.stock[f, k, t])]
+    hw = p.inst.hardware_commodity
+    for (n, t) in p.hardware_keys:  # hardware waiting for a build: no storage facility
+        tonnes = max(0.0, _val(m.hardware_stock[n, t]))
+        if tonnes:
+            sol.stocks.append({"facility": None, "node": n, "commodity": hw, **at(t),
+                               "tonnes": tonnes})
 
     def rows(keys: list, var: Any, items: list, labels: list[str], label: str) -> list[dict]:
         return [{label: labels[i], "node": items[i].node, "commodity": items[i].commodity,
                  **at(t), "rate": _val(var[i, t])} for (i, t) in keys if _val(var[i, t])]
 
+    _extract_vehicles(p, m, sol, built)
     sol.supplies = rows(p.supply_keys, m.supply, inst.supplies, p.supply_label, "supply")
     sol.sales = rows(p.sale_keys, m.sale, inst.demands, p.demand_label, "demand")
     sol.shortfalls = rows(p.short_keys, m.short, inst.demands, p.demand_label, "demand")
@@ -410,3 +432,54 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         sol.costs.append({"category": category, **at(t), "amount": amount,
                           "discounted": value * ct.factor[(category, t)]})
     return sol
+
+
+def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str, str], int]
+                      ) -> None:
+    """trips and fleet tables, per step; the propellant the vehicles' dry mass burns joins
+    `propellant` (solvers.md, "Vehicles")."""
+    if not p.trip_keys:
+        return
+    route = {r.name: r for r in p.inst.routes}
+
+    def at(t: str) -> dict[str, Any]:
+        return {"stage": p.step[t].stage, "year": p.step[t].start_year}
+
+    payload: dict[tuple[str, str, int], float] = {}
+    for f in sol.flows:
+        if f["route"] in p.flown_by:
+            key = (f["route"], f["stage"], f["year"])
+            payload[key] = payload.get(key, 0.0) + f["rate"]
+    burnt = {(x["route"], x["commodity"], x["stage"], x["year"]): x for x in sol.propellant}
+    used: dict[tuple[str, str], float] = {}
+    for (r, t) in p.trip_keys:
+        n = _val(m.trips[r, t])
+        if not n:
+            continue
+        step = (p.step[t].stage, p.step[t].start_year)
+        for k, c in p.trip_burn[r].items():
+            row = burnt.get((r, k, *step))
+            if row is None:
+                row = burnt[(r, k, *step)] = {"route": r, "node": route[r].from_,
+                                              "commodity": k, **at(t), "rate": 0.0}
+                sol.propellant.append(row)
+            row["rate"] += c * n
+        v = p.flown_by[r]
+        fuel = sum(burnt[(r, k, *step)]["rate"] for k in p.trip_burn[r] if (r, k, *step) in burnt)
+        sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
+                          **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
+                          "propellant": fuel})
+    for (name, node, t) in p.parked_keys:
+        waiting = max(0.0, _val(m.parked[name, node, t]))  # a variable >= 0: below 0 is noise
+        if waiting:
+            sol.parked.append({"vehicle": name, "node": node, **at(t), "vehicles": waiting})
+    for fleet_step, uses in p.fleet_use.items():
+        held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
+        if held:
+            used[fleet_step] = held
+    for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
+        online = p.online_units(v, t, built)
+        operating = p.operating_units(v, t, built)
+        sol.fleet.append({"vehicle": v, **at(t), "online": online, "operating": operating,
+                          "vehicle_years": years,
+                          "utilisation": years / operating if operating else 0.0})

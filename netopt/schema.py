@@ -145,6 +145,11 @@ class _Buildable(Strict):
     source: str | None = None
     """Where the figures come from."""
 
+    @property
+    def hardware_mass(self) -> float:
+        """Tonnes of the hardware commodity each unit needs delivered in its build stage."""
+        return self.mass
+
     @model_validator(mode="after")
     def _commissioning_within_life(self) -> _Buildable:
         life = self.lifetime_years
@@ -229,6 +234,12 @@ class Route(_Buildable):
     """Propulsion system burning propellant on this route."""
     dry_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
     """Vehicle dry mass per tonne of payload."""
+    delta_v_reserve: float = Field(default=0.0, ge=0, le=1, allow_inf_nan=False,
+                                   json_schema_extra={"x-unit": "1"})
+    """Reserve on delta_v_km_s and return_delta_v_km_s, as a fraction (0.05: fly 5 % more)."""
+    tank_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
+    """Inert tank mass per tonne of propellant loaded (f/(1-f) for an inert fraction f of the
+    stage's inert + propellant mass); the tanks fly with the propellant (solvers.md)."""
     propellant_per_t: Annotated[NonNeg | dict[Name, NonNeg] | None, unit("t/t")] = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
@@ -239,6 +250,9 @@ class Route(_Buildable):
     """Tonnes of payload per year (per unit when the route has capex); default unbounded."""
     commodities: list[Name] | None = None
     """Commodities the route may carry; default all."""
+    vehicle: Name | None = None
+    """Vehicle (a `vehicles` entry) that flies this route: trips, dry mass, tank, fleet
+    (solvers.md, "Vehicles"); instead of propulsion and the per-tonne ratios."""
     transit_years: Annotated[NonNeg | None, unit("yr")] = None
     """Time of flight in years: cargo departing at time x arrives at x + transit (default 0)."""
     transit_days: Annotated[NonNeg | None, unit("d")] = None
@@ -262,10 +276,12 @@ class Route(_Buildable):
 
     @model_validator(mode="after")
     def _propellant_spec(self) -> Route:
+        if self.vehicle is not None:
+            return _vehicle_route(self)
         if self.delta_v_km_s is not None and self.propellant_per_t is not None:
             raise ValueError("give either delta_v_km_s or propellant_per_t, not both")
         if self.delta_v_km_s is not None and self.propulsion is None:
-            raise ValueError("delta_v_km_s needs a propulsion")
+            raise ValueError("delta_v_km_s needs a propulsion (or a vehicle)")
         if isinstance(self.propellant_per_t, float) and self.propellant_per_t > 0:
             if self.propulsion is None:
                 raise ValueError(
@@ -274,12 +290,90 @@ class Route(_Buildable):
                 )
         if self.return_delta_v_km_s is not None and self.delta_v_km_s is None:
             raise ValueError("return_delta_v_km_s needs delta_v_km_s")
+        if self.tank_mass_ratio and self.delta_v_km_s is None:
+            raise ValueError("tank_mass_ratio needs delta_v_km_s")
+        if self.delta_v_reserve and self.delta_v_km_s is None:
+            raise ValueError("delta_v_reserve needs delta_v_km_s")
         if self.capex is None and (self.opex or self.mass or self.lifetime_years
                                    or self.max_units != 1):
             raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
         if self.capex is None and self.commissioning_years:
             raise ValueError("commissioning_years needs capex (built units)")
         return self
+
+
+def _vehicle_route(route: Route) -> Route:
+    """A route flown by a vehicle takes its propulsion, dry mass and tank from the vehicle."""
+    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t")
+             if getattr(route, f) is not None]
+    given += [f for f in ("dry_mass_ratio", "tank_mass_ratio") if getattr(route, f)]
+    if given:
+        raise ValueError(f"a route flown by a vehicle takes these from the vehicle: "
+                         f"{', '.join(given)} (an empty return is its own route)")
+    if route.delta_v_km_s is None:
+        raise ValueError("a route flown by a vehicle needs delta_v_km_s")
+    return route
+
+
+class Vehicle(_Buildable):
+    """A vehicle design that routes name with `vehicle:` (solvers.md, "Vehicles")."""
+
+    name: Name
+    """Vehicle name; unique among facilities, routes and vehicles."""
+    template: Name | None = None
+    """Name of a vehicle_templates entry whose fields this vehicle inherits (its own win)."""
+    propulsion: Name
+    """Propulsion system (Isp, propellant shares)."""
+    dry_mass: Annotated[Positive, unit("t")]
+    """Tonnes of the empty vehicle, tanks included: flown on every trip, full or not."""
+    payload: Annotated[Positive, unit("t")]
+    """Most tonnes of payload per trip."""
+    tank: Annotated[Positive, unit("t")]
+    """Most tonnes of propellant loaded per trip."""
+    reusable: bool = True
+    """Reusable vehicles return (circulation) and form a fleet; expendable ones are used up on
+    each trip (their dry mass as hardware at the origin, capex per trip)."""
+    turnaround_days: Annotated[Positive | None, unit("d")] = None
+    """Days a reusable vehicle is busy per trip besides the transit (loading, refuelling,
+    refurbishment); required for reusable vehicles."""
+    integer_trips: bool = False
+    """Whole trips per year (integer variables) instead of an average rate."""
+    capex: Annotated[NonNeg, unit("{money}")] = 0.0
+    """Money per vehicle built (reusable) or per trip (expendable)."""
+    mass: Annotated[NonNeg | None, unit("t")] = None  # type: ignore[assignment]
+    """Tonnes of hardware each vehicle built needs delivered at `base`; default dry_mass."""
+    base: Name | None = None
+    """Node where reusable vehicles are delivered (their hardware `mass`) when built, and where
+    they wait between trips without counting in the fleet's use (required for reusable ones)."""
+
+    @model_validator(mode="after")
+    def _fleet_fields(self) -> Vehicle:
+        if self.reusable:
+            if self.turnaround_days is None:
+                raise ValueError("a reusable vehicle needs turnaround_days (> 0): each trip "
+                                 "takes a vehicle that long, and the fleet is sized by it")
+            if self.base is None:
+                raise ValueError("a reusable vehicle needs a base: the node where it is "
+                                 "delivered when built (its hardware mass, default dry_mass) "
+                                 "and comes home to between trips")
+        elif (self.opex or self.lifetime_years or self.commissioning_years
+              or self.max_units != 1 or self.base or self.available_from or self.available_until):
+            raise ValueError("an expendable vehicle is not built as a fleet: no opex, "
+                             "lifetime_years, commissioning_years, max_units, base or "
+                             "availability window")
+        return self
+
+    @property
+    def hardware_mass(self) -> float:
+        return self.dry_mass if self.mass is None else self.mass
+
+    @property
+    def node(self) -> str | None:  # where its build's hardware goes, like a facility's node
+        return self.base
+
+    @property
+    def capacity(self) -> None:  # no t/yr capacity of its own: payload per trip x trips
+        return None
 
 
 class Supply(Strict):
@@ -395,8 +489,9 @@ class Instance(Strict):
     """Catalog files (relative paths) whose items merge in by name; the instance wins."""
     horizon: Horizon
     """Planning horizon: start year, discount rate and stages."""
-    objective: Literal["cost", "supply_mass"] = "cost"
-    """cost: discounted total cost; supply_mass: tonnes bought from supplies over the horizon."""
+    objective: Literal["cost", "supply_mass", "launch_mass"] = "cost"
+    """cost: discounted total cost; supply_mass: tonnes bought from supplies over the horizon;
+    launch_mass: tonnes bought at nodes on Earth's surface (kind surface, body Earth)."""
     commodities: list[Commodity] = Field(min_length=1)
     """Commodities that flow through the network."""
     hardware_commodity: Name | None = None
@@ -410,6 +505,10 @@ class Instance(Strict):
     facilities name with `template:`; usually from an included catalog."""
     route_templates: list[dict[str, Any]] = []
     """Partial routes that routes name with `template:`."""
+    vehicle_templates: list[dict[str, Any]] = []
+    """Partial vehicles that vehicles name with `template:` (models/vehicles.yaml)."""
+    vehicles: list[Vehicle] = []
+    """Vehicle designs that routes name with `vehicle:`."""
     facilities: list[Facility] = []
     """Candidate mines, processors, depots."""
     routes: list[Route] = []

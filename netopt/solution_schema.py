@@ -23,6 +23,9 @@ Versions:
      here-and-now builds, each leaf's objective, builds and costs, the expected cost and its
      spread, EVPI and VSS, a progressive hedging run (solvers.md, "Planning under
      uncertainty"). Older files load with `stochastic: null`.
+  6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
+     rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
+     files load without them.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -84,8 +87,8 @@ class StepRow(Row):
 class BuildRow(Row):
     name: str
     """Facility or route name."""
-    type: Literal["facility", "route"]
-    """facility | route."""
+    type: Literal["facility", "route", "vehicle"]
+    """facility | route | vehicle."""
     node: str
     """Facility node, or 'from->to' for a route."""
     stage: str
@@ -97,8 +100,8 @@ class BuildRow(Row):
 class OnlineRow(Row):
     name: str
     """Facility or route name."""
-    type: Literal["facility", "route"]
-    """facility | route."""
+    type: Literal["facility", "route", "vehicle"]
+    """facility | route | vehicle."""
     stage: str
     """Stage."""
     year: int
@@ -159,6 +162,58 @@ class PropellantRow(Row):
     """Start year of the step (the stage's start year with resolution: stage)."""
     rate: Rate
     """Propellant burnt, t/yr."""
+
+
+class TripRow(Row):
+    route: str
+    """Route flown by a vehicle."""
+    vehicle: str
+    """Vehicle flying it."""
+    from_: str = Field(alias="from")
+    """Origin node."""
+    to: str
+    """Destination node."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
+    trips: float = Field(ge=0)
+    """Trips per year."""
+    payload: Rate
+    """Payload carried, t/yr (0: empty legs, e.g. returns)."""
+    propellant: Rate
+    """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
+
+
+class FleetRow(Row):
+    vehicle: str
+    """Reusable vehicle."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
+    online: int = Field(ge=0)
+    """Vehicles that exist at some time in the step."""
+    operating: float = Field(ge=0)
+    """Vehicles operating, by share of the step (lifetime and commissioning)."""
+    vehicle_years: float = Field(ge=0)
+    """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
+    from base (the mean of the step's start and end)."""
+    utilisation: float = Field(ge=0)
+    """vehicle_years / operating."""
+
+
+class ParkedRow(Row):
+    vehicle: str
+    """Reusable vehicle."""
+    node: str
+    """Node other than the vehicle's base where it waits."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
+    vehicles: float = Field(ge=0)
+    """Vehicles waiting there at the end of the step."""
 
 
 class SupplyRow(Row):
@@ -223,8 +278,9 @@ class CostRow(Row):
 
 
 class StockRow(Row):
-    facility: str
-    """Storage facility holding the stock."""
+    facility: str | None = None
+    """Storage facility holding the stock (none: hardware waiting at its node for a build,
+    solvers.md "Hardware")."""
     node: str
     """Its node."""
     commodity: str
@@ -524,13 +580,14 @@ class SolutionDocument(BaseModel):
     unbounded | no_solution (a limit stopped the solver first). Tables are empty without a
     solution."""
     objective: float | None = None
-    """Objective value: discounted cost (money) or tonnes supplied (objective_kind)."""
+    """Objective value: discounted cost (money), tonnes supplied or tonnes launched from Earth's
+    surface (objective_kind)."""
     bound: float | None = None
     """Best bound on the objective the solver proved."""
     gap: float | None = None
     """Relative gap |objective - bound| / |objective|."""
-    objective_kind: Literal["cost", "supply_mass"] = "cost"
-    """cost | supply_mass."""
+    objective_kind: Literal["cost", "supply_mass", "launch_mass"] = "cost"
+    """cost | supply_mass | launch_mass."""
     units: dict[str, str] = {}
     """Units of money and mass, e.g. {money: MUSD, mass: t}."""
     message: str | None = None
@@ -562,6 +619,12 @@ class SolutionDocument(BaseModel):
     """Stock held at the end of each step, per storage facility and commodity."""
     arrivals: list[ArrivalRow] = []
     """Payload arriving per route, commodity and step (in the step it arrives)."""
+    trips: list[TripRow] = []
+    """Vehicle trips per route and step."""
+    fleet: list[FleetRow] = []
+    """Reusable vehicles online and used, per vehicle and step."""
+    parked: list[ParkedRow] = []
+    """Reusable vehicles waiting away from their base at the end of each step, per node."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
     provenance: Provenance | None = None

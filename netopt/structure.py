@@ -4,7 +4,7 @@ Reachability is computed per operating step as a fixpoint over (node, commodity)
 available at a node if it is supplied there, made there by a facility whose inputs (and hardware)
 are available, delivered by a usable route from a node where it and the route's propellant are
 available (in the step the cargo arrives: transit and windows), held there at the start, or held
-over from an earlier step where some facility can store it. A required demand that can never be reached makes the plan impossible: that is an error
+over from an earlier step where some facility can store it (hardware: wherever it arrives). A required demand that can never be reached makes the plan impossible: that is an error
 in plain words, before any solve. Elements that can never work are warnings.
 """
 
@@ -46,6 +46,7 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
 
     node_of = {f.name: f.node for f in inst.facilities}
     storable = {(node_of[f], k) for (f, k, _) in p.stock_keys}
+    storable |= {(n, hw) for (n, _) in p.hardware_keys if hw is not None}  # waits for a build
     pending: dict[str, set[tuple[str, str]]] = defaultdict(set)  # cargo arriving in a later step
     held: set[tuple[str, str]] = set(p.initial_stock)
     for s in p.steps:

@@ -36,7 +36,8 @@ def print_summary(sol: Solution, console: Console) -> None:
     mass = sol.units.get("mass", "t")
     head = f"[bold]{sol.instance}[/bold]: {sol.status.value}"
     if sol.objective is not None:
-        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
+        unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
+                                                                   f"{mass} supplied")
         head += f", objective {sol.objective:,.6g} {unit}"
         if sol.gap is not None:
             head += f", gap {sol.gap:.2%}"
@@ -53,6 +54,7 @@ def print_summary(sol: Solution, console: Console) -> None:
                       f"{last['start_year'] + last['years'] - 1}", markup=False)
     _print_builds(sol, console, stages)
     _print_flows(sol, console, stages, mass)
+    _print_vehicles(sol, console, stages, mass)
     _print_shortfalls(sol, console, stages, years, mass)
     _print_costs(sol, console, stages, money)
 
@@ -127,6 +129,32 @@ def _print_flows(sol: Solution, console: Console, stages: list[str], mass: str) 
                   _num(burnt.get((route, stage))) if burnt.get((route, stage)) else "")
         previous = stage
     console.print(t)
+
+
+def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: str) -> None:
+    """Trips per route and the fleets they need (solvers.md, "Vehicles")."""
+    if not sol.trips:
+        return
+    t = _table(f"Vehicle trips (per year; payload and propellant in {mass}/yr)")
+    for col in ("stage", "route", "from → to", "vehicle", "trips", "payload", "propellant"):
+        t.add_column(col, justify="right" if col in ("trips", "payload", "propellant") else "left",
+                     overflow="fold")
+    previous = None
+    for r in sorted(sol.trips, key=lambda x: (stages.index(x["stage"]), x["vehicle"], x["route"])):
+        t.add_row(r["stage"] if r["stage"] != previous else "", r["route"],
+                  f"{r['from']} → {r['to']}", r["vehicle"], _num(r["trips"], 4),
+                  _num(r["payload"]) if r["payload"] else "empty", _num(r["propellant"]))
+        previous = r["stage"]
+    console.print(t)
+    if not sol.fleet:
+        return
+    f = _table("Fleets (reusable vehicles: vehicle-years used per year vs vehicles online)")
+    for col in ("stage", "vehicle", "online", "used", "utilisation"):
+        f.add_column(col, justify="left" if col in ("stage", "vehicle") else "right")
+    for r in sorted(sol.fleet, key=lambda x: (stages.index(x["stage"]), x["vehicle"])):
+        f.add_row(r["stage"], r["vehicle"], str(r["online"]), _num(r["vehicle_years"], 4),
+                  f"{r['utilisation']:.0%}")
+    console.print(f)
 
 
 def _print_shortfalls(sol: Solution, console: Console, stages: list[str],

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from .results import Solution
 
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs", "stocks", "arrivals")
+          "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet",
+          "parked")
 NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 # (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
@@ -53,6 +54,14 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
     "arrivals": [("route", str, None), ("to", str, None), ("body", str, None),
                  ("commodity", str, None), ("stage", str, None), ("year", int, None),
                  ("rate", float, "rate")],
+    "trips": [("route", str, None), ("vehicle", str, None), ("from", str, None), ("to", str, None),
+              ("stage", str, None), ("year", int, None), ("trips", float, None),
+              ("payload", float, "rate"), ("propellant", float, "rate")],
+    "fleet": [("vehicle", str, None), ("stage", str, None), ("year", int, None),
+              ("online", int, None), ("operating", float, None), ("vehicle_years", float, None),
+              ("utilisation", float, None)],
+    "parked": [("vehicle", str, None), ("node", str, None), ("body", str, None),
+               ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
@@ -139,13 +148,13 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
     elif name == "arrivals":
         src = [{**x, "body": body(x["to"])} for x in sol.arrivals]
     elif name == "steps":
         src = [{**s, "step": s["name"]} for s in sol.steps]
-    elif name in ("flows", "costs"):
+    elif name in ("flows", "costs", "trips", "fleet"):
         src = getattr(sol, name)
     elif name == "stages":
         src = [{**s, "stage": s["name"], "end_year": s["start_year"] + s["years"] - 1}

@@ -11,14 +11,17 @@ from collections import defaultdict
 
 from .errors import KEY, Location, Locs, Path, Problem, closest
 
-SECTIONS = {"facilities": "facility_templates", "routes": "route_templates"}
+SECTIONS = {"facilities": "facility_templates", "routes": "route_templates",
+            "vehicles": "vehicle_templates"}
 
 
 def _fields(section: str) -> set[str]:
     # pydantic (the instance models): imported only when validating
-    from .schema import Facility, Route
+    from .schema import Facility, Route, Vehicle
 
-    model = Facility if section == "facilities" else Route
+    models: dict[str, type[Facility] | type[Route] | type[Vehicle]] = {
+        "facilities": Facility, "routes": Route, "vehicles": Vehicle}
+    model = models[section]
     return {f.alias or n for n, f in model.model_fields.items()} - {"name", "template"}
 
 

@@ -30,8 +30,9 @@ DOCS = ("README.md", "docs/index.md", "docs/scenarios.md", "docs/extending.md",
 SHIPPED = ("instances", "models", "docs", "data", "schemas")
 # the default run's stand-in for each slow command or script: (text replaced, replacement)
 SLOW: dict[str, tuple[str, str]] = {
-    "netopt solve instances/roadmap-2100.yaml --gap 0.02 --time-limit 900": (
-        "--gap 0.02 --time-limit 900", "--gap 0.5 --time-limit 20"),
+    "netopt solve instances/roadmap-2100.yaml --gap 0.02 --time-limit 600": (
+        "--gap 0.02 --time-limit 600",
+        "--set horizon.resolution=stage --gap 0.5 --time-limit 60"),  # yearly: minutes to a plan
     "netopt sweep instances/cislunar-ice.yaml --param 'routes[launch].cost_per_t=0.5,1,2,4' "
     "--param horizon.discount_rate=0.03,0.07 -o runs/grid": (",2,4'", "'"),
     "netopt sweep instances/cislunar-ice.yaml --sweep docs/examples/cislunar-uncertainty.yaml "

@@ -92,7 +92,8 @@ def test_catalog_may_not_hold_instance_keys(tmp_path):
     assert problems(path) == [
         f"{tmp_path / 'catalog.yaml'}:1:1: horizon: a catalog may hold only commodities, demands, "
         "description, facilities, facility_templates, include, name, nodes, propulsion, "
-        "route_templates, routes, source, supplies, units; 'horizon' belongs in the instance"]
+        "route_templates, routes, source, supplies, units, vehicle_templates, vehicles; "
+        "'horizon' belongs in the instance"]
 
 
 @pytest.mark.parametrize("text,message", [

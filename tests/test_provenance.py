@@ -26,7 +26,7 @@ def _sha(path: Path) -> str:
 
 
 def test_schema_version_has_provenance_since_3():
-    assert SCHEMA_VERSION == 5  # provenance since 3; 4: operating steps; 5: stochastic
+    assert SCHEMA_VERSION == 6  # provenance since 3; 4: operating steps; 5: stochastic; 6: vehicles
 
 
 def test_solve_file_records_version_inputs_options_and_times():
@@ -53,12 +53,12 @@ def test_includes_and_scenario_bases_are_inputs_with_their_hashes():
     base = scenario.parent / "../../instances/cislunar-ice.yaml"
     want = [scenario, base, *[(base.parent / f).resolve() for f in
                               ("../models/propulsion.yaml", "../models/facilities.yaml",
-                               "../models/routes.yaml")]]
+                               "../models/routes.yaml", "../models/vehicles.yaml")]]
     assert {Path(p).resolve(): h for p, h in files.items()} == {
         f.resolve(): _sha(f) for f in want}
     # outside the block nothing is recorded
     load_instance(TUTORIAL)
-    assert len(files) == 5
+    assert len(files) == 6
     # a plan keeps what it read, for its solutions
     from netopt.plan import Plan
 
@@ -66,7 +66,7 @@ def test_includes_and_scenario_bases_are_inputs_with_their_hashes():
     assert {Path(p).resolve() for p in plan.inputs} == {f.resolve() for f in want}
     prov = plan.solve().provenance
     assert prov["sets"] == ["horizon.discount_rate=0.07"] and prov["scenarios"] == []
-    assert len(prov["inputs"]) == 5
+    assert len(prov["inputs"]) == 6
 
 
 def test_provenance_round_trips_and_older_files_load_without_it(tmp_path):

@@ -354,3 +354,28 @@ def test_no_plant_produces_before_its_hardware_can_have_arrived():
     assert min(a["year"] for a in sol.activities) == 2030
     assert hardware_arrival_problems(early, sol) == [
         "plant produces in 2030 but no unit of it was built before 2030"]
+
+
+def test_hardware_waits_where_it_arrives_for_its_build():
+    # Stages s1 (2030) and s2 (2031); a plant m at b (10 t/yr of x, capex 100, 5 t of hardware)
+    # can only be built in s2; the only window a -> b is in 2030. The 5 t of hardware bought at a
+    # (2 per t) fly in 2030 and wait at b through the end of s1 (hardware_stock[b,s1] = 5) for
+    # the build of 2031: 100 + 5 x 2 = 110. Without the wait no hardware reaches b in 2031 and
+    # the 10 t/yr of x wanted there in s2 could not be made.
+    from netopt.testing import instance, solve_exact
+
+    inst = instance(
+        horizon={"start_year": 2030, "discount_rate": 0.0,
+                 "stages": [{"name": "s1", "years": 1}, {"name": "s2", "years": 1}]},
+        commodities=[{"name": "x"}, {"name": "hw"}], hardware_commodity="hw",
+        facilities=[{"name": "m", "node": "b", "capacity": 10, "capex": 100, "mass": 5,
+                     "produces": {"x": 1.0}, "available_from": "s2"}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "commodities": ["hw"],
+                 "windows": {"every_years": 10, "first": 2030}}],
+        supplies=[{"node": "a", "commodity": "hw", "price_per_t": 2.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": {"s2": 10}}])
+    sol = solve_exact(inst)
+    assert sol.objective == pytest.approx(110.0)
+    assert sol.build_units("m") == {"s2": 1}
+    assert sol.stocks == [{"facility": None, "node": "b", "commodity": "hw", "stage": "s1",
+                           "year": 2030, "tonnes": pytest.approx(5.0)}]

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from . import catalog, instance, solution, sweep
+from . import catalog, instance, pareto, solution, sweep
 from ..provenance import git_describe, netopt_version
 from .common import INTERRUPTED, err
 
@@ -45,6 +45,7 @@ app.command()(solution.compare)
 app.command()(solution.report)
 app.add_typer(catalog.catalog_app, name="catalog")
 app.command("sweep")(sweep.sweep)
+app.command("pareto")(pareto.pareto)
 
 
 # what a console that cannot show a character (Windows' cp1252 behind a redirect) gets instead

@@ -22,6 +22,9 @@ CAPTIONS = {
              "and the total by category with its share.",
     "sources": "Where the mass comes from: tonnes per year bought from supplies (e.g. launched "
                "from Earth) and mined by facilities in space, by stage.",
+    "fleets": "Vehicle fleets: reusable vehicles online per stage (bars) and the vehicle-years "
+              "their trips use per year (dots: transit + turnaround per trip); trips per year "
+              "written above.",
 }
 
 
@@ -92,7 +95,8 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
     mass = sol.units.get("mass", "t")
     facts = [("Instance", sol.instance), ("Status", sol.status.value)]
     if sol.objective is not None:
-        unit = money if sol.objective_kind == "cost" else f"{mass} supplied"
+        unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
+                                                                   f"{mass} supplied")
         facts.append(("Objective", f"{sol.objective:,.6g} {unit}"))
     if sol.gap is not None:
         facts.append(("Gap", f"{sol.gap:.3%}" + (f" (bound {sol.bound:,.6g})"
@@ -246,6 +250,9 @@ TABLE_TITLES = {
     "stocks": "Stocks held at the end of each stage",
     "arrivals": "Arrivals per route, commodity and stage",
     "steps": "Operating steps",
+    "trips": "Trips: vehicle trips per route and step",
+    "fleet": "Fleets: reusable vehicles online and used per step",
+    "parked": "Parked: vehicles waiting away from their base at the end of each step",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }
@@ -376,6 +383,9 @@ def document(sol: Solution, fids: list[str], title: str | None = None,
     ]
     sections += [Section(fid, head, [Figure(fid, caption(fid, sol))] if fid in fids else [])
                  for fid, head in FIGURE_SECTIONS]
+    if "fleets" in fids:  # only plans with vehicles have this section
+        sections.append(Section("fleets", "Vehicle fleets", [Figure("fleets",
+                                                                    caption("fleets", sol))]))
     if timed:
         over: list[Block] = []
         for i, (head, cols, cells) in enumerate(timed):

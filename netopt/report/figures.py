@@ -523,6 +523,42 @@ def sources_figure(sol: Solution) -> Any:
     return fig
 
 
+def fleet_figure(sol: Solution) -> Any:
+    """Per vehicle: vehicles online per stage (bars), vehicle-years used (dots), trips/yr."""
+    stages = sol.stage_names
+    vehicles = sorted({x["vehicle"] for x in sol.trips})
+    fig = _new_figure(10.5, 1.2 + 1.9 * len(vehicles))
+    axes = fig.subplots(len(vehicles), 1, squeeze=False)[:, 0]
+    for ax, v in zip(axes, vehicles):
+        online = {x["stage"]: x["online"] for x in sol.fleet if x["vehicle"] == v}
+        used = {x["stage"]: x["vehicle_years"] for x in sol.fleet if x["vehicle"] == v}
+        trips: dict[str, float] = defaultdict(float)
+        for x in sol.trips:
+            if x["vehicle"] == v:
+                trips[x["stage"]] += x["trips"]
+        xs = range(len(stages))
+        ax.bar(xs, [online.get(s, 0) for s in stages], width=0.6, color="#9ecae1",
+               label="online")
+        ax.plot([i for i, s in enumerate(stages) if s in used], [used[s] for s in stages
+                                                                   if s in used],
+                "o", color="#08519c", label="vehicle-years used per year")
+        top = max([*online.values(), *used.values(), 1.0])
+        for i, s in enumerate(stages):
+            if trips.get(s):
+                ax.text(i, max(online.get(s, 0), used.get(s, 0.0)) + 0.04 * top,
+                        f"{trips[s]:,.3g} trips/yr", ha="center", va="bottom", fontsize=7.5)
+        ax.set_title(f"{v}" + ("" if online else " (expendable: trips only)"), loc="left",
+                     fontsize=10)
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(stages, fontsize=8)
+        ax.set_ylim(0, top * 1.3)
+        ax.tick_params(axis="y", labelsize=8)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0].legend(fontsize=7.5, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
 def figures(sol: Solution) -> dict[str, Any]:
     """Every figure of the report, by id: network-<stage> per stage, timeline, costs, sources."""
     out: dict[str, Any] = {}
@@ -536,6 +572,8 @@ def figures(sol: Solution) -> dict[str, Any]:
     out["timeline"] = timeline_figure(sol)
     out["costs"] = cost_figure(sol)
     out["sources"] = sources_figure(sol)
+    if sol.trips:
+        out["fleets"] = fleet_figure(sol)
     return out
 
 

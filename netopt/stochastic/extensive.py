@@ -122,8 +122,10 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
         better = found.pop("better", None)
         if better is not None:
             # the EEV solve (EF with EV's here-and-now builds fixed) found a cheaper plan than
-            # the EF's search, which a limit stopped: keep it (the variables hold it now)
-            outcome = replace(outcome, objective=better, status=Status.feasible)
+            # the EF's search, which a limit or the MIP gap stopped: keep it (the variables hold
+            # it now). Still optimal within the gap if the EF was: its bound holds for any plan.
+            status = Status.optimal if outcome.status is Status.optimal else Status.feasible
+            outcome = replace(outcome, objective=better, status=status)
             sol = _extract(sp, ef, outcome)
             assert sol.stochastic is not None
             found["vss"] = 0.0
@@ -131,7 +133,8 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                 found["evpi"] = _difference(better, found["wait_and_see"])
             sol.message = "\n".join(x for x in (sol.message, (
                 "the plan with the mean-value plan's here-and-now builds is cheaper than the "
-                "extensive form's best before its limit: kept")) if x)
+                "extensive form's best (its search stopped at a limit or within the MIP gap): "
+                "kept")) if x)
         if sol.gap is not None and sol.gap > 1e-6:
             found["note"] = (f"the extensive form is solved to a gap of {sol.gap:.2%}: EVPI and "
                              f"VSS are uncertain by up to {sol.gap * abs(sol.objective or 0):,.6g}")
@@ -200,7 +203,7 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
     if eev.status.has_solution and eev.objective is not None:
         out["eev"] = eev.objective
         out["vss"] = _difference(eev.objective, sp_value)
-        if out["vss"] < 0:  # only when a limit stopped the SP solve: EEV's plan is SP-feasible
+        if out["vss"] < 0:  # a limit or the gap stopped the SP solve: EEV's plan is SP-feasible
             out["better"] = eev.objective
     return out
 
@@ -224,8 +227,9 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
     if has:
         sol.builds = [b for b in first.builds if b["stage"] in root]
         sol.online = [o for o in first.online if o["stage"] in root]
+        sol.fleet = [f for f in first.fleet if f["stage"] in root]  # vehicles: as online
         for table in ("activities", "flows", "propellant", "supplies", "sales", "shortfalls",
-                      "costs", "stocks", "arrivals"):
+                      "costs", "stocks", "arrivals", "trips", "parked"):
             setattr(sol, table, expected_rows([getattr(s, table) for s in leaf_sols], probs))
         order = {s["name"]: i for i, s in enumerate(sol.stages)}
         sol.costs.sort(key=lambda r: (order[r["stage"]], r.get("year") or 0, r["category"]))

@@ -40,9 +40,11 @@ from .table import ERROR, SweepResult, cell, columns, csv_line, read_table
 
 
 def buildable_elements(base_inst: Any, data: dict, spec: SweepSpec) -> list[str]:
-    """Facilities and buildable routes of the base, plus routes whose capex is swept."""
+    """Facilities, buildable routes and reusable vehicles (fleets) of the base, plus routes whose
+    capex is swept."""
     names = [f.name for f in base_inst.facilities]
     names += [r.name for r in base_inst.routes if r.capex is not None]
+    names += [v.name for v in base_inst.vehicles if v.reusable]
     for p in spec.params:
         path = resolve(data, p.path)
         if len(path) >= 2 and path[0] == "routes" and (len(path) == 2 or path[2] == "capex"):

@@ -1,0 +1,58 @@
+"""`netopt pareto`: the cost–launch-mass front (solvers.md), its table and files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from ..pareto import FrontError, trace, write
+from ..plan import load_instance
+from ..solve import SolveOptions
+from ..status import ExitCode, exit_code
+from .common import Gap, Sets, TimeLimit, err, exit_codes, out, print_problems
+
+
+def pareto(
+    file: Annotated[Path, typer.Argument(help="Instance file (or a scenario naming its base).")],
+    points: Annotated[int, typer.Option("--points", "-n", min=2, help="ε-constraint solves between the two single-objective optima (ends included).")] = 5,  # noqa: E501
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory for pareto.json and pareto.png (default: <file>-pareto/).")] = None,  # noqa: E501
+    time_limit: TimeLimit = None,
+    gap: Gap = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file applied first (repeatable).")] = None,  # noqa: E501
+    set_: Sets = None,
+) -> None:
+    """The cost–launch-mass trade-off: minimum discounted cost for launch masses (t bought on
+    Earth's surface over the horizon) between the two single-objective optima, by the
+    ε-constraint method; prints the non-dominated plans, writes pareto.json and pareto.png."""
+    with exit_codes():  # invalid input -> 1, unavailable solver -> 2
+        inst, warnings = load_instance(file, scenario or [], set_ or [])
+        print_problems(warnings)
+        try:
+            front = trace(inst, points, SolveOptions(time_limit=time_limit, gap=gap,
+                                                     threads=threads))
+        except FrontError as e:
+            err.print(f"error: no front: {e}", markup=False)
+            raise typer.Exit(ExitCode.INVALID_INPUT if e.status is None
+                             else exit_code(e.status)) from None
+    money, mass = front.units.get("money", ""), front.units.get("mass", "t")
+    table = Table(title=f"{front.instance}: cost vs launch mass, {len(front.points)} "
+                        f"non-dominated plans ({front.dropped} dominated or repeated dropped, "
+                        f"{front.solves} solves)", title_justify="left")
+    table.add_column(f"launch mass ({mass})", justify="right")
+    table.add_column(f"cost ({money}, discounted)", justify="right")
+    table.add_column("built")
+    for p in front.points:
+        by_name: dict[str, list[str]] = {}
+        for b in p.builds:
+            by_name.setdefault(b["name"], []).append(f"{b['stage']}:{b['units']}")
+        built = "; ".join(f"{n} {' '.join(v)}" for n, v in by_name.items()) or "-"
+        table.add_row(f"{p.launch_mass:,.6g}", f"{p.cost:,.6g}", built)
+    out.print(table)
+    target = output if output is not None else file.with_name(f"{file.stem}-pareto")
+    files = write(front, target)
+    out.print("wrote " + ", ".join(str(f) for f in files), markup=False)
+    raise typer.Exit(ExitCode.OK)
