@@ -21,10 +21,17 @@ from .params import Prepared, launched_supplies
 from .schema import Facility, Route
 
 EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more than this
+EPS_SHARE = 1e-12  # operating shares closer than this are equal (params.EPS drops smaller ones)
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
 CUTS = ("aggregate_capacity", "linking", "market_capacity")
 DEFAULT_CUTS: tuple[str, ...] = ("aggregate_capacity", "linking")
+# How online[e,s] enters the rows that use it (solvers.md, "Units"): the sum over build stages in
+# every row, or a variable defined once per element and step by a recursion over steps. The
+# default depends on the grain: each was the faster on the shipped instances at theirs
+# (BENCHMARKS.md, "Cover-set growth")
+ONLINE_FORMS = ("expression", "variable")
+DEFAULT_ONLINE = {"year": "variable", "stage": "expression"}  # by horizon.resolution
 
 
 @dataclass
@@ -60,6 +67,7 @@ class Vars:
     trips: dict
     parked: dict
     stock: dict
+    online: dict  # with the variable form only (solvers.md, online_definition)
     hardware_stock: dict
 
 
@@ -150,20 +158,24 @@ def apply_extra(c: Compiled, extra: Extra | None) -> Compiled:
 
 
 def compile_model(p: Prepared, elastic: bool = False,
-                  cuts: Iterable[str] | None = None) -> Compiled:
+                  cuts: Iterable[str] | None = None, online: str | None = None) -> Compiled:
     """The model of solvers.md. `elastic` adds unmet[n,k,t] to every required demand's balance
     (see diagnose.py), so that no demand can make the model infeasible. `cuts` names the valid
     inequalities to add (CUTS; None: DEFAULT_CUTS): they change no optimum, only how fast it is
-    proven."""
+    proven. `online` is the form of online[e,s] (ONLINE_FORMS; None: DEFAULT_ONLINE for the
+    instance's resolution): it changes no optimum either."""
     cuts = DEFAULT_CUTS if cuts is None else tuple(cuts)
     unknown = set(cuts) - set(CUTS)
     if unknown:
         raise ValueError(f"unknown cut(s) {', '.join(sorted(unknown))}; known: {', '.join(CUTS)}")
+    online = DEFAULT_ONLINE[p.inst.horizon.resolution] if online is None else online
+    if online not in ONLINE_FORMS:
+        raise ValueError(f"unknown online form '{online}'; known: {', '.join(ONLINE_FORMS)}")
     with paused_gc():
-        return _build(p, elastic, frozenset(cuts))
+        return _build(p, elastic, frozenset(cuts), online)
 
 
-def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
+def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Compiled:
     m = pyo.ConcreteModel(name=p.inst.name)
     define_variables(m, p)
     define_vehicle_variables(m, p)
@@ -174,6 +186,8 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str]) -> Compiled:
     v = Vars(**{f.name: dict(getattr(m, f.name).items()) if hasattr(m, f.name) else {}
                 for f in fields(Vars)})
     c = Compiled(m, p, v, CostTerms(), elastic=elastic)
+    if online == "variable":
+        define_online_definition(c, p)
     define_unit_limits(c, p)
     define_facility_capacity(c, p)
     define_route_capacity(c, p)
@@ -216,8 +230,42 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
 
 
 def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
-    """coef x online[e,t] = coef x sum_tau f[e,tau,t] build[e,tau] (units operating in step t)."""
+    """coef x online[e,t] (units operating in step t): the variable if the model has one, else
+    coef x sum_tau f[e,tau,t] build[e,tau]."""
+    v = c.v.online.get((e, t))
+    if v is not None:
+        return Terms(((v, coef),))
     return Terms((c.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
+
+
+def define_online_definition(c: Compiled, p: Prepared) -> None:
+    """The variable form of online[e,s] (solvers.md, "Units"): online[e,s] - online[e,s-1]
+    - sum_tau (f[e,tau,s] - f[e,tau,s-1]) build[e,tau] = 0, one row per element and step, with
+    a term only for the tau whose operating share changes; the step before s contributes nothing
+    where e cannot operate in it."""
+    m = c.model
+    if not p.op_share:
+        return
+    keys = sorted(p.op_share, key=lambda key: (key[0], p.step[key[1]].index))
+    m.online = pyo.Var(keys, domain=pyo.NonNegativeReals,
+                       bounds=lambda m, e, t: (0, p.buildable[e].max_units))
+    c.v.online = dict(m.online.items())
+    before = {s.name: p.steps[s.index - 1].name for s in p.steps[1:]}
+    rows: dict[tuple[str, str], Terms] = {}
+    for (e, t) in keys:
+        terms = Terms(((c.v.online[e, t], 1.0),))
+        prev = before.get(t)
+        earlier = dict(p.op_share.get((e, prev), ())) if prev is not None else {}
+        if earlier:
+            terms.add(c.v.online[e, prev], -1.0)
+        for tau, f in p.op_share[(e, t)]:
+            change = f - earlier.pop(tau, 0.0)
+            if abs(change) > EPS_SHARE:
+                terms.add(c.v.build[e, tau], -change)
+        for tau, f in earlier.items():  # units that operated in the step before and no longer
+            terms.add(c.v.build[e, tau], f)
+        rows[(e, t)] = terms
+    m.online_definition = pyo.Constraint(keys, rule=lambda m, e, t: rows[(e, t)].expr() == 0.0)
 
 
 def define_unit_limits(c: Compiled, p: Prepared) -> None:
@@ -515,9 +563,9 @@ def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
         return
 
     def rule(m: pyo.ConcreteModel, v: str, t: str) -> Any:
-        terms = Terms((getattr(c.v, family)[key], coef) for family, key, coef in p.fleet_use[(v, t)])
-        for tau, f in p.op_share[(v, t)]:
-            terms.add(c.v.build[v, tau], -f)
+        terms = _online(c, p, v, t, -1.0)
+        for family, key, coef in p.fleet_use[(v, t)]:
+            terms.add(getattr(c.v, family)[key], coef)
         return (None, terms.expr(), 0.0)
 
     m = c.model
@@ -578,13 +626,22 @@ def define_aggregate_capacity(c: Compiled, p: Prepared) -> None:
         for (n, k, t) in p.demand:
             bought[(k, t)].append(c.v.unmet[n, k, t])
 
-    def step_terms(terms: Terms, k: str, t: str, weight: float) -> bool:
-        """Add step t's capacity and purchases of k (x weight); True if a build term was added."""
+    def step_terms(terms: Terms, k: str, t: str, weight: float, summed: bool) -> bool:
+        """Add step t's capacity and purchases of k (x weight); True if a capacity term was
+        added. `summed`: in builds (a cumulative row's sum over steps collapses to one term per
+        build stage), else through _online (the variable, in the variable form)."""
         built = False
         for f, ratio in makers[k]:
-            for tau, share in p.op_share.get((f.name, t), ()):
+            if (f.name, t) not in p.op_share:
+                continue
+            built = True
+            if not summed:
+                on = _online(c, p, f.name, t, weight * ratio * f.capacity)
+                for v, x in zip(on.vars, on.coefs):
+                    terms.add(v, x)
+                continue
+            for tau, share in p.op_share[(f.name, t)]:
                 terms.add(c.v.build[f.name, tau], weight * ratio * f.capacity * share)
-                built = True
         for v in bought[(k, t)]:
             terms.add(v, weight)
         return built
@@ -600,12 +657,12 @@ def define_aggregate_capacity(c: Compiled, p: Prepared) -> None:
             for s in p.steps:
                 if (k, s.name) in need:
                     terms = Terms()
-                    if step_terms(terms, k, s.name, 1.0):  # else the LP already has this row
+                    if step_terms(terms, k, s.name, 1.0, False):  # else the LP has this row
                         rows[(k, s.name)], rhs[(k, s.name)] = terms, need[(k, s.name)]
             continue
         terms, total, built = Terms(), -initial[k], False
         for s in p.steps:
-            built = step_terms(terms, k, s.name, s.years) or built
+            built = step_terms(terms, k, s.name, s.years, True) or built
             total += s.years * need.get((k, s.name), 0.0)
             if (k, s.name) in need and built and total > 0:
                 rows[(k, s.name)], rhs[(k, s.name)] = Terms(zip(terms.vars, terms.coefs)), total

@@ -37,7 +37,7 @@ def _at(x: float, limit: float) -> bool:
 
 def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
                     ) -> tuple[Compiled, Outcome]:
-    c = apply_extra(compile_model(p, elastic=True, cuts=opts.cuts), extra)
+    c = apply_extra(compile_model(p, elastic=True, cuts=opts.cuts, online=opts.online), extra)
     m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(

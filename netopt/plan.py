@@ -115,14 +115,16 @@ class Plan:
 
     # --- building and solving --------------------------------------------------------------------
     def build(self, cuts: Iterable[str] | None = None, elastic: bool = False,
-              extra: Extra | None = None) -> Compiled:
+              extra: Extra | None = None, online: str | None = None) -> Compiled:
         """The Pyomo model of solvers.md, with its variables and cost terms (compile.Compiled).
         `cuts`: valid inequalities to add (compile.CUTS; None: the defaults). `elastic`: unmet
         demand variables on every required demand's balance (see diagnose.py). `extra`: called
-        with the model and the prepared data, then the objective is rebuilt (see `solve`)."""
+        with the model and the prepared data, then the objective is rebuilt (see `solve`).
+        `online`: the form of online[e,s] (compile.ONLINE_FORMS; None: the default)."""
         from .compile import apply_extra, compile_model  # Pyomo: see above
 
-        return apply_extra(compile_model(self.prepared, elastic=elastic, cuts=cuts), extra)
+        return apply_extra(compile_model(self.prepared, elastic=elastic, cuts=cuts,
+                                         online=online), extra)
 
     def solve(self, options: SolveOptions | None = None, extra: Extra | None = None,
               start: Start | None = None, *, timings: dict[str, float] | None = None
@@ -157,7 +159,7 @@ class Plan:
                 sol = solve_elastic(self.prepared, opts, extra)
                 sol.timings = {**spent, "elastic": time.perf_counter() - t0}
                 return sol, None
-            compiled = self.build(cuts=opts.cuts, extra=extra)
+            compiled = self.build(cuts=opts.cuts, extra=extra, online=opts.online)
             use_start = bool(start) and opts.solver == DEFAULT_SOLVER
             if use_start:
                 assert start is not None
@@ -210,12 +212,19 @@ def values(compiled: Compiled) -> Start:
 
 
 def set_values(compiled: Compiled, start: Start) -> None:
-    """Give every variable its value in `start` (0 if absent): a MIP start for HiGHS."""
+    """Give every variable its value in `start` (0 if absent): a MIP start for HiGHS. The
+    online variables (if the model has them) get the units the start's builds put online, so
+    that a start taken from a model of the other form (or a partial one) stays consistent."""
     import pyomo.core as pyo  # Pyomo: see above
 
     for v in compiled.model.component_data_objects(pyo.Var):
         v.set_value(start.get((v.parent_component().local_name, v.index()), 0.0),
                     skip_validation=True)
+    if compiled.v.online:
+        built = {key: v.value or 0.0 for key, v in compiled.v.build.items()}
+        p = compiled.prepared
+        for (e, t), v in compiled.v.online.items():
+            v.set_value(p.operating_units(e, t, built), skip_validation=True)
 
 
 def load_extra(spec: str) -> Extra:

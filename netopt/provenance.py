@@ -90,7 +90,7 @@ def options_record(opts: Any) -> dict[str, Any]:
     """The solve options that change the answer or its proof (not display ones)."""
     return {"time_limit": opts.time_limit, "gap": opts.gap, "threads": opts.threads,
             "seed": opts.seed, "elastic": opts.elastic,
-            "cuts": None if opts.cuts is None else list(opts.cuts),
+            "cuts": None if opts.cuts is None else list(opts.cuts), "online": opts.online,
             "solver_options": dict(opts.solver_options)}
 
 

@@ -123,7 +123,7 @@ class Session:
         self.held: Plan | None = None
         self.compiled: Compiled | None = None
         self.loaded: Loaded | None = None
-        self.cuts: tuple[str, ...] | None = None
+        self.form: tuple[tuple[str, ...] | None, str | None] = (None, None)  # cuts, online
         self.last: np.ndarray | None = None  # the last run's column values
         self.columns: dict[int, int] = {}  # id(Pyomo variable) -> HiGHS column
         self.counts = {"compiled": 0, "in_place": 0, "cold": 0}
@@ -142,7 +142,7 @@ class Session:
         with paused_gc():  # see gcpause.py
             t0 = time.perf_counter()
             change = None
-            if self.held is not None and self.cuts == opts.cuts:
+            if self.held is not None and self.form == (opts.cuts, opts.online):
                 change = classify(self.held, plan)
             try:
                 if change is None:
@@ -167,9 +167,9 @@ class Session:
     def _compile(self, plan: Plan, opts: SolveOptions) -> None:
         from . import highs
 
-        self.held, self.cuts, self.last = None, opts.cuts, None
+        self.held, self.form, self.last = None, (opts.cuts, opts.online), None
         self.loaded, self.columns = None, {}
-        self.compiled = plan.build(cuts=opts.cuts)
+        self.compiled = plan.build(cuts=opts.cuts, online=opts.online)
         if not self.compiled.trivially_infeasible:
             try:
                 self.loaded = highs.load(self.compiled.model)

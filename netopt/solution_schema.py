@@ -448,7 +448,7 @@ class Provenance(Row):
     sets: list[str] = []
     """Overrides PATH=VALUE applied last (--set), in order."""
     options: dict[str, Any] = {}
-    """Solve options: time_limit, gap, threads, seed, elastic, cuts, solver_options."""
+    """Solve options: time_limit, gap, threads, seed, elastic, cuts, online, solver_options."""
     solver: str = ""
     """Solver name."""
     solver_version: str = ""

@@ -60,6 +60,10 @@ class SolveOptions:
     """Meet as much required demand as possible, then at least cost; report what is unmet."""
     cuts: tuple[str, ...] | None = None
     """Valid inequalities to add (compile.CUTS); None: the defaults (all)."""
+    online: str | None = None
+    """How online[e,s] enters the rows that use it (compile.ONLINE_FORMS: "expression" or
+    "variable", solvers.md "Units"); None: the default for the instance's resolution (variable
+    at year grain, expression at stage grain). Changes no optimum."""
     explain: bool = True
     """When the plan is infeasible, solve again elastically to say why (Solution.message)."""
     mip_start: bool = False

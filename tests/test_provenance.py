@@ -36,7 +36,7 @@ def test_solve_file_records_version_inputs_options_and_times():
     assert p["netopt"] == metadata.version("netopt")
     assert p["inputs"] == [{"path": str(TUTORIAL), "sha256": _sha(TUTORIAL)}]
     assert p["options"] == {"time_limit": None, "gap": 0.02, "threads": None, "seed": 5,
-                            "elastic": False, "cuts": None,
+                            "elastic": False, "cuts": None, "online": None,
                             "solver_options": {"mip_heuristic_effort": 0.1}}
     assert p["solver"] == "highs" and p["highs_version"] == metadata.version("highspy")
     assert p["solver_version"] == sol.solver["version"]

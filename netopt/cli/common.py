@@ -107,6 +107,18 @@ def parse_cuts(text: str | None) -> tuple[str, ...] | None:
     return names
 
 
+def parse_online(text: str | None) -> str | None:
+    """--online expression | variable (None: the default)."""
+    if text is None:
+        return None
+    from ..compile import ONLINE_FORMS  # Pyomo: only when asked
+
+    if text not in ONLINE_FORMS:
+        raise typer.BadParameter(f"unknown form '{text}'; known: {', '.join(ONLINE_FORMS)}",
+                                 param_hint="--online")
+    return text
+
+
 def progress_printer(start_after: float = 2.0, every_plain: float = 10.0
                      ) -> Callable[[Any], None]:
     """Live progress on stderr: one updating line on a terminal, a line every 10 s otherwise."""

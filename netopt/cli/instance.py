@@ -29,6 +29,7 @@ from .common import (
     exit_codes,
     out,
     parse_cuts,
+    parse_online,
     parse_options,
     print_problems,
     progress_printer,
@@ -71,6 +72,7 @@ def solve(
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
     cuts: Annotated[Optional[str], typer.Option("--cuts", help="Valid inequalities to add: comma-separated from aggregate_capacity, linking, market_capacity; 'none' for none (default: aggregate_capacity, linking).")] = None,  # noqa: E501
+    online: Annotated[Optional[str], typer.Option("--online", help="Units online in the capacity rows: the sum over build stages in each row (expression), or one variable per element and step (variable). Default: variable at resolution: year, expression at stage (solvers.md, Units).")] = None,  # noqa: E501
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
     set_: Sets = None,
@@ -97,7 +99,8 @@ def solve(
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
-                        elastic=elastic, cuts=parse_cuts(cuts), race=race)
+                        elastic=elastic, cuts=parse_cuts(cuts), race=race,
+                        online=parse_online(online))
     try:
         with exit_codes("building the model (the solver had not started)"):
             if decompose is not None:

@@ -34,13 +34,14 @@ class Extensive:
     trivially_infeasible: list[str]
 
 
-def build(sp: StochasticPlan, cuts: Any = None, extra: Extra | None = None) -> Extensive:
+def build(sp: StochasticPlan, cuts: Any = None, extra: Extra | None = None,
+          online: str | None = None) -> Extensive:
     """One model: leaf i's compiled model as block `leaf<i>`, NA rows, expected cost."""
     m = pyo.ConcreteModel(name=sp.base.instance.name)
     leaves, trivial = [], []
     with paused_gc():
         for i, (leaf, plan) in enumerate(zip(sp.tree.leaves, sp.leaves)):
-            c = plan.build(cuts=cuts, extra=extra)
+            c = plan.build(cuts=cuts, extra=extra, online=online)
             c.model.objective.deactivate()
             m.add_component(f"leaf{i}", c.model)
             leaves.append(c)
@@ -103,7 +104,7 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                          "demands a shortfall_penalty_per_t instead")
     timings = dict(sp.timings)
     t0 = time.perf_counter()
-    ef = build(sp, opts.cuts, extra)
+    ef = build(sp, opts.cuts, extra, opts.online)
     timings["compile"] = time.perf_counter() - t0
     if ef.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(ef.trivially_infeasible),

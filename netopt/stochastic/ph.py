@@ -125,7 +125,7 @@ def node_names(lay: Layout, i: int) -> list[str]:
 
 
 def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = None,
-                     extra: Extra | None = None) -> Any:
+                     extra: Extra | None = None, online: str | None = None) -> Any:
     """Leaf `sname`'s compiled model with its tree nodes and probability attached."""
     import pyomo.core as pyo
     from mpisppy import scenario_tree
@@ -134,7 +134,7 @@ def scenario_creator(sname: str, sp: StochasticPlan, lay: Layout, cuts: Any = No
 
     i = int(sname.removeprefix("leaf"))
     tree = sp.tree
-    c = sp.leaves[i].build(cuts=cuts, extra=extra)
+    c = sp.leaves[i].build(cuts=cuts, extra=extra, online=online)
     m = c.model
     names = node_names(lay, i)
     group_of: dict[str, list[int]] = {}
@@ -222,7 +222,8 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
                "toc": False}
     t0 = time.perf_counter()
     with contextlib.redirect_stdout(chatter):
-        kwargs: dict[str, Any] = {"sp": sp, "lay": lay, "cuts": opts.cuts, "extra": extra}
+        kwargs: dict[str, Any] = {"sp": sp, "lay": lay, "cuts": opts.cuts, "extra": extra,
+                                  "online": opts.online}
         ph = PH(options, names, scenario_creator, scenario_creator_kwargs=kwargs,
                 all_nodenames=nodenames if len(lay.factors) > 1 else None,
                 rho_setter=_rho_setter(rho), **({"mpicomm": comm} if comm is not None else {}))

@@ -73,7 +73,7 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOpt
 def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | None, str]:
     """Solve the base plan once: (its variable values as a start, or None; a note)."""
 
-    compiled = plan.build(cuts=options.cuts)
+    compiled = plan.build(cuts=options.cuts, online=options.online)
     if compiled.trivially_infeasible:
         return None, "the base is infeasible: no warm start"
     t0 = time.perf_counter()
