@@ -6,6 +6,7 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
@@ -23,8 +24,8 @@ EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more
 EPS_SHARE = 1e-12  # operating shares closer than this are equal (params.EPS drops smaller ones)
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
-CUTS = ("aggregate_capacity", "linking")
-DEFAULT_CUTS: tuple[str, ...] = CUTS
+CUTS = ("aggregate_capacity", "linking", "market_capacity")
+DEFAULT_CUTS: tuple[str, ...] = ("aggregate_capacity", "linking")
 # How online[e,s] enters the rows that use it (solvers.md, "Units"): the sum over build stages in
 # every row, or a variable defined once per element and step by a recursion over steps. The
 # default depends on the grain: each was the faster on the shipped instances at theirs
@@ -202,6 +203,8 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Com
         define_aggregate_capacity(c, p)
     if "linking" in cuts:
         define_linking(c, p)
+    if "market_capacity" in cuts:
+        define_market_capacity(c, p)
     define_objective(c, p)
     return c
 
@@ -729,6 +732,152 @@ def define_linking(c: Compiled, p: Prepared) -> None:
         return
     m.linking = pyo.Constraint(list(rows), rule=lambda m, r, k, t: (
         None, LinearExpression(rows[(r, k, t)]), 0.0))
+
+
+def define_market_capacity(c: Compiled, p: Prepared) -> None:
+    """Per market node n, commodity k, step t: the mixed-integer rounding (MIR) of
+    sales <= what the units that can reach n make, with sales <= the markets' amounts M.
+    The LP relaxation implies the unrounded row; the rounding cuts off plans that sell the
+    whole market with a fraction of a unit (solvers.md, "Valid inequalities")."""
+    m = c.model
+    if not p.sale_keys:
+        return
+    rows = {}
+    for key, (units, other, need, most) in _market_rows(c, p).items():
+        cut = _rounded(units, other, need, most)
+        if cut is not None:
+            rows[key] = cut
+    if not rows:
+        return
+    m.market_capacity = pyo.Constraint(sorted(rows), rule=lambda m, n, k, t: (
+        None, rows[(n, k, t)][0].expr(), rows[(n, k, t)][1]))
+
+
+def _market_rows(c: Compiled, p: Prepared
+                 ) -> dict[tuple[str, str, str], tuple[Terms, Terms, float, float]]:
+    """(n, k, t) -> (a_j y_j: units, sales - other sources, D, M) of the row
+    sum_markets sale - C - sum_j a_j y_j <= -D, for the markets whose node holds no k in stock
+    and gets no k from another step; only where some unit's capacity enters (a_j > 0)."""
+    inst = p.inst
+    sold: dict[tuple[str, str, str], list] = defaultdict(list)
+    most: dict[tuple[str, str, str], float] = defaultdict(float)
+    for (i, t) in p.sale_keys:
+        d = inst.demands[i]
+        sold[(d.node, d.commodity, t)].append(c.v.sale[i, t])
+        most[(d.node, d.commodity, t)] += p.sale_ub[(i, t)]
+    route = {r.name: r for r in inst.routes}
+    into: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # by arrival step
+    crossing: set[tuple[str, str]] = set()
+    for (r, k, t) in p.flow_keys:
+        arr = p.arrivals(r, t)
+        if arr != [(t, 1.0)]:
+            crossing.add((route[r].to, k))
+        for there, _ in arr:
+            into[(route[r].to, k, there)].append(r)
+    fac = {f.name: f for f in inst.facilities}
+    stocked = {(fac[f].node, k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
+    hw = inst.hardware_commodity
+    if hw is not None:  # hardware may wait where it arrives (solvers.md, "Hardware")
+        stocked |= {(n, hw) for (n, _) in p.hardware_keys}
+    bought: dict[tuple[str, str, str], list] = defaultdict(list)  # supply, shortfall, unmet
+    for (i, t) in p.supply_keys:
+        bought[(inst.supplies[i].node, inst.supplies[i].commodity, t)].append(c.v.supply[i, t])
+    for (i, t) in p.short_keys:
+        bought[(inst.demands[i].node, inst.demands[i].commodity, t)].append(c.v.short[i, t])
+    if c.elastic:
+        for key in p.demand:
+            bought[key].append(c.v.unmet[key])
+    makers: dict[tuple[str, str, str], list[tuple[str, float]]] = defaultdict(list)
+    for (f, t) in p.act_keys:
+        for k, ratio in fac[f].produces.items():
+            makers[(fac[f].node, k, t)].append((f, ratio))
+
+    def made_only(a: str, k: str, t: str) -> bool:
+        """k at a in t comes only from a's facilities (no supply, arrival, stock)."""
+        return (bool(makers.get((a, k, t))) and (a, k) not in stocked
+                and not into.get((a, k, t)) and not bought.get((a, k, t)))
+
+    hauled = _hauled(p, into, crossing, makers, stocked, bought)
+    out = {}
+    for key in sorted(sold):
+        n, k, t = key
+        if (n, k) in stocked or (n, k) in crossing:
+            continue  # k reaches n from other steps: the step's sales have no step bound
+        other = Terms((v, 1.0) for v in sold[key])
+        share_out: dict[str, float] = {n: 1.0} if makers.get(key) else {}
+        for r in into.get(key, ()):
+            x = route[r]
+            if x.from_ != n and made_only(x.from_, k, t):
+                # (1 + phi) t of k leave a per t carried: at most (1 - loss)/(1 + phi) arrive
+                share_out[x.from_] = max(share_out.get(x.from_, 0.0),
+                                         (1.0 - x.loss) / (1.0 + p.burn[r].get(k, 0.0)))
+            else:
+                other.add(c.v.flow[r, k, t], -(1.0 - x.loss))
+        if not share_out:
+            continue  # no unit's capacity in the row: nothing to round
+        units = Terms()
+        for a, rho in share_out.items():
+            for f, ratio in makers[(a, k, t)]:
+                for tau, share in p.op_share[(f, t)]:
+                    units.add(c.v.build[f, tau], rho * ratio * fac[f].capacity * share)
+        for v in bought.get(key, ()):
+            other.add(v, -1.0)
+        for e, tau, use in hauled.get(key, ()):
+            units.add(c.v.build[e, tau], -use)
+        out[key] = (units, other, p.demand.get(key, 0.0), most[key])
+    return out
+
+
+def _hauled(p: Prepared, into: dict[tuple[str, str, str], list[str]],
+            crossing: set[tuple[str, str]], makers: dict, stocked: set[tuple[str, str]],
+            bought: dict) -> dict[tuple[str, str, str], list]:
+    """(n, k, t) -> [(e, tau, u)]: k that n must burn to fly the hardware of a unit e built in
+    tau (first step t) to a node a that gets hardware only by routes from n: a's hardware
+    balance needs mass/l_t x build arriving, and each t arriving on r burns at least
+    phi_r,k/(1 - loss_r) of k at n, so u = min_r phi_r,k/(1 - loss_r) x mass/l_t."""
+    hw = p.inst.hardware_commodity
+    if hw is None:
+        return {}
+    route = {r.name: r for r in p.inst.routes}
+    out: dict[tuple[str, str, str], list] = defaultdict(list)
+    for (e, tau) in p.build_keys:
+        el = p.buildable[e]
+        a = el.from_ if isinstance(el, Route) else el.node  # as define_hardware
+        if el.hardware_mass <= 0 or a is None:
+            continue
+        t = p.first_step[tau]
+        routes = [route[r] for r in into.get((a, hw, t), ())]
+        origins = {x.from_ for x in routes}
+        if (len(origins) != 1 or (a, hw) in crossing or (a, hw) in stocked
+                or bought.get((a, hw, t)) or makers.get((a, hw, t))):
+            continue  # a has hardware from elsewhere too (or held from an earlier step, or none)
+        (n,) = origins
+        for k in p.inst.commodities:
+            if k.name == hw:
+                continue
+            kappa = min(p.burn[x.name].get(k.name, 0.0) / (1.0 - x.loss) for x in routes)
+            if kappa > 0:
+                out[(n, k.name, t)].append((e, tau, kappa * el.hardware_mass / p.step[t].years))
+    return out
+
+
+def _rounded(units: Terms, other: Terms, need: float, most: float) -> tuple[Terms, float] | None:
+    """The MIR of  S - C - sum_j a_j y_j <= -D,  S <= M  (y_j integer >= 0, C >= 0) with
+    delta = max a_j, b = M + D, r = b - delta floor(b/delta), G(a) = r floor(a/delta) +
+    min(a - delta floor(a/delta), r):  S - C - sum_j G(a_j) y_j <= M - r ceil(b/delta).
+    None when r = 0 (b a multiple of delta: no rounding to gain)."""
+    a = [x for x in units.coefs if x > 0]
+    if not a:
+        return None
+    delta, b = max(a), most + need
+    r = b - delta * math.floor(b / delta)
+    if r <= 1e-9 * delta:
+        return None
+    row = Terms(zip(other.vars, other.coefs))
+    for v, x in zip(units.vars, units.coefs):
+        whole = math.floor(x / delta)
+        row.add(v, -(r * whole + min(x - delta * whole, r)))
+    return row, most - r * math.ceil(b / delta)
 
 
 def cost_terms(c: Compiled, p: Prepared) -> CostTerms:

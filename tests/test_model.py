@@ -419,3 +419,198 @@ def test_linking_rows_are_the_classic_x_le_d_y():
     assert str(m.aggregate_capacity["x", "s1"].expr) == "7.0  <=  10.0*build[w0,s1] + 20.0*build[w1,s1]"
     with pytest.raises(ValueError, match="unknown cut"):
         compile_model(prepare(inst), cuts=("bogus",))
+
+
+def _market_instance(**extra):
+    # Plants at a (125 t/yr of x each, capex 600, up to 3 units) ship x to a market at b
+    # (10 per t, up to 150 t/yr) on a route that burns 0.25 t of x at a per t carried.
+    sections = dict(
+        facilities=[{"name": "plant", "node": "a", "capacity": 125, "capex": 600, "max_units": 3,
+                     "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.25}}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "price_per_t": 10,
+                  "amount": 150}])
+    return instance(**{**sections, **extra})
+
+
+def _lp_bound(inst, cuts):
+    """The optimum of the LP relaxation (every integer column made continuous)."""
+    import highspy
+    import numpy as np
+
+    from netopt import highs
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    h = highs.load(compile_model(prepare(inst), cuts=cuts).model).h
+    n = h.getNumCol()
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32),
+                            np.full(n, highspy.HighsVarType.kContinuous))
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return h.getInfo().objective_function_value
+
+
+def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
+    # A unit delivers a = 125 / (1 + 0.25) = 100 t/yr to b, so sale <= 100 y and sale <= M = 150.
+    # Integer plans: y = 1 sells 100 (1000 - 600 = 400 profit, objective -400), y = 2 sells 150
+    # (1500 - 1200 = 300), y = 0 nothing: the optimum is -400 with one plant.
+    # LP relaxation: each unit of y earns 1000 - 600 > 0 until the market is full: y = 1.5,
+    # sale 150, objective -(1500 - 900) = -600.
+    # The rounding: delta = 100, b = M = 150, r = 50, ceil(b/delta) = 2, G(100) = 50 * 1 + 0:
+    # sale - 50 y <= 150 - 50 * 2 = 50. With it the LP's best is y = 1, sale = 100 (along
+    # sale = 50 + 50 y the profit 500 - 100 y falls as y grows; below y = 1, 400 y rises):
+    # -400, the integer optimum, 200 better than without.
+    from netopt import SolveOptions, solve
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance()
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - 50.0*build[plant,s1]  <=  50.0"]
+    assert _lp_bound(inst, ()) == approx(-600)
+    assert _lp_bound(inst, ("market_capacity",)) == approx(-400)
+    for cuts in ((), ("market_capacity",)):
+        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
+        assert sol.objective == approx(-400)
+        assert sol.build_units("plant") == {"s1": 1}
+
+
+def test_market_capacity_counts_the_propellant_that_flies_hardware_out():
+    # As above, but each plant needs 8 t of hardware at a in its build year, bought at b (free) and
+    # flown b -> a on a leg that burns 0.5 t of x at b per t: a unit costs b 4 t/yr of its x, so
+    # it adds a = 100 - 4 = 96 t/yr to what b can sell. Integer plans: y = 1 sells 96 (960 - 600,
+    # objective -360), y = 2 sells 150 (1500 - 1200 = 300): the optimum is -360 with one plant.
+    # LP relaxation: y = 150 / 96 = 1.5625 earning 360 per unit: -562.5.
+    # The rounding: delta = 96, b = 150, r = 150 - 96 = 54, ceil(b/delta) = 2, G(96) = 54:
+    # sale - 54 y <= 150 - 108 = 42. The LP's best is then y = 1 (96 y = 42 + 54 y), sale = 96:
+    # -360, the integer optimum (along sale = 42 + 54 y the profit 420 - 60 y falls).
+    from netopt import SolveOptions, solve
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance(
+        commodities=[{"name": "x"}, {"name": "hw"}], hardware_commodity="hw",
+        facilities=[{"name": "plant", "node": "a", "capacity": 125, "capex": 600, "mass": 8,
+                     "max_units": 3, "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.25},
+                 "commodities": ["x"]},
+                {"name": "ba", "from": "b", "to": "a", "propellant_per_t": {"x": 0.5},
+                 "commodities": ["hw"]}],
+        supplies=[{"node": "b", "commodity": "hw", "price_per_t": 0}])
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - 54.0*build[plant,s1]  <=  42.0"]
+    assert _lp_bound(inst, ()) == approx(-562.5)
+    assert _lp_bound(inst, ("market_capacity",)) == approx(-360)
+    for cuts in ((), ("market_capacity",)):
+        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
+        assert sol.objective == approx(-360)
+        assert sol.build_units("plant") == {"s1": 1}
+
+
+def test_market_capacity_keeps_other_sources_and_skips_stock():
+    # A supply at b (x at 12 per t, dearer than the price: never used) enters as a continuous
+    # source C: sale - supply - 50 y <= 50. A storage facility at b (x can come from another
+    # step) means no row at all.
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    inst = _market_instance(supplies=[{"node": "b", "commodity": "x", "price_per_t": 12}])
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [
+        "sale[0,s1] - supply[0,s1] - 50.0*build[plant,s1]  <=  50.0"]
+    stored = _market_instance(facilities=[
+        {"name": "plant", "node": "a", "capacity": 125, "capex": 600, "max_units": 3,
+         "produces": {"x": 1.0}},
+        {"name": "tank", "node": "b", "capacity": 1, "storage": 100}])
+    assert not hasattr(compile_model(prepare(stored), cuts=("market_capacity",)).model,
+                       "market_capacity")
+    # x can also be bought at a: the plant's output is no bound on what leaves a, and with no
+    # other unit in the row there is nothing to round (no row)
+    bought = _market_instance(supplies=[{"node": "a", "commodity": "x", "price_per_t": 12}])
+    assert not hasattr(compile_model(prepare(bought), cuts=("market_capacity",)).model,
+                       "market_capacity")
+
+
+def test_market_capacity_changes_no_optimum_over_stages_and_lifetimes():
+    # Heterogeneous plants (capacities 90-150, two distances) with 2-stage lives over 4 stages of
+    # 2 years, a market ramping 100 -> 400: the same optimum with and without the rounding rows,
+    # and a tighter LP relaxation with them (it stays a relaxation: no better than the optimum).
+    from netopt import SolveOptions, solve
+
+    stages = [{"name": f"s{i}", "years": 2} for i in range(4)]
+    inst = instance(
+        horizon={"start_year": 2030, "discount_rate": 0.05, "stages": stages},
+        nodes=[{"name": "a"}, {"name": "c"}, {"name": "b"}],
+        facilities=[{"name": f"p{i}", "node": "ac"[i % 2], "capacity": 90 + 15 * i, "capex": 700,
+                     "opex": 20, "lifetime_years": 4, "produces": {"x": 1.0}} for i in range(5)],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propellant_per_t": {"x": 0.2}},
+                {"name": "cb", "from": "c", "to": "b", "propellant_per_t": {"x": 0.45},
+                 "loss": 0.05}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "price_per_t": 6,
+                  "amount": {f"s{i}": 100 * (i + 1) for i in range(4)}}])
+    plain = solve(inst, SolveOptions(gap=0.0, cuts=()))
+    cut = solve(inst, SolveOptions(gap=0.0, cuts=("market_capacity",)))
+    assert plain.objective < 0  # something is worth building
+    assert cut.objective == approx(plain.objective)
+    assert _lp_bound(inst, ()) < _lp_bound(inst, ("market_capacity",)) - 100
+    assert _lp_bound(inst, ("market_capacity",)) <= plain.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_market_capacity_keeps_the_optimum_of_random_market_instances(seed):
+    # Random small instances around one market node b: 1-3 stages of 1, 2 or 5 years, plants at b
+    # and at 1-3 origins (sizes, yields, up to 3 units, lifetimes), routes with loss and
+    # propellant, sometimes a required demand with a shortfall penalty and a limited supply at
+    # b, sometimes hardware flown out from b. With the rows the optimum is the same, and the LP
+    # relaxation is never above it.
+    import random
+
+    from netopt import SolveOptions, solve
+
+    rnd = random.Random(seed)
+    stages = [{"name": f"s{i}", "years": rnd.choice([1, 2, 5])} for i in range(rnd.randint(1, 3))]
+    nodes = [{"name": "b"}] + [{"name": f"o{i}"} for i in range(rnd.randint(1, 3))]
+    facilities = []
+    for i in range(rnd.randint(1, 6)):
+        f = {"name": f"p{i}", "node": rnd.choice(nodes)["name"], "capacity": rnd.randint(20, 200),
+             "capex": rnd.randint(50, 900), "opex": rnd.randint(0, 30),
+             "produces": {"x": rnd.choice([1.0, 0.8, 1.5])}, "max_units": rnd.randint(1, 3)}
+        if rnd.random() < 0.5:
+            f["lifetime_years"] = rnd.randint(1, 8)
+        facilities.append(f)
+    routes = [{"name": f"r{n['name']}", "from": n["name"], "to": "b", "loss": rnd.choice([0, 0.1]),
+               "propellant_per_t": {"x": rnd.choice([0.0, 0.3, 0.9])}, "cost_per_t": rnd.random()}
+              for n in nodes[1:]]
+    hardware = rnd.random() < 0.5
+    if hardware:  # units need hardware, bought at b and flown out on legs burning x at b
+        for f in facilities:
+            f["mass"] = rnd.choice([0, 5, 20])
+        for r in routes:
+            r["commodities"] = ["x"]
+        routes += [{"name": f"h{n['name']}", "from": "b", "to": n["name"], "commodities": ["hw"],
+                    "loss": rnd.choice([0, 0.1]), "propellant_per_t": {"x": rnd.choice([0.2, 1.0])}}
+                   for n in nodes[1:]]
+    demands = [{"node": "b", "commodity": "x", "kind": "market", "price_per_t": rnd.randint(3, 15),
+                "amount": {s["name"]: rnd.randint(30, 600) for s in stages}}]
+    if rnd.random() < 0.4:
+        demands.append({"node": "b", "commodity": "x", "amount": rnd.randint(5, 50),
+                        "shortfall_penalty_per_t": 30})
+    supplies = ([{"node": "b", "commodity": "x", "price_per_t": rnd.randint(5, 20),
+                  "max_per_year": rnd.randint(0, 100)}] if rnd.random() < 0.5 else [])
+    extra = {}
+    if hardware:
+        supplies.append({"node": "b", "commodity": "hw", "price_per_t": 1})
+        extra = {"commodities": [{"name": "x"}, {"name": "hw"}], "hardware_commodity": "hw"}
+    inst = instance(horizon={"start_year": 2030, "discount_rate": rnd.choice([0, 0.05]),
+                             "stages": stages},
+                    nodes=nodes, facilities=facilities, routes=routes, demands=demands,
+                    supplies=supplies, **extra)
+    plain = solve(inst, SolveOptions(gap=0.0, cuts=()))
+    assert plain.status is Status.optimal
+    cut = solve(inst, SolveOptions(gap=0.0, cuts=("market_capacity",)))
+    assert cut.objective == pytest.approx(plain.objective, rel=1e-7, abs=1e-6)
+    lp = _lp_bound(inst, ("market_capacity",))
+    assert lp <= plain.objective + 1e-6 * max(1, abs(plain.objective))

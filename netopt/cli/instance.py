@@ -71,7 +71,7 @@ def solve(
     option: SolverOption = None,
     log: Annotated[bool, typer.Option("--log", help="Show the solver's log.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Print only the status line.")] = False,  # noqa: E501
-    cuts: Annotated[Optional[str], typer.Option("--cuts", help="Valid inequalities to add: comma-separated from aggregate_capacity, linking; 'none' for none (default: all).")] = None,  # noqa: E501
+    cuts: Annotated[Optional[str], typer.Option("--cuts", help="Valid inequalities to add: comma-separated from aggregate_capacity, linking, market_capacity; 'none' for none (default: aggregate_capacity, linking).")] = None,  # noqa: E501
     online: Annotated[Optional[str], typer.Option("--online", help="Units online in the capacity rows: the sum over build stages in each row (expression), or one variable per element and step (variable). Default: variable at resolution: year, expression at stage (solvers.md, Units).")] = None,  # noqa: E501
     elastic: Annotated[bool, typer.Option("--elastic", help="Meet as much required demand as possible, then at least cost; report what is unmet.")] = False,  # noqa: E501
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file (overrides of the base) applied first (repeatable; docs/scenarios.md).")] = None,  # noqa: E501
