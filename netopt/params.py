@@ -365,17 +365,8 @@ def prepare(inst: Instance) -> Prepared:
             continue  # never built (solvers.md, depot_capacity)
         shared = (e.available_from, e.available_until, e.lifetime_years, e.commissioning_years)
         if shared not in memo:
-            exist, operate = unit_shares(e, infos, p.steps)
-            cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
-            memo[shared] = (exist, operate, cover, maximal_sets(cover))
-        exist, operate, cover, limits = memo[shared]
-        for s, taus in cover.items():
-            p.cover[(e.name, s)] = taus
-            p.exist_share[(e.name, s)] = exist[s]
-        for s, shares in operate.items():
-            p.op_share[(e.name, s)] = shares
-        p.build_keys += [(e.name, tau) for tau in window(e, names)]
-        p.unit_limits += [(e.name, s) for s in limits]
+            memo[shared] = _unit_sets(e, infos, p.steps)
+        _add_units(p, e, names, memo[shared])
     p.act_keys = [(f.name, s) for f in inst.facilities for s in steps
                   if (f.name, s) in p.op_share]
 
@@ -455,6 +446,31 @@ def prepare(inst: Instance) -> Prepared:
     return p
 
 
+UnitSets = tuple[dict, dict, dict, list]  # exist shares, operating shares, cover, limit sets
+
+
+def _unit_sets(e: Facility | Route | Vehicle, infos: list[StageInfo], steps: list[StepInfo]
+               ) -> UnitSets:
+    """Time's shares of e's units (solvers.md, "Units"), the build stages covering each step
+    and the maximal sets of them that unit_limit bounds."""
+    exist, operate = unit_shares(e, infos, steps)
+    cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
+    return exist, operate, cover, maximal_sets(cover)
+
+
+def _add_units(p: Prepared, e: Facility | Route | Vehicle, names: list[str], sets: UnitSets
+               ) -> None:
+    """Record a buildable element's build keys, shares and unit-limit sets in p."""
+    exist, operate, cover, limits = sets
+    for s, taus in cover.items():
+        p.cover[(e.name, s)] = taus
+        p.exist_share[(e.name, s)] = exist[s]
+    for s, shares in operate.items():
+        p.op_share[(e.name, s)] = shares
+    p.build_keys += [(e.name, tau) for tau in window(e, names)]
+    p.unit_limits += [(e.name, s) for s in limits]
+
+
 def _prepare_vehicles(p: Prepared, prop: dict) -> None:
     """Vehicles: reusable ones are buildable fleets with time's shares (exact lifetime,
     commissioning); routes they fly get trips in the steps a vehicle can fly them (reusable: some
@@ -468,15 +484,7 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
         if not v.reusable:
             continue
         p.buildable[v.name] = v
-        exist, operate = unit_shares(v, p.stages, p.steps)
-        cover = {s: [tau for tau, _ in shares] for s, shares in exist.items()}
-        for s, taus in cover.items():
-            p.cover[(v.name, s)] = taus
-            p.exist_share[(v.name, s)] = exist[s]
-        for s, ops in operate.items():
-            p.op_share[(v.name, s)] = ops
-        p.build_keys += [(v.name, tau) for tau in window(v, names)]
-        p.unit_limits += [(v.name, s) for s in maximal_sets(cover)]
+        _add_units(p, v, names, _unit_sets(v, p.stages, p.steps))
     flying: dict[str, set[str]] = {}
     for r in inst.routes:
         if r.vehicle is None:
