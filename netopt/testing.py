@@ -171,12 +171,14 @@ def hardware_arrival_problems(inst: Any, sol: Solution, tol: float = 1e-6) -> li
     "Hardware"): a facility with mass that produces in a step must have a unit built in an earlier
     step, and the hardware that reached its node before that step (arrivals + purchases -
     departures, in tonnes) must cover the mass of every unit built there before it (facilities
-    at the node and vehicles based there). Plain words per violation; empty if none."""
+    at the node and vehicles based there; hardware may have waited there since it arrived).
+    Plain words per violation; empty if none."""
     hw = inst.hardware_commodity
     length = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
     start = {s["name"]: s["start_year"] for s in sol.stages}
     mass = {**{f.name: (f.node, f.mass) for f in inst.facilities},
-            **{r.name: (r.from_, r.mass) for r in inst.routes}}
+            **{r.name: (r.from_, r.mass) for r in inst.routes},
+            **{v.name: (v.base, v.hardware_mass) for v in inst.vehicles if v.reusable}}
     built: list[tuple[str, int, float]] = []  # (node, build year, tonnes)
     for b in sol.builds:
         node, m = mass[b["name"]]
