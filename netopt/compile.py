@@ -178,7 +178,6 @@ def compile_model(p: Prepared, elastic: bool = False,
 def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Compiled:
     m = pyo.ConcreteModel(name=p.inst.name)
     define_variables(m, p)
-    define_vehicle_variables(m, p)
     if elastic:
         keys = sorted(p.demand)
         m.unmet = pyo.Var(keys, domain=pyo.NonNegativeReals,
@@ -227,6 +226,12 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
         m.stock = pyo.Var(p.stock_keys, domain=pyo.NonNegativeReals)
     if p.hardware_keys:  # hardware waiting where it arrived, for a build there
         m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
+    if p.trip_keys:  # trips per year on routes flown by a vehicle (integer with integer_trips)
+        m.trips = pyo.Var(p.trip_keys, domain=lambda m, r, t: (
+            pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
+            else pyo.NonNegativeReals))
+    if p.parked_keys:  # vehicles waiting away from their base at the end of a step
+        m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
 
 
 def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
@@ -250,7 +255,7 @@ def define_online_definition(c: Compiled, p: Prepared) -> None:
     m.online = pyo.Var(keys, domain=pyo.NonNegativeReals,
                        bounds=lambda m, e, t: (0, p.buildable[e].max_units))
     c.v.online = dict(m.online.items())
-    before = {s.name: p.steps[s.index - 1].name for s in p.steps[1:]}
+    before = {nxt: now for now, nxt in p.next_step.items()}
     rows: dict[tuple[str, str], Terms] = {}
     for (e, t) in keys:
         terms = Terms(((c.v.online[e, t], 1.0),))
@@ -434,11 +439,10 @@ def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
                 continue
             s = p.first_step[tau]
             bal[(node, hw, s)].add(c.v.build[e, tau], -el.hardware_mass / p.step[s].years)
-    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
     for (n, t) in p.hardware_keys:
-        v = c.v.hardware_stock[n, t]
+        v, after = c.v.hardware_stock[n, t], p.next_step[t]
         bal[(n, hw, t)].add(v, -1.0 / p.step[t].years)
-        bal[(n, hw, after[t])].add(v, 1.0 / p.step[after[t]].years)
+        bal[(n, hw, after)].add(v, 1.0 / p.step[after].years)
 
 
 def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, str], float]:
@@ -453,12 +457,11 @@ def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, st
     if not p.stock_keys:
         return held
     node = {f.name: f.node for f in p.inst.facilities}
-    prev = {s.name: p.steps[s.index + 1].name for s in p.steps[:-1]}  # step -> next step
     stock = c.v.stock
     for (f, k, t) in p.stock_keys:
         v = stock[f, k, t]
         bal[(node[f], k, t)].add(v, -1.0 / p.step[t].years)
-        after = prev.get(t)
+        after = p.next_step.get(t)
         if after is not None:
             bal[(node[f], k, after)].add(v, p.keep(k, after) / p.step[after].years)
     return held
@@ -481,20 +484,6 @@ def define_storage_capacity(c: Compiled, p: Prepared) -> None:
         return (None, terms.expr(), 0.0)
 
     m.storage_capacity = pyo.Constraint(list(held), rule=rule)
-
-
-def define_vehicle_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
-    """trips[r,t] >= 0 per year on routes flown by a vehicle (integer with integer_trips)."""
-    if not p.trip_keys:
-        return
-
-    def domain(m: pyo.ConcreteModel, r: str, t: str) -> Any:
-        return (pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
-                else pyo.NonNegativeReals)
-
-    m.trips = pyo.Var(p.trip_keys, domain=domain)
-    if p.parked_keys:  # vehicles waiting away from their base at the end of a step
-        m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
 
 
 def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
@@ -544,11 +533,10 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
         if x.to != v.base:
             for there, w in p.arrivals(r, s):
                 rows[(v.name, x.to, there)].add(trip, w * p.step[there].years)
-    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
     for (name, n, t) in p.parked_keys:
         waiting = c.v.parked[name, n, t]
         rows[(name, n, t)].add(waiting, -1.0)
-        rows[(name, n, after[t])].add(waiting, 1.0)
+        rows[(name, n, p.next_step[t])].add(waiting, 1.0)
     if not rows:
         return
     m = c.model
@@ -557,8 +545,9 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
 
 
 def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
-    """Reusable vehicles: sum_r trips[r,t] (transit_r + turnaround_V) + the vehicles waiting away
-    from base (mean of the step's start and end) <= online[V,t] = sum_tau f[V,tau,t] build[V,tau]."""
+    """Reusable vehicles: the vehicle-years per year the trips hold in step t (u[r,s',t], spread
+    over the steps a trip spans) + the vehicles waiting away from base (mean of the step's start
+    and end) <= online[V,t]."""
     if not p.fleet_use:
         return
 

@@ -161,17 +161,18 @@ def busy_weights(route: Route, steps: list[StepInfo], dates: list[float], busy: 
     out: dict[str, list[tuple[str, float]]] = {}
     for s in steps:
         a0, a1 = s.start_year, s.start_year + s.years
+        mine = [x for x in dates if a0 <= x < a1]  # its windows (windowed routes)
         held: dict[str, float] = {}
         for there in steps[s.index:]:
             b0, b1 = there.start_year, there.start_year + there.years
             if b0 >= a1 + busy:
                 break
-            if route.windows is not None:
-                mine = [x for x in dates if a0 <= x < a1]
-                years = sum(overlap(x, x + busy, b0, b1) for x in mine) * s.years / len(mine) \
-                    if mine else 0.0
-            else:
+            if route.windows is None:
                 years = _swept(a0, a1, busy, b0, b1)
+            elif mine:
+                years = sum(overlap(x, x + busy, b0, b1) for x in mine) * s.years / len(mine)
+            else:
+                years = 0.0
             if years > EPS:
                 held[there.name] = years / there.years
         out[s.name] = list(held.items())
@@ -265,6 +266,7 @@ class Prepared:
     steps: list[StepInfo] = field(default_factory=list)
     step: dict[str, StepInfo] = field(default_factory=dict)
     first_step: dict[str, str] = field(default_factory=dict)  # stage -> its first step
+    next_step: dict[str, str] = field(default_factory=dict)  # step -> the step after it
     end_year: int = 0  # Y_end
     buildable: dict[str, Facility | Route | Vehicle] = field(default_factory=dict)
     cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,s) -> C(e,s)
@@ -350,6 +352,7 @@ def prepare(inst: Instance) -> Prepared:
     p.step = {s.name: s for s in p.steps}
     for st in reversed(p.steps):
         p.first_step[st.stage] = st.name
+    p.next_step = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
     p.end_year = p.steps[-1].start_year + p.steps[-1].years
     steps = [s.name for s in p.steps]
     prop = {x.name: x for x in inst.propulsion}
@@ -528,14 +531,14 @@ def _prepare_fleets(p: Prepared) -> None:
             nodes.setdefault(flier.name, set()).update((x.from_, x.to))
     for v, at in sorted(nodes.items()):
         away = sorted(at - {p.vehicle[v].base})
-        for now, nxt in zip(p.steps, p.steps[1:]):
-            if (v, now.name) in p.op_share and (v, nxt.name) in p.op_share:
-                p.parked_keys += [(v, n, now.name) for n in away]
-    route = {x.name: x for x in p.inst.routes}
-    dates = {r: window_dates(route[r], p.inst.horizon.start_year, p.end_year)
-             for r in p.flown_by}
-    busy = {r: busy_weights(route[r], p.steps, dates[r], p.trip_years[r]) for r in p.flown_by
-            if p.vehicle[p.flown_by[r]].reusable}
+        for now, nxt in p.next_step.items():
+            if (v, now) in p.op_share and (v, nxt) in p.op_share:
+                p.parked_keys += [(v, n, now) for n in away]
+    start = p.inst.horizon.start_year
+    busy = {x.name: busy_weights(x, p.steps, window_dates(x, start, p.end_year),
+                                 p.trip_years[x.name])
+            for x in p.inst.routes
+            if x.name in p.flown_by and p.vehicle[p.flown_by[x.name]].reusable}
     for (r, t) in p.trip_keys:
         v = p.flown_by[r]
         if not p.vehicle[v].reusable:
@@ -543,9 +546,8 @@ def _prepare_fleets(p: Prepared) -> None:
         for there, u in busy[r][t]:  # time in a step where V cannot operate: not counted
             if (v, there) in p.op_share:
                 p.fleet_use.setdefault((v, there), []).append(("trips", (r, t), u))
-    after = {now.name: nxt.name for now, nxt in zip(p.steps, p.steps[1:])}
     for (v, n, t) in p.parked_keys:  # waiting through the end of t: half in t, half in the next
-        for s in (t, after[t]):
+        for s in (t, p.next_step[t]):
             p.fleet_use.setdefault((v, s), []).append(("parked", (v, n, t), 0.5))
 
 
