@@ -3,6 +3,7 @@
     python -m benchmarks.race instances/roadmap-2100.yaml --seeds 0 1 2 3 4 5 --time-limit 600
     python -m benchmarks.race replay out-*.json --race 2      # the race's winner per base seed
     python -m benchmarks.race live instances/X.yaml --race 2 --base 0 1 2 3 4 --time-limit 600
+    ... --set horizon.resolution=stage                           # any override, as netopt solve
 
 `run`: one plain HiGHS solve per seed (1 thread, the default gap unless --gap), each in this
 process one after another: CPU seconds of the solve (time.process_time around HiGHS's run only,
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> None:
     from netopt.plan import Plan
     from netopt.solve import SolveOptions, highs_options
 
-    plan = Plan.read(args.instance)
+    plan = Plan.read(args.instance, sets=args.set)
     compiled = plan.build(cuts=None if args.cuts is None else [
         c for c in args.cuts.split(",") if c and c != "none"])
     mat = highs.to_matrices(compiled.model)
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> None:
                           "nodes": info.mip_node_count,
                           "objective": info.objective_function_value,
                           "bound": info.mip_dual_bound, "load": load,
-                          "time_limit": args.time_limit, "cuts": args.cuts}), flush=True)
+                          "time_limit": args.time_limit, "cuts": args.cuts,
+                          "set": args.set}), flush=True)
 
 
 def replay(args: argparse.Namespace) -> None:
@@ -115,7 +117,7 @@ def live(args: argparse.Namespace) -> None:
     from netopt.plan import Plan
     from netopt.solve import SolveOptions
 
-    plan = Plan.read(args.instance)
+    plan = Plan.read(args.instance, sets=args.set)
     for base in args.base:
         load = os.getloadavg()[0]
         c0, t0 = time.process_time(), time.perf_counter()
@@ -127,7 +129,7 @@ def live(args: argparse.Namespace) -> None:
                           "status": sol.status.value, "objective": sol.objective,
                           "bound": sol.bound, "message": sol.message,
                           "cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
-                          "load": load}), flush=True)
+                          "load": load, "set": args.set}), flush=True)
 
 
 def main() -> None:
@@ -139,6 +141,8 @@ def main() -> None:
     r.add_argument("--gap", type=float, default=None)
     r.add_argument("--time-limit", type=float, default=600)
     r.add_argument("--cuts", help="netopt's valid inequalities, e.g. none (default: all)")
+    r.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="an override, as netopt solve --set (e.g. horizon.resolution=stage)")
     p = sub.add_parser("replay")
     p.add_argument("files", nargs="+")
     p.add_argument("--race", type=int, default=2)
@@ -149,6 +153,8 @@ def main() -> None:
     v.add_argument("--gap", type=float, default=None)
     v.add_argument("--time-limit", type=float, default=600)
     v.add_argument("--cuts", help="netopt's valid inequalities, e.g. none (default: all)")
+    v.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="an override, as netopt solve --set (e.g. horizon.resolution=stage)")
     args = ap.parse_args()
     {"run": run, "replay": replay, "live": live}.get(args.cmd, lambda a: ap.print_help())(args)
 

@@ -105,6 +105,27 @@ def test_structure_changes_compile_afresh_and_still_equal_the_cold_pipeline(path
     assert session.counts == {"compiled": 2, "in_place": 0, "cold": 0}
 
 
+@pytest.mark.parametrize("path, value", [
+    ("facilities[mine].capex", 10),  # build cost and end credit: columns of build
+    ("facilities[mine].opex", 30),  # online units' cost
+    ("facilities[mine].variable_cost", 0.1),  # production's cost
+    ("routes[haul].cost_per_t", 4),  # flow cost
+])
+def test_cost_changes_of_elements_run_in_place_and_equal_the_cold_pipeline(path, value):
+    """Each change moves the optimum (objectives differ from the base's), so a session that kept
+    the old costs would fail; and it must not compile again (in_place == 1)."""
+    base = plan_of({})
+    changed = plan_of({path: value})
+    assert classify(base, changed) is not None
+    session = Session()
+    first = session.solve(base, OPTS)
+    got = session.solve(changed, OPTS)
+    cold = changed.solve(OPTS)
+    same(got, cold)
+    assert got.objective != pytest.approx(first.objective, rel=1e-6)
+    assert session.counts == {"compiled": 1, "in_place": 1, "cold": 0}
+
+
 def test_the_sweep_in_place_writes_the_same_table_as_cold():
     spec = SweepSpec([Param(p, list(v)) for p, v in list(GRID.items())[:4]])  # 16 runs
     warm = run_sweep(BASE, spec, options=OPTS)
