@@ -313,7 +313,7 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
             for t in p.route_stages[r.name] if (r.name, t) in payload]
     if not keys:
         return
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
     capacity = {r.name: r.capacity for r in p.inst.routes if r.capacity is not None}
 
     def cap(r: str, t: str) -> float:
@@ -366,7 +366,7 @@ def define_balance(c: Compiled, p: Prepared) -> None:
     m = c.model
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
-    route = {r.name: r for r in inst.routes}
+    route = p.route
     define_arrivals(c, p, bal)
     for (r, k, t) in p.flow_keys:
         v = c.v.flow[r, k, t]
@@ -374,7 +374,7 @@ def define_balance(c: Compiled, p: Prepared) -> None:
         bal[(x.from_, k, t)].add(v, -1.0)
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi)
-    fac = {f.name: f for f in inst.facilities}
+    fac = p.facility
     for (f, t) in p.act_keys:
         v = c.v.act[f, t]
         for k, ratio in fac[f].produces.items():
@@ -419,7 +419,7 @@ def define_balance(c: Compiled, p: Prepared) -> None:
 def define_arrivals(c: Compiled, p: Prepared, bal: dict) -> None:
     """Arrivals in the balance: (1 - loss_r) w[r,t,t'] flow[r,k,t] at `to` in each step t' the
     cargo of step t arrives in (transit and windows; w = 1 in t itself without them)."""
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
     for (r, k, t) in p.flow_keys:
         v, x = c.v.flow[r, k, t], route[r]
         for there, w in p.arrivals(r, t):
@@ -521,7 +521,7 @@ def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
     """Reusable vehicles, at every node of their routes but the base, per step:
     parked[t-1] + l_t sum_in w trips = l_t sum_out trips + parked[t] (arrivals split over steps
     like the cargo; none parked before the first step or after the last)."""
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
     rows: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     for (r, s) in p.trip_keys:
         v = p.vehicle[p.flown_by[r]]
@@ -564,7 +564,7 @@ def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
 def add_vehicle_balance_terms(c: Compiled, p: Prepared, bal: dict) -> None:
     """The balance's vehicle terms: propellant for the dry mass on every trip at the origin, and
     an expendable vehicle's dry mass as hardware there (the payload's share is in p.burn)."""
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
     hw = p.inst.hardware_commodity
     for (r, t) in p.trip_keys:
         var, origin = c.v.trips[r, t], route[r].from_
@@ -754,7 +754,7 @@ def _market_rows(c: Compiled, p: Prepared
         d = inst.demands[i]
         sold[(d.node, d.commodity, t)].append(c.v.sale[i, t])
         most[(d.node, d.commodity, t)] += p.sale_ub[(i, t)]
-    route = {r.name: r for r in inst.routes}
+    route = p.route
     into: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # by arrival step
     crossing: set[tuple[str, str]] = set()
     for (r, k, t) in p.flow_keys:
@@ -763,7 +763,7 @@ def _market_rows(c: Compiled, p: Prepared
             crossing.add((route[r].to, k))
         for there, _ in arr:
             into[(route[r].to, k, there)].append(r)
-    fac = {f.name: f for f in inst.facilities}
+    fac = p.facility
     stocked = {(fac[f].node, k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
     hw = inst.hardware_commodity
     if hw is not None:  # hardware may wait where it arrives (solvers.md, "Hardware")
@@ -827,7 +827,7 @@ def _hauled(p: Prepared, into: dict[tuple[str, str, str], list[str]],
     hw = p.inst.hardware_commodity
     if hw is None:
         return {}
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
     out: dict[tuple[str, str, str], list] = defaultdict(list)
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
@@ -879,7 +879,7 @@ def cost_terms(c: Compiled, p: Prepared) -> CostTerms:
     for (e, t), shares in p.exist_share.items():
         for tau, g in shares:  # opex for the share of the step the unit exists
             out.add("opex", t, p.step[t].annual_factor, p.buildable[e].opex * g, c.v.build[e, tau])
-    fac = {f.name: f for f in inst.facilities}
+    fac = p.facility
     for (f, t) in p.act_keys:
         out.add("variable", t, p.step[t].annual_factor, fac[f].variable_cost, c.v.act[f, t])
     for (r, k, t) in p.flow_keys:

@@ -268,6 +268,8 @@ class Prepared:
     first_step: dict[str, str] = field(default_factory=dict)  # stage -> its first step
     next_step: dict[str, str] = field(default_factory=dict)  # step -> the step after it
     end_year: int = 0  # Y_end
+    facility: dict[str, Facility] = field(default_factory=dict)  # name -> the instance's
+    route: dict[str, Route] = field(default_factory=dict)  # name -> the instance's
     buildable: dict[str, Facility | Route | Vehicle] = field(default_factory=dict)
     cover: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (e,s) -> C(e,s)
     exist_share: dict[tuple[str, str], list[tuple[str, float]]] = field(
@@ -357,6 +359,8 @@ def prepare(inst: Instance) -> Prepared:
     steps = [s.name for s in p.steps]
     prop = {x.name: x for x in inst.propulsion}
     nodes = {n.name: n for n in inst.nodes}
+    p.facility = {f.name: f for f in inst.facilities}
+    p.route = {r.name: r for r in inst.routes}
 
     buildables: list[Facility | Route] = [*inst.facilities,
                                           *(r for r in inst.routes if r.capex is not None)]
@@ -514,8 +518,7 @@ def _prepare_hardware(p: Prepared) -> None:
     hw = p.inst.hardware_commodity
     if hw is None or not any(p.buildable[e].hardware_mass > 0 for e, _ in p.build_keys):
         return
-    to = {r.name: r.to for r in p.inst.routes}
-    nodes = {to[r] for (r, k, _) in p.flow_keys if k == hw}
+    nodes = {p.route[r].to for (r, k, _) in p.flow_keys if k == hw}
     nodes |= {s.node for s in p.inst.supplies if s.commodity == hw}
     p.hardware_keys = [(n, s.name) for n in sorted(nodes) for s in p.steps[:-1]]
 

@@ -380,10 +380,10 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
             sol.online.append({"name": e, "type": kind[e], **at(t), "units": units,
                                "operating": operating,
                                "capacity": None if cap is None else cap * operating})
-    fac = {f.name: f for f in inst.facilities}
+    fac = p.facility
     sol.activities = [{"facility": f, "node": fac[f].node, **at(t), "rate": _val(m.act[f, t])}
                       for (f, t) in p.act_keys if _val(m.act[f, t])]
-    route = {r.name: r for r in inst.routes}
+    route = p.route
     burnt: dict[tuple[str, str, str], float] = {}
     came: dict[tuple[str, str, str], float] = {}
     for (r, k, t) in p.flow_keys:
@@ -440,7 +440,7 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
     `propellant` (solvers.md, "Vehicles")."""
     if not p.trip_keys:
         return
-    route = {r.name: r for r in p.inst.routes}
+    route = p.route
 
     def at(t: str) -> dict[str, Any]:
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}

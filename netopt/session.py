@@ -62,11 +62,12 @@ NO_EFFECT = frozenset({"description", "source", "facility_templates", "route_tem
 SECTIONS = ("facilities", "routes", "supplies", "demands")
 # Prepared's fields that only feed column costs (through compile.cost_terms) or the bounds set
 # here; every other field must be equal, or the run changes structure whatever its fields say
-# (`buildable` maps names to the instance's elements: a view of `inst`, whose structure classify
-# has compared field by field; with it outside, a capex or opex change never ran in place)
-NUMBERS = frozenset({"inst", "buildable", "stages", "stage", "steps", "step", "route_cost",
-                     "supply_ub", "supply_price", "short_ub", "sale_ub", "sale_price",
-                     "end_credit", "annuity"})
+# (`facility`, `route` and `buildable` map names to the instance's elements: views of `inst`,
+# whose structure classify has compared field by field; with buildable outside, a capex or opex
+# change never ran in place)
+NUMBERS = frozenset({"inst", "facility", "route", "buildable", "stages", "stage", "steps",
+                     "step", "route_cost", "supply_ub", "supply_price", "short_ub", "sale_ub",
+                     "sale_price", "end_credit", "annuity"})
 
 
 @dataclass

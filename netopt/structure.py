@@ -27,8 +27,8 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
     """Step -> set of (node, commodity) that can hold a positive amount in that step."""
     inst = p.inst
     hw = inst.hardware_commodity
-    fac = {f.name: f for f in inst.facilities}
-    route = {r.name: r for r in inst.routes}
+    fac = p.facility
+    route = p.route
     flows_by_stage: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for (r, k, t) in p.flow_keys:
         flows_by_stage[t].append((r, k))
