@@ -35,7 +35,7 @@ class _Refs:
                             | extra.get("commodities", set()))
         self.propulsion = ({p.name for _, p in _each(inst.propulsion)}
                            | extra.get("propulsion", set()))
-        self.invalid_vehicles = extra.get("vehicles", set())
+        self.vehicles = {v.name for _, v in _each(inst.vehicles)} | extra.get("vehicles", set())
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
@@ -246,7 +246,7 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
         if x.vehicle is None:
             continue
         path = ("routes", i)
-        r.ref(x.vehicle, "vehicle", set(vehicles) | r.invalid_vehicles, path + ("vehicle",))
+        r.ref(x.vehicle, "vehicle", r.vehicles, path + ("vehicle",))
         v = vehicles.get(x.vehicle)
         prop = props.get(v.propulsion) if v is not None else None
         if v is None or prop is None or x.delta_v_km_s is None:
