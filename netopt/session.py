@@ -9,11 +9,13 @@ its validated instance with the one HiGHS holds. When every difference is a numb
 as a column cost or a variable bound (`IN_PLACE`), and the prepared model data are otherwise the
 same, the session changes those HiGHS data in place (`changeColsCost`, `changeColsBounds`) and
 re-solves; the column costs are recomputed by compile's own `cost_terms` and `objective_terms`,
-so the objective cannot drift from the model of record. Any other difference (new elements,
-windows, max_units, stages, capacities, required amounts, budgets, delta-v...) compiles the plan
-afresh: the full pipeline for that run, which the session then holds. (Capacities were changed in
-place as coefficients before the year-resolution model; its capacity rows weigh units by the
-share of a step they operate, and the aggregate rows by step: not redone yet.)
+so the objective cannot drift from the model of record. A changed capacity rebuilds the rows that
+read capacities (`CAPACITY_ROWS`) with compile's own `define_*` functions on the variables HiGHS
+holds, and changes the coefficients and row bounds that differ (`changeCoeff`, `changeRowBounds`)
+in HiGHS and in the held Pyomo model; if a rebuilt row has other columns or the family other
+rows (a route that gains its first capacity), the run compiles afresh. Any other difference (new
+elements, windows, max_units, stages, required amounts, budgets, delta-v...) compiles the plan
+afresh: the full pipeline for that run, which the session then holds.
 
 The data HiGHS holds after a run depend only on that run's plan (costs and bounds are set in
 full), never on the order of runs. Validation is the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
     from .plan import Plan, Start
     from .results import Solution
 
-COSTS, BOUNDS = "costs", "bounds"
+COSTS, BOUNDS, ROWS = "costs", "bounds", "rows"
 
 # (section, field) -> what it changes in the HiGHS model. Everything else is structure.
 IN_PLACE: dict[tuple[str, str], str] = {
@@ -56,7 +59,13 @@ IN_PLACE: dict[tuple[str, str], str] = {
     ("demands", "shortfall_penalty_per_t"): COSTS,
     ("demands", "amount"): BOUNDS,  # markets only: see _classify
     ("horizon", "discount_rate"): COSTS,
+    ("facilities", "capacity"): ROWS,  # coefficients of the rows in CAPACITY_ROWS
+    ("routes", "capacity"): ROWS,
 }
+# The row families that read capacities (compile.py): a run that changes one rebuilds them on the
+# variables HiGHS holds and changes the coefficients and row bounds that differ. The cuts among
+# them only where the held model has them (its `cuts`).
+CAPACITY_ROWS = ("facility_capacity", "route_capacity", "aggregate_capacity", "market_capacity")
 NO_EFFECT = frozenset({"description", "source", "facility_templates", "route_templates",
                        "include"})  # templates: their effect is in facilities and routes
 SECTIONS = ("facilities", "routes", "supplies", "demands")
@@ -129,6 +138,7 @@ class Session:
         self.form: tuple[tuple[str, ...] | None, str | None] = (None, None)  # cuts, online
         self.last: np.ndarray | None = None  # the last run's column values
         self.columns: dict[int, int] = {}  # id(Pyomo variable) -> HiGHS column
+        self.rows: dict[int, int] = {}  # id(Pyomo constraint) -> HiGHS row
         self.counts = {"compiled": 0, "in_place": 0, "cold": 0}
 
     def solve(self, plan: Plan, options: SolveOptions | None = None, *,
@@ -148,12 +158,11 @@ class Session:
             if self.held is not None and self.form == (opts.cuts, opts.online):
                 change = classify(self.held, plan)
             try:
-                if change is None:
+                if change is not None and self._apply(plan, change):
+                    self.counts["in_place"] += 1
+                else:
                     self._compile(plan, opts)
                     self.counts["compiled"] += 1
-                else:
-                    self._apply(plan, change)
-                    self.counts["in_place"] += 1
             except BaseException:
                 self.held = None  # HiGHS's copy may be half changed: the next run compiles
                 raise
@@ -171,7 +180,7 @@ class Session:
         from . import highs
 
         self.held, self.form, self.last = None, (opts.cuts, opts.online), None
-        self.loaded, self.columns = None, {}
+        self.loaded, self.columns, self.rows = None, {}, {}
         self.compiled = plan.build(cuts=opts.cuts, online=opts.online)
         if not self.compiled.trivially_infeasible:
             try:
@@ -200,19 +209,30 @@ class Session:
         return highs_outcome(status, info)
 
     # --- in place --------------------------------------------------------------------------------
-    def _apply(self, plan: Plan, change: Change) -> None:
+    def _apply(self, plan: Plan, change: Change) -> bool:
+        """Change the held model into `plan`'s in place; False (and nothing changed) if a rebuilt
+        row shows a change of structure after all."""
         from .compile import cost_terms, objective_terms
 
         c, loaded = self.compiled, self.loaded
         assert c is not None and self.held is not None
         p = plan.prepared
+        rows = None
+        if ROWS in change.kinds:
+            if loaded is None:
+                return False  # trivially infeasible: its rows were never handed over
+            rows = self._rebuilt_rows(p)
+            if rows is None:
+                return False
         c.prepared = p
         c.costs = cost_terms(c, p)  # extract reads the cost split off it
         self.held = plan
         if loaded is None:  # trivially infeasible: nothing handed over
-            return
+            return True
         mat, h = loaded.mat, loaded.h
         col = self._col()
+        if rows is not None:
+            self._set_rows(rows)
         if COSTS in change.kinds:
             terms = objective_terms(c, p)
             cost = np.zeros(len(mat.columns))
@@ -234,6 +254,80 @@ class Session:
                 h.changeColsBounds(len(changed), changed.astype(np.int32), lower[changed],
                                    upper[changed])
                 mat.col_lower, mat.col_upper = lower, upper
+        return True
+
+    def _rebuilt_rows(self, p: Any) -> list[tuple[Any, Any, int, dict[int, float], float, float]] | None:
+        """The rows of CAPACITY_ROWS built afresh from `p` on the held variables, each as (held
+        constraint, new constraint, HiGHS row, {column: coefficient}, lower, upper); None if a
+        family's rows or a row's columns differ from the held model's (structure)."""
+        import pyomo.core as pyo
+
+        from . import compile as cm
+        from .highs import _row, _terms
+
+        c, loaded = self.compiled, self.loaded
+        assert c is not None and loaded is not None
+        scratch = dataclasses.replace(c, model=pyo.ConcreteModel(), prepared=p,
+                                      trivially_infeasible=[])
+        cuts = cm.DEFAULT_CUTS if self.form[0] is None else self.form[0]
+        for name in CAPACITY_ROWS:
+            if name in cm.CUTS and name not in cuts:
+                continue
+            getattr(cm, f"define_{name}")(scratch, p)
+        col, row, mat = self._col(), self._row(), loaded.mat
+        out = []
+        for name in CAPACITY_ROWS:
+            held, new = getattr(c.model, name, None), getattr(scratch.model, name, None)
+            if held is None and new is None:
+                continue
+            if held is None or new is None or set(held.keys()) != set(new.keys()):
+                return None
+            for key, con in new.items():
+                old = held[key]
+                r = row[id(old)]
+                lo, body, up = _row(con)
+                index: list[int] = []
+                value: list[float] = []
+                const = _terms(body, col, index, value)
+                coef: dict[int, float] = defaultdict(float)
+                for j, x in zip(index, value):
+                    coef[j] += x
+                a, b = int(mat.start[r]), int(mat.start[r + 1])
+                if set(coef) != set(mat.index[a:b].tolist()):
+                    return None
+                out.append((old, con, r, dict(coef), lo - const, up - const))
+        return out
+
+    def _set_rows(self, rows: list[tuple[Any, Any, int, dict[int, float], float, float]]
+                  ) -> None:
+        """Write rebuilt rows into HiGHS, its arrays and the held Pyomo model."""
+        assert self.loaded is not None
+        mat, h = self.loaded.mat, self.loaded.h
+        inf = float("inf")
+        for old, new, r, coef, lo, up in rows:
+            a, b = int(mat.start[r]), int(mat.start[r + 1])
+            first: set[int] = set()
+            for pos in range(a, b):  # a (row, column) pair may repeat in the arrays: sum once
+                j = int(mat.index[pos])
+                mat.value[pos] = 0.0 if j in first else coef[j]
+                first.add(j)
+            for j, x in coef.items():
+                h.changeCoeff(r, j, x)
+            lo, up = max(lo, -inf), min(up, inf)
+            if lo != mat.row_lower[r] or up != mat.row_upper[r]:
+                h.changeRowBounds(r, lo, up)
+                mat.row_lower[r], mat.row_upper[r] = lo, up
+            old.set_value(new.expr)
+
+    def _row(self) -> dict[int, int]:
+        """id(Pyomo constraint) -> HiGHS row: rows are the model's constraints in order."""
+        if not self.rows:
+            import pyomo.core as pyo
+
+            assert self.compiled is not None
+            self.rows = {id(con): i for i, con in enumerate(
+                self.compiled.model.component_data_objects(pyo.Constraint, active=True))}
+        return self.rows
 
     def _col(self) -> dict[int, int]:
         assert self.loaded is not None

@@ -1,5 +1,5 @@
-"""The solve session (netopt/session.py): runs that change only costs and bounds are re-solved in
-place, and every run's result equals the cold pipeline's (objective, plan, cost split).
+"""The solve session (netopt/session.py): runs that change only costs, bounds and capacities are
+re-solved in place, and every run's result equals the cold pipeline's (objective, plan, cost split).
 
 The instance: 10 t/yr of x required at c in each of two 2-year stages (shortfall 20 per t), and a
 market at c (up to 5 t/yr at price P). x comes from Earth (supply at a, price S, at most M t/yr,
@@ -88,7 +88,6 @@ def test_a_hand_checked_run_in_place():
 
 
 @pytest.mark.parametrize("path, value", [
-    ("facilities[mine].capacity", 7),  # capacity rows (by operating share) and aggregate rows
     ("facilities[mine].max_units", 2),  # domain and unit rows
     ("demands[need].amount", 12),  # balance, aggregate and linking rows
     ("routes[haul].available_from", "s2"),  # index sets
@@ -124,6 +123,43 @@ def test_cost_changes_of_elements_run_in_place_and_equal_the_cold_pipeline(path,
     same(got, cold)
     assert got.objective != pytest.approx(first.objective, rel=1e-6)
     assert session.counts == {"compiled": 1, "in_place": 1, "cold": 0}
+
+
+@pytest.mark.parametrize("resolution, online", [("stage", "expression"), ("year", "variable"),
+                                               ("year", "expression")])
+@pytest.mark.parametrize("cuts", [None, ("aggregate_capacity", "linking", "market_capacity")])
+def test_capacity_changes_run_in_place_and_equal_the_cold_pipeline(resolution, online, cuts):
+    """Capacities are coefficients of facility_capacity, route_capacity, the aggregate and the
+    market rows: each run rebuilds them in place and must equal the cold pipeline. Earth gives
+    at most 2 t/yr and the market pays 1 (below any cost), so the mines must make the rest of the
+    10 t/yr or it is short, and the aggregate row binds: a stale row of C = 7 would force a
+    shortfall at C = 12, H = 9 (7 + 2 < 10) where 9 hauled + 1 from Earth suffice. C = 2 is
+    short even with U = 3 mines; the haul's capacity H caps what the mines can deliver."""
+    opts = SolveOptions(gap=0.0, online=online, cuts=cuts)
+    runs = [{"supplies[earth].max_per_year": 2, "demands[market].price_per_t": 1,
+             "facilities[mine].capacity": cap, "routes[haul].capacity": haul}
+            for cap, haul in [(4, 6), (2, 6), (7, 3), (12, 9), (7, 6)]]
+    session = Session()
+    objectives = set()
+    for run in runs:
+        plan = plan_of({"horizon.resolution": resolution, **run})
+        got = session.solve(plan, opts)
+        cold = plan.solve(opts)
+        same(got, cold)
+        objectives.add(round(cold.objective, 6))
+    assert session.counts == {"compiled": 1, "in_place": len(runs) - 1, "cold": 0}
+    assert len(objectives) == len(runs)  # every run moves the optimum: stale rows would show
+
+
+def test_a_capacity_run_that_adds_rows_compiles_afresh():
+    """A route without a capacity has no route_capacity row: giving it one adds rows, which the
+    rebuilt rows reveal (classify cannot: it sees a number change), so the run compiles."""
+    session = Session()
+    session.solve(plan_of({}), OPTS)
+    changed = plan_of({"routes[haul].capacity": 3})
+    assert classify(plan_of({}), changed) is not None
+    same(session.solve(changed, OPTS), changed.solve(OPTS))
+    assert session.counts == {"compiled": 2, "in_place": 0, "cold": 0}
 
 
 def test_the_sweep_in_place_writes_the_same_table_as_cold():
