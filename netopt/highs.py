@@ -167,6 +167,20 @@ def _to_matrices(model: Any) -> Matrices:
                     ptr.astype(np.int32), idx, val)
 
 
+def row_entries(con: Any, col: dict[int, int]) -> tuple[float, dict[int, float], float]:
+    """(lower, {column: coefficient}, upper) of a Pyomo constraint as `to_matrices` hands it
+    over (the body's constant moved to the bounds, repeated columns summed); `col` maps
+    id(variable) to its column."""
+    lo, body, up = _row(con)
+    index: list[int] = []
+    value: list[float] = []
+    const = _terms(body, col, index, value)
+    coef: dict[int, float] = {}
+    for j, x in zip(index, value):
+        coef[j] = coef.get(j, 0.0) + x
+    return lo - const, coef, up - const
+
+
 def _terms(expr: Any, col: dict[int, int], index: list[int], value: list[float]) -> float:
     """Append the columns and coefficients of linear `expr` to index/value; return its constant."""
     if expr.__class__ is LinearExpression:

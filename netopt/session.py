@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +43,9 @@ if TYPE_CHECKING:
     from .results import Solution
 
 COSTS, BOUNDS, ROWS = "costs", "bounds", "rows"
+# a rebuilt row: (held constraint, rebuilt constraint, HiGHS row, {column: coefficient}, lower,
+# upper)
+Row = tuple[Any, Any, int, dict[int, float], float, float]
 
 # (section, field) -> what it changes in the HiGHS model. Everything else is structure.
 IN_PLACE: dict[tuple[str, str], str] = {
@@ -256,14 +258,13 @@ class Session:
                 mat.col_lower, mat.col_upper = lower, upper
         return True
 
-    def _rebuilt_rows(self, p: Any) -> list[tuple[Any, Any, int, dict[int, float], float, float]] | None:
-        """The rows of CAPACITY_ROWS built afresh from `p` on the held variables, each as (held
-        constraint, new constraint, HiGHS row, {column: coefficient}, lower, upper); None if a
+    def _rebuilt_rows(self, p: Any) -> list[Row] | None:
+        """The rows of CAPACITY_ROWS built afresh from `p` on the held variables; None if a
         family's rows or a row's columns differ from the held model's (structure)."""
         import pyomo.core as pyo
 
         from . import compile as cm
-        from .highs import _row, _terms
+        from .highs import row_entries
 
         c, loaded = self.compiled, self.loaded
         assert c is not None and loaded is not None
@@ -271,11 +272,10 @@ class Session:
                                       trivially_infeasible=[])
         cuts = cm.DEFAULT_CUTS if self.form[0] is None else self.form[0]
         for name in CAPACITY_ROWS:
-            if name in cm.CUTS and name not in cuts:
-                continue
-            getattr(cm, f"define_{name}")(scratch, p)
+            if name not in cm.CUTS or name in cuts:
+                getattr(cm, f"define_{name}")(scratch, p)
         col, row, mat = self._col(), self._row(), loaded.mat
-        out = []
+        out: list[Row] = []
         for name in CAPACITY_ROWS:
             held, new = getattr(c.model, name, None), getattr(scratch.model, name, None)
             if held is None and new is None:
@@ -285,35 +285,29 @@ class Session:
             for key, con in new.items():
                 old = held[key]
                 r = row[id(old)]
-                lo, body, up = _row(con)
-                index: list[int] = []
-                value: list[float] = []
-                const = _terms(body, col, index, value)
-                coef: dict[int, float] = defaultdict(float)
-                for j, x in zip(index, value):
-                    coef[j] += x
-                a, b = int(mat.start[r]), int(mat.start[r + 1])
-                if set(coef) != set(mat.index[a:b].tolist()):
+                lo, coef, up = row_entries(con, col)
+                if set(coef) != set(mat.index[mat.start[r]:mat.start[r + 1]].tolist()):
                     return None
-                out.append((old, con, r, dict(coef), lo - const, up - const))
+                out.append((old, con, r, coef, lo, up))
         return out
 
-    def _set_rows(self, rows: list[tuple[Any, Any, int, dict[int, float], float, float]]
-                  ) -> None:
+    def _set_rows(self, rows: list[Row]) -> None:
         """Write rebuilt rows into HiGHS, its arrays and the held Pyomo model."""
         assert self.loaded is not None
         mat, h = self.loaded.mat, self.loaded.h
-        inf = float("inf")
         for old, new, r, coef, lo, up in rows:
             a, b = int(mat.start[r]), int(mat.start[r + 1])
-            first: set[int] = set()
-            for pos in range(a, b):  # a (row, column) pair may repeat in the arrays: sum once
+            held: dict[int, float] = {}
+            for j, x in zip(mat.index[a:b].tolist(), mat.value[a:b].tolist()):
+                held[j] = held.get(j, 0.0) + x  # a (row, column) pair may repeat: summed
+            seen: set[int] = set()
+            for pos in range(a, b):  # the new value in a pair's first place, 0 in repeats
                 j = int(mat.index[pos])
-                mat.value[pos] = 0.0 if j in first else coef[j]
-                first.add(j)
+                mat.value[pos] = 0.0 if j in seen else coef[j]
+                seen.add(j)
             for j, x in coef.items():
-                h.changeCoeff(r, j, x)
-            lo, up = max(lo, -inf), min(up, inf)
+                if x != held[j]:
+                    h.changeCoeff(r, j, x)
             if lo != mat.row_lower[r] or up != mat.row_upper[r]:
                 h.changeRowBounds(r, lo, up)
                 mat.row_lower[r], mat.row_upper[r] = lo, up
