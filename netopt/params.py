@@ -513,13 +513,14 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
 
 def _prepare_hardware(p: Prepared) -> None:
     """Hardware may wait where it arrives for a build there (solvers.md, "Hardware"):
-    hardware_stock[n,t] at the nodes a route brings it to or where it is bought, at the end of
-    every step but the last, when some element needs hardware."""
+    hardware_stock[n,t] at the nodes a route brings it to, where it is bought or where a facility
+    makes it, at the end of every step but the last, when some element needs hardware."""
     hw = p.inst.hardware_commodity
     if hw is None or not any(p.buildable[e].hardware_mass > 0 for e, _ in p.build_keys):
         return
     nodes = {p.route[r].to for (r, k, _) in p.flow_keys if k == hw}
     nodes |= {s.node for s in p.inst.supplies if s.commodity == hw}
+    nodes |= {f.node for f in p.inst.facilities if hw in f.produces}
     p.hardware_keys = [(n, s.name) for n in sorted(nodes) for s in p.steps[:-1]]
 
 

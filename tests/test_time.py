@@ -356,6 +356,32 @@ def test_no_plant_produces_before_its_hardware_can_have_arrived():
         "plant produces in 2030 but no unit of it was built before 2030"]
 
 
+def test_hardware_made_at_a_node_waits_there_for_a_later_build():
+    # Stages s1 (2030) and s2 (2031), no discounting. A factory f at b makes 5 t/yr of hardware
+    # (capex 10, lifetime 1 year: online in 2030 only); a plant m at b (capex 100, 5 t of
+    # hardware, 10 t/yr of x) can only be built in s2, where 10 t/yr of x are required. Nothing
+    # else brings hardware to b: the 5 t made in 2030 wait at b through the end of s1
+    # (hardware_stock[b,s1] = 5) for the build of 2031: 10 + 100 = 110. Without the wait the
+    # plant could never be built and the demand never met.
+    from netopt.testing import instance, solve_exact
+
+    inst = instance(
+        horizon={"start_year": 2030, "discount_rate": 0.0,
+                 "stages": [{"name": "s1", "years": 1}, {"name": "s2", "years": 1}]},
+        commodities=[{"name": "x"}, {"name": "hw"}], hardware_commodity="hw",
+        facilities=[{"name": "f", "node": "b", "capacity": 5, "capex": 10, "lifetime_years": 1,
+                     "produces": {"hw": 1.0}, "available_until": "s1"},
+                    {"name": "m", "node": "b", "capacity": 10, "capex": 100, "mass": 5,
+                     "produces": {"x": 1.0}, "available_from": "s2"}],
+        demands=[{"node": "b", "commodity": "x", "amount": {"s2": 10}}])
+    sol = solve_exact(inst)
+    assert sol.status.value == "optimal"
+    assert sol.objective == pytest.approx(110.0)
+    assert sol.build_units("f") == {"s1": 1} and sol.build_units("m") == {"s2": 1}
+    assert [(x["node"], x["stage"], x["tonnes"]) for x in sol.stocks] == [
+        ("b", "s1", pytest.approx(5.0))]
+
+
 def test_hardware_waits_where_it_arrives_for_its_build():
     # Stages s1 (2030) and s2 (2031); a plant m at b (10 t/yr of x, capex 100, 5 t of hardware)
     # can only be built in s2; the only window a -> b is in 2030. The 5 t of hardware bought at a
