@@ -17,8 +17,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from . import costs
 from .gcpause import paused_gc
-from .params import Prepared, launched_supplies
-from .schema import Facility, Route
+from .params import Prepared, hardware_node, launched_supplies
 
 EPS_NEED = 1e-12  # a row with no variable holds if its constant need is no more than this
 EPS_SHARE = 1e-12  # operating shares closer than this are equal (params.EPS drops smaller ones)
@@ -339,14 +338,12 @@ def define_depot_capacity(c: Compiled, p: Prepared) -> None:
         if f.kind == "depot":
             depots[f.node].append(f.name)
     required = {n.name: set(n.requires_depot) for n in p.inst.nodes if n.requires_depot}
-    loss = {r.name: r.loss for r in p.inst.routes}
-    to = {r.name: r.to for r in p.inst.routes}
     arrivals: dict[tuple[str, str], Terms] = defaultdict(Terms)
     for (r, k, t) in p.flow_keys:
-        n = to[r]
+        n = p.route[r].to
         if k in required.get(n, ()):
             for there, w in p.arrivals(r, t):
-                arrivals[(n, there)].add(c.v.flow[r, k, t], (1.0 - loss[r]) * w)
+                arrivals[(n, there)].add(c.v.flow[r, k, t], (1.0 - p.route[r].loss) * w)
     if not arrivals:
         return
     keys = sorted(arrivals)
@@ -434,7 +431,7 @@ def define_hardware(c: Compiled, p: Prepared, bal: dict) -> None:
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
         if el.hardware_mass > 0 and hw is not None:  # validation requires hw when a mass is given
-            node = el.from_ if isinstance(el, Route) else el.node  # a vehicle's: its base
+            node = hardware_node(el)
             if node is None:
                 continue
             s = p.first_step[tau]
@@ -456,14 +453,13 @@ def define_stock(c: Compiled, p: Prepared, bal: dict) -> dict[tuple[str, str, st
         bal[(n, k, first)]  # noqa: B018  (the stock may meet a demand on its own)
     if not p.stock_keys:
         return held
-    node = {f.name: f.node for f in p.inst.facilities}
     stock = c.v.stock
     for (f, k, t) in p.stock_keys:
-        v = stock[f, k, t]
-        bal[(node[f], k, t)].add(v, -1.0 / p.step[t].years)
+        v, n = stock[f, k, t], p.facility[f].node
+        bal[(n, k, t)].add(v, -1.0 / p.step[t].years)
         after = p.next_step.get(t)
         if after is not None:
-            bal[(node[f], k, after)].add(v, p.keep(k, after) / p.step[after].years)
+            bal[(n, k, after)].add(v, p.keep(k, after) / p.step[after].years)
     return held
 
 
@@ -687,17 +683,15 @@ def define_linking(c: Compiled, p: Prepared) -> None:
             burns.add((a, pk, t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
-    fac = {x.name: x for x in inst.facilities}
     consumed: set[tuple[str, str, str]] = set()
     makers: dict[tuple[str, str, str], list[str]] = defaultdict(list)
     for (f, t) in p.act_keys:
-        x = fac[f]
+        x = p.facility[f]
         consumed.update((x.node, k, t) for k in x.consumes)
         for k in x.produces:
             makers[(x.node, k, t)].append(f)
     other_uses = outflow | consumed | sold | burns
-    node = {f.name: f.node for f in inst.facilities}
-    stocked = {(node[f], k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
+    stocked = p.storable() | set(p.initial_stock)  # (hardware is skipped below anyway)
     build, flow = c.v.build, c.v.flow
     rows = {}
     for (r, k, t) in p.flow_keys:
@@ -764,10 +758,7 @@ def _market_rows(c: Compiled, p: Prepared
         for there, _ in arr:
             into[(route[r].to, k, there)].append(r)
     fac = p.facility
-    stocked = {(fac[f].node, k) for (f, k, _) in p.stock_keys} | set(p.initial_stock)
-    hw = inst.hardware_commodity
-    if hw is not None:  # hardware may wait where it arrives (solvers.md, "Hardware")
-        stocked |= {(n, hw) for (n, _) in p.hardware_keys}
+    stocked = p.storable() | set(p.initial_stock)
     bought: dict[tuple[str, str, str], list] = defaultdict(list)  # supply, shortfall, unmet
     for (i, t) in p.supply_keys:
         bought[(inst.supplies[i].node, inst.supplies[i].commodity, t)].append(c.v.supply[i, t])
@@ -831,7 +822,7 @@ def _hauled(p: Prepared, into: dict[tuple[str, str, str], list[str]],
     out: dict[tuple[str, str, str], list] = defaultdict(list)
     for (e, tau) in p.build_keys:
         el = p.buildable[e]
-        a = el.from_ if isinstance(el, Route) else el.node  # as define_hardware
+        a = hardware_node(el)
         if el.hardware_mass <= 0 or a is None:
             continue
         t = p.first_step[tau]

@@ -328,6 +328,16 @@ class Prepared:
         timed = self.arrive.get((r, t))
         return [(t, 1.0)] if timed is None else timed
 
+    def storable(self) -> set[tuple[str, str]]:
+        """(node, k) that can be held from one step into the next: a storage facility's
+        commodities at its node, and hardware where it may wait (solvers.md, "Stockpiles" and
+        "Hardware"). The initial stock is the caller's to add where it counts."""
+        out = {(self.facility[f].node, k) for (f, k, _) in self.stock_keys}
+        hw = self.inst.hardware_commodity
+        if hw is not None:
+            out |= {(n, hw) for (n, _) in self.hardware_keys}
+        return out
+
     def keep(self, k: str, s: str) -> float:
         """(1 - b_k)^l_s: the share of k's stock kept over step s."""
         return (1.0 - self.boil_off.get(k, 0.0)) ** self.step[s].years
@@ -336,6 +346,12 @@ class Prepared:
 def _labels(items: list[Any], attr_default: Callable[[Any], str]) -> list[str]:
     raw = [x.name or attr_default(x) for x in items]
     return [f"{lab}#{i}" if raw.count(lab) > 1 else lab for i, lab in enumerate(raw)]
+
+
+def hardware_node(e: Facility | Route | Vehicle) -> str | None:
+    """Where a unit of e needs its hardware when built (solvers.md, "Hardware"): a facility's
+    node, a route's origin, a vehicle's base."""
+    return e.from_ if isinstance(e, Route) else e.node
 
 
 def gates_nothing(e: Facility | Route, nodes: dict[str, Node]) -> bool:

@@ -1,8 +1,9 @@
 """Race seeds: N copies of the same MIP, one HiGHS per thread with seeds s, s+1, ..., s+N-1.
 
 HiGHS's path through a MIP depends on its random seed (roadmap-2100 at stage grain: 292 to 391
-CPU-s to a proof over seeds 0-5, and a race of 2 1.05x faster on the median; BENCHMARKS.md). `SolveOptions(race=N)` hands the model over once, gives N HiGHS
-objects the same arrays and runs them at once (threads: solves are thread-safe, see highs.py).
+CPU-s to a proof over seeds 0-5, and a race of 2 1.05x faster on the median; BENCHMARKS.md).
+`SolveOptions(race=N)` hands the model over once, gives N HiGHS objects the same arrays and runs
+them at once (threads: solves are thread-safe, see highs.py).
 
 Which copy wins must not depend on which thread the machine happened to run faster, or the same
 input could give another plan. So the race is decided in HiGHS's own deterministic work, not in

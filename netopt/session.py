@@ -227,7 +227,8 @@ class Session:
             if rows is None:
                 return False
         c.prepared = p
-        c.costs = cost_terms(c, p)  # extract reads the cost split off it
+        if COSTS in change.kinds:  # bounds and capacities leave every cost term as it was
+            c.costs = cost_terms(c, p)  # extract reads the cost split off it
         self.held = plan
         if loaded is None:  # trivially infeasible: nothing handed over
             return True

@@ -44,9 +44,7 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
         return any((node, hw) in (here if p.first_step[tau] == t else out[p.first_step[tau]])
                    for tau in p.cover[(e, t)])
 
-    node_of = {f.name: f.node for f in inst.facilities}
-    storable = {(node_of[f], k) for (f, k, _) in p.stock_keys}
-    storable |= {(n, hw) for (n, _) in p.hardware_keys if hw is not None}  # waits for a build
+    storable = p.storable()
     pending: dict[str, set[tuple[str, str]]] = defaultdict(set)  # cargo arriving in a later step
     held: set[tuple[str, str]] = set(p.initial_stock)
     for s in p.steps:

@@ -451,6 +451,23 @@ def _lp_bound(inst, cuts):
     return h.getInfo().objective_function_value
 
 
+def _check_market_cut(inst, row: str, lp_without: float, optimum: float) -> None:
+    """The market_capacity row is `row`; the LP bound is lp_without without it and the integer
+    optimum with it; both cut sets solve to that optimum with one plant."""
+    from netopt import SolveOptions, solve
+    from netopt.compile import compile_model
+    from netopt.params import prepare
+
+    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
+    assert [str(c.expr) for c in m.market_capacity.values()] == [row]
+    assert _lp_bound(inst, ()) == approx(lp_without)
+    assert _lp_bound(inst, ("market_capacity",)) == approx(optimum)
+    for cuts in ((), ("market_capacity",)):
+        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
+        assert sol.objective == approx(optimum)
+        assert sol.build_units("plant") == {"s1": 1}
+
+
 def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
     # A unit delivers a = 125 / (1 + 0.25) = 100 t/yr to b, so sale <= 100 y and sale <= M = 150.
     # Integer plans: y = 1 sells 100 (1000 - 600 = 400 profit, objective -400), y = 2 sells 150
@@ -461,20 +478,8 @@ def test_market_capacity_is_the_rounding_of_units_that_fill_a_market():
     # sale - 50 y <= 150 - 50 * 2 = 50. With it the LP's best is y = 1, sale = 100 (along
     # sale = 50 + 50 y the profit 500 - 100 y falls as y grows; below y = 1, 400 y rises):
     # -400, the integer optimum, 200 better than without.
-    from netopt import SolveOptions, solve
-    from netopt.compile import compile_model
-    from netopt.params import prepare
-
-    inst = _market_instance()
-    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
-    assert [str(c.expr) for c in m.market_capacity.values()] == [
-        "sale[0,s1] - 50.0*build[plant,s1]  <=  50.0"]
-    assert _lp_bound(inst, ()) == approx(-600)
-    assert _lp_bound(inst, ("market_capacity",)) == approx(-400)
-    for cuts in ((), ("market_capacity",)):
-        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
-        assert sol.objective == approx(-400)
-        assert sol.build_units("plant") == {"s1": 1}
+    _check_market_cut(_market_instance(), "sale[0,s1] - 50.0*build[plant,s1]  <=  50.0",
+                      lp_without=-600, optimum=-400)
 
 
 def test_market_capacity_counts_the_propellant_that_flies_hardware_out():
@@ -486,10 +491,6 @@ def test_market_capacity_counts_the_propellant_that_flies_hardware_out():
     # The rounding: delta = 96, b = 150, r = 150 - 96 = 54, ceil(b/delta) = 2, G(96) = 54:
     # sale - 54 y <= 150 - 108 = 42. The LP's best is then y = 1 (96 y = 42 + 54 y), sale = 96:
     # -360, the integer optimum (along sale = 42 + 54 y the profit 420 - 60 y falls).
-    from netopt import SolveOptions, solve
-    from netopt.compile import compile_model
-    from netopt.params import prepare
-
     inst = _market_instance(
         commodities=[{"name": "x"}, {"name": "hw"}], hardware_commodity="hw",
         facilities=[{"name": "plant", "node": "a", "capacity": 125, "capex": 600, "mass": 8,
@@ -499,15 +500,8 @@ def test_market_capacity_counts_the_propellant_that_flies_hardware_out():
                 {"name": "ba", "from": "b", "to": "a", "propellant_per_t": {"x": 0.5},
                  "commodities": ["hw"]}],
         supplies=[{"node": "b", "commodity": "hw", "price_per_t": 0}])
-    m = compile_model(prepare(inst), cuts=("market_capacity",)).model
-    assert [str(c.expr) for c in m.market_capacity.values()] == [
-        "sale[0,s1] - 54.0*build[plant,s1]  <=  42.0"]
-    assert _lp_bound(inst, ()) == approx(-562.5)
-    assert _lp_bound(inst, ("market_capacity",)) == approx(-360)
-    for cuts in ((), ("market_capacity",)):
-        sol = solve(inst, SolveOptions(gap=0.0, cuts=cuts))
-        assert sol.objective == approx(-360)
-        assert sol.build_units("plant") == {"s1": 1}
+    _check_market_cut(inst, "sale[0,s1] - 54.0*build[plant,s1]  <=  42.0",
+                      lp_without=-562.5, optimum=-360)
 
 
 def test_market_capacity_keeps_other_sources_and_skips_stock():
