@@ -7,9 +7,11 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
@@ -137,6 +139,13 @@ class Compiled:
         self.costs.add(category, stage, start if once else info.annual_factor, coef, var)
         if once:
             self.costs.once.add(category)
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model as built (cuts, extras and all) to `path`, .mps or .lp by its
+        suffix, for any other solver (model_file.py); returns the path written."""
+        from .model_file import write_model
+
+        return write_model(self.model, path)
 
     def update_objective(self) -> None:
         """Rebuild the objective from the model's cost terms (after an extra added some)."""
