@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import TILE_EPS, flown_delta_v, launched_supplies, step_count
+from .params import TILE_EPS, flown_delta_v, launched_supplies, step_count, step_names
 from .rocket import G0, mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
 from .schema import DAYS_PER_YEAR, MAX_STEPS, Instance
@@ -38,6 +38,8 @@ class _Refs:
         self.propulsion = ({p.name for _, p in _each(inst.propulsion)}
                            | extra.get("propulsion", set()))
         self.vehicles = {v.name for _, v in _each(inst.vehicles)} | extra.get("vehicles", set())
+        # per-stage mappings may also name a step (solvers.md, "Per-stage values")
+        self.step_of = {n: t for n, t in step_names(inst.horizon).items() if n != t}
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
@@ -55,9 +57,9 @@ class _Refs:
     def stage_map(self, value: object, path: Path, *, complete: bool, needed: list[str]) -> None:
         if not isinstance(value, dict):
             return
-        self.keys(value, "stage", self.stages, path)
-        if complete:
-            missing = [s for s in needed if s not in value]
+        self.keys(value, "stage", [*self.stages, *self.step_of], path)
+        if complete:  # a step is priced by its own entry or its stage's
+            missing = [s for s in needed if s not in value and self.step_of.get(s) not in value]
             if missing:
                 self.problems.append(Problem(
                     f"a price given by stage must name every stage it is used in; missing: "

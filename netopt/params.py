@@ -64,6 +64,43 @@ def step_count(stage: Any, default: str) -> int:
     return stage.years if (stage.resolution or default) == "year" else 1
 
 
+def step_names(horizon: Any) -> dict[str, str]:
+    """{step name: its stage} of a (possibly partial) schema Horizon, without building the steps;
+    empty beyond MAX_STEPS (refused by validation). Names as step_infos gives them."""
+    default = getattr(horizon, "resolution", "stage")
+    stages = [st for st in getattr(horizon, "stages", None) or [] if st is not None]
+    if sum(step_count(st, default) for st in stages) > MAX_STEPS:
+        return {}
+    out: dict[str, str] = {}
+    year = getattr(horizon, "start_year", 0) or 0
+    for st in stages:
+        if st.steps:
+            names = [x.name or f"{st.name}.{j + 1}" for j, x in enumerate(st.steps)]
+            if step_count(st, default) > len(st.steps):
+                names.append(f"{st.name}.{len(st.steps) + 1}")
+        elif (st.resolution or default) == "year":
+            names = [str(y) for y in range(year, year + st.years)]
+        else:
+            names = [st.name]
+        for n in names:
+            out.setdefault(n, st.name)
+        year += st.years
+    return out
+
+
+def at_step(value: float | dict[str, float] | None, step: StepInfo, default: float | None = 0.0
+            ) -> float | None:
+    """A per-stage value in step s: a number everywhere; a mapping's entry for the step's own
+    name if it has one, else for its stage, else `default` (solvers.md, "Per-stage values")."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if step.name in value:
+            return value[step.name]
+        return value.get(step.stage, default)
+    return float(value)
+
+
 def annual_factor(start: float, years: float, y0: int, rho: float) -> float:
     """A_s: each calendar year's part of [start, start + years) discounted to that year's start
     (at whole years: sum_{y<l} (1+rho)^-(a - Y_0 + y), the stage rule)."""
@@ -473,8 +510,7 @@ def prepare(inst: Instance) -> Prepared:
             p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
-        price = per_stage(r.cost_per_t, names)
-        p.route_cost[r.name] = {s: price[p.step[s].stage] or 0.0 for s in used}
+        p.route_cost[r.name] = {s: at_step(r.cost_per_t, p.step[s]) or 0.0 for s in used}
         carried = r.commodities if r.commodities is not None else all_k
         needs_depot = set(nodes[r.to].requires_depot)
         ok_depot = depot_steps.get(r.to, set())
@@ -499,26 +535,23 @@ def prepare(inst: Instance) -> Prepared:
 
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
     for i, sup in enumerate(inst.supplies):
-        ub = per_stage(sup.max_per_year, names)
-        price = per_stage(sup.price_per_t, names)
         for st in p.steps:
-            limit = ub[st.stage]
+            limit = at_step(sup.max_per_year, st)
             if limit is None or limit > 0:
                 p.supply_keys.append((i, st.name))
                 p.supply_ub[(i, st.name)] = limit
-                p.supply_price[(i, st.name)] = price[st.stage] or 0.0
+                p.supply_price[(i, st.name)] = at_step(sup.price_per_t, st) or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")
     for i, d in enumerate(inst.demands):
-        amount = per_stage(d.amount, names)
         for st in p.steps:
-            a, step = amount[st.stage] or 0.0, st.name
+            a, step = at_step(d.amount, st) or 0.0, st.name
             if a <= 0:
                 continue
             if d.kind == "market":
                 p.sale_keys.append((i, step))
                 p.sale_ub[(i, step)] = a
-                p.sale_price[(i, step)] = per_stage(d.price_per_t, names)[st.stage] or 0.0
+                p.sale_price[(i, step)] = at_step(d.price_per_t, st) or 0.0
             else:
                 key = (d.node, d.commodity, step)
                 p.demand[key] = p.demand.get(key, 0.0) + a

@@ -330,3 +330,34 @@ def test_the_cli_names_file_and_line_of_a_step_that_does_not_fit(tmp_path):
     assert r.returncode == 1
     assert (f"{f}:9:18: horizon.stages[0].steps[1].days: the steps of stage 'm1' (2030-2031) "
             f"end 34.75 days after it") in r.stdout + r.stderr
+
+
+# --- per-stage values on a step ----------------------------------------------------------------
+def test_a_demand_and_a_price_on_one_step():
+    # m1 (1 year): out [0, 3d), surface [3d, 6d), the rest. b needs 2 t during the 3-day stay
+    # only: amount {surface: 2 / 3d = 243.5 t/yr}. x costs 1/t at a but 5/t in the stay's own
+    # step ({m1: 1, surface: 5}); the route takes 1 day, so cargo for the stay departs in
+    # out (arrives over [1d, 4d): 2/3 in out, 1/3 in surface) or in surface (arrives over
+    # [4d, 7d): 2/3 in it).
+    #   Via out at 1/t: 3 t bought per t arriving in surface, 3 x 1 = 3 a t.
+    #   Via surface at 5/t: 1.5 t per t, 1.5 x 5 = 7.5 a t.
+    # So out: f x 1d = 2 t arrive in surface, f = 2/d t/yr, 6 t bought: objective 6.
+    inst = instance(
+        horizon=stages({"name": "m1", "years": 1,
+                        "steps": [{"days": 3, "name": "out"}, {"days": 3, "name": "surface"}]}),
+        routes=[{"name": "ab", "from": "a", "to": "b", "transit_days": 1}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": {"m1": 1.0, "surface": 5.0}}],
+        demands=[{"node": "b", "commodity": "x", "amount": {"surface": 2 / (3 * D)}}])
+    p = prepare(inst)
+    assert p.demand == {("b", "x", "surface"): approx(243.5)}
+    assert [p.supply_price[(0, s)] for s in ("out", "surface", "m1.3")] == [1.0, 5.0, 1.0]
+    sol = solve_exact(inst)
+    assert sol.objective == approx(6)
+    assert [(f["year"], f["rate"]) for f in sol.flows] == [(2030, approx(2 / D))]
+
+
+def test_a_mapping_naming_an_unknown_step_is_refused():
+    got = problems(horizon=stages({"name": "m1", "years": 1, "steps": [{"days": 3,
+                                                                        "name": "out"}]}),
+                   demands=[{"node": "b", "commodity": "x", "amount": {"outt": 1}}])
+    assert got == ["demands[0].amount.outt: unknown stage 'outt' (did you mean 'out'?)"]
