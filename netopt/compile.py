@@ -66,6 +66,7 @@ class Vars:
     sale: dict
     unmet: dict
     trips: dict
+    trip_count: dict
     parked: dict
     stock: dict
     online: dict  # with the variable form only (solvers.md, online_definition)
@@ -201,6 +202,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Com
     define_depot_capacity(c, p)
     define_vehicle_payload(c, p)
     define_vehicle_tank(c, p)
+    define_trip_count(c, p)
     define_vehicle_circulation(c, p)
     define_vehicle_fleet(c, p)
     define_storage_capacity(c, p)
@@ -235,9 +237,12 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
     if p.hardware_keys:  # hardware waiting where it arrived, for a build there
         m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
     if p.trip_keys:  # trips per year on routes flown by a vehicle (integer with integer_trips)
+        counted = set(p.trip_count_keys)  # steps under a year: trip_count is the integer
         m.trips = pyo.Var(p.trip_keys, domain=lambda m, r, t: (
             pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
-            else pyo.NonNegativeReals))
+            and (r, t) not in counted else pyo.NonNegativeReals))
+    if p.trip_count_keys:  # whole trips in a step shorter than a year (solvers.md, "Vehicles")
+        m.trip_count = pyo.Var(p.trip_count_keys, domain=pyo.NonNegativeIntegers)
     if p.parked_keys:  # vehicles waiting away from their base at the end of a step
         m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
 
@@ -504,6 +509,16 @@ def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
 
     m = c.model
     m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_trip_count(c: Compiled, p: Prepared) -> None:
+    """l_t trips[r,t] = trip_count[r,t] (integer): with integer_trips, whole trips in a step
+    shorter than a year (trips per year stay integer in longer steps)."""
+    if not p.trip_count_keys:
+        return
+    m = c.model
+    m.trip_count_definition = pyo.Constraint(p.trip_count_keys, rule=lambda m, r, t: (
+        p.step[t].years * c.v.trips[r, t] - c.v.trip_count[r, t] == 0.0))
 
 
 def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
