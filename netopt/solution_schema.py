@@ -193,14 +193,15 @@ class FleetRow(Row):
     year: int
     """Start year of the step (the stage's start year with resolution: stage)."""
     online: int = Field(ge=0)
-    """Vehicles that exist at some time in the step."""
+    """Vehicles that exist at some time in the step (a row for every step any exists, used or
+    idle)."""
     operating: float = Field(ge=0)
-    """Vehicles operating, by share of the step (lifetime and commissioning)."""
+    """Vehicles operating, by share of the step (lifetime and commissioning): at most online."""
     vehicle_years: float = Field(ge=0)
     """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
-    from base (the mean of the step's start and end)."""
+    from base (the mean of the step's start and end): at most operating."""
     utilisation: float = Field(ge=0)
-    """vehicle_years / operating."""
+    """vehicle_years / operating (0 when none operates)."""
 
 
 class ParkedRow(Row):

@@ -148,12 +148,16 @@ def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: st
     console.print(t)
     if not sol.fleet:
         return
-    f = _table("Fleets (reusable vehicles: vehicle-years used per year vs vehicles online)")
-    for col in ("stage", "vehicle", "online", "used", "utilisation"):
+    f = _table("Fleets (reusable vehicles, per year: the stage's mean)")
+    f.caption = ("online: vehicles that exist in the stage; operating: vehicles in service "
+                 "(lifetime, commissioning); used: vehicle-years used per year (flying, and "
+                 "waiting away from base); utilisation = used / operating")
+    f.caption_justify = "left"
+    for col in ("stage", "vehicle", "online", "operating", "used", "utilisation"):
         f.add_column(col, justify="left" if col in ("stage", "vehicle") else "right")
     for r in sorted(sol.fleet, key=lambda x: (stages.index(x["stage"]), x["vehicle"])):
-        f.add_row(r["stage"], r["vehicle"], str(r["online"]), _num(r["vehicle_years"], 4),
-                  f"{r['utilisation']:.0%}")
+        f.add_row(r["stage"], r["vehicle"], str(r["online"]), _num(r["operating"], 4),
+                  _num(r["vehicle_years"], 4), f"{r['utilisation']:.0%}")
     console.print(f)
 
 
