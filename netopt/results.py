@@ -216,8 +216,9 @@ class Solution:
         return solution_graph(self, stage, multi=multi)
 
     def to_xarray(self) -> Any:
-        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
-        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        """The solution as an xarray Dataset of dense arrays: every table on its dimensions
+        (step or stage, element, commodity; leaf with a tree), zeros kept, units in each
+        variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
         from .dense import to_xarray
 
         return to_xarray(self)
