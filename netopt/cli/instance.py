@@ -81,7 +81,7 @@ def solve(
     ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
     ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="With an uncertainty tree: also compute EVPI and VSS (each leaf alone, the mean-value instance, and the extensive form once more).")] = True,  # noqa: E501
-    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
+    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form on rank 0 (and, with --figures, EVPI and VSS) and compare; without it only PH's plan and bounds are reported.")] = False,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
@@ -140,8 +140,8 @@ def solve(
 def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
                      iterations: int, rho: float, extensive: bool, figures: bool,
                      extra: Extra | None = None) -> Solution | None:
-    """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
-    None on the other ranks."""
+    """PH on every MPI rank, then on rank 0 PH's plan alone, or with `extensive` (asked for:
+    it is the solve PH exists to avoid) the extensive form beside it. None on the other ranks."""
     from ..errors import UsageError
     from ..stochastic.ph import ph_solution, run_ph
 
