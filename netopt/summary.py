@@ -4,6 +4,7 @@ the cost split. Long tables (one row per build, per flow, per stage), so they st
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from rich import box
@@ -17,17 +18,39 @@ MAX_FLOWS = 12
 MAX_BUILDS = 60
 
 
+def money_text(x: float, digits: int = 6) -> str:
+    """An amount of money as people write it: thousands separated, about `digits` significant
+    digits, never in scientific notation (1.70891e+07 in a cost line reads as a typo)."""
+    if not math.isfinite(x):
+        return str(x)
+    if abs(x) < 10.0 ** (-min(digits, 6)):
+        return "0"
+    places = max(0, min(6, digits - 1 - math.floor(math.log10(abs(x)))))
+    text = f"{x:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def _num(x: float | None, digits: int = 4) -> str:
     if x is None:
         return "-"
     if x == 0:
         return "0"
-    return f"{x:.{digits}g}" if abs(x) < 1000 else f"{x:,.0f}"
+    return money_text(x, digits)  # as .4g below 1,000 and whole above, but never 1e-05
 
 
 def _table(title: str) -> Table:
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                  title_style="bold")
+
+
+def _expected(sol: Solution) -> str:
+    """What a table of a plan with an uncertainty tree shows: the expectation, not a leaf."""
+    if not sol.stochastic:
+        return ""
+    return (f": expected over the {len(sol.stochastic.get('leaves') or [])} leaves "
+            "(probability-weighted)")
 
 
 def print_summary(sol: Solution, console: Console) -> None:
@@ -38,7 +61,10 @@ def print_summary(sol: Solution, console: Console) -> None:
     if sol.objective is not None:
         unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
                                                                    f"{mass} supplied")
-        head += f", objective {sol.objective:,.6g} {unit}"
+        head += f", objective {money_text(sol.objective)} {unit}"
+        if sol.stochastic:
+            head += (f" (expected over {len(sol.stochastic.get('leaves') or [])} leaves, "
+                     "probability-weighted)")
         if sol.gap is not None:
             head += f", gap {sol.gap:.2%}"
     console.print(head)
@@ -68,7 +94,9 @@ def _print_builds(sol: Solution, console: Console, stages: list[str]) -> None:
     body = {n["name"]: n.get("body") or "–".join(n.get("bodies") or []) for n in net.get("nodes", [])}
     online = {(o["name"], o["stage"]): o for o in sol.online}
     t = _table("Build-out: what is built where and when "
-               f"(online units and capacity, {sol.units.get('mass', 't')}/yr, after the build)")
+               f"(online units and capacity, {sol.units.get('mass', 't')}/yr, after the build)"
+               + (": here and now (root stages), the same in every leaf" if sol.stochastic
+                  else ""))
     longest = max(len(b["name"]) for b in sol.builds)
     for col in ("stage", "element", "kind", "where (body)", "built", "online", "capacity"):
         t.add_column(col, justify="right" if col in ("built", "online", "capacity") else "left",
@@ -109,7 +137,8 @@ def _print_flows(sol: Solution, console: Console, stages: list[str], mass: str) 
                                               stages.index(kv[0][1]), kv[0][0]))[:MAX_FLOWS]
     top.sort(key=lambda kv: (stages.index(kv[0][1]), -sum(f["rate"] for f in kv[1])))
     lossy = any(abs(f["arrivals"] - f["rate"]) > 1e-9 for f in sol.flows)
-    t = _table(f"Largest flows ({mass}/yr), top {len(top)} of {len(per)} route-stages")
+    t = _table(f"Largest flows ({mass}/yr), top {len(top)} of {len(per)} route-stages"
+               + _expected(sol))
     cols = ["stage", "route", "from → to", "payload", "commodities"] + (
         ["arrives"] if lossy else []) + ["propellant"]
     for col in cols:
@@ -135,7 +164,7 @@ def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: st
     """Trips per route and the fleets they need (solvers.md, "Vehicles")."""
     if not sol.trips:
         return
-    t = _table(f"Vehicle trips (per year; payload and propellant in {mass}/yr)")
+    t = _table(f"Vehicle trips (per year; payload and propellant in {mass}/yr)" + _expected(sol))
     for col in ("stage", "route", "from → to", "vehicle", "trips", "payload", "propellant"):
         t.add_column(col, justify="right" if col in ("trips", "payload", "propellant") else "left",
                      overflow="fold")
@@ -148,7 +177,8 @@ def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: st
     console.print(t)
     if not sol.fleet:
         return
-    f = _table("Fleets (reusable vehicles, per year: the stage's mean)")
+    f = _table("Fleets (reusable vehicles, per year: the stage's mean)"
+               + (": here and now (root stages)" if sol.stochastic else ""))
     f.caption = ("online: vehicles that exist in the stage; operating: vehicles in service "
                  "(lifetime, commissioning); used: vehicle-years used per year (flying, and "
                  "waiting away from base); utilisation = used / operating")
@@ -165,7 +195,7 @@ def _print_shortfalls(sol: Solution, console: Console, stages: list[str],
                       years: dict[str, int], mass: str) -> None:
     if not sol.shortfalls:
         return
-    t = _table(f"Demand not delivered (shortfall, {mass}/yr)")
+    t = _table(f"Demand not delivered (shortfall, {mass}/yr)" + _expected(sol))
     for col in ("stage", "demand", "commodity", "short", "of demand"):
         t.add_column(col, justify="right" if col in ("short", "of demand") else "left")
     amount = {(d["demand"], d["stage"]): d["amount"]
@@ -184,7 +214,7 @@ def _print_costs(sol: Solution, console: Console, stages: list[str], money: str)
     grid: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for c in sol.costs:
         grid[c["stage"]][c["category"]] += c["discounted"]
-    t = _table(f"Costs ({money}, discounted) by stage and category")
+    t = _table(f"Costs ({money}, discounted) by stage and category" + _expected(sol))
     t.add_column("stage")
     for cat in cats:
         t.add_column(cat, justify="right")

@@ -18,7 +18,7 @@ from ..status import ExitCode, exit_code
 from ..stochastic.ph import mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
-from ..summary import print_summary
+from ..summary import money_text, print_summary
 from .common import (
     Gap,
     Sets,
@@ -120,7 +120,7 @@ def solve(
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
         out.print(f"{sol.instance}: {sol.status.value}"
-                  + (f", objective {sol.objective:,.6g}" if sol.objective is not None else ""))
+                  + (f", objective {money_text(sol.objective)}" if sol.objective is not None else ""))
         if sol.message and not sol.status.has_solution:
             out.print(sol.message, markup=False)
     else:
