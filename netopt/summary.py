@@ -18,6 +18,11 @@ MAX_FLOWS = 12
 MAX_BUILDS = 60
 
 
+def count(n: int, one: str, many: str | None = None) -> str:
+    """'1 facility', '2 facilities': a number and its noun, singular or plural."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def money_text(x: float, digits: int = 6) -> str:
     """An amount of money as people write it: thousands separated, about `digits` significant
     digits, never in scientific notation (1.70891e+07 in a cost line reads as a typo)."""
@@ -43,6 +48,24 @@ def _num(x: float | None, digits: int = 4) -> str:
 def _table(title: str) -> Table:
     return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                  title_style="bold")
+
+
+LONGEST_NAME = 40  # a name longer than this may fold; below it a name column is never narrower
+
+
+def _whole_names(t: Table) -> Table:
+    """Columns of names (cells without spaces: elements, routes, vehicles, stages) as wide as
+    their longest cell, so that a narrow terminal wraps the columns of words instead and never
+    breaks a name in the middle ("eml1-moon-lan / der")."""
+    for col in t.columns:
+        words = [c for c in (col.header, *col.cells) if isinstance(c, str) and " " not in c]
+        cells = [c for c in col.cells if isinstance(c, str)]
+        if cells and not any(" " in c for c in cells):  # names: the longest whole
+            words += cells
+        if words:
+            col.min_width = max(col.min_width or 0,
+                                min(LONGEST_NAME, max(len(w) for w in words)))
+    return t
 
 
 def _expected(sol: Solution) -> str:
@@ -76,8 +99,9 @@ def print_summary(sol: Solution, console: Console) -> None:
     years = {s["name"]: s["years"] for s in sol.stages}
     if sol.stages:
         last = sol.stages[-1]
-        console.print(f"{len(stages)} stages, {sol.stages[0]['start_year']}–"
-                      f"{last['start_year'] + last['years'] - 1}", markup=False)
+        first, end = sol.stages[0]["start_year"], last["start_year"] + last["years"] - 1
+        console.print(f"{count(len(stages), 'stage')}, "
+                      + (f"{first}–{end}" if end > first else str(first)), markup=False)
     _print_builds(sol, console, stages)
     _print_flows(sol, console, stages, mass)
     _print_vehicles(sol, console, stages, mass)
@@ -97,10 +121,9 @@ def _print_builds(sol: Solution, console: Console, stages: list[str]) -> None:
                f"(online units and capacity, {sol.units.get('mass', 't')}/yr, after the build)"
                + (": here and now (root stages), the same in every leaf" if sol.stochastic
                   else ""))
-    longest = max(len(b["name"]) for b in sol.builds)
     for col in ("stage", "element", "kind", "where (body)", "built", "online", "capacity"):
         t.add_column(col, justify="right" if col in ("built", "online", "capacity") else "left",
-                     overflow="fold", min_width=min(longest, 24) if col == "element" else None)
+                     overflow="fold")
     rows = sorted(sol.builds, key=lambda b: (stages.index(b["stage"]) if b["stage"] in stages
                                              else len(stages), b["type"], b["name"]))
     previous = None
@@ -118,7 +141,7 @@ def _print_builds(sol: Solution, console: Console, stages: list[str]) -> None:
         t.add_row(b["stage"] if new_stage else "", b["name"], kind, where, f"+{b['units']}",
                   str(o.get("units", "")), _num(o.get("capacity")))
         previous = b["stage"]
-    console.print(t)
+    console.print(_whole_names(t))
     if len(rows) > MAX_BUILDS:
         console.print(f"... and {len(rows) - MAX_BUILDS} more builds (see builds.csv)")
 
@@ -157,7 +180,7 @@ def _print_flows(sol: Solution, console: Console, stages: list[str], mass: str) 
                   _num(payload), kinds, *arrives,
                   _num(burnt.get((route, stage))) if burnt.get((route, stage)) else "")
         previous = stage
-    console.print(t)
+    console.print(_whole_names(t))
 
 
 def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: str) -> None:
@@ -174,7 +197,7 @@ def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: st
                   f"{r['from']} → {r['to']}", r["vehicle"], _num(r["trips"], 4),
                   _num(r["payload"]) if r["payload"] else "empty", _num(r["propellant"]))
         previous = r["stage"]
-    console.print(t)
+    console.print(_whole_names(t))
     if not sol.fleet:
         return
     f = _table("Fleets (reusable vehicles, per year: the stage's mean)"
@@ -188,7 +211,7 @@ def _print_vehicles(sol: Solution, console: Console, stages: list[str], mass: st
     for r in sorted(sol.fleet, key=lambda x: (stages.index(x["stage"]), x["vehicle"])):
         f.add_row(r["stage"], r["vehicle"], str(r["online"]), _num(r["operating"], 4),
                   _num(r["vehicle_years"], 4), f"{r['utilisation']:.0%}")
-    console.print(f)
+    console.print(_whole_names(f))
 
 
 def _print_shortfalls(sol: Solution, console: Console, stages: list[str],
@@ -204,7 +227,7 @@ def _print_shortfalls(sol: Solution, console: Console, stages: list[str],
         a = amount.get((s["demand"], s["stage"]))
         t.add_row(s["stage"], s["demand"], s["commodity"], _num(s["rate"]),
                   f"{s['rate'] / a:.0%}" if a else "")
-    console.print(t)
+    console.print(_whole_names(t))
 
 
 def _print_costs(sol: Solution, console: Console, stages: list[str], money: str) -> None:
@@ -229,4 +252,4 @@ def _print_costs(sol: Solution, console: Console, stages: list[str], money: str)
     t.add_row("total", *(_num(totals[c]) for c in cats), _num(sol.cost_total()), style="bold")
     gross = sum(abs(v) for v in totals.values()) or 1.0
     t.add_row("share", *(f"{abs(totals[c]) / gross:.0%}" for c in cats), "")
-    console.print(t)
+    console.print(_whole_names(t))

@@ -128,7 +128,7 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
 def test_validate_counts_leaves():
     r = runner.invoke(app, ["validate", str(HERE / "three-stage.yaml")])
     assert r.exit_code == 0, r.output
-    assert "three-stage.yaml: valid (1 facilities, 0 routes, 3 stages, 4 leaves)" in r.output
+    assert "three-stage.yaml: valid (1 facility, 0 routes, 0 vehicles, 3 stages, 4 leaves)" in r.output
 
 
 @pytest.mark.parametrize("change, message, token", [

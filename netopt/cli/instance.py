@@ -18,12 +18,13 @@ from ..status import ExitCode, exit_code
 from ..stochastic.ph import mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
-from ..summary import money_text, print_summary
+from ..summary import count, money_text, print_summary
 from .common import (
     Gap,
     Sets,
     Solver,
     SolverOption,
+    Threads,
     TimeLimit,
     err,
     exit_codes,
@@ -53,9 +54,12 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")
             continue
         print_problems(plan.warnings)
         inst = plan.base.instance if isinstance(plan, StochasticPlan) else plan.instance
-        leaves = (f", {len(plan.leaves)} leaves" if isinstance(plan, StochasticPlan) else "")
-        out.print(f"{f}: valid ({len(inst.facilities)} facilities, {len(inst.routes)} routes, "
-                  f"{len(inst.horizon.stages)} stages{leaves})", markup=False)
+        counts = [count(len(inst.facilities), "facility", "facilities"),
+                  count(len(inst.routes), "route"), count(len(inst.vehicles), "vehicle"),
+                  count(len(inst.horizon.stages), "stage")]
+        if isinstance(plan, StochasticPlan):
+            counts.append(count(len(plan.leaves), "leaf", "leaves"))
+        out.print(f"{f}: valid ({', '.join(counts)})", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
 
 
@@ -64,7 +68,7 @@ def solve(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write solution.json and CSV tables here.")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    threads: Threads = None,
     solver: Solver = "highs",
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
     race: Annotated[int, typer.Option("--race", min=1, help="Race N HiGHS copies with seeds SEED..SEED+N-1 (one thread each); the copy that proves optimality at the fewest nodes wins, so the answer does not depend on timing.")] = 1,  # noqa: E501

@@ -13,7 +13,7 @@ from ..plan import load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from ..summary import money_text
-from .common import Gap, Sets, TimeLimit, err, exit_codes, out, print_problems
+from .common import Gap, Sets, Threads, TimeLimit, err, exit_codes, out, print_problems
 
 
 def pareto(
@@ -22,7 +22,7 @@ def pareto(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory for pareto.json and pareto.png (default: <file>-pareto/).")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    threads: Threads = None,
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file applied first (repeatable).")] = None,  # noqa: E501
     set_: Sets = None,
 ) -> None:
