@@ -26,6 +26,11 @@ Versions:
   6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
      rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
+  7  each leaf of `stochastic.leaves` carries all its tables (online, activities, flows,
+     propellant, supplies, sales, shortfalls, stocks, arrivals, trips, fleet, parked) beside its
+     builds and costs, so the leaves can be exported as well as the expectation; fleet has a row
+     for every step a vehicle exists in, idle ones too. Older files load with leaves holding
+     builds and costs only.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -208,14 +213,15 @@ class FleetRow(Row):
     """Start of the step as a calendar year (the stage's start year with resolution: stage;
     fractional for steps inside a year, as steps.start_year)."""
     online: int = Field(ge=0)
-    """Vehicles that exist at some time in the step."""
+    """Vehicles that exist at some time in the step (a row for every step any exists, used or
+    idle)."""
     operating: float = Field(ge=0)
-    """Vehicles operating, by share of the step (lifetime and commissioning)."""
+    """Vehicles operating, by share of the step (lifetime and commissioning): at most online."""
     vehicle_years: float = Field(ge=0)
     """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
-    from base (the mean of the step's start and end)."""
+    from base (the mean of the step's start and end): at most operating."""
     utilisation: float = Field(ge=0)
-    """vehicle_years / operating."""
+    """vehicle_years / operating (0 when none operates)."""
 
 
 class ParkedRow(Row):
@@ -523,6 +529,32 @@ class LeafRow(Row):
     """The leaf's build-out (shared with the leaves of the same tree node)."""
     costs: list[CostRow] = []
     """The leaf's costs."""
+    # version 7: the leaf's other tables, as the top-level ones (which hold their
+    # probability-weighted expectation)
+    online: list[OnlineRow] = []
+    """The leaf's units online."""
+    activities: list[ActivityRow] = []
+    """The leaf's facility activity."""
+    flows: list[FlowRow] = []
+    """The leaf's flows."""
+    propellant: list[PropellantRow] = []
+    """The leaf's propellant burnt."""
+    supplies: list[SupplyRow] = []
+    """The leaf's purchases."""
+    sales: list[SaleRow] = []
+    """The leaf's market sales."""
+    shortfalls: list[ShortfallRow] = []
+    """The leaf's required demand not delivered."""
+    stocks: list[StockRow] = []
+    """The leaf's stocks."""
+    arrivals: list[ArrivalRow] = []
+    """The leaf's arrivals."""
+    trips: list[TripRow] = []
+    """The leaf's vehicle trips."""
+    fleet: list[FleetRow] = []
+    """The leaf's fleets."""
+    parked: list[ParkedRow] = []
+    """The leaf's vehicles waiting away from base."""
 
 
 class Spread(Row):

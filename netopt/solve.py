@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError, Problem, UsageError
-from .status import Status
+from .status import Status, status_words
 
 DEFAULT_SOLVER = "highs"
 
@@ -179,5 +179,5 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     elif tc == TC.unbounded:
         out.status = Status.unbounded
     else:
-        out.message = f"no solution found: {tc}"
+        out.message = f"no solution found: {status_words(tc)}"
     return out
