@@ -457,3 +457,53 @@ def test_stochastic_report_labels_expectations_and_shows_the_leaves(tmp_path):
     leaves = dict(next(s for s in time_series(sol) if s.id == "series-leaves").lines)
     assert leaves == {"high (p=0.5)": [8e6, 13e6], "low (p=0.5)": [8e6, 8e6],
                       "expected (probability-weighted)": [8e6, 10.5e6]}
+
+
+# --- the interactive report in a real browser ----------------------------------------------------
+def _browser() -> str | None:
+    import shutil
+
+    return next((b for b in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(b)), None)
+
+
+def _dump_dom(browser: str, page: Path, fragment: str, profile: Path) -> tuple[str, list[str]]:
+    """The page's DOM after its script ran, and the console lines the browser logged."""
+    import subprocess
+
+    res = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+         "--enable-logging=stderr", "--v=0", "--dump-dom", f"{page.as_uri()}#{fragment}"],
+        capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout, [line for line in res.stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.mark.skipif(_browser() is None, reason="no headless browser (chromium) installed")
+def test_interactive_report_runs_in_a_browser_without_errors(tmp_path):
+    """The report opened offline in headless Chromium: its script runs (marks the page ready),
+    logs nothing to the console, and the time slider shows each year's flow on the network and
+    moves the charts' cursor (yearly_mine: a -> b carries 0 in 2030, 500 t/yr from 2031)."""
+    import html as h
+
+    from netopt.report import write_html
+
+    page = tmp_path / "r.html"
+    write_html(solve_exact(yearly_mine()), page)
+    browser = _browser()
+    assert browser is not None
+    for step, year, rate in ((0, 2030, 0.0), (3, 2033, 500.0)):
+        dom, console = _dump_dom(browser, page, f"step={step}", tmp_path / f"profile{step}")
+        assert console == []
+        assert re.search(r'<html[^>]*data-netopt-ready="1"', dom)
+        assert not re.search(r"<html[^>]*data-netopt-error", dom)
+        assert f'<span class="step">{year} (stage s1)</span>' in dom
+        edge = re.search(r'<line class="edge"[^>]*>', dom, re.S).group(0)
+        assert float(re.search(r'data-rate="([^"]+)"', edge).group(1)) == rate
+        tip = h.unescape(re.search(r'data-tip="([^"]*)"', edge, re.S).group(1))
+        assert tip == (f"a → b in {year}\n" + ("total 500 t/yr\nx: 500 t/yr" if rate
+                                               else "nothing flown"))
+        # every chart's cursor sits on the step's band
+        for chart in re.findall(r'<div class="chart".*?</svg>', dom, re.S):
+            band = re.search(rf'<rect class="band" data-i="{step}" x="([^"]+)"', chart).group(1)
+            assert re.search(r'<rect class="cursor" x="([^"]+)"', chart).group(1) == band

@@ -139,8 +139,8 @@ def player_html(pid: str, frames: dict[str, Any]) -> str:
     """The network with a time slider: nodes where the figures put them, an arrow per pair of
     nodes that a route joins in some step (width to scale of the largest in any step), the
     slider and a play button. The script sets widths and tooltips for the step chosen."""
-    unit = min(150.0, 1180.0 / (frames["width"] + 0.4))
-    stretch = 1.25
+    unit = min(120.0, 1180.0 / (frames["width"] + 0.4))
+    stretch = 1.0
     width = (frames["width"] + 0.4) * unit
     height = (frames["height"] + 0.2) * unit * stretch
 
