@@ -43,11 +43,16 @@ if TYPE_CHECKING:
     from ..results import Solution
 
 
-def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")]) -> None:
-    """Check instance files; exit 0 if all are valid, 1 with every error otherwise."""
+def validate(files: Annotated[list[Path], typer.Argument(help="Instance, scenario or sweep files.")]) -> None:  # noqa: E501
+    """Check instance, scenario and sweep files; exit 0 if all are valid, 1 with every error
+    otherwise. A sweep file is checked with its base: the base, its scenarios and sets, and
+    every swept path."""
     bad = False
     for f in files:
         try:
+            if _is_sweep(f):
+                _validate_sweep(f)
+                continue
             plan = StochasticPlan.read(f)  # an instance, or a scenario naming its base
         except InputError as e:
             print_problems(e.problems)
@@ -62,6 +67,42 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Instance files.")
             counts.append(count(len(plan.leaves), "leaf", "leaves"))
         out.print(f"{f}: valid ({', '.join(counts)})", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
+
+
+def _is_sweep(f: Path) -> bool:
+    """A readable YAML/JSON file whose keys are a sweep's (grid, distributions, samples); any
+    problem reading it is left to the instance reader, which names it."""
+    from ..load import read_tree
+    from ..sweep import is_sweep_file  # pydantic: only for a file that may be a sweep
+
+    if f.suffix.lower() not in (".yaml", ".yml", ".json") or not f.is_file():
+        return False
+    try:
+        raw, _, problems = read_tree(f)
+    except (InputError, OSError):
+        return False
+    return not problems and is_sweep_file(raw)
+
+
+def _validate_sweep(f: Path) -> None:
+    """A sweep file: its own fields, then its base with the sweep's scenarios and sets, then
+    every swept path in that base (what `netopt sweep FILE` checks before its first run).
+    Raises InputError."""
+    from ..scenario import load_tree
+    from ..sweep import check_paths, read_sweep_file
+
+    sf = read_sweep_file(f)
+    params = len(sf.spec.params)
+    draws = f", {sf.spec.samples} samples" if sf.spec.samples else ""
+    if sf.base is None:
+        out.print(f"{f}: valid sweep file ({params} parameters{draws}); it names no base: its "
+                  "paths are checked when `netopt sweep BASE --sweep FILE` runs", markup=False)
+        return
+    plan = StochasticPlan.read(sf.base, sf.scenarios, sf.sets)
+    print_problems(plan.warnings)
+    data, _, _ = load_tree(sf.base, sf.scenarios, sf.sets)
+    check_paths(data, sf.spec)
+    out.print(f"{f}: valid sweep of {sf.base} ({params} parameters{draws})", markup=False)
 
 
 def solve(

@@ -6,9 +6,10 @@ from pathlib import Path as FsPath
 
 from ..files import write_atomic
 from ..results import Solution
-from .document import (NUMERIC, Block, Facts, Figure, Grid, Heading, Text, document,
-                       time_tables)
+from .document import NUMERIC, Block, Facts, Figure, Grid, Heading, Player, Text, document
 from .figures import figures, png_bytes
+from .interactive import _fmt
+from .series import Series
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -32,24 +33,34 @@ def _block(b: Block, pngs: dict[str, str]) -> list[str]:
         return [b.text]
     if isinstance(b, Grid):
         return [_md_table(b.header, b.rows)]
+    if isinstance(b, Series):  # the chart's numbers, a row per step
+        when = "end of step" if b.cumulative else "step"
+        rows = [[b.steps.label(i), b.steps.stages[i],
+                 *(_fmt(line[i]) for _, line in b.lines)]
+                for i in range(len(b.steps.years))]
+        return ([f"### {b.title}"] + ([b.note] if b.note else [])
+                + [_md_table([when, "stage", *(name for name, _ in b.lines)], rows)])
+    if isinstance(b, Player):
+        return ["The network step by step (a time slider) is in the HTML report "
+                "(`netopt report` without `--format md`)."]
     if isinstance(b, Figure):
         return (([f"### {b.heading}"] if b.heading else [])
                 + [f"![{b.fid}]({pngs[b.fid]})", f"*{b.caption}*"])
     out = [f"### {b.title}"]
     if b.total > len(b.rows):
         out.append(f"First {len(b.rows)} of {b.total} rows (the CSV export has them all).")
-    return out + [_md_table(b.header, b.rows) if b.rows else "(no rows)"]
+    if not b.rows:
+        out.append("No rows (the CSV has the header only).")
+    return out + [_md_table(b.header, b.rows)]
 
 
 def write_markdown(sol: Solution, path: str | FsPath, title: str | None = None) -> list[FsPath]:
     """report.md plus one PNG per figure in report_files/ beside it."""
-    timed = time_tables(sol)  # per year: before the stage view
-    sol = sol.by_stage()  # rows per stage (resolution: year has rows per year)
     path = FsPath(path)
     fig_dir = path.with_name(f"{path.stem}_files")
     fig_dir.mkdir(parents=True, exist_ok=True)
-    figs = figures(sol)
-    doc = document(sol, list(figs), title, timed)
+    figs = figures(sol.by_stage())  # the figures speak in stages
+    doc = document(sol, list(figs), title)
     written: list[FsPath] = []
     pngs: dict[str, str] = {}
     for fid, fig in figs.items():
