@@ -30,16 +30,22 @@ demands: [{node: b, commodity: x, amount: 400, shortfall_penalty_per_t: 100}]
 """
 
 
+ROOT = Path(__file__).resolve().parent.parent  # this tree's netopt, also in a child process
+
+
 def run(*args: str):
     r = CliRunner().invoke(app, list(args))
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
     return r
 
 
-def netopt(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+def netopt(*args: str, timeout: float = 60, cwd: Path | None = None
+           ) -> subprocess.CompletedProcess:
     """The CLI in a child process: a hang fails the test by its timeout instead of hanging it."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.run([sys.executable, "-m", "netopt", *args], capture_output=True,
-                          text=True, timeout=timeout)
+                          text=True, timeout=timeout, cwd=cwd, env=env)
 
 
 # --- cause 3: special files, bounded reads ---------------------------------------------------
@@ -449,3 +455,167 @@ def test_catalog_with_no_candidate_is_an_error(tmp_path):
     assert r.exit_code == 1
     assert r.output.startswith(f"error: {BENNER}: none of its ")
     assert not out.exists()
+
+
+# --- issue 24: a user's --extra hook is the user's code ---------------------------------------
+
+HOOKS = '''import os
+import signal
+import sys
+
+import pyomo.environ as pyo
+
+
+def raises(compiled, prepared):
+    raise ValueError("boom")
+
+
+def one_arg(compiled):
+    pass
+
+
+def nonlinear(compiled, prepared):
+    f = compiled.v.flow["launch", "x", "s1"]
+    compiled.model.mine = pyo.Constraint(expr=f * f <= 4)
+
+
+def nan_cost(compiled, prepared):
+    compiled.add_cost("carbon", "s1", float("nan"), compiled.v.flow["launch", "x", "s1"])
+
+
+def huge_cost(compiled, prepared):
+    compiled.add_cost("carbon", "s1", 1e20, compiled.v.flow["launch", "x", "s1"])
+
+
+def huge_coefficient(compiled, prepared):
+    f = compiled.v.flow["launch", "x", "s1"]
+    compiled.model.mine = pyo.Constraint(expr=1e20 * f <= 4)
+
+
+def nan_coefficient(compiled, prepared):
+    f = compiled.v.flow["launch", "x", "s1"]
+    compiled.model.mine = pyo.Constraint(expr=float("nan") * f <= 4)
+
+
+def infinite_bound(compiled, prepared):
+    compiled.model.y = pyo.Var(bounds=(0, 1e20))
+
+
+def removes(compiled, prepared):
+    compiled.model.del_component(compiled.model.balance)
+
+
+def replaces(compiled, prepared):
+    compiled.model.balance = pyo.Constraint(expr=compiled.v.flow["launch", "x", "s1"] >= 0)
+
+
+def objective(compiled, prepared):
+    compiled.model.mine = pyo.Objective(expr=compiled.v.flow["launch", "x", "s1"])
+
+
+def unknown_step(compiled, prepared):
+    compiled.add_cost("carbon", "s9", 1.0, compiled.v.flow["launch", "x", "s1"])
+
+
+def exits(compiled, prepared):
+    sys.exit(0)
+
+
+def interrupted(compiled, prepared):
+    os.kill(os.getpid(), signal.SIGINT)  # handled at the next bytecode: no race
+    signal.pause()  # not reached
+'''
+# decision.yaml's instance (docs/extending.md): launch 2/t from a to b or build a mine; optimum 22
+DECISION = """name: decision
+horizon: {start_year: 2030, stages: [{name: s1, years: 1}]}
+commodities: [{name: x}]
+nodes: [{name: a}, {name: b}, {name: c}]
+facilities: [{name: mine, node: b, capacity: 10, capex: 30, produces: {x: 1.0}}]
+routes:
+  - {name: launch, from: a, to: b, cost_per_t: 2}
+  - {name: last-mile, from: b, to: c, capex: 2, capacity: 20}
+supplies: [{node: a, commodity: x}]
+demands: [{node: c, commodity: x, amount: 10}]
+"""
+_FLOW = "flow[launch,x,s1]"
+
+
+@pytest.mark.parametrize("hook,code,message", [
+    # before: "internal error (a bug in netopt): ValueError: boom", exit 1
+    ("raises", 1, "--extra hooks.py:raises raised ValueError: boom (at hooks.py:9)"),
+    # before: internal error, TypeError
+    ("one_arg", 2, "error: --extra 'hooks.py:one_arg': one_arg(compiled) cannot be called as "
+     "extra(compiled, prepared)"),
+    # before: internal error, "HiGHS takes linear models only"
+    ("nonlinear", 1, f"--extra hooks.py:nonlinear: row mine is not linear ({_FLOW}*{_FLOW}); "
+     "HiGHS takes linear rows only"),
+    # before: exit 4, "no solution found: kSolveError"
+    ("nan_cost", 1, f"--extra hooks.py:nan_cost: add_cost('carbon', 's1', nan, {_FLOW}): a cost "
+     "coefficient must be a finite number below 1e+20"),
+    ("huge_cost", 1, f"--extra hooks.py:huge_cost: add_cost('carbon', 's1', 1e+20, {_FLOW}): a "
+     "cost coefficient must be a finite number below 1e+20"),
+    ("huge_coefficient", 1, f"--extra hooks.py:huge_coefficient: row mine has a coefficient of "
+     f"1e+20 on {_FLOW}; HiGHS refuses values above 1e+15 (check the units)"),
+    # before: solved, objective 22, as if the row were not there
+    ("nan_coefficient", 1, f"--extra hooks.py:nan_coefficient: row mine has a coefficient of nan "
+     f"on {_FLOW}"),
+    ("infinite_bound", 1, "--extra hooks.py:infinite_bound: variable y has a upper bound of 1e+20; "
+     "HiGHS takes bounds from 1e+20 as infinite (leave it out for no bound)"),
+    # before: "optimal, objective 0": every demand dropped with netopt's balance rows
+    ("removes", 1, "--extra hooks.py:removes: removed netopt's component 'balance'"),
+    ("replaces", 1, "--extra hooks.py:replaces: replaced netopt's component 'balance' (give "
+     "yours a name of its own)"),
+    ("objective", 1, "--extra hooks.py:objective: added an objective 'mine': add cost terms with "
+     "compiled.add_cost instead"),
+    # before: internal error
+    ("unknown_step", 1, "--extra hooks.py:unknown_step raised ValueError: no operating step 's9' "
+     "(steps: s1) (at hooks.py:56)"),
+    # before: exit 0 and nothing printed
+    ("exits", 1, "--extra hooks.py:exits called sys.exit(0)"),
+    ("interrupted", 130, "interrupted while building the model (the solver had not started); "
+     "nothing written"),
+])
+def test_extra_hook_errors_are_the_users(tmp_path, hook, code, message):
+    (tmp_path / "hooks.py").write_text(HOOKS)
+    (tmp_path / "decision.yaml").write_text(DECISION)
+    r = netopt("solve", "decision.yaml", "--extra", f"hooks.py:{hook}", "-q", "-o", "out",
+               cwd=tmp_path)
+    assert r.returncode == code, r.stderr
+    assert r.stderr.splitlines()[-1] == message
+    assert "internal error" not in r.stderr + r.stdout
+    assert "optimal" not in r.stdout and not (tmp_path / "out").exists()
+
+
+def _decision_plan():
+    import yaml
+
+    from netopt.plan import Plan, validate
+
+    return Plan.of(validate(yaml.safe_load(DECISION))[0])
+
+
+def test_a_good_hook_still_solves():
+    import pyomo.environ as pyo
+
+    from netopt.solve import SolveOptions
+
+    def cap(compiled, prepared):
+        compiled.model.cap = pyo.Constraint(expr=compiled.v.flow["launch", "x", "s1"] <= 4)
+
+    # launch capped at 4 of the 10 t: the mine is built, capex 30 + last mile 2 = 32
+    assert _decision_plan().solve(SolveOptions(gap=0), cap).objective == pytest.approx(32)
+
+
+def test_extra_from_python_is_checked_too():
+    from netopt.errors import InputError
+    from netopt.solve import SolveOptions
+
+    def removes(compiled, prepared):
+        compiled.model.del_component(compiled.model.balance)
+
+    with pytest.raises(InputError) as e:
+        _decision_plan().solve(SolveOptions(gap=0), removes)  # before: optimal, objective 0
+    [problem] = e.value.problems
+    assert str(problem).startswith("--extra ") and str(problem).endswith(
+        "test_hostile_input.py:test_extra_from_python_is_checked_too.<locals>.removes: "
+        "removed netopt's component 'balance'")
