@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import flown_delta_v, launched_supplies
+from .params import MAX_WINDOWS, flown_delta_v, launched_supplies
 from .rocket import G0, mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
 from .schema import Instance
@@ -316,7 +316,13 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
                                f"({end - start} years, {start}-{end}): nothing would arrive",
                                path + (field,)))
         w = x.windows
-        if w is not None:
+        if w is not None and (end - start) / w.every_years > MAX_WINDOWS:
+            out.append(Problem(f"a window every {w.every_years:g} years makes "
+                               f"{(end - start) / w.every_years:,.0f} launch windows in the "
+                               f"horizon ({start}-{end}), more than the {MAX_WINDOWS:,} netopt "
+                               "takes: leave windows out for departures at any time",
+                               path + ("windows", "every_years")))
+        elif w is not None:
             k = math.ceil((start - w.first) / w.every_years - 1e-9)
             if w.first + k * w.every_years >= end - 1e-9:
                 out.append(Problem(f"no launch window inside the horizon ({start}-{end}): the "

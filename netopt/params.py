@@ -100,6 +100,11 @@ def unit_shares(elem: Facility | Route | Vehicle, infos: list[StageInfo], steps:
     return exist, operate
 
 
+# Most launch windows of a route in the horizon (checks.py refuses more): each is a date every
+# step's arrival weights are computed for; 10,000 in a century is a window every 3.65 days
+MAX_WINDOWS = 10_000
+
+
 def window_dates(route: Route, start: int, end: int) -> list[float]:
     """Departure dates first + k*P inside [start, end) of a windowed route."""
     w = route.windows
