@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import catalog, instance, pareto, solution, sweep
+from . import bug, catalog, instance, pareto, solution, sweep
 from ..provenance import git_describe, netopt_version
 from .common import INTERRUPTED, err
 
@@ -128,8 +128,7 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001  (the one place that sees every unexpected error)
         if debug:
             raise
-        err.print(f"internal error (a bug in netopt): {type(e).__name__}: {e}; run again with "
-                  "--debug for the traceback", markup=False)
+        bug.report(e)  # a line that cannot fail, a MemoryError's too
         raise SystemExit(1) from None
     finally:
         # the exit would collect a solved model's millions of objects one by one (1 s at 100k
