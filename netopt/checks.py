@@ -387,9 +387,9 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
                                             if w.every_days is not None
                                             else ("every_years", f"{w.every_years:g} years"))
                 out.append(Problem(
-                    f"a window every {period_text} makes {(end - start) / period:,.0f} launch windows "
-                    f"in the horizon ({start}-{end}), more than the {MAX_WINDOWS:,} netopt "
-                    "accepts per route: leave windows out for departures at any time",
+                    f"a window every {period_text} makes {(end - start) / period:,.0f} launch "
+                    f"windows in the horizon ({start}-{end}), more than the {MAX_WINDOWS:,} "
+                    "netopt accepts per route: leave windows out for departures at any time",
                     path + ("windows", given_every)))
     # where each commodity can ever be: brought by a route, made, supplied or held at the start
     present: set[tuple[str, str]] = set()
