@@ -51,7 +51,8 @@ def exit_codes(doing: str = "") -> Iterator[None]:
         where = f"{e.filename}: " if e.filename else ""
         err.print(f"error: {where}{e.strerror or e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        doing = getattr(e, "doing", None) or doing  # status.Interrupted knows its phase
         err.print(f"interrupted{' while ' + doing if doing else ''}; nothing written",
                   markup=False)
         raise typer.Exit(INTERRUPTED) from None
