@@ -76,6 +76,13 @@ def write_solution(sol: Any, folder: Any) -> list:
         raise typer.Exit(ExitCode.USAGE) from None
 
 
+def note_cleaned(folder: Any) -> None:
+    """Say which temporary files of a netopt killed while writing (SIGKILL) were removed."""
+    for path in folder.cleaned:
+        err.print(f"note: removed {path}, left by a netopt that was stopped while writing",
+                  markup=False)
+
+
 def parse_options(items: list[str]) -> dict[str, object]:
     """--option KEY=VALUE items -> {KEY: int, float or text}."""
     options: dict[str, object] = {}

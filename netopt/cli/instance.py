@@ -27,6 +27,7 @@ from .common import (
     TimeLimit,
     err,
     exit_codes,
+    note_cleaned,
     out,
     parse_cuts,
     parse_online,
@@ -95,6 +96,8 @@ def solve(
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
         if folder is not None:
             folder.prepare()  # a location that cannot be written is known before solving
+    if folder is not None:
+        note_cleaned(folder)
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),
