@@ -101,6 +101,14 @@ def trace(inst: Any, points: int = 5, options: Any = None) -> Front:
 
     if points < 2:
         raise ValueError("a front needs at least 2 points")
+    if inst.uncertainty is not None:
+        from .errors import UsageError
+        from .stochastic.tree import tree_of
+
+        raise UsageError(f"{inst.name} has an uncertainty tree "
+                         f"({len(tree_of(inst).leaves)} leaves): the front is traced for one "
+                         "deterministic instance, not in expectation; trace a leaf's by giving "
+                         "its values with --set, or solve the tree with netopt solve")
     opts = replace(options or SolveOptions(), progress=None, elastic=False)
     inst = inst.model_copy(update={"objective": "cost"})
     prep = prepare(inst)

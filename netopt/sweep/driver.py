@@ -171,8 +171,19 @@ def _run(base: dict, spec: SweepSpec, table: FsPath | None, result: SweepResult,
             on_result(r.row, len(rows), total)
 
     start = None
+    tree = base_plan.instance.uncertainty is not None
+    if tree:
+        from ..stochastic.tree import tree_of
+
+        result.notes.append(
+            f"the base has an uncertainty tree ({len(tree_of(base_plan.instance).leaves)} "
+            "leaves): each run solves its tree as netopt solve does (the extensive form; the "
+            "leaves' changes apply over the run's values); objective: the expected cost; "
+            "built: the here-and-now builds")
     try:
-        if warm_start and pending:
+        if warm_start and pending and tree:
+            result.notes.append("warm start: not with an uncertainty tree")
+        elif warm_start and pending:
             if options.solver != "highs":
                 result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
             else:
