@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import logging
 import os
 import signal
 import sys
@@ -120,6 +121,10 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Pyomo logs "Constructing component ... failed: KeyboardInterrupt" before passing on an
+    # interrupt that lands while it builds a component: the one line below says it instead
+    logging.getLogger("pyomo.core").addFilter(
+        lambda r: "KeyboardInterrupt" not in r.getMessage())
     try:
         app()
     except KeyboardInterrupt:  # outside a solve (a solve keeps its best solution instead)
