@@ -361,3 +361,23 @@ def test_a_mapping_naming_an_unknown_step_is_refused():
                                                                         "name": "out"}]}),
                    demands=[{"node": "b", "commodity": "x", "amount": {"outt": 1}}])
     assert got == ["demands[0].amount.outt: unknown stage 'outt' (did you mean 'out'?)"]
+
+
+def test_the_missions_in_days_example():
+    # docs/examples/missions-in-days.yaml: each 3-day stay needs 243.5 t/yr x 3d = 2 t; the
+    # 3-day transit brings what leaves in out1 (out2) exactly into surface1 (surface2):
+    # w = 1. Each sortie buys 2 t at 1 and flies them at 10: 22; two sorties 44.
+    from pathlib import Path
+
+    from netopt.plan import Plan
+
+    path = Path(__file__).parent.parent / "docs" / "examples" / "missions-in-days.yaml"
+    plan = Plan.read(path)
+    assert [s.name for s in plan.prepared.steps] == [
+        "out1", "surface1", "back1", "m1.4", "out2", "surface2", "back2", "m2.4", "2032", "2033",
+        "2034"]
+    assert plan.prepared.arrive[("earth_moon", "out1")] == [("surface1", approx(1.0))]
+    sol = solve_exact(plan.instance)
+    assert sol.objective == approx(44)
+    assert [(f["stage"], f["year"], f["rate"] * 3 * D) for f in sol.flows] == [
+        ("m1", 2030, approx(2)), ("m2", 2031, approx(2))]
