@@ -381,6 +381,11 @@ def test_the_missions_in_days_example():
     assert sol.objective == approx(44)
     assert [(f["stage"], f["year"], f["rate"] * 3 * D) for f in sol.flows] == [
         ("m1", 2030, approx(2)), ("m2", 2031, approx(2))]
+    # by stage (summary, report): the stage's mean rate, 2 t over its one year
+    assert [(f["stage"], f["year"], f["rate"]) for f in sol.by_stage().flows] == [
+        ("m1", 2030, approx(2)), ("m2", 2031, approx(2))]
+    assert [s["start_date"] for s in sol.steps][:5] == [
+        "2030-01-01", "2030-01-04", "2030-01-07", "2030-01-10", "2031-01-01"]
 
 
 # --- totals over steps -------------------------------------------------------------------------
