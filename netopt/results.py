@@ -152,6 +152,11 @@ class Solution:
         return sum(x["tonnes"] for x in self.stocks
                    if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
 
+    def step_lengths(self) -> dict[tuple[str, float], float]:
+        """{(stage, year): l_s}: the length in years of the step a per-step row belongs to, by
+        the row's stage and year (rates x l_s are the step's tonnes or money)."""
+        return {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
     def by_stage(self) -> Solution:
         """The solution with one row per stage where rows are per step (resolution: year): rates
         are the stage's mean (sum of rate x step years / stage years), stocks those held at the

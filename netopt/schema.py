@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from .errors import FieldError
 
@@ -226,9 +226,10 @@ class Windows(Strict):
 
     @field_validator("every_years", "every_days")
     @classmethod
-    def _positive_period(cls, v: float | None) -> float | None:
+    def _positive_period(cls, v: float | None, info: ValidationInfo) -> float | None:
         if v is not None and v <= 0:
-            raise ValueError("a window period must be > 0")
+            unit = "days" if info.field_name == "every_days" else "years"
+            raise ValueError(f"a window period must be > 0 {unit}")
         return v
 
     @model_validator(mode="after")
