@@ -167,7 +167,7 @@ def to_xarray(sol: Any) -> Any:
                            "units operating, by share of the step (lifetime, commissioning)"),
         # an unbounded route's capacity is NaN: no limit, not zero
         "capacity": table("online", esp, ("name", ""), "capacity", rate,
-                          "online capacity (NaN: unbounded route)"),
+                          "online capacity (NaN: none, an unbounded route or a vehicle)"),
         "activity": table("activities", ("facility", "step"), ("facility", ""), "rate", rate,
                           "facility activity"),
         "flow": table("flows", rcs, rck, "rate", rate, "payload departing in the step"),

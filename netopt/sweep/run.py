@@ -88,4 +88,7 @@ def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | 
     note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
     if not outcome.status.has_solution:
         return None, note + "; no warm start"
-    return values(compiled), note + f", objective {outcome.objective:,.6g}"
+    from ..summary import money_text  # rich: only for this note
+
+    obj = outcome.objective
+    return values(compiled), note + (f", objective {money_text(obj)}" if obj is not None else "")
