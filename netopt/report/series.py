@@ -154,13 +154,16 @@ def network_frames(sol: Solution) -> dict[str, Any]:
     index = {y: i for i, y in enumerate(steps.years)}
     n = len(steps.years)
     pairs: dict[tuple[str, str], dict[str, list[float]]] = {}
+    # rows in a year that starts no step (a hand-edited solution.json) are left out, not an error
     for f in sol.flows:
-        per = pairs.setdefault((f["from"], f["to"]), {})
-        per.setdefault(f["commodity"], [0.0] * n)[index[f["year"]]] += f["rate"]
+        if f["year"] in index:
+            per = pairs.setdefault((f["from"], f["to"]), {})
+            per.setdefault(f["commodity"], [0.0] * n)[index[f["year"]]] += f["rate"]
     info: dict[str, dict[str, list[float]]] = defaultdict(dict)
 
     def add(node: str, what: str, year: int, v: float) -> None:
-        info[node].setdefault(what, [0.0] * n)[index[year]] += v
+        if year in index:
+            info[node].setdefault(what, [0.0] * n)[index[year]] += v
 
     for x in sol.supplies:
         add(x["node"], f"buys {x['commodity']} (t/yr)", x["year"], x["rate"])
