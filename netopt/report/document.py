@@ -288,7 +288,7 @@ def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
         for (node, k), series in sorted(held.items()):
             peak_year, peak = max(series, key=lambda yt: (yt[1], -yt[0]))
             rows.append([node, k, _spans([y for y, _ in series]), fmt_t(peak), str(peak_year)])
-        out.append((f"Stockpiles: stock held at the end of each step ({mass})",
+        out.append((f"Stockpiles in brief: where, in which years, the peak ({mass})",
                     ["node", "commodity", "held (end of)", "peak", "peak year"], rows))
     windowed = {r["name"]: r for r in (sol.network or {}).get("routes", [])
                 if r.get("window_every_years")}
@@ -538,6 +538,9 @@ def assumptions(sol: Solution) -> list[Block]:
     """The frame the plan was optimised in: scenario, discount rate, prices, element costs."""
     money = sol.units.get("money", "")
     blocks: list[Block] = [Facts(assumption_facts(sol), "assumption-facts")]
+    if sol.stochastic:
+        blocks.append(Text("The base instance's figures: each leaf of the scenario tree changes "
+                           "some of them as its branches say (Summary: 'Uncertainty')."))
     for name, title, (cols, rows, total) in (
             ("prices", f"Prices ({money} per t) by stage", price_table(sol)),
             ("element-costs", "Capital and operating costs", element_cost_table(sol))):

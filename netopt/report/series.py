@@ -78,12 +78,14 @@ def time_series(sol: Solution) -> list[Series]:
     mass = sol.units.get("mass", "t")
     money = sol.units.get("money", "")
     grain = "per year" if steps.yearly else "per step"
+    # under uncertainty the operation's rows are expectations over the leaves: say so in titles
+    exp = "Expected: " if sol.stochastic else ""
     out: list[Series] = []
     flows: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for f in sol.flows:
         flows[f"{f['route']} ({f['from']} → {f['to']})"][f["year"]] += f["rate"]
     if flows:
-        out.append(Series("series-flows", f"Payload flown {grain}, by route ({mass}/yr)",
+        out.append(Series("series-flows", exp + f"Payload flown {grain}, by route ({mass}/yr)",
                           f"{mass}/yr", steps, _lines(flows, steps),
                           "Every commodity a route carries, summed; the routes with the most "
                           "tonnes first."))
@@ -91,25 +93,25 @@ def time_series(sol: Solution) -> list[Series]:
     for x in sol.supplies:
         bought[f"{x['commodity']} at {x['node']}"][x["year"]] += x["rate"]
     if bought:
-        out.append(Series("series-supplies", f"Bought from supplies {grain} ({mass}/yr)",
+        out.append(Series("series-supplies", exp + f"Bought from supplies {grain} ({mass}/yr)",
                           f"{mass}/yr", steps, _lines(bought, steps)))
     held: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.stocks:
         held[f"{x['commodity']} at {x['node']}"][x["year"]] += x["tonnes"]
     if held:
-        out.append(Series("series-stocks", f"Stockpiles: held at the end of each step ({mass})",
+        out.append(Series("series-stocks", exp + f"Stockpiles: held at the end of each step ({mass})",
                           mass, steps, _lines(held, steps)))
     fleet: dict[str, dict[int, float]] = defaultdict(dict)
     for x in sol.fleet:
         fleet[f"{x['vehicle']} online"][x["year"]] = x["online"]
         fleet[f"{x['vehicle']} in use"][x["year"]] = x["vehicle_years"]
     if fleet:
-        out.append(Series("series-fleet", f"Vehicle fleets {grain}: vehicles online and in use",
+        out.append(Series("series-fleet", exp + f"Vehicle fleets {grain}: vehicles online and in use",
                           "vehicles", steps, _lines(fleet, steps, keep=2 * MAX_LINES),
                           "online: vehicles that exist in the step; in use: the vehicle-years "
                           "per year their trips take (transit and turnaround)."))
     if sol.costs:
-        out.append(Series("series-cost", f"Cumulative discounted cost ({money})", money, steps,
+        out.append(Series("series-cost", exp + f"Cumulative discounted cost ({money})", money, steps,
                           _cumulative(sol.costs, steps),
                           "Running total at the end of each step, by category and in all.",
                           cumulative=True))
