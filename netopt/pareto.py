@@ -68,7 +68,9 @@ def launch_mass_of(prep: Any, sol: Any) -> float:
     from .params import launched_supplies  # pydantic: see above
 
     ground = {prep.supply_label[i] for i in launched_supplies(prep.inst)}
-    return sum(r["rate"] * prep.stage[r["stage"]].years for r in sol.supplies
+    # rows are per step (a stage, or a year of it at resolution: year): a rate lasts its step
+    years = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    return sum(r["rate"] * years[(r["stage"], r["year"])] for r in sol.supplies
                if r["supply"] in ground)
 
 

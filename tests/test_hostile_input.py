@@ -230,7 +230,7 @@ def test_a_chain_of_1200_includes_is_legal(tmp_path):
     inst.write_text(HEAD + "include: [c0.yaml]\n" + BODY.replace("CAP", "500"))
     r = run("validate", str(inst))  # before: "values nested too deeply" in some catalog
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines() == [f"{inst}: valid (1 facilities, 1 routes, 1 stages)"]
+    assert r.output.splitlines() == [f"{inst}: valid (1 facility, 1 route, 0 vehicles, 1 stage)"]
 
 
 def test_newline_in_a_name_stays_on_its_line(tmp_path):

@@ -10,20 +10,22 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..files import OutputFolder
+from ..model_file import check_model_path
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from ..stochastic.ph import mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
-from ..summary import print_summary
+from ..summary import count, money_text, print_summary
 from .common import (
     Gap,
     Sets,
     Solver,
     SolverOption,
+    Threads,
     TimeLimit,
     err,
     exit_codes,
@@ -58,9 +60,12 @@ def validate(files: Annotated[list[Path], typer.Argument(help="Instance, scenari
             continue
         print_problems(plan.warnings)
         inst = plan.base.instance if isinstance(plan, StochasticPlan) else plan.instance
-        leaves = (f", {len(plan.leaves)} leaves" if isinstance(plan, StochasticPlan) else "")
-        out.print(f"{f}: valid ({len(inst.facilities)} facilities, {len(inst.routes)} routes, "
-                  f"{len(inst.horizon.stages)} stages{leaves})", markup=False)
+        counts = [count(len(inst.facilities), "facility", "facilities"),
+                  count(len(inst.routes), "route"), count(len(inst.vehicles), "vehicle"),
+                  count(len(inst.horizon.stages), "stage")]
+        if isinstance(plan, StochasticPlan):
+            counts.append(count(len(plan.leaves), "leaf", "leaves"))
+        out.print(f"{f}: valid ({', '.join(counts)})", markup=False)
     raise typer.Exit(ExitCode.INVALID_INPUT if bad else ExitCode.OK)
 
 
@@ -105,7 +110,7 @@ def solve(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write solution.json and CSV tables here.")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    threads: Threads = None,
     solver: Solver = "highs",
     seed: Annotated[int, typer.Option("--seed", help="Solver random seed.")] = 0,
     race: Annotated[int, typer.Option("--race", min=1, help="Race N HiGHS copies with seeds SEED..SEED+N-1 (one thread each); the copy that proves optimality at the fewest nodes wins, so the answer does not depend on timing.")] = 1,  # noqa: E501
@@ -122,7 +127,8 @@ def solve(
     ph_iterations: Annotated[int, typer.Option("--ph-iterations", min=1, help="Most PH iterations.")] = 50,  # noqa: E501
     ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="With an uncertainty tree: also compute EVPI and VSS (each leaf alone, the mean-value instance, and the extensive form once more).")] = True,  # noqa: E501
-    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
+    extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form on rank 0 (and, with --figures, EVPI and VSS) and compare; without it only PH's plan and bounds are reported.")] = False,  # noqa: E501
+    write_model: Annotated[Optional[Path], typer.Option("--write-model", help="Also write the MIP as built (cuts and --extra included; the extensive form with an uncertainty tree) to FILE.mps or FILE.lp, with solvers.md's names, for any other solver.")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
@@ -134,6 +140,11 @@ def solve(
     with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
+        if write_model is not None:
+            if decompose is not None:
+                raise UsageError("--write-model writes one MIP; --decompose ph solves many "
+                                 "(drop --decompose to write the extensive form)")
+            check_model_path(write_model)
         if folder is not None:
             folder.prepare()  # a location that cannot be written is known before solving
     print_problems(plan.warnings)
@@ -141,7 +152,8 @@ def solve(
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts), race=race,
-                        online=parse_online(online))
+                        online=parse_online(online),
+                        write_model=None if write_model is None else str(write_model))
     try:
         with exit_codes("building the model (the solver had not started)"):
             if decompose is not None:
@@ -161,7 +173,7 @@ def solve(
         err.file.write("\r" + " " * 78 + "\r")
     if quiet:
         out.print(f"{sol.instance}: {sol.status.value}"
-                  + (f", objective {sol.objective:,.6g}" if sol.objective is not None else ""))
+                  + (f", objective {money_text(sol.objective)}" if sol.objective is not None else ""))
         if sol.message and not sol.status.has_solution:
             out.print(sol.message, markup=False)
     else:
@@ -181,8 +193,8 @@ def solve(
 def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: str,
                      iterations: int, rho: float, extensive: bool, figures: bool,
                      extra: Extra | None = None) -> Solution | None:
-    """PH on every MPI rank, then on rank 0 the extensive form beside it (or PH's plan alone).
-    None on the other ranks."""
+    """PH on every MPI rank, then on rank 0 PH's plan alone, or with `extensive` (asked for:
+    it is the solve PH exists to avoid) the extensive form beside it. None on the other ranks."""
     from ..errors import UsageError
     from ..stochastic.ph import ph_solution, run_ph
 

@@ -12,7 +12,8 @@ from ..pareto import FrontError, trace, write
 from ..plan import load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
-from .common import Gap, Sets, TimeLimit, err, exit_codes, out, print_problems
+from ..summary import money_text
+from .common import Gap, Sets, Threads, TimeLimit, err, exit_codes, out, print_problems
 
 
 def pareto(
@@ -21,7 +22,7 @@ def pareto(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory for pareto.json and pareto.png (default: <file>-pareto/).")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    threads: Threads = None,
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file applied first (repeatable).")] = None,  # noqa: E501
     set_: Sets = None,
 ) -> None:
@@ -50,7 +51,7 @@ def pareto(
         for b in p.builds:
             by_name.setdefault(b["name"], []).append(f"{b['stage']}:{b['units']}")
         built = "; ".join(f"{n} {' '.join(v)}" for n, v in by_name.items()) or "-"
-        table.add_row(f"{p.launch_mass:,.6g}", f"{p.cost:,.6g}", built)
+        table.add_row(money_text(p.launch_mass), money_text(p.cost), built)
     out.print(table)
     target = output if output is not None else file.with_name(f"{file.stem}-pareto")
     files = write(front, target)
