@@ -12,7 +12,7 @@ from typing import Any
 from ..results import Solution, table_columns, tidy_rows
 from ..tables import NETWORK_TABLES, TABLES
 from .figures import fmt_t
-from .series import Series, network_frames, time_series
+from .series import Series, network_frames, steps_of, time_series
 
 MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
 
@@ -261,7 +261,18 @@ def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
 def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], int]:
     cols = [h for h, _ in table_columns(sol, name)]
     rows = tidy_rows(sol, name)
-    return cols, [[exact(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
+    return cols, [[_year(r[c]) if c in YEAR_COLUMNS else exact(r[c]) for c in cols]
+                  for r in rows[:MAX_TABLE_ROWS]], len(rows)
+
+
+YEAR_COLUMNS = ("year", "start_year", "end_year")
+
+
+def _year(x: Any) -> str:
+    """A calendar year as a year: 2031, or 2031.0082 for a step 3 days into it (no separator)."""
+    if isinstance(x, float):
+        return f"{x:.4f}".rstrip("0").rstrip(".")
+    return "" if x is None else str(x)
 
 
 def _spans(years: list[int]) -> str:
@@ -496,7 +507,7 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
                     Grid(h, r, "summary-leaves")]
     over: list[Block] = [Text(
         "Step by step as the solution holds them (" + (
-            "one step a year" if all(s["years"] == 1 for s in sol.steps) and sol.steps
+            "one step a year" if sol.steps and steps_of(sol).yearly
             else "each step as long as it lasts") + "). Move the slider to see the network in "
         "a step; hover over a chart or the network for its values.")]
     if sol.stages:

@@ -78,7 +78,7 @@ def series_svg(s: Series) -> str:
     for t in ticks:
         out.append(f'<line x1="{X(t):.1f}" x2="{X(t):.1f}" y1="{h - bottom}" y2="{h - bottom + 4}" '
                    f'stroke="#445"/><text x="{X(t):.1f}" y="{h - bottom + 16}" '
-                   f'text-anchor="middle" fill="#445">{t}</text>')
+                   f'text-anchor="middle" fill="#445">{t:g}</text>')
     out.append(f'<text x="{left - 6}" y="{h - 4}" text-anchor="end" fill="#667">'
                f"{html.escape(s.unit)}</text>")
     for j, (name, line) in enumerate(s.lines):
@@ -120,7 +120,7 @@ def series_svg(s: Series) -> str:
     return "".join(out)
 
 
-def _year_ticks(steps: Any) -> set[int]:
+def _year_ticks(steps: Any) -> set[float]:
     """Tick years: every stage start, thinned to about a dozen."""
     starts = [y for i, y in enumerate(steps.years) if i == 0 or steps.stages[i] != steps.stages[i - 1]]
     every = max(1, math.ceil(len(starts) / 12))
