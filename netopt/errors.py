@@ -77,6 +77,15 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class FieldError(ValueError):
+    """A model validator's error about one of the model's fields (a rule between fields): its
+    problem is located at that field (file:line:col of the value), not at the whole element."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Location],
                   fields: Iterable[str] = (), *,
                   suggest: Callable[[str, Iterable[Any]], str] | None = None,
@@ -86,6 +95,9 @@ def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Locati
     closest of `fields` (`suggest`: closest, or did_you_mean), a missing key says so, a value
     error loses pydantic's prefix; with `got`, the offending value is shown."""
     kind, msg = err["type"], str(err["msg"]).removeprefix("Value error, ")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        path = path + (cause.field,)
     if kind == "invalid_key":  # `true: 2`: pydantic's loc holds the key as 1, not True
         key = err["input"]
         path = path[:-1] + (key,)

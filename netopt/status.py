@@ -51,6 +51,20 @@ def status_words(status: object) -> str:
     return _WORDS.get(name, name)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a solve before the solver had any solution: there is nothing
+    to keep, so it is an interrupt like one while building (exit 130), not a limit (exit 4).
+    `doing` says in which phase, for the message."""
+
+    def __init__(self, doing: str):
+        super().__init__(doing)
+        self.doing = doing
+
+
+# the messages netopt.highs and netopt.race give a solve that Ctrl-C or SIGTERM stopped
+INTERRUPT_MESSAGES = ("interrupted (Ctrl-C)", "interrupted (SIGTERM)")
+
+
 class ExitCode:
     OK = 0
     INVALID_INPUT = 1

@@ -300,8 +300,9 @@ def test_too_many_windows_are_refused():
     got = problems(
         routes=[{"name": "ab", "from": "a", "to": "b",
                  "windows": {"every_days": 0.01, "first_day": 0}}])
-    assert got == ["routes[0].windows.every_days: 36,525 launch windows in the horizon: more "
-                   "than the 10,000 netopt accepts per route (a period of 0.01 days in 2030-2031)"]
+    assert got == ["routes[0].windows.every_days: a window every 0.01 days makes 36,525 launch "
+                   "windows in the horizon (2030-2031), more than the 10,000 netopt accepts per "
+                   "route: leave windows out for departures at any time"]
 
 
 def test_a_window_needs_one_period_and_one_date():

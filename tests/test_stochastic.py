@@ -152,7 +152,8 @@ def test_validate_counts_leaves():
      "'horizon.stages' (the tree, the stages, includes and the name "
      "stay as in the base)", "horizon.stages"),
     (lambda u: u.update(sampled={"stage": "s2", "scenarios": 2, "params": {"x": {}}}),
-     "uncertainty: give either branchings or sampled (one of them)", "branchings"),
+     # at the sampled tree's first key, the value of `sampled:`
+     "uncertainty.sampled: give either branchings or sampled (one of them)", "  stage: s2"),
     (lambda u: u.update(branchings=[], sampled={"stage": "s2", "scenarios": 2, "params": {
         "supplies[0].price_per_t": {"dist": "uniform", "low": 3, "high": 1}}}),
      "uncertainty.sampled.params.supplies[0].price_per_t: not a distribution: low (3) "

@@ -81,7 +81,7 @@ def test_tank_mass_ratio_needs_delta_v():
     with pytest.raises(InputError) as e:
         one_leg(propellant_per_t=0.5, tank_mass_ratio=0.1)
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: tank_mass_ratio needs delta_v_km_s"]
+        "routes[0].tank_mass_ratio: tank_mass_ratio needs delta_v_km_s"]
 
 
 def test_delta_v_reserve_is_flown():
@@ -181,7 +181,7 @@ def test_a_reusable_vehicle_needs_a_base_and_a_way_out_of_it():
     with pytest.raises(InputError) as e:
         fleet_instance({k: v for k, v in REUSABLE.items() if k != "base"})
     assert [str(p) for p in e.value.problems] == [
-        "vehicles[0]: a reusable vehicle needs a base: the node where it is delivered when built "
+        "vehicles[0].base: a reusable vehicle needs a base: the node where it is delivered when built "
         "(its hardware mass, default dry_mass) and comes home to between trips"]
     inst = fleet_instance({**REUSABLE, "base": "b"}, nodes=[{"name": "a"}, {"name": "b"},
                                                            {"name": "c"}],
@@ -318,7 +318,7 @@ def test_a_vehicle_route_takes_its_propulsion_from_the_vehicle():
             {"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 1.0, "vehicle": "v",
              "propulsion": "chem", "dry_mass_ratio": 0.1}])
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: a route flown by a vehicle takes these from the vehicle: propulsion, "
+        "routes[0].propulsion: a route flown by a vehicle takes these from the vehicle: propulsion, "
         "dry_mass_ratio (an empty return is its own route)"]
 
 

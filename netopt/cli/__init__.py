@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import gc
+import logging
 import os
 import signal
 import sys
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import catalog, instance, pareto, solution, sweep
+from . import bug, catalog, instance, pareto, solution, sweep
 from ..provenance import git_describe, netopt_version
 from .common import INTERRUPTED, err
 
@@ -120,6 +121,10 @@ def main() -> None:
     if debug:
         sys.argv.remove("--debug")
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Pyomo logs "Constructing component ... failed: KeyboardInterrupt" before passing on an
+    # interrupt that lands while it builds a component: the one line below says it instead
+    logging.getLogger("pyomo.core").addFilter(
+        lambda r: "KeyboardInterrupt" not in r.getMessage())
     try:
         app()
     except KeyboardInterrupt:  # outside a solve (a solve keeps its best solution instead)
@@ -128,8 +133,7 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001  (the one place that sees every unexpected error)
         if debug:
             raise
-        err.print(f"internal error (a bug in netopt): {type(e).__name__}: {e}; run again with "
-                  "--debug for the traceback", markup=False)
+        bug.report(e)  # a line that cannot fail, a MemoryError's too
         raise SystemExit(1) from None
     finally:
         # the exit would collect a solved model's millions of objects one by one (1 s at 100k

@@ -52,7 +52,8 @@ def exit_codes(doing: str = "") -> Iterator[None]:
         where = f"{e.filename}: " if e.filename else ""
         err.print(f"error: {where}{e.strerror or e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        doing = getattr(e, "doing", None) or doing  # status.Interrupted knows its phase
         err.print(f"interrupted{' while ' + doing if doing else ''}; nothing written",
                   markup=False)
         raise typer.Exit(INTERRUPTED) from None
@@ -74,6 +75,13 @@ def write_solution(sol: Any, folder: Any) -> list:
             raise typer.Exit(INTERRUPTED) from None
         err.print(f"error: {e}; {keep}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
+
+
+def note_cleaned(folder: Any) -> None:
+    """Say which temporary files of a netopt killed while writing (SIGKILL) were removed."""
+    for path in folder.cleaned:
+        err.print(f"note: removed {path}, left by a netopt that was stopped while writing",
+                  markup=False)
 
 
 def parse_options(items: list[str]) -> dict[str, object]:

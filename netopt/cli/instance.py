@@ -29,6 +29,7 @@ from .common import (
     TimeLimit,
     err,
     exit_codes,
+    note_cleaned,
     out,
     parse_cuts,
     parse_online,
@@ -147,6 +148,8 @@ def solve(
             check_model_path(write_model)
         if folder is not None:
             folder.prepare()  # a location that cannot be written is known before solving
+    if folder is not None:
+        note_cleaned(folder)
     print_problems(plan.warnings)
     opts = SolveOptions(time_limit=time_limit, gap=gap, threads=threads, solver=solver,
                         seed=seed, tee=log, solver_options=parse_options(option or []),

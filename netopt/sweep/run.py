@@ -48,10 +48,17 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOpt
     try:
         # solves are thread-safe (tests/test_threads.py): a Dask worker with several threads
         # runs several runs at once
-        sol, outcome = (session.solve_outcome(plan, options, start=start) if session
-                        else plan.solve_outcome(options, start=start))
-        started = None if not start or outcome is None or outcome.mip_start is None else bool(
-            outcome.mip_start)
+        if plan.instance.uncertainty is not None:
+            # the run's tree, solved as `netopt solve` solves it (the extensive form): the
+            # objective is the expected cost, the builds are the here-and-now ones
+            from ..stochastic.plan import StochasticPlan
+
+            sol, started = StochasticPlan(plan, data, locs).solve(options, figures=False), None
+        else:
+            sol, outcome = (session.solve_outcome(plan, options, start=start) if session
+                            else plan.solve_outcome(options, start=start))
+            started = None if not start or outcome is None or outcome.mip_start is None \
+                else bool(outcome.mip_start)
     except Exception as e:  # noqa: BLE001
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
