@@ -507,3 +507,29 @@ def test_interactive_report_runs_in_a_browser_without_errors(tmp_path):
         for chart in re.findall(r'<div class="chart".*?</svg>', dom, re.S):
             band = re.search(rf'<rect class="band" data-i="{step}" x="([^"]+)"', chart).group(1)
             assert re.search(r'<rect class="cursor" x="([^"]+)"', chart).group(1) == band
+
+
+def test_steps_in_days_are_labelled_by_name_and_date():
+    """Steps of 3 days (tests/test_steps.py's transit case: a 1-year stage m1 with two 3-day
+    steps, then the rest): the charts and the slider name each step and its date, not a
+    fractional year ('2030.0082')."""
+    from netopt.report import render_html
+    from netopt.report.series import network_frames, steps_of
+    from netopt.testing import instance
+
+    sol = solve_exact(instance(
+        horizon={"start_year": 2030, "stages": [{"name": "m1", "years": 1,
+                                                 "steps": [{"days": 3}, {"days": 3}]}]},
+        routes=[{"name": "ab", "from": "a", "to": "b", "transit_days": 2}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 3}]))
+    steps = steps_of(sol)
+    assert [steps.label(i) for i in range(3)] == [
+        "m1.1, 2030-01-01, 3 days", "m1.2, 2030-01-04, 3 days", "m1.3, 2030-01-07, 359.2 days"]
+    assert network_frames(sol)["steps"][1] == "m1.2, 2030-01-04, 3 days"
+    text = render_html(sol)
+    assert "m1.2, 2030-01-04, 3 days (stage m1)" in text  # a chart's tooltip
+    charts = "".join(re.findall(r'<div class="chart".*?</svg>', text, re.S))
+    assert "2030.008" not in charts and "m1.3, 2030-01-07, 359.2 days" in charts
+    # the flows table shows the steps' start years as the CSV has them, as years
+    assert [row[5] for row in _cells(text, "table-flows")[1:]] == ["2030", "2030.0164"]

@@ -12,7 +12,7 @@ from typing import Any
 from ..results import Solution, table_columns, tidy_rows
 from ..tables import NETWORK_TABLES, TABLES
 from .figures import fmt_t
-from .series import Series, network_frames, time_series
+from .series import Series, network_frames, steps_of, time_series
 
 MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
 
@@ -261,7 +261,18 @@ def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
 def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], int]:
     cols = [h for h, _ in table_columns(sol, name)]
     rows = tidy_rows(sol, name)
-    return cols, [[exact(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
+    return cols, [[_year(r[c]) if c in YEAR_COLUMNS else exact(r[c]) for c in cols]
+                  for r in rows[:MAX_TABLE_ROWS]], len(rows)
+
+
+YEAR_COLUMNS = ("year", "start_year", "end_year")
+
+
+def _year(x: Any) -> str:
+    """A calendar year as a year: 2031, or 2031.0082 for a step 3 days into it (no separator)."""
+    if isinstance(x, float):
+        return f"{x:.4f}".rstrip("0").rstrip(".")
+    return "" if x is None else str(x)
 
 
 def _spans(years: list[int]) -> str:
@@ -288,7 +299,7 @@ def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
         for (node, k), series in sorted(held.items()):
             peak_year, peak = max(series, key=lambda yt: (yt[1], -yt[0]))
             rows.append([node, k, _spans([y for y, _ in series]), fmt_t(peak), str(peak_year)])
-        out.append((f"Stockpiles: stock held at the end of each step ({mass})",
+        out.append((f"Stockpiles in brief: where, in which years, the peak ({mass})",
                     ["node", "commodity", "held (end of)", "peak", "peak year"], rows))
     windowed = {r["name"]: r for r in (sol.network or {}).get("routes", [])
                 if r.get("window_every_years")}
@@ -496,7 +507,7 @@ def document(sol: Solution, fids: list[str], title: str | None = None) -> Docume
                     Grid(h, r, "summary-leaves")]
     over: list[Block] = [Text(
         "Step by step as the solution holds them (" + (
-            "one step a year" if all(s["years"] == 1 for s in sol.steps) and sol.steps
+            "one step a year" if sol.steps and steps_of(sol).yearly
             else "each step as long as it lasts") + "). Move the slider to see the network in "
         "a step; hover over a chart or the network for its values.")]
     if sol.stages:
@@ -538,6 +549,9 @@ def assumptions(sol: Solution) -> list[Block]:
     """The frame the plan was optimised in: scenario, discount rate, prices, element costs."""
     money = sol.units.get("money", "")
     blocks: list[Block] = [Facts(assumption_facts(sol), "assumption-facts")]
+    if sol.stochastic:
+        blocks.append(Text("The base instance's figures: each leaf of the scenario tree changes "
+                           "some of them as its branches say (Summary: 'Uncertainty')."))
     for name, title, (cols, rows, total) in (
             ("prices", f"Prices ({money} per t) by stage", price_table(sol)),
             ("element-costs", "Capital and operating costs", element_cost_table(sol))):

@@ -9,6 +9,7 @@ import json
 import math
 from typing import Any
 
+from .document import fmt
 from .series import Series
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -29,17 +30,12 @@ border-radius:4px;font-size:12px;white-space:pre;pointer-events:none;z-index:10;
 """
 
 
-def _fmt(x: float | None) -> str:
-    """A value in a tooltip: whole above 1,000, else 4 significant digits (never 1e+06)."""
+def value_text(x: float | None) -> str:
+    """A value in a tooltip or a chart's table: whole above 1,000, else 4 significant digits
+    (never 1e+06); '' for no value."""
     if x is None:
         return ""
-    if x == 0:
-        return "0"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    mag = math.floor(math.log10(abs(x)))
-    text = f"{x:.{min(max(0, 3 - mag), 10)}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{x:,.0f}" if abs(x) >= 1000 else fmt(x, 4)
 
 
 def _nice_max(x: float) -> float:
@@ -77,12 +73,12 @@ def series_svg(s: Series) -> str:
         out.append(f'<line x1="{left}" x2="{w - right}" y1="{Y(tick):.1f}" y2="{Y(tick):.1f}" '
                    f'stroke="{"#333" if tick == 0 else "#e3e7ec"}" stroke-width="1"/>'
                    f'<text x="{left - 6}" y="{Y(tick) + 4:.1f}" text-anchor="end" fill="#445">'
-                   f"{html.escape(_fmt(tick))}</text>")
+                   f"{html.escape(value_text(tick))}</text>")
     ticks = sorted({st for st in steps.years if st in _year_ticks(steps)} | {x1})
     for t in ticks:
         out.append(f'<line x1="{X(t):.1f}" x2="{X(t):.1f}" y1="{h - bottom}" y2="{h - bottom + 4}" '
                    f'stroke="#445"/><text x="{X(t):.1f}" y="{h - bottom + 16}" '
-                   f'text-anchor="middle" fill="#445">{t}</text>')
+                   f'text-anchor="middle" fill="#445">{t:g}</text>')
     out.append(f'<text x="{left - 6}" y="{h - 4}" text-anchor="end" fill="#667">'
                f"{html.escape(s.unit)}</text>")
     for j, (name, line) in enumerate(s.lines):
@@ -114,7 +110,7 @@ def series_svg(s: Series) -> str:
         a, b = steps.years[i], steps.years[i] + steps.lengths[i]
         when = steps.label(i)
         head = (f"end of {when}" if s.cumulative else when) + f" (stage {steps.stages[i]})"
-        rows = [f"{name}: {_fmt(line[i])} {s.unit}" for name, line in s.lines
+        rows = [f"{name}: {value_text(line[i])} {s.unit}" for name, line in s.lines
                 if line[i] is not None and line[i] != 0]
         tip = head + "\n" + ("\n".join(rows) if rows else "nothing")
         out.append(f'<rect class="band" data-i="{i}" x="{X(a):.1f}" y="{top}" '
@@ -124,7 +120,7 @@ def series_svg(s: Series) -> str:
     return "".join(out)
 
 
-def _year_ticks(steps: Any) -> set[int]:
+def _year_ticks(steps: Any) -> set[float]:
     """Tick years: every stage start, thinned to about a dozen."""
     starts = [y for i, y in enumerate(steps.years) if i == 0 or steps.stages[i] != steps.stages[i - 1]]
     every = max(1, math.ceil(len(starts) / 12))

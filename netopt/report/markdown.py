@@ -8,7 +8,7 @@ from ..files import write_atomic
 from ..results import Solution
 from .document import NUMERIC, Block, Facts, Figure, Grid, Heading, Player, Text, document
 from .figures import figures, png_bytes
-from .interactive import _fmt
+from .interactive import value_text
 from .series import Series
 
 
@@ -36,7 +36,7 @@ def _block(b: Block, pngs: dict[str, str]) -> list[str]:
     if isinstance(b, Series):  # the chart's numbers, a row per step
         when = "end of step" if b.cumulative else "step"
         rows = [[b.steps.label(i), b.steps.stages[i],
-                 *(_fmt(line[i]) for _, line in b.lines)]
+                 *(value_text(line[i]) for _, line in b.lines)]
                 for i in range(len(b.steps.years))]
         return ([f"### {b.title}"] + ([b.note] if b.note else [])
                 + [_md_table([when, "stage", *(name for name, _ in b.lines)], rows)])

@@ -5,7 +5,7 @@ the network that the time slider shows. Data only; html.py and markdown.py draw 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import Solution
@@ -16,29 +16,41 @@ MAX_LINES = 8  # lines of one chart; the smaller ones are summed into one "other
 
 @dataclass(frozen=True)
 class Steps:
-    """The solution's operating steps in order: start year, length and stage of each."""
+    """The solution's operating steps in order: start (a calendar year, fractional for steps
+    inside a year), length in years and stage of each; the names and dates of steps in days."""
 
-    years: list[int]
-    lengths: list[int]
+    years: list[float]
+    lengths: list[float]
     stages: list[str]
+    names: list[str] = field(default_factory=list)
+    dates: list[str | None] = field(default_factory=list)
 
     @property
     def yearly(self) -> bool:
-        """Every step one year long (resolution: year)."""
-        return all(n == 1 for n in self.lengths)
+        """Every step one calendar year long (resolution: year)."""
+        return all(n == 1 for n in self.lengths) and all(float(y).is_integer()
+                                                         for y in self.years)
 
     def label(self, i: int) -> str:
-        """'2031', or '2030–2034' for a step of several years."""
+        """'2031'; '2030–2034' for a step of whole years; else its name, date and length
+        ('m1.2, 2030-01-04, 3 days')."""
         y, n = self.years[i], self.lengths[i]
-        return f"{y}" if n == 1 else f"{y}–{y + n - 1}"
+        if float(y).is_integer() and float(n).is_integer():
+            y, n = int(y), int(n)
+            return f"{y}" if n == 1 else f"{y}–{y + n - 1}"
+        name = self.names[i] if i < len(self.names) else ""
+        date = self.dates[i] if i < len(self.dates) else None
+        length = f"{n * 365.25:.4g} days" if n < 1 else f"{n:.4g} years"
+        return ", ".join(x for x in (name, date or f"{y:.4f}", length) if x)
 
 
 def steps_of(sol: Solution) -> Steps:
     rows = sol.steps or [{"start_year": s["start_year"], "years": s["years"],
-                          "stage": s["name"]} for s in sol.stages]
+                          "stage": s["name"], "name": s["name"]} for s in sol.stages]
     rows = sorted(rows, key=lambda s: s["start_year"])
     return Steps([s["start_year"] for s in rows], [s["years"] for s in rows],
-                 [s["stage"] for s in rows])
+                 [s["stage"] for s in rows], [s.get("name", "") for s in rows],
+                 [s.get("start_date") for s in rows])
 
 
 @dataclass(frozen=True)
@@ -57,7 +69,7 @@ class Series:
     cumulative: bool = False
 
 
-def _lines(values: dict[str, dict[int, float]], steps: Steps, fill: float | None = 0.0,
+def _lines(values: dict[str, dict[float, float]], steps: Steps, fill: float | None = 0.0,
            keep: int = MAX_LINES) -> list[tuple[str, list[float | None]]]:
     """{name: {step start year: value}} as lines in step order, the largest `keep` (by their
     sum) first; the rest summed into 'other (n)'."""
@@ -78,38 +90,40 @@ def time_series(sol: Solution) -> list[Series]:
     mass = sol.units.get("mass", "t")
     money = sol.units.get("money", "")
     grain = "per year" if steps.yearly else "per step"
+    # under uncertainty the operation's rows are expectations over the leaves: say so in titles
+    exp = "Expected: " if sol.stochastic else ""
     out: list[Series] = []
-    flows: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    flows: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for f in sol.flows:
         flows[f"{f['route']} ({f['from']} → {f['to']})"][f["year"]] += f["rate"]
     if flows:
-        out.append(Series("series-flows", f"Payload flown {grain}, by route ({mass}/yr)",
+        out.append(Series("series-flows", exp + f"Payload flown {grain}, by route ({mass}/yr)",
                           f"{mass}/yr", steps, _lines(flows, steps),
                           "Every commodity a route carries, summed; the routes with the most "
                           "tonnes first."))
-    bought: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    bought: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.supplies:
         bought[f"{x['commodity']} at {x['node']}"][x["year"]] += x["rate"]
     if bought:
-        out.append(Series("series-supplies", f"Bought from supplies {grain} ({mass}/yr)",
+        out.append(Series("series-supplies", exp + f"Bought from supplies {grain} ({mass}/yr)",
                           f"{mass}/yr", steps, _lines(bought, steps)))
-    held: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    held: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for x in sol.stocks:
         held[f"{x['commodity']} at {x['node']}"][x["year"]] += x["tonnes"]
     if held:
-        out.append(Series("series-stocks", f"Stockpiles: held at the end of each step ({mass})",
+        out.append(Series("series-stocks", exp + f"Stockpiles: held at the end of each step ({mass})",
                           mass, steps, _lines(held, steps)))
-    fleet: dict[str, dict[int, float]] = defaultdict(dict)
+    fleet: dict[str, dict[float, float]] = defaultdict(dict)
     for x in sol.fleet:
         fleet[f"{x['vehicle']} online"][x["year"]] = x["online"]
         fleet[f"{x['vehicle']} in use"][x["year"]] = x["vehicle_years"]
     if fleet:
-        out.append(Series("series-fleet", f"Vehicle fleets {grain}: vehicles online and in use",
+        out.append(Series("series-fleet", exp + f"Vehicle fleets {grain}: vehicles online and in use",
                           "vehicles", steps, _lines(fleet, steps, keep=2 * MAX_LINES),
                           "online: vehicles that exist in the step; in use: the vehicle-years "
                           "per year their trips take (transit and turnaround)."))
     if sol.costs:
-        out.append(Series("series-cost", f"Cumulative discounted cost ({money})", money, steps,
+        out.append(Series("series-cost", exp + f"Cumulative discounted cost ({money})", money, steps,
                           _cumulative(sol.costs, steps),
                           "Running total at the end of each step, by category and in all.",
                           cumulative=True))
@@ -128,7 +142,7 @@ def time_series(sol: Solution) -> list[Series]:
 
 
 def _cumulative(costs: list[dict], steps: Steps) -> list[tuple[str, list[float | None]]]:
-    per: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    per: dict[str, dict[float, float]] = defaultdict(lambda: defaultdict(float))
     for c in costs:
         per[c["category"]][c["year"]] += c["discounted"]
         per["total"][c["year"]] += c["discounted"]
@@ -154,13 +168,16 @@ def network_frames(sol: Solution) -> dict[str, Any]:
     index = {y: i for i, y in enumerate(steps.years)}
     n = len(steps.years)
     pairs: dict[tuple[str, str], dict[str, list[float]]] = {}
+    # rows in a year that starts no step (a hand-edited solution.json) are left out, not an error
     for f in sol.flows:
-        per = pairs.setdefault((f["from"], f["to"]), {})
-        per.setdefault(f["commodity"], [0.0] * n)[index[f["year"]]] += f["rate"]
+        if f["year"] in index:
+            per = pairs.setdefault((f["from"], f["to"]), {})
+            per.setdefault(f["commodity"], [0.0] * n)[index[f["year"]]] += f["rate"]
     info: dict[str, dict[str, list[float]]] = defaultdict(dict)
 
     def add(node: str, what: str, year: int, v: float) -> None:
-        info[node].setdefault(what, [0.0] * n)[index[year]] += v
+        if year in index:
+            info[node].setdefault(what, [0.0] * n)[index[year]] += v
 
     for x in sol.supplies:
         add(x["node"], f"buys {x['commodity']} (t/yr)", x["year"], x["rate"])
