@@ -587,6 +587,21 @@ def test_extra_hook_errors_are_the_users(tmp_path, hook, code, message):
     assert "optimal" not in r.stdout and not (tmp_path / "out").exists()
 
 
+def test_the_hook_named_is_the_one_of_several_that_failed(tmp_path):
+    (tmp_path / "hooks.py").write_text(HOOKS)
+    (tmp_path / "decision.yaml").write_text(DECISION)
+    r = netopt("solve", "decision.yaml", "--extra", "hooks.py:objective", "--extra",
+               "hooks.py:raises", "-q", cwd=tmp_path)
+    assert r.returncode == 1
+    # objective's own mistake is found when it returns, before raises runs
+    assert r.stderr.splitlines() == ["--extra hooks.py:objective: added an objective 'mine': add "
+                                     "cost terms with compiled.add_cost instead"]
+    r = netopt("solve", "decision.yaml", "--extra", "hooks.py:nan_coefficient", "--extra",
+               "hooks.py:raises", "-q", cwd=tmp_path)
+    assert r.stderr.splitlines() == ["--extra hooks.py:nan_coefficient: row mine has a "
+                                     "coefficient of nan on flow[launch,x,s1]"]
+
+
 def _decision_plan():
     import yaml
 
