@@ -808,7 +808,8 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
     first = new.split("\n", 1)[0]
     value = i + first.rfind(": ") + 2  # the value after the first line's last key
     line = before.count("\n") + 1
-    return text.replace(old, new), f"{line}:{value - text.rfind(chr(10), 0, value)}"
+    changed = text.replace(old, new)
+    return changed, f"{line}:{value - changed.rfind(chr(10), 0, value)}"
 
 
 @pytest.mark.parametrize("base,old,new,field,message", [
@@ -831,6 +832,12 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
      "Input should be a valid integer (got 2.5)"),
     (SAMPLED, "seed: 1", "seed: '1'", "uncertainty.sampled.seed",
      "Input should be a valid integer (got '1')"),
+    # the sampled tree's distributions (before: '1' read as 1, 'yes' as True)
+    (SAMPLED, "low: 1,", "low: '1',", "uncertainty.sampled.params.routes[r].cost_per_t.low",
+     "not a distribution's value: Input should be a valid number (got '1')"),
+    (SAMPLED, "high: 3}", "high: 3, scale: yes}",
+     "uncertainty.sampled.params.routes[r].cost_per_t.scale",
+     "not a distribution's value: Input should be a valid boolean (got 'yes')"),
     # numbers HiGHS cannot take (before: valid; the solve said "HiGHS refuses the model")
     (FULL, "initial_stock: {x: 5}", "initial_stock: {x: 1.0e300}", "nodes[0].initial_stock.x",
      "makes a constraint coefficient of 1e+300; HiGHS refuses values above 1e+15 (check the "
@@ -853,7 +860,7 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
      "stores needs storage (tonnes a unit can hold)"),
     (FULL, "stores: [x]", "stores: []", "facilities[1].stores",
      "storage with stores: [] has nothing to store"),
-])
+], ids=lambda v: {id(FULL): "full", id(SAMPLED): "sampled"}.get(id(v)))
 def test_new_fields_strict_and_located(tmp_path, base, old, new, field, message):
     text, where = _at(base, old, new)
     inst = tmp_path / "inst.yaml"
