@@ -22,13 +22,17 @@ def format_path(path: Path) -> str:
     return out
 
 
-# control characters in a message would break its line (a name holding a newline): escaped
-_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+# control characters in a message would break its line (a name holding a newline), and C0/C1
+# escapes (ESC [, 0x9b) would drive the terminal: escaped
+_CONTROL = ({i: f"\\x{i:02x}" for i in (*range(32), *range(0x7f, 0xa0))}
+            | {9: "\\t", 10: "\\n", 13: "\\r"})
+_CONTROL_BUT_NEWLINE = {i: v for i, v in _CONTROL.items() if i != 10}
 
 
-def printable(text: str) -> str:
-    """`text` on one line: control characters written as Python escapes (\\n, \\x00)."""
-    return text.translate(_CONTROL)
+def printable(text: str, newlines: bool = False) -> str:
+    """`text` on one line: control characters written as Python escapes (\\n, \\x00). With
+    `newlines`, line breaks are kept (a table cell of several lines)."""
+    return text.translate(_CONTROL_BUT_NEWLINE if newlines else _CONTROL)
 
 
 class Location(NamedTuple):  # a tuple: cheap to make for every value of a large file

@@ -76,8 +76,10 @@ def guard(func: Extra, name: str | None = None) -> Extra:
         before = _snapshot(compiled)
         try:
             func(compiled, prepared)
-        except (KeyboardInterrupt, MemoryError, RecursionError):
-            raise  # Ctrl-C: as while building; resources: the caller's last-resort message
+        except (KeyboardInterrupt, MemoryError, RecursionError, ExtraError):
+            # Ctrl-C: as while building; resources: the caller's last-resort message; an inner
+            # guarded extra's error (plan.chain of several): named already
+            raise
         except SystemExit as e:  # a sys.exit() in the user's code must not end netopt quietly
             raise ExtraError([Problem(f"--extra {label} called sys.exit({e.code!r})")]) \
                 from None

@@ -44,13 +44,19 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .parse import MAX_BYTES as PARSE_MAX_BYTES
 from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
-MAX_BYTES = 1 << 30  # a solution of 100k routes is about 100 MB
+# As every file netopt reads (README, "Hostile input"): 20 MB. The shipped instances' solutions
+# are far below it (the roadmap's at stage grain: 0.1 MB)
+MAX_BYTES = PARSE_MAX_BYTES
+# Any one text in a file (a name, a message, a provenance entry): a message explaining an
+# infeasible plan runs to a few kB
+MAX_STRING = 100_000
 
 Rate = Annotated[float, Field(ge=0)]
 Money = float
@@ -62,7 +68,7 @@ FileName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z
 class Row(BaseModel):
     # as strict as the instance format: numbers finite and not booleans, strings not numbers
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True,
-                              strict=True, allow_inf_nan=False)
+                              strict=True, allow_inf_nan=False, str_max_length=MAX_STRING)
 
 
 class StageRow(Row):
@@ -490,6 +496,21 @@ class Provenance(Row):
     host_cpus: int | None = None
     """CPU count of the machine that solved."""
 
+    @field_validator("options")
+    @classmethod
+    def _texts_bounded(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """The options' values are free JSON: their texts are bounded as every other text."""
+        todo: list[Any] = [v]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, str) and len(x) > MAX_STRING:
+                raise ValueError(f"a text of {len(x):,} characters, more than {MAX_STRING:,}")
+            if isinstance(x, dict):
+                todo += [*x.keys(), *x.values()]
+            elif isinstance(x, list):
+                todo += x
+        return v
+
 
 class TreeBranch(Row):
     name: str
@@ -614,12 +635,17 @@ class Stochastic(Row):
     """A decomposed solve (mpi-sppy), when asked for."""
 
 
+# the tables whose rows are per operating step: `stage` and `year` (the step's start)
+STEP_TABLES = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
+               "costs", "stocks", "arrivals", "trips", "fleet", "parked")
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, title="netopt solution",
-        strict=True, allow_inf_nan=False,
+        strict=True, allow_inf_nan=False, str_max_length=MAX_STRING,
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
@@ -694,12 +720,19 @@ class SolutionDocument(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"stages: a stage is named twice ({', '.join(names)})")
         known = set(names)
-        for table in ("builds", "online", "activities", "flows", "propellant", "supplies",
-                      "sales", "shortfalls", "costs"):
+        for table in ("steps", "builds", *STEP_TABLES):
             for i, row in enumerate(getattr(self, table)):
                 if row.stage not in known:
                     raise ValueError(f"{table}.{i}.stage: '{row.stage}' is not one of stages "
                                      f"({', '.join(names) or 'none'})")
+        # a per-step row's year is the start of one of its stage's steps (readers index by both)
+        steps = {(s.stage, s.start_year) for s in self.steps}
+        for table in STEP_TABLES if steps else ():
+            for i, row in enumerate(getattr(self, table)):
+                if (row.stage, row.year) not in steps:
+                    starts = sorted(y for t, y in steps if t == row.stage)
+                    raise ValueError(f"{table}.{i}.year: {row.year} is not the start of a step "
+                                     f"of stage '{row.stage}' ({', '.join(map(str, starts))})")
         for i, d in enumerate(self.network.demands):
             if d.stage not in known:
                 raise ValueError(f"network.demands.{i}.stage: '{d.stage}' is not one of stages "

@@ -380,8 +380,8 @@ def test_solution_rows_name_known_stages(tmp_path, good_solution):
     assert r.exit_code == 1
     lines = r.output.splitlines()
     assert lines[0] == f"{path}: not a netopt solution (schema v{V}):"
-    assert lines[1].startswith("  (top): Value error, online.") and lines[1].endswith(
-        ".stage: 's2' is not one of stages (s1)")
+    # the steps are checked first: s2's step names it too
+    assert lines[1] == "  (top): Value error, steps.1.stage: 's2' is not one of stages (s1)"
 
 
 def test_solution_from_a_device(tmp_path):
@@ -585,6 +585,21 @@ def test_extra_hook_errors_are_the_users(tmp_path, hook, code, message):
     assert r.stderr.splitlines()[-1] == message
     assert "internal error" not in r.stderr + r.stdout
     assert "optimal" not in r.stdout and not (tmp_path / "out").exists()
+
+
+def test_the_hook_named_is_the_one_of_several_that_failed(tmp_path):
+    (tmp_path / "hooks.py").write_text(HOOKS)
+    (tmp_path / "decision.yaml").write_text(DECISION)
+    r = netopt("solve", "decision.yaml", "--extra", "hooks.py:objective", "--extra",
+               "hooks.py:raises", "-q", cwd=tmp_path)
+    assert r.returncode == 1
+    # objective's own mistake is found when it returns, before raises runs
+    assert r.stderr.splitlines() == ["--extra hooks.py:objective: added an objective 'mine': add "
+                                     "cost terms with compiled.add_cost instead"]
+    r = netopt("solve", "decision.yaml", "--extra", "hooks.py:nan_coefficient", "--extra",
+               "hooks.py:raises", "-q", cwd=tmp_path)
+    assert r.stderr.splitlines() == ["--extra hooks.py:nan_coefficient: row mine has a "
+                                     "coefficient of nan on flow[launch,x,s1]"]
 
 
 def _decision_plan():
@@ -793,7 +808,8 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
     first = new.split("\n", 1)[0]
     value = i + first.rfind(": ") + 2  # the value after the first line's last key
     line = before.count("\n") + 1
-    return text.replace(old, new), f"{line}:{value - text.rfind(chr(10), 0, value)}"
+    changed = text.replace(old, new)
+    return changed, f"{line}:{value - changed.rfind(chr(10), 0, value)}"
 
 
 @pytest.mark.parametrize("base,old,new,field,message", [
@@ -816,6 +832,12 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
      "Input should be a valid integer (got 2.5)"),
     (SAMPLED, "seed: 1", "seed: '1'", "uncertainty.sampled.seed",
      "Input should be a valid integer (got '1')"),
+    # the sampled tree's distributions (before: '1' read as 1, 'yes' as True)
+    (SAMPLED, "low: 1,", "low: '1',", "uncertainty.sampled.params.routes[r].cost_per_t.low",
+     "not a distribution's value: Input should be a valid number (got '1')"),
+    (SAMPLED, "high: 3}", "high: 3, scale: yes}",
+     "uncertainty.sampled.params.routes[r].cost_per_t.scale",
+     "not a distribution's value: Input should be a valid boolean (got 'yes')"),
     # numbers HiGHS cannot take (before: valid; the solve said "HiGHS refuses the model")
     (FULL, "initial_stock: {x: 5}", "initial_stock: {x: 1.0e300}", "nodes[0].initial_stock.x",
      "makes a constraint coefficient of 1e+300; HiGHS refuses values above 1e+15 (check the "
@@ -838,7 +860,7 @@ def _at(text: str, old: str, new: str) -> tuple[str, str]:
      "stores needs storage (tonnes a unit can hold)"),
     (FULL, "stores: [x]", "stores: []", "facilities[1].stores",
      "storage with stores: [] has nothing to store"),
-])
+], ids=lambda v: {id(FULL): "full", id(SAMPLED): "sampled"}.get(id(v)))
 def test_new_fields_strict_and_located(tmp_path, base, old, new, field, message):
     text, where = _at(base, old, new)
     inst = tmp_path / "inst.yaml"
@@ -870,3 +892,127 @@ def test_a_leafs_rule_is_located_at_the_branch_that_breaks_it(tmp_path):
         f"{inst}:{where.split(':')[0]}:{col}: facilities[0].commissioning_years: in leaf 'hi': "
         "commissioning_years (10) must be less than lifetime_years (10): the unit would never "
         "operate"]
+
+
+# --- issue 24: solution.json readers -------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def vehicle_solution() -> dict:
+    """FULL without its tree, at year grain: steps 2030..2033, trips, fleet and arrivals."""
+    import yaml
+
+    from netopt.plan import Plan, validate
+    from netopt.solve import SolveOptions
+
+    data = yaml.safe_load(FULL)
+    del data["uncertainty"]
+    data["horizon"]["resolution"] = "year"
+    sol = Plan.of(validate(data)[0]).solve(SolveOptions(gap=0))
+    assert sol.status.has_solution
+    return sol.to_dict()
+
+
+ROWS = {  # one valid row of the tables the fixture leaves empty
+    "stocks": {"facility": "tank", "node": "b", "commodity": "x", "stage": "s1", "year": 2030,
+               "tonnes": 1.0},
+    "parked": {"vehicle": "v", "node": "b", "stage": "s1", "year": 2030, "vehicles": 1.0},
+}
+
+
+@pytest.mark.parametrize("table", ["trips", "fleet", "stocks", "arrivals", "steps", "parked"])
+def test_every_table_names_known_stages(tmp_path, vehicle_solution, table):
+    doc = _with(vehicle_solution)
+    if not doc[table]:
+        doc[table] = [dict(ROWS[table])]
+    doc[table][0]["stage"] = "s9"
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    for command in (["report", str(path), "-o", str(tmp_path / "r.md"), "--format", "md"],
+                    ["export", str(path), "-o", str(tmp_path / "out")],
+                    ["compare", str(path), str(path)]):
+        r = run(*command)  # before: a KeyError in report's tables, exit 0 in the others
+        assert r.exit_code == 1, (command, r.output)
+        assert r.output.splitlines() == [
+            f"{path}: not a netopt solution (schema v{V}):",
+            f"  (top): Value error, {table}.0.stage: 's9' is not one of stages (s1, s2)"]
+    assert not (tmp_path / "out").exists() and not (tmp_path / "r.md").exists()
+
+
+def test_a_rows_year_is_one_of_its_stages_steps(tmp_path, vehicle_solution):
+    doc = _with(vehicle_solution)
+    doc["trips"][0]["year"] = 1999
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    r = run("export", str(path), "-o", str(tmp_path / "out"))
+    assert r.exit_code == 1
+    stage = doc["trips"][0]["stage"]
+    starts = ", ".join(str(s["start_year"]) for s in doc["steps"] if s["stage"] == stage)
+    assert r.output.splitlines()[1] == (
+        f"  (top): Value error, trips.0.year: 1999 is not the start of a step of stage "
+        f"'{stage}' ({starts})")
+
+
+def test_a_huge_text_in_a_solution_is_refused(tmp_path, good_solution):
+    doc = _with(good_solution)
+    doc["provenance"]["git"] = "x" * 200_000  # below the file bound, above the text bound
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    r = run("report", str(path), "-o", str(tmp_path / "r.html"))  # before: a 200 kB report line
+    assert r.exit_code == 1
+    assert r.output.splitlines() == [f"{path}: not a netopt solution (schema v{V}):",
+                                     "  provenance.git: String should have at most 100000 "
+                                     "characters"]
+    doc["provenance"]["git"] = None
+    doc["provenance"]["options"]["note"] = ["x" * 200_000]  # free JSON: bounded too
+    path.write_text(json.dumps(doc))
+    r = run("report", str(path), "-o", str(tmp_path / "r.html"))
+    assert r.exit_code == 1
+    assert r.output.splitlines()[1] == (
+        "  provenance.options: Value error, a text of 200,000 characters, more than 100,000")
+
+
+def test_a_solution_larger_than_20_mb_is_not_read(tmp_path, good_solution):
+    doc = _with(good_solution)
+    doc["provenance"]["git"] = "x" * (25 << 20)  # README: files are read up to 20 MB
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    size = path.stat().st_size
+    r = netopt("report", str(path), "-o", str(tmp_path / "r.html"), timeout=60)
+    assert r.returncode == 1  # before: read, validated and written into the report
+    assert r.stderr.splitlines() == [
+        f"{path}: cannot read file: file is {size} bytes, more than the {20 << 20} allowed"]
+    assert not (tmp_path / "r.html").exists()
+
+
+# --- issue 24: injection --------------------------------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script>\n# owned [x](http://e.example) ![p](http://e.example/p.png)"
+
+
+def test_provenance_is_text_in_the_markdown_report(tmp_path, good_solution):
+    doc = _with(good_solution)
+    doc["provenance"]["git"] = HOSTILE
+    doc["provenance"]["sets"] = ["a|b"]
+    path = tmp_path / "solution.json"
+    path.write_text(json.dumps(doc))
+    r = run("report", str(path), "-o", str(tmp_path / "r.md"), "--format", "md")
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "r.md").read_text()
+    # before: the script tag, a heading line and a live link and image, as written
+    assert "<script>" not in md and "\n# owned" not in md and "\\](http" in md
+    assert (f"- **netopt**: {doc['provenance']['netopt']} (\\<script\\>alert(1)\\</script\\> "
+            "\\# owned \\[x\\](http://e.example) \\!\\[p\\](http://e.example/p.png))") in md
+    assert "- **Overrides (--set)**: a\\|b" in md
+
+
+def test_compare_prints_no_terminal_escapes_from_a_file(tmp_path, good_solution):
+    a, b = _with(good_solution), _with(good_solution)
+    a["provenance"]["git"] = "\x1b[2J\x1b]0;owned\x07red\x9b31m"
+    b["provenance"]["git"] = "plain"
+    pa, pb = tmp_path / "a.json", tmp_path / "b.json"
+    pa.write_text(json.dumps(a))
+    pb.write_text(json.dumps(b))
+    r = netopt("compare", str(pa), str(pb), timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\x9b" not in r.stdout
+    assert "\\x1b[2J\\x1b]0;owned\\x07red\\x9b31m" in r.stdout  # before: sent to the terminal

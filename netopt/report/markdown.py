@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path as FsPath
 
+from ..errors import printable
 from ..files import write_atomic
 from ..results import Solution
 from .document import NUMERIC, Block, Facts, Figure, Grid, Heading, Player, Text, document
 from .figures import figures, png_bytes
 from .interactive import value_text
 from .series import Series
+
+
+# Markdown's and HTML's active characters, written as text (CommonMark: a backslash before any
+# ASCII punctuation makes it literal): a value from solution.json cannot open a heading, a link,
+# an image, an HTML tag or a table cell of its own
+_MD_ACTIVE = {ord(c): "\\" + c for c in "\\`*[]<>#|&!"}  # not _ in moon_ice: only emphasis
+
+
+def md_text(text: str) -> str:
+    """`text` (a value from the solution, not netopt's own words) as literal Markdown on one
+    line."""
+    return printable(" ".join(text.splitlines())).translate(_MD_ACTIVE)
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
@@ -19,14 +32,14 @@ def _md_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(cell(h) for h in header) + " |",
              "|" + "|".join("---:" if rows and all(NUMERIC.match(r[i]) or not r[i] for r in rows)
                             else "---" for i in range(len(header))) + "|"]
-    lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    lines += ["| " + " | ".join(md_text(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
 
 
 def _block(b: Block, pngs: dict[str, str]) -> list[str]:
     """The chunks of one block (chunks are separated by a blank line)."""
     if isinstance(b, Facts):
-        return ["\n".join(f"- **{k}**: {v}" for k, v in b.rows)]
+        return ["\n".join(f"- **{k}**: {md_text(v)}" for k, v in b.rows)]
     if isinstance(b, Heading):
         return [f"### {b.text}"] + ([b.note] if b.note else [])
     if isinstance(b, Text):

@@ -92,7 +92,15 @@ def _check_distributions(s: Any) -> list[Problem]:
         except ValidationError as e:
             err = e.errors(include_url=False)[0]
             msg = err["msg"].removeprefix("Value error, ")
-            field_ = ".".join(str(x) for x in err["loc"][1:] if x)
+            where: Path = ("uncertainty", "sampled", "params", p)
+            loc = tuple(x for x in err["loc"][1:] if x != "")
+            if loc and err["type"] not in ("missing", "extra_forbidden"):
+                # a value of the wrong kind: at its own line and column, with what it was
+                got = err.get("input")
+                shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+                out.append(Problem(f"not a distribution's value: {msg}{shown}", where + loc))
+                continue
+            field_ = ".".join(str(x) for x in loc)
             out.append(Problem(f"not a distribution: {field_ + ': ' if field_ else ''}{msg}",
-                               ("uncertainty", "sampled", "params", p)))
+                               where))
     return out
