@@ -54,7 +54,7 @@ def facility_location(n: int = 25, m: int = 40) -> Any:
 # Tests (and the fuzzers) use these to make a write fail or a signal arrive at a chosen point,
 # deterministically: no timer, no sleep, no race with the solver.
 
-PHASES = ("read", "validate", "compile", "start", "solve", "write")
+PHASES = ("read", "validate", "compile", "start", "solve", "write", "subproblem")
 
 
 @contextmanager
@@ -94,7 +94,8 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
               announce: bool = False) -> Iterator[list[str]]:
     """Send `sig` to this process as `phase` starts (one of PHASES). For "start" it is sent as
     HiGHS is about to run, before it can have any solution, and HiGHS starts only once a stop has
-    been asked for (60 s at most). For "solve" the signal is
+    been asked for (60 s at most). For "subproblem" it is sent as a progressive-hedging
+    subproblem's HiGHS is about to run (on this MPI rank). For "solve" the signal is
     sent once HiGHS holds an incumbent (a MIP), and HiGHS is held in its callback until a stop
     has been asked for (60 s at most), so the solve cannot finish first; `times` signals then
     each wait for the stop the last one asked for. With
@@ -163,10 +164,13 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
         return original(h)
 
     load = import_module("netopt.load")
-    home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
-                  "compile": (compile_mod, "compile_model"),
-                  "start": (highs, "_solve_in_thread"), "solve": (highs, "run"),
-                  "write": (files, "write_all")}[phase]
+    if phase == "subproblem":  # a PH subproblem's HiGHS about to run (stochastic/ph.py)
+        home, name = import_module("netopt.stochastic.ph"), "_subproblem_starting"
+    else:
+        home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
+                      "compile": (compile_mod, "compile_model"),
+                      "start": (highs, "_solve_in_thread"), "solve": (highs, "run"),
+                      "write": (files, "write_all")}[phase]
     original = getattr(home, name)
     original_run = highs.run
     replacement = {"solve": run, "start": starting}.get(phase) or before(original)

@@ -210,7 +210,7 @@ def test_ctrl_c_before_the_solver_says_what_happened(tmp_path, small, phase, doi
 
 
 def test_every_phase_has_a_hook():
-    assert PHASES == ("read", "validate", "compile", "start", "solve", "write")
+    assert PHASES == ("read", "validate", "compile", "start", "solve", "write", "subproblem")
 
 
 CHILD = textwrap.dedent("""

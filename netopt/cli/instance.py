@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..errors import InputError, UsageError
-from ..files import OutputFolder
+from ..files import OutputError, OutputFolder
 from ..model_file import check_model_path
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
-from ..stochastic.ph import mpi_rank
+from ..stochastic.ph import agree, mpi_rank
 from ..stochastic.plan import StochasticPlan
 from ..stochastic.summary import stochastic_lines
 from ..summary import count, money_text, print_summary
@@ -136,8 +136,10 @@ def solve(
     # of objects each time a phase allocates (capa-8000, 100k routes: 1.3 s of a 10.5 s run)
     gc.disable()
     folder = None if output is None else OutputFolder(output)
-    if folder is not None and decompose is not None and mpi_rank() != 0:
-        folder = None  # rank 0 alone writes (and locks) the output folder; the others report nothing
+    if decompose is not None and mpi_rank() != 0:
+        # rank 0 alone writes (and locks) the output folder, and reports; the others say nothing
+        folder = None
+        out.quiet = err.quiet = True
     with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
@@ -146,8 +148,16 @@ def solve(
                 raise UsageError("--write-model writes one MIP; --decompose ph solves many "
                                  "(drop --decompose to write the extensive form)")
             check_model_path(write_model)
+        verdict = None
         if folder is not None:
-            folder.prepare()  # a location that cannot be written is known before solving
+            try:
+                folder.prepare()  # a location that cannot be written is known before solving
+            except OutputError as e:
+                verdict = str(e)
+        if decompose is not None:
+            verdict = agree(verdict)  # every rank stops if rank 0 cannot write
+        if verdict is not None:
+            raise OutputError(verdict)
     if folder is not None:
         note_cleaned(folder)
     print_problems(plan.warnings)
@@ -199,7 +209,7 @@ def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: st
     """PH on every MPI rank, then on rank 0 PH's plan alone, or with `extensive` (asked for:
     it is the solve PH exists to avoid) the extensive form beside it. None on the other ranks."""
     from ..errors import UsageError
-    from ..stochastic.ph import ph_solution, run_ph
+    from ..stochastic.ph import infeasible_solution, ph_solution, run_ph
 
     if method != "ph":
         raise UsageError(f"unknown --decompose '{method}'; known: ph")
@@ -210,6 +220,8 @@ def solve_decomposed(plan: Plan | StochasticPlan, opts: SolveOptions, method: st
         return None
     if res.mpi_note:
         err.print(res.mpi_note, markup=False)
+    if res.infeasible:  # the extensive form would be infeasible too: say why, once
+        return infeasible_solution(plan, res, opts, extra)
     if not extensive:
         return ph_solution(plan, res)
     sol = plan.solve(opts, extra, figures=figures)
