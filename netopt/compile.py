@@ -7,9 +7,11 @@ grows linearly with the instance. The math is in solvers.md; names here follow i
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
@@ -64,6 +66,7 @@ class Vars:
     sale: dict
     unmet: dict
     trips: dict
+    trip_count: dict
     parked: dict
     stock: dict
     online: dict  # with the variable form only (solvers.md, online_definition)
@@ -138,6 +141,13 @@ class Compiled:
         if once:
             self.costs.once.add(category)
 
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model as built (cuts, extras and all) to `path`, .mps or .lp by its
+        suffix, for any other solver (model_file.py); returns the path written."""
+        from .model_file import write_model
+
+        return write_model(self.model, path)
+
     def update_objective(self) -> None:
         """Rebuild the objective from the model's cost terms (after an extra added some)."""
         self.model.objective.set_value(objective_expr(self, self.prepared))
@@ -192,6 +202,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Com
     define_depot_capacity(c, p)
     define_vehicle_payload(c, p)
     define_vehicle_tank(c, p)
+    define_trip_count(c, p)
     define_vehicle_circulation(c, p)
     define_vehicle_fleet(c, p)
     define_storage_capacity(c, p)
@@ -226,9 +237,12 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
     if p.hardware_keys:  # hardware waiting where it arrived, for a build there
         m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
     if p.trip_keys:  # trips per year on routes flown by a vehicle (integer with integer_trips)
+        counted = set(p.trip_count_keys)  # steps under a year: trip_count is the integer
         m.trips = pyo.Var(p.trip_keys, domain=lambda m, r, t: (
             pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
-            else pyo.NonNegativeReals))
+            and (r, t) not in counted else pyo.NonNegativeReals))
+    if p.trip_count_keys:  # whole trips in a step shorter than a year (solvers.md, "Vehicles")
+        m.trip_count = pyo.Var(p.trip_count_keys, domain=pyo.NonNegativeIntegers)
     if p.parked_keys:  # vehicles waiting away from their base at the end of a step
         m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
 
@@ -495,6 +509,16 @@ def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
 
     m = c.model
     m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_trip_count(c: Compiled, p: Prepared) -> None:
+    """l_t trips[r,t] = trip_count[r,t] (integer): with integer_trips, whole trips in a step
+    shorter than a year (trips per year stay integer in longer steps)."""
+    if not p.trip_count_keys:
+        return
+    m = c.model
+    m.trip_count_definition = pyo.Constraint(p.trip_count_keys, rule=lambda m, r, t: (
+        p.step[t].years * c.v.trips[r, t] - c.v.trip_count[r, t] == 0.0))
 
 
 def define_vehicle_tank(c: Compiled, p: Prepared) -> None:

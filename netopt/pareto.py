@@ -68,7 +68,8 @@ def launch_mass_of(prep: Any, sol: Any) -> float:
     from .params import launched_supplies  # pydantic: see above
 
     ground = {prep.supply_label[i] for i in launched_supplies(prep.inst)}
-    return sum(r["rate"] * prep.stage[r["stage"]].years for r in sol.supplies
+    length = sol.step_lengths()  # rows are per step: a stage's length counts each year again
+    return sum(r["rate"] * length[(r["stage"], r["year"])] for r in sol.supplies
                if r["supply"] in ground)
 
 

@@ -152,6 +152,11 @@ class Solution:
         return sum(x["tonnes"] for x in self.stocks
                    if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
 
+    def step_lengths(self) -> dict[tuple[str, float], float]:
+        """{(stage, year): l_s}: the length in years of the step a per-step row belongs to, by
+        the row's stage and year (rates x l_s are the step's tonnes or money)."""
+        return {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
     def by_stage(self) -> Solution:
         """The solution with one row per stage where rows are per step (resolution: year): rates
         are the stage's mean (sum of rate x step years / stage years), stocks those held at the
@@ -216,8 +221,9 @@ class Solution:
         return solution_graph(self, stage, multi=multi)
 
     def to_xarray(self) -> Any:
-        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
-        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        """The solution as an xarray Dataset of dense arrays: every table on its dimensions
+        (step or stage, element, commodity; leaf with a tree), zeros kept, units in each
+        variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
         from .dense import to_xarray
 
         return to_xarray(self)
@@ -325,8 +331,9 @@ def network_of(p: Prepared) -> dict[str, Any]:
                     "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
                     "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex,
                     "transit_years": r.transit,
-                    "window_every_years": r.windows.every_years if r.windows else None,
-                    "window_first": r.windows.first if r.windows else None}
+                    "window_every_years": r.windows.period if r.windows else None,
+                    "window_first": r.windows.first_year(inst.horizon.start_year) if r.windows
+                    else None}
                    for r in inst.routes],
         "demands": demands,
         "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
@@ -344,6 +351,9 @@ def _plain(v: Any) -> Any:
 
 def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
+    from .schema import DAYS_PER_YEAR
+    from .solution_schema import start_date
+
     inst, m = p.inst, compiled.model
     sol = Solution(
         instance=inst.name, status=outcome.status, objective=outcome.objective,
@@ -354,7 +364,8 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
                  "capex_factor": s.capex_factor, "annual_factor": s.annual_factor}
                 for s in p.stages],
         steps=[{"name": s.name, "stage": s.stage, "start_year": s.start_year, "years": s.years,
-                "annual_factor": s.annual_factor} for s in p.steps],
+                "annual_factor": s.annual_factor, "start_date": start_date(s.start_year),
+                "days": s.years * DAYS_PER_YEAR} for s in p.steps],
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
@@ -445,7 +456,7 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
     def at(t: str) -> dict[str, Any]:
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}
 
-    payload: dict[tuple[str, str, int], float] = {}
+    payload: dict[tuple[str, str, float], float] = {}
     for f in sol.flows:
         if f["route"] in p.flown_by:
             key = (f["route"], f["stage"], f["year"])
@@ -477,7 +488,12 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
         if held:
             used[fleet_step] = held
-    for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
+    # a row for every step a vehicle exists in, used or idle: a stage's mean (by_stage) over
+    # only the steps it was used in would overstate its utilisation
+    steps = set(used) | {(v, t) for (v, t) in p.cover if v in p.vehicle
+                         and p.online_units(v, t, built)}
+    for (v, t) in sorted(steps, key=lambda vt: (vt[0], p.step[vt[1]].index)):
+        years = used.get((v, t), 0.0)
         online = p.online_units(v, t, built)
         operating = p.operating_units(v, t, built)
         sol.fleet.append({"vehicle": v, **at(t), "online": online, "operating": operating,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .errors import FieldError
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 # Numbers are strict: a boolean or a string where a number belongs is an error, not 1.0 or 400
@@ -30,8 +32,11 @@ def unit(symbol: str) -> Any:
 
 
 class Strict(BaseModel):
+    # strict=True for every field, those added later too: no boolean from 'yes' or 'true', no
+    # number from '0.5', no integer from 2.0 (a dict still validates a nested model)
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
+        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True,
+        strict=True,
     )
 
 
@@ -44,11 +49,51 @@ class Units(Strict):
     """Unit of mass; every flow, supply and demand is this unit per year."""
 
 
+DAYS_PER_YEAR = 365.25  # transit_days, step days and window days: Julian years
+MAX_STEPS = 2000  # operating steps of a whole horizon (solvers.md, "Steps")
+
+
+class Step(Strict):
+    """One operating step of a stage, written as its length: `{days: 3}` or `{years: 0.5}`."""
+
+    days: Annotated[Positive | None, unit("d")] = None
+    """Length in days (365.25 per year)."""
+    years: Annotated[Positive | None, unit("yr")] = None
+    """Length in years, instead of days."""
+    name: Name | None = None
+    """Step name (default: the stage's name, a dot and the step's position, m1.2); unique
+    among all steps."""
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Step:
+        if (self.days is None) == (self.years is None):
+            raise ValueError("give a step's length as either days or years")
+        return self
+
+    @property
+    def length(self) -> float:
+        """Length in years."""
+        return self.days / DAYS_PER_YEAR if self.days is not None else float(self.years or 0.0)
+
+
 class Stage(Strict):
     name: Name
     """Stage name, referenced by availability windows, demands and budgets."""
     years: int = Field(ge=1, le=1000, strict=True, json_schema_extra={"x-unit": "yr"})
-    """Length of the stage in years; every annual rate is constant within it."""
+    """Length of the stage in years; every annual rate is constant within each of its steps."""
+    resolution: Literal["stage", "year"] | None = None
+    """Operating steps of this stage (default: the horizon's resolution): stage (one step) |
+    year (one step per year)."""
+    steps: list[Step] | None = Field(default=None, min_length=1, max_length=MAX_STEPS)
+    """Explicit operating steps from the stage's start, in order ({days: 3}, {years: 0.5}, with
+    an optional name); the rest of the stage, if any, is one last step. Instead of
+    resolution."""
+
+    @model_validator(mode="after")
+    def _steps_or_resolution(self) -> Stage:
+        if self.steps is not None and self.resolution is not None:
+            raise ValueError("give a stage either steps or a resolution, not both")
+        return self
 
 
 class Horizon(Strict):
@@ -61,7 +106,8 @@ class Horizon(Strict):
     """Consecutive stages, in order."""
     resolution: Literal["stage", "year"] = "stage"
     """Operating steps: stage (one step per stage) | year (one step per year; builds stay at
-    stage starts). Per-stage values apply to every step of their stage."""
+    stage starts). A stage's own resolution or steps override it. Per-stage values apply to
+    every step of their stage."""
     end_value: Literal["none", "linear", "annuity"] = "none"
     """Value of units left at the horizon end: none | linear (capex x remaining life / lifetime,
     credited at the end) | annuity (capex of units with a lifetime paid as equal yearly payments
@@ -154,25 +200,58 @@ class _Buildable(Strict):
     def _commissioning_within_life(self) -> _Buildable:
         life = self.lifetime_years
         if life is not None and self.commissioning_years >= life:
-            raise ValueError(f"commissioning_years ({self.commissioning_years:g}) must be less "
+            raise FieldError("commissioning_years",
+                             f"commissioning_years ({self.commissioning_years:g}) must be less "
                              f"than lifetime_years ({life:g}): the unit would never operate")
         return self
 
 
 class Windows(Strict):
-    """Launch windows: departures only at first + k * every_years (k integer)."""
+    """Launch windows: departures only at first + k * period (k integer)."""
 
-    every_years: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
+    every_years: float | None = Field(default=None, allow_inf_nan=False,
+                                      json_schema_extra={"x-unit": "yr"})
     """Window period in years (e.g. the synodic period), > 0."""
-    first: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
-    """Calendar year of one window, may be fractional (2033.3); the others are every_years apart."""
+    every_days: float | None = Field(default=None, allow_inf_nan=False,
+                                     json_schema_extra={"x-unit": "d"})
+    """Window period in days (365.25 per year), > 0, instead of every_years."""
+    first: float | None = Field(default=None, ge=0, le=10_000, allow_inf_nan=False,
+                                json_schema_extra={"x-unit": "yr"})
+    """Calendar year of one window, may be fractional (2033.3); the others are a period apart
+    (0 <= first <= 10000: a date, not a count; 1e300 would leave no precision for the others)."""
+    first_day: float | None = Field(default=None, ge=-3_652_500, le=3_652_500,
+                                    allow_inf_nan=False, json_schema_extra={"x-unit": "d"})
+    """Day of one window counted from the horizon's start (day 0: 1 January of start_year,
+    365.25 days a year), instead of first."""
 
-    @field_validator("every_years")
+    @field_validator("every_years", "every_days")
     @classmethod
-    def _positive_period(cls, v: float) -> float:
-        if v <= 0:
-            raise ValueError("a window period must be > 0 years")
+    def _positive_period(cls, v: float | None, info: ValidationInfo) -> float | None:
+        if v is not None and v <= 0:
+            unit = "days" if info.field_name == "every_days" else "years"
+            raise ValueError(f"a window period must be > 0 {unit}")
         return v
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Windows:
+        if (self.every_years is None) == (self.every_days is None):
+            raise ValueError("give the window period as either every_years or every_days")
+        if (self.first is None) == (self.first_day is None):
+            raise ValueError("give one window's date as either first (a year) or first_day")
+        return self
+
+    @property
+    def period(self) -> float:
+        """P in years."""
+        if self.every_days is not None:
+            return self.every_days / DAYS_PER_YEAR
+        return float(self.every_years or 0.0)
+
+    def first_year(self, start_year: int) -> float:
+        """Y of one window as a (fractional) calendar year; start_year is the horizon's Y_0."""
+        if self.first_day is not None:
+            return start_year + self.first_day / DAYS_PER_YEAR
+        return float(self.first or 0.0)
 
 
 class Facility(_Buildable):
@@ -203,15 +282,16 @@ class Facility(_Buildable):
     @model_validator(mode="after")
     def _depot_is_pure_throughput(self) -> Facility:
         if self.kind == "depot" and (self.produces or self.consumes):
-            raise ValueError("a depot neither produces nor consumes; model a processor beside it")
+            raise FieldError("produces" if self.produces else "consumes",
+                             "a depot neither produces nor consumes; model a processor beside it")
         return self
 
     @model_validator(mode="after")
     def _stores_needs_storage(self) -> Facility:
         if self.stores is not None and not self.storage:
-            raise ValueError("stores needs storage (tonnes a unit can hold)")
+            raise FieldError("stores", "stores needs storage (tonnes a unit can hold)")
         if self.storage and self.stores == []:
-            raise ValueError("storage with stores: [] has nothing to store")
+            raise FieldError("stores", "storage with stores: [] has nothing to store")
         return self
 
 
@@ -265,13 +345,13 @@ class Route(_Buildable):
     def transit(self) -> float:
         """Time of flight in years."""
         if self.transit_days is not None:
-            return self.transit_days / 365.25
+            return self.transit_days / DAYS_PER_YEAR
         return self.transit_years or 0.0
 
     @model_validator(mode="after")
     def _one_transit(self) -> Route:
         if self.transit_years is not None and self.transit_days is not None:
-            raise ValueError("give either transit_years or transit_days, not both")
+            raise FieldError("transit_days", "give either transit_years or transit_days, not both")
         return self
 
     @model_validator(mode="after")
@@ -279,26 +359,31 @@ class Route(_Buildable):
         if self.vehicle is not None:
             return _vehicle_route(self)
         if self.delta_v_km_s is not None and self.propellant_per_t is not None:
-            raise ValueError("give either delta_v_km_s or propellant_per_t, not both")
+            raise FieldError("propellant_per_t",
+                             "give either delta_v_km_s or propellant_per_t, not both")
         if self.delta_v_km_s is not None and self.propulsion is None:
-            raise ValueError("delta_v_km_s needs a propulsion (or a vehicle)")
+            raise FieldError("delta_v_km_s", "delta_v_km_s needs a propulsion (or a vehicle)")
         if isinstance(self.propellant_per_t, float) and self.propellant_per_t > 0:
             if self.propulsion is None:
-                raise ValueError(
-                    "a number propellant_per_t needs a propulsion for its shares "
+                raise FieldError(
+                    "propellant_per_t", "a number propellant_per_t needs a propulsion for its shares "
                     "(or give {commodity: t per t})"
                 )
         if self.return_delta_v_km_s is not None and self.delta_v_km_s is None:
-            raise ValueError("return_delta_v_km_s needs delta_v_km_s")
+            raise FieldError("return_delta_v_km_s", "return_delta_v_km_s needs delta_v_km_s")
         if self.tank_mass_ratio and self.delta_v_km_s is None:
-            raise ValueError("tank_mass_ratio needs delta_v_km_s")
+            raise FieldError("tank_mass_ratio", "tank_mass_ratio needs delta_v_km_s")
         if self.delta_v_reserve and self.delta_v_km_s is None:
-            raise ValueError("delta_v_reserve needs delta_v_km_s")
-        if self.capex is None and (self.opex or self.mass or self.lifetime_years
-                                   or self.max_units != 1):
-            raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
-        if self.capex is None and self.commissioning_years:
-            raise ValueError("commissioning_years needs capex (built units)")
+            raise FieldError("delta_v_reserve", "delta_v_reserve needs delta_v_km_s")
+        if self.capex is None:
+            given = [f for f in ("opex", "mass", "lifetime_years") if getattr(self, f)]
+            given += ["max_units"] if self.max_units != 1 else []
+            if given:
+                raise FieldError(given[0], "opex, mass, lifetime_years and max_units need capex "
+                                 "(built units)")
+            if self.commissioning_years:
+                raise FieldError("commissioning_years",
+                                 "commissioning_years needs capex (built units)")
         return self
 
 
@@ -308,10 +393,10 @@ def _vehicle_route(route: Route) -> Route:
              if getattr(route, f) is not None]
     given += [f for f in ("dry_mass_ratio", "tank_mass_ratio") if getattr(route, f)]
     if given:
-        raise ValueError(f"a route flown by a vehicle takes these from the vehicle: "
+        raise FieldError(given[0], f"a route flown by a vehicle takes these from the vehicle: "
                          f"{', '.join(given)} (an empty return is its own route)")
     if route.delta_v_km_s is None:
-        raise ValueError("a route flown by a vehicle needs delta_v_km_s")
+        raise FieldError("delta_v_km_s", "a route flown by a vehicle needs delta_v_km_s")
     return route
 
 
@@ -350,15 +435,17 @@ class Vehicle(_Buildable):
     def _fleet_fields(self) -> Vehicle:
         if self.reusable:
             if self.turnaround_days is None:
-                raise ValueError("a reusable vehicle needs turnaround_days (> 0): each trip "
+                raise FieldError("turnaround_days",
+                                 "a reusable vehicle needs turnaround_days (> 0): each trip "
                                  "takes a vehicle that long, and the fleet is sized by it")
             if self.base is None:
-                raise ValueError("a reusable vehicle needs a base: the node where it is "
+                raise FieldError("base", "a reusable vehicle needs a base: the node where it is "
                                  "delivered when built (its hardware mass, default dry_mass) "
                                  "and comes home to between trips")
-        elif (self.opex or self.lifetime_years or self.commissioning_years
-              or self.max_units != 1 or self.base or self.available_from or self.available_until):
-            raise ValueError("an expendable vehicle is not built as a fleet: no opex, "
+        elif given := [f for f in ("opex", "lifetime_years", "commissioning_years", "max_units",
+                                   "base", "available_from", "available_until")
+                       if (self.max_units != 1 if f == "max_units" else getattr(self, f))]:
+            raise FieldError(given[0], "an expendable vehicle is not built as a fleet: no opex, "
                              "lifetime_years, commissioning_years, max_units, base or "
                              "availability window")
         return self
@@ -409,11 +496,12 @@ class Demand(Strict):
     def _kind_fields(self) -> Demand:
         if self.kind == "market":
             if self.price_per_t is None:
-                raise ValueError("a market needs price_per_t")
+                raise FieldError("price_per_t", "a market needs price_per_t")
             if self.shortfall_penalty_per_t is not None:
-                raise ValueError("a market has no shortfall_penalty_per_t")
+                raise FieldError("shortfall_penalty_per_t",
+                                 "a market has no shortfall_penalty_per_t")
         elif self.price_per_t is not None:
-            raise ValueError("price_per_t is for markets (kind: market)")
+            raise FieldError("price_per_t", "price_per_t is for markets (kind: market)")
         return self
 
 
@@ -472,7 +560,8 @@ class Uncertainty(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Uncertainty:
         if bool(self.branchings) == (self.sampled is not None):
-            raise ValueError("give either branchings or sampled (one of them)")
+            raise FieldError("sampled" if self.sampled is not None else "branchings",
+                             "give either branchings or sampled (one of them)")
         return self
 
 

@@ -26,6 +26,11 @@ Versions:
   6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
      rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
+  7  each leaf of `stochastic.leaves` carries all its tables (online, activities, flows,
+     propellant, supplies, sales, shortfalls, stocks, arrivals, trips, fleet, parked) beside its
+     builds and costs, so the leaves can be exported as well as the expectation; fleet has a row
+     for every step a vehicle exists in, idle ones too. Older files load with leaves holding
+     builds and costs only.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -33,17 +38,25 @@ UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publish
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .parse import MAX_BYTES as PARSE_MAX_BYTES
 from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
-MAX_BYTES = 1 << 30  # a solution of 100k routes is about 100 MB
+# As every file netopt reads (README, "Hostile input"): 20 MB. The shipped instances' solutions
+# are far below it (the roadmap's at stage grain: 0.1 MB)
+MAX_BYTES = PARSE_MAX_BYTES
+# Any one text in a file (a name, a message, a provenance entry): a message explaining an
+# infeasible plan runs to a few kB
+MAX_STRING = 100_000
 
 Rate = Annotated[float, Field(ge=0)]
 Money = float
@@ -55,7 +68,7 @@ FileName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z
 class Row(BaseModel):
     # as strict as the instance format: numbers finite and not booleans, strings not numbers
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True,
-                              strict=True, allow_inf_nan=False)
+                              strict=True, allow_inf_nan=False, str_max_length=MAX_STRING)
 
 
 class StageRow(Row):
@@ -73,15 +86,22 @@ class StageRow(Row):
 
 class StepRow(Row):
     name: str
-    """Step name: the stage's (resolution: stage) or its start year (resolution: year)."""
+    """Step name: the stage's (resolution: stage), its start year (resolution: year) or its own
+    (a stage's explicit steps: the name given, or stage.N)."""
     stage: str
     """Stage the step belongs to."""
-    start_year: int
-    """Calendar year the step starts (a_s)."""
-    years: int = Field(ge=1)
+    start_year: int | float
+    """Start of the step (a_s) as a calendar year: whole at stage and year grain, fractional for
+    steps inside a year (2031.0082 is 3 days into 2031)."""
+    years: int | float = Field(gt=0)
     """Length in years (l_s); every annual rate is constant within the step."""
     annual_factor: float
     """Discount factor A_s of a constant annual amount over the step."""
+    start_date: str | None = None
+    """Calendar date of the step's start, YYYY-MM-DD (a_s counted in days of 365.25 from 1
+    January of its year, rounded to the day; none in files older than version 7)."""
+    days: float | None = Field(default=None, gt=0)
+    """Length in days (l_s x 365.25; none in files older than version 7)."""
 
 
 class BuildRow(Row):
@@ -104,8 +124,9 @@ class OnlineRow(Row):
     """facility | route | vehicle."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     units: Units
     """Units that exist at some time in the step (built in this or earlier stages, not yet
     retired)."""
@@ -123,8 +144,9 @@ class ActivityRow(Row):
     """Facility node."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Activity, t/yr (a mine: t extracted; a processor: t processed; a depot: t handled)."""
 
@@ -140,8 +162,9 @@ class FlowRow(Row):
     """Commodity carried."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Payload departing, t/yr."""
     arrivals: Rate
@@ -158,8 +181,9 @@ class PropellantRow(Row):
     """Propellant commodity."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Propellant burnt, t/yr."""
 
@@ -175,8 +199,9 @@ class TripRow(Row):
     """Destination node."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     trips: float = Field(ge=0)
     """Trips per year."""
     payload: Rate
@@ -190,17 +215,19 @@ class FleetRow(Row):
     """Reusable vehicle."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     online: int = Field(ge=0)
-    """Vehicles that exist at some time in the step."""
+    """Vehicles that exist at some time in the step (a row for every step any exists, used or
+    idle)."""
     operating: float = Field(ge=0)
-    """Vehicles operating, by share of the step (lifetime and commissioning)."""
+    """Vehicles operating, by share of the step (lifetime and commissioning): at most online."""
     vehicle_years: float = Field(ge=0)
     """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
-    from base (the mean of the step's start and end)."""
+    from base (the mean of the step's start and end): at most operating."""
     utilisation: float = Field(ge=0)
-    """vehicle_years / operating."""
+    """vehicle_years / operating (0 when none operates)."""
 
 
 class ParkedRow(Row):
@@ -210,8 +237,9 @@ class ParkedRow(Row):
     """Node other than the vehicle's base where it waits."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     vehicles: float = Field(ge=0)
     """Vehicles waiting there at the end of the step."""
 
@@ -225,8 +253,9 @@ class SupplyRow(Row):
     """Commodity bought."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes bought per year."""
 
@@ -240,8 +269,9 @@ class SaleRow(Row):
     """Commodity sold."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes sold per year."""
 
@@ -255,8 +285,9 @@ class ShortfallRow(Row):
     """Commodity."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes per year not delivered (paid at the shortfall penalty)."""
 
@@ -268,8 +299,9 @@ class CostRow(Row):
     (docs/extending.md)."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     amount: Money
     """Undiscounted: capex spent in the stage, the end-of-horizon credit, or the annual amount x
     the step's years."""
@@ -287,7 +319,7 @@ class StockRow(Row):
     """Commodity held."""
     stage: str
     """Stage."""
-    year: int
+    year: int | float
     """Start year of the step."""
     tonnes: Rate
     """Tonnes held at the end of the step."""
@@ -302,7 +334,7 @@ class ArrivalRow(Row):
     """Commodity."""
     stage: str
     """Stage of the step the cargo arrives in."""
-    year: int
+    year: int | float
     """Start year of the step the cargo arrives in."""
     rate: Rate
     """Payload arriving in the step (after loss), t/yr."""
@@ -464,6 +496,21 @@ class Provenance(Row):
     host_cpus: int | None = None
     """CPU count of the machine that solved."""
 
+    @field_validator("options")
+    @classmethod
+    def _texts_bounded(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """The options' values are free JSON: their texts are bounded as every other text."""
+        todo: list[Any] = [v]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, str) and len(x) > MAX_STRING:
+                raise ValueError(f"a text of {len(x):,} characters, more than {MAX_STRING:,}")
+            if isinstance(x, dict):
+                todo += [*x.keys(), *x.values()]
+            elif isinstance(x, list):
+                todo += x
+        return v
+
 
 class TreeBranch(Row):
     name: str
@@ -503,6 +550,32 @@ class LeafRow(Row):
     """The leaf's build-out (shared with the leaves of the same tree node)."""
     costs: list[CostRow] = []
     """The leaf's costs."""
+    # version 7: the leaf's other tables, as the top-level ones (which hold their
+    # probability-weighted expectation)
+    online: list[OnlineRow] = []
+    """The leaf's units online."""
+    activities: list[ActivityRow] = []
+    """The leaf's facility activity."""
+    flows: list[FlowRow] = []
+    """The leaf's flows."""
+    propellant: list[PropellantRow] = []
+    """The leaf's propellant burnt."""
+    supplies: list[SupplyRow] = []
+    """The leaf's purchases."""
+    sales: list[SaleRow] = []
+    """The leaf's market sales."""
+    shortfalls: list[ShortfallRow] = []
+    """The leaf's required demand not delivered."""
+    stocks: list[StockRow] = []
+    """The leaf's stocks."""
+    arrivals: list[ArrivalRow] = []
+    """The leaf's arrivals."""
+    trips: list[TripRow] = []
+    """The leaf's vehicle trips."""
+    fleet: list[FleetRow] = []
+    """The leaf's fleets."""
+    parked: list[ParkedRow] = []
+    """The leaf's vehicles waiting away from base."""
 
 
 class Spread(Row):
@@ -562,12 +635,17 @@ class Stochastic(Row):
     """A decomposed solve (mpi-sppy), when asked for."""
 
 
+# the tables whose rows are per operating step: `stage` and `year` (the step's start)
+STEP_TABLES = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
+               "costs", "stocks", "arrivals", "trips", "fleet", "parked")
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, title="netopt solution",
-        strict=True, allow_inf_nan=False,
+        strict=True, allow_inf_nan=False, str_max_length=MAX_STRING,
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
@@ -642,12 +720,19 @@ class SolutionDocument(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"stages: a stage is named twice ({', '.join(names)})")
         known = set(names)
-        for table in ("builds", "online", "activities", "flows", "propellant", "supplies",
-                      "sales", "shortfalls", "costs"):
+        for table in ("steps", "builds", *STEP_TABLES):
             for i, row in enumerate(getattr(self, table)):
                 if row.stage not in known:
                     raise ValueError(f"{table}.{i}.stage: '{row.stage}' is not one of stages "
                                      f"({', '.join(names) or 'none'})")
+        # a per-step row's year is the start of one of its stage's steps (readers index by both)
+        steps = {(s.stage, s.start_year) for s in self.steps}
+        for table in STEP_TABLES if steps else ():
+            for i, row in enumerate(getattr(self, table)):
+                if (row.stage, row.year) not in steps:
+                    starts = sorted(y for t, y in steps if t == row.stage)
+                    raise ValueError(f"{table}.{i}.year: {row.year} is not the start of a step "
+                                     f"of stage '{row.stage}' ({', '.join(map(str, starts))})")
         for i, d in enumerate(self.network.demands):
             if d.stage not in known:
                 raise ValueError(f"network.demands.{i}.stage: '{d.stage}' is not one of stages "
@@ -707,11 +792,39 @@ def _one_step_per_stage(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+DAYS_PER_YEAR = 365.25  # as schema.DAYS_PER_YEAR (not imported: the instance models stay unloaded)
+
+
+def start_date(year: float) -> str:
+    """YYYY-MM-DD of a (fractional) calendar year: its fraction in days of 365.25 from 1 January,
+    rounded to the day (StepRow.start_date)."""
+    whole = math.floor(year)
+    day = datetime.date(whole, 1, 1) + datetime.timedelta(
+        days=round((year - whole) * DAYS_PER_YEAR))
+    return day.isoformat()
+
+
+def _dated_steps(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 -> 7: each step's start date and length in days, from its start year and years
+    (steps were whole years then)."""
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return data
+    out = []
+    for s in steps:
+        y, n = (s.get("start_year"), s.get("years")) if isinstance(s, dict) else (None, None)
+        if type(y) is int and isinstance(n, int | float) and 1 <= y <= 9999:
+            s = {**s, "start_date": start_date(y), "days": n * DAYS_PER_YEAR}
+        out.append(s)
+    return {**data, "steps": out}
+
+
 # version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
 # needs no step)
 UPGRADES: dict[int, Any] = {
     1: lambda d: {**d, "network": d.get("network") or {}},
     3: _one_step_per_stage,
+    6: _dated_steps,
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError, Problem, UsageError
-from .status import INTERRUPT_MESSAGES, Interrupted, Status
+from .status import INTERRUPT_MESSAGES, Interrupted, Status, status_words
 
 DEFAULT_SOLVER = "highs"
 
@@ -72,6 +72,9 @@ class SolveOptions:
     """HiGHS copies racing seeds seed, seed+1, ... (race.py: the fewest nodes to a proof wins,
     so the answer does not depend on timing); 1: one plain solve. Plan.solve races; run_solver
     does not."""
+    write_model: str | None = None
+    """Write the MIP as built (cuts and extras included) to this .mps or .lp file before the
+    solve (model_file.py), for any other solver; not with `elastic` (two models)."""
 
 
 @dataclass
@@ -179,5 +182,5 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     elif tc == TC.unbounded:
         out.status = Status.unbounded
     else:
-        out.message = f"no solution found: {tc}"
+        out.message = f"no solution found: {status_words(tc)}"
     return out

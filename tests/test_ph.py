@@ -38,7 +38,7 @@ def test_ph_on_two_ranks_matches_the_extensive_form(tmp_path):
     # over 2 ranks (2 leaves each) must cost the same within 0.1 %, its bound at most that
     netopt = Path(sys.executable).parent / "netopt"
     cmd = [MPIEXEC, "-n", "2", str(netopt), "solve", str(HERE / "three-stage.yaml"), "--gap", "0",
-           "--decompose", "ph", "-q", "-o", str(tmp_path)]
+           "--decompose", "ph", "--extensive", "-q", "-o", str(tmp_path)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((tmp_path / "solution.json").read_text())
@@ -79,6 +79,39 @@ def test_without_mpi_ph_runs_serially_and_says_so(monkeypatch):
     assert comm is None
     assert note is not None and note.endswith("running progressive hedging serially on 1 rank")
     assert note.startswith("MPI is not available (")
+
+
+@needs_mpisppy
+def test_ph_solves_no_extensive_form_unless_asked(tmp_path, monkeypatch):
+    # two-leaf.yaml: PH's hedged plan is `large` in s1, 105 in expectation. Without --extensive
+    # the extensive form (StochasticPlan.solve: the EF, then each leaf alone, the mean-value
+    # instance and the EF once more for EEV) is never built; with it, it is, once.
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    calls = []
+    real = StochasticPlan.solve
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(StochasticPlan, "solve", counted)
+    path = str(HERE / "two-leaf.yaml")
+    r = CliRunner().invoke(app, ["solve", path, "--gap", "0", "--decompose", "ph", "-o",
+                                 str(tmp_path / "ph")])
+    assert r.exit_code == 0, r.output
+    assert calls == []
+    doc = json.loads((tmp_path / "ph" / "solution.json").read_text())
+    assert doc["objective"] == pytest.approx(105)
+    assert doc["stochastic"]["decomposition"]["extensive_form"] is None
+    r = CliRunner().invoke(app, ["solve", path, "--gap", "0", "--decompose", "ph", "--extensive",
+                                 "-o", str(tmp_path / "ef")])
+    assert r.exit_code == 0, r.output
+    assert calls == [1]
+    doc = json.loads((tmp_path / "ef" / "solution.json").read_text())
+    assert doc["stochastic"]["decomposition"]["extensive_form"] == pytest.approx(105)
 
 
 # --- issue 24: every rank exits, with README's exit codes ---------------------------------------

@@ -23,6 +23,7 @@ INTERRUPTED = 130  # the shell's code for Ctrl-C
 TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds (per run in a sweep).")]  # noqa: E501
 Gap = Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap (default: solver's, HiGHS 1e-4).")]  # noqa: E501
 Solver = Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, help="Threads the solver may use (HiGHS option threads; default: HiGHS's own choice from the machine's cores).")]  # noqa: E501
 SolverOption = Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")]  # noqa: E501
 Sets = Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")]  # noqa: E501
 

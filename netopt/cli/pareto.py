@@ -15,10 +15,12 @@ from ..pareto import FrontError, trace, write
 from ..plan import load_instance
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
+from ..summary import money_text
 from .common import (
     INTERRUPTED,
     Gap,
     Sets,
+    Threads,
     TimeLimit,
     err,
     exit_codes,
@@ -37,7 +39,7 @@ def pareto(
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Directory for pareto.json and pareto.png (default: <file>-pareto/).")] = None,  # noqa: E501
     time_limit: TimeLimit = None,
     gap: Gap = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1)] = None,
+    threads: Threads = None,
     scenario: Annotated[Optional[list[Path]], typer.Option("--scenario", help="Scenario file applied first (repeatable).")] = None,  # noqa: E501
     set_: Sets = None,
 ) -> None:
@@ -75,7 +77,7 @@ def pareto(
         for b in p.builds:
             by_name.setdefault(b["name"], []).append(f"{b['stage']}:{b['units']}")
         built = "; ".join(f"{n} {' '.join(v)}" for n, v in by_name.items()) or "-"
-        table.add_row(f"{p.launch_mass:,.6g}", f"{p.cost:,.6g}", built)
+        table.add_row(money_text(p.launch_mass), money_text(p.cost), built)
     out.print(table)
     try:
         with folder.writing() as tmp:  # the folder replaced whole, as solve -o

@@ -17,6 +17,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from ..compile import Compiled, Terms
 from ..errors import UsageError
 from ..gcpause import paused_gc
+from ..model_file import check_model_path, write_model
 from ..solve import Outcome, SolveOptions, run_solver
 from ..status import Status
 
@@ -104,7 +105,11 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                          "demands a shortfall_penalty_per_t instead")
     timings = dict(sp.timings)
     t0 = time.perf_counter()
+    if opts.write_model is not None:
+        check_model_path(opts.write_model)
     ef = build(sp, opts.cuts, extra, opts.online)
+    if opts.write_model is not None:
+        write_model(ef.model, opts.write_model)  # the extensive form, one MIP
     timings["compile"] = time.perf_counter() - t0
     if ef.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(ef.trivially_infeasible),
@@ -115,7 +120,7 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
     t1 = time.perf_counter()
     sol = _extract(sp, ef, outcome)
     timings["extract"] = time.perf_counter() - t1
-    quiet = replace(opts, progress=None, explain=False, tee=False)
+    quiet = replace(opts, progress=None, explain=False, tee=False, write_model=None)
     assert sol.stochastic is not None
     if figures and outcome.status.has_solution and outcome.objective is not None:
         t2 = time.perf_counter()
@@ -137,8 +142,10 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                 "extensive form's best (its search stopped at a limit or within the MIP gap): "
                 "kept")) if x)
         if sol.gap is not None and sol.gap > 1e-6:
+            from ..summary import money_text  # rich: only for this note
             found["note"] = (f"the extensive form is solved to a gap of {sol.gap:.2%}: EVPI and "
-                             f"VSS are uncertain by up to {sol.gap * abs(sol.objective or 0):,.6g}")
+                             "VSS are uncertain by up to "
+                             f"{money_text(sol.gap * abs(sol.objective or 0))}")
         assert sol.stochastic is not None
         sol.stochastic.update(found)
         timings["figures"] = time.perf_counter() - t2
@@ -209,6 +216,11 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
     return out
 
 
+# each leaf's own tables in solution.json (solution_schema.LeafRow), beside the expectation
+LEAF_TABLES = ("builds", "costs", "online", "activities", "flows", "propellant", "supplies",
+               "sales", "shortfalls", "stocks", "arrivals", "trips", "fleet", "parked")
+
+
 def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solution]
                       ) -> Solution:
     """The top-level Solution: here-and-now builds and online units (root stages), every other
@@ -240,7 +252,8 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         "here_and_now": [dict(b) for b in sol.builds],
         "leaves": [{"name": leaf.name, "probability": leaf.probability,
                     "branches": dict(zip((n for n, _ in tree.branchings), leaf.branches)),
-                    "objective": s.objective, "builds": s.builds, "costs": s.costs}
+                    "objective": s.objective,
+                    **{t: getattr(s, t) for t in LEAF_TABLES}}
                    for leaf, s in zip(tree.leaves, leaf_sols)],
         "expected_cost": outcome.objective if has else None,
         "spread": spread(zs, probs) if has else None,

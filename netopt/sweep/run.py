@@ -65,8 +65,8 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOpt
     row.update(status=sol.status.value, objective=cell(sol.objective), bound=cell(sol.bound),
                gap=cell(sol.gap), message=" | ".join((sol.message or "").splitlines()))
     if sol.status.has_solution:
-        years = {s["name"]: s["years"] for s in sol.stages}
-        row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
+        length = sol.step_lengths()  # rows are per step (year grain: one per year)
+        row["shortfall_t"] = cell(round(sum(x["rate"] * length.get((x["stage"], x["year"]), 1)
                                             for x in sol.shortfalls), 9))
     for name in elements:
         row[BUILT + name] = builds_cell(sol.builds, name, stage_order)
@@ -88,4 +88,7 @@ def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | 
     note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
     if not outcome.status.has_solution:
         return None, note + "; no warm start"
-    return values(compiled), note + f", objective {outcome.objective:,.6g}"
+    from ..summary import money_text  # rich: only for this note
+
+    obj = outcome.objective
+    return values(compiled), note + (f", objective {money_text(obj)}" if obj is not None else "")
