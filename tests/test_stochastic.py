@@ -122,7 +122,10 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
     assert "- **EVPI (SP − wait-and-see)**: 45 MUSD (WS 60 MUSD)" in md
     assert "- **VSS (EEV − SP)**: 10 MUSD (EEV 115 MUSD, mean-value plan 40 MUSD)" in md
     assert "- **Here and now**: large x1 in s1" in md
-    assert "| high | 0.5 | 130 | large x1 s1 |" in md
+    # leaf high: capex 80 in s1, 5 t bought at 10 in s2 (the report's leaf row: cost per stage,
+    # then the objective); the last row weighs the leaves: s2 0.5 x 50 = 25, objective 105
+    assert "| high | 0.5 | 80 | 50 | 130 | large x1 s1 |" in md
+    assert "| expected (probability-weighted) | 1 | 80 | 25 | 105 |  |" in md
 
 
 def test_validate_counts_leaves():
