@@ -1,0 +1,101 @@
+"""Vehicles flying routes: payload, tank, circulation, fleet and their terms of the balance
+(solvers.md, "Vehicles")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pyomo.core as pyo
+
+from ..params import Prepared
+from .model import Compiled, Terms, _online, _payload
+
+
+def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
+    """sum_k flow[r,k,t] <= payload_V * trips[r,t]."""
+    if not p.trip_keys:
+        return
+    payload = _payload(c, p)
+
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
+        terms = Terms((v, 1.0) for v in payload.get((r, t), ()))
+        terms.add(c.v.trips[r, t], -p.vehicle[p.flown_by[r]].payload)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
+    """(R - 1)(dry_V trips + sum_k flow) <= tank_V trips: the propellant of a trip fits its tank."""
+    if not p.trip_keys:
+        return
+    payload = _payload(c, p)
+
+    def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
+        phi = sum(p.burn[r].values())
+        terms = Terms((v, phi) for v in payload.get((r, t), ()))
+        terms.add(c.v.trips[r, t], sum(p.trip_burn[r].values()) - p.vehicle[p.flown_by[r]].tank)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_tank = pyo.Constraint(p.trip_keys, rule=rule)
+
+
+def define_vehicle_circulation(c: Compiled, p: Prepared) -> None:
+    """Reusable vehicles, at every node of their routes but the base, per step:
+    parked[t-1] + l_t sum_in w trips = l_t sum_out trips + parked[t] (arrivals split over steps
+    like the cargo; none parked before the first step or after the last)."""
+    route = p.route
+    rows: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
+    for (r, s) in p.trip_keys:
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            continue
+        x, trip = route[r], c.v.trips[r, s]
+        if x.from_ != v.base:
+            rows[(v.name, x.from_, s)].add(trip, -float(p.step[s].years))
+        if x.to != v.base:
+            for there, w in p.arrivals(r, s):
+                rows[(v.name, x.to, there)].add(trip, w * p.step[there].years)
+    for (name, n, t) in p.parked_keys:
+        waiting = c.v.parked[name, n, t]
+        rows[(name, n, t)].add(waiting, -1.0)
+        rows[(name, n, p.next_step[t])].add(waiting, 1.0)
+    if not rows:
+        return
+    m = c.model
+    m.vehicle_circulation = pyo.Constraint(sorted(rows), rule=lambda m, v, n, t: (
+        0.0, rows[(v, n, t)].expr(), 0.0))
+
+
+def define_vehicle_fleet(c: Compiled, p: Prepared) -> None:
+    """Reusable vehicles: the vehicle-years per year the trips hold in step t (u[r,s',t], spread
+    over the steps a trip spans) + the vehicles waiting away from base (mean of the step's start
+    and end) <= online[V,t]."""
+    if not p.fleet_use:
+        return
+
+    def rule(m: pyo.ConcreteModel, v: str, t: str) -> Any:
+        terms = _online(c, p, v, t, -1.0)
+        for family, key, coef in p.fleet_use[(v, t)]:
+            terms.add(getattr(c.v, family)[key], coef)
+        return (None, terms.expr(), 0.0)
+
+    m = c.model
+    m.vehicle_fleet = pyo.Constraint(sorted(p.fleet_use), rule=rule)
+
+
+def add_vehicle_balance_terms(c: Compiled, p: Prepared, bal: dict) -> None:
+    """The balance's vehicle terms: propellant for the dry mass on every trip at the origin, and
+    an expendable vehicle's dry mass as hardware there (the payload's share is in p.burn)."""
+    route = p.route
+    hw = p.inst.hardware_commodity
+    for (r, t) in p.trip_keys:
+        var, origin = c.v.trips[r, t], route[r].from_
+        for k, coef in p.trip_burn[r].items():
+            bal[(origin, k, t)].add(var, -coef)
+        v = p.vehicle[p.flown_by[r]]
+        if not v.reusable:
+            bal[(origin, hw, t)].add(var, -v.dry_mass)
