@@ -26,6 +26,9 @@ Versions:
   6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
      rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
+  7  vehicles as flows (issue 22): table `disposals` (vehicles with returns: false left at a node
+     in a step) and trips' `tank_cargo` (propellant carried in the tank). Older files load with
+     none.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -183,6 +186,9 @@ class TripRow(Row):
     """Payload carried, t/yr (0: empty legs, e.g. returns)."""
     propellant: Rate
     """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
+    tank_cargo: Rate = 0.0
+    """Propellant carried as cargo in the vehicle's tank, t/yr (part of payload; 0 in files
+    older than version 7)."""
 
 
 class FleetRow(Row):
@@ -214,6 +220,19 @@ class ParkedRow(Row):
     """Start year of the step (the stage's start year with resolution: stage)."""
     vehicles: float = Field(ge=0)
     """Vehicles waiting there at the end of the step."""
+
+
+class DisposalRow(Row):
+    vehicle: str
+    """Reusable vehicle with returns: false."""
+    node: str
+    """Node other than the vehicle's base where it is left."""
+    stage: str
+    """Stage."""
+    year: int
+    """Start year of the step (the stage's start year with resolution: stage)."""
+    vehicles: float = Field(ge=0)
+    """Vehicles left there for good in the step."""
 
 
 class SupplyRow(Row):
@@ -624,6 +643,7 @@ class SolutionDocument(BaseModel):
     fleet: list[FleetRow] = []
     """Reusable vehicles online and used, per vehicle and step."""
     parked: list[ParkedRow] = []
+    disposals: list[DisposalRow] = []
     """Reusable vehicles waiting away from their base at the end of each step, per node."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""

@@ -50,7 +50,7 @@ def test_every_variable_is_in_the_variables_table_and_the_reverse():
     section = section[:section.index("\n## ", 1)]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
     assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
-                                                 "sale", "unmet", "stock", "trips", "parked",
+                                                 "sale", "unmet", "stock", "trips", "parked", "dispose",
                                                  "hardware_stock", "online"}
     from netopt.compile import Vars
 

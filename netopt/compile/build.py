@@ -126,3 +126,5 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
             else pyo.NonNegativeReals))
     if p.parked_keys:  # vehicles waiting away from their base at the end of a step
         m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
+    if p.dispose_keys:  # vehicles left for good at a node in a step (returns: false)
+        m.dispose = pyo.Var(p.dispose_keys, domain=pyo.NonNegativeReals)

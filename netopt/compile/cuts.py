@@ -108,6 +108,10 @@ def define_linking(c: Compiled, p: Prepared) -> None:
         outflow.add((a, k, t))
         for pk in p.burn[r]:
             burns.add((a, pk, t))
+        burns.update((a, u, t) for u in p.consumed.get((r, k), ()))  # used up in flight
+    for (r, t) in p.trip_keys:  # maintenance supplies drawn at the origin of every trip
+        if r in p.maintenance:
+            burns.add((ends[r][0], p.maintenance[r][0], t))
     supplied = {(inst.supplies[i].node, inst.supplies[i].commodity, t) for (i, t) in p.supply_keys}
     sold = {(inst.demands[i].node, inst.demands[i].commodity, t) for (i, t) in p.sale_keys}
     consumed: set[tuple[str, str, str]] = set()

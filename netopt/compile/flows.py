@@ -29,8 +29,9 @@ def define_facility_capacity(c: Compiled, p: Prepared) -> None:
 
 
 def define_route_capacity(c: Compiled, p: Prepared) -> None:
-    """sum_k flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build variables);
-    on a windowed route capacity is per window: x n_windows(t) / l_t."""
+    """sum_k (1 + c_rk) flow[r,k,t] <= capacity_r * online[r,t] (or capacity_r without build
+    variables), c_rk what k uses up in flight; on a windowed route capacity is per window:
+    x n_windows(t) / l_t."""
     m = c.model
     payload = _payload(c, p)
     keys = [(r.name, t) for r in p.inst.routes if r.capacity is not None
@@ -46,10 +47,11 @@ def define_route_capacity(c: Compiled, p: Prepared) -> None:
 
     def rule(m: pyo.ConcreteModel, r: str, t: str) -> Any:
         if route[r].capex is None:
-            return (None, Terms((v, 1.0) for v in payload[(r, t)]).expr(), cap(r, t))
+            return (None, Terms((v, 1.0 + p.load(r, k)) for k, v in payload[(r, t)]).expr(),
+                    cap(r, t))
         terms = _online(c, p, r, t, -cap(r, t))
-        for v in payload[(r, t)]:
-            terms.add(v, 1.0)
+        for k, v in payload[(r, t)]:
+            terms.add(v, 1.0 + p.load(r, k))
         return (None, terms.expr(), 0.0)
 
     m.route_capacity = pyo.Constraint(keys, rule=rule)
@@ -94,8 +96,12 @@ def define_balance(c: Compiled, p: Prepared) -> None:
         v = c.v.flow[r, k, t]
         x = route[r]
         bal[(x.from_, k, t)].add(v, -1.0)
+        used = p.consumed.get((r, k), {})
+        for b, coef in used.items():  # leaves with the cargo, used up in flight
+            bal[(x.from_, b, t)].add(v, -coef)
+        lift = 1.0 + sum(used.values())  # what the propellant pushes per t of k
         for pk, phi in p.burn[r].items():
-            bal[(x.from_, pk, t)].add(v, -phi)
+            bal[(x.from_, pk, t)].add(v, -phi * lift)
     fac = p.facility
     for (f, t) in p.act_keys:
         v = c.v.act[f, t]

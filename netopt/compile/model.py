@@ -53,6 +53,7 @@ class Vars:
     unmet: dict
     trips: dict
     parked: dict
+    dispose: dict  # vehicles that need not return (returns: false)
     stock: dict
     online: dict  # with the variable form only (solvers.md, online_definition)
     hardware_stock: dict
@@ -141,9 +142,9 @@ def _online(c: Compiled, p: Prepared, e: str, t: str, coef: float) -> Terms:
     return Terms((c.v.build[e, tau], coef * f) for tau, f in p.op_share.get((e, t), ()))
 
 
-def _payload(c: Compiled, p: Prepared) -> dict[tuple[str, str], list]:
-    """(route, t) -> flow variables of every commodity it carries."""
-    out: dict[tuple[str, str], list] = defaultdict(list)
+def _payload(c: Compiled, p: Prepared) -> dict[tuple[str, str], list[tuple[str, Any]]]:
+    """(route, t) -> [(k, flow variable)] of every commodity it carries."""
+    out: dict[tuple[str, str], list[tuple[str, Any]]] = defaultdict(list)
     for (r, k, t) in p.flow_keys:
-        out[(r, t)].append(c.v.flow[r, k, t])
+        out[(r, t)].append((k, c.v.flow[r, k, t]))
     return out
