@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import Path, Problem, closest, format_path
-from .params import flown_delta_v, launched_supplies
+from .params import TILE_EPS, flown_delta_v, launched_supplies, step_count, step_names
 from .rocket import mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
-from .schema import Instance
+from .schema import DAYS_PER_YEAR, MAX_STEPS, Instance
 
+# launch windows of one route inside the horizon (a window every day for 27 years)
+MAX_WINDOWS = 10_000
 # a mass ratio above e^20 (5e8 t of propellant per t of payload) is no transport leg
 MAX_EXPONENT = 20.0
 
@@ -36,6 +38,8 @@ class _Refs:
         self.propulsion = ({p.name for _, p in _each(inst.propulsion)}
                            | extra.get("propulsion", set()))
         self.vehicles = {v.name for _, v in _each(inst.vehicles)} | extra.get("vehicles", set())
+        # per-stage mappings may also name a step (solvers.md, "Per-stage values")
+        self.step_of = {n: t for n, t in step_names(inst.horizon).items() if n != t}
         self.problems: list[Problem] = []
 
     def ref(self, value: str | None, kind: str, names: Iterable[str], path: Path) -> None:
@@ -53,9 +57,9 @@ class _Refs:
     def stage_map(self, value: object, path: Path, *, complete: bool, needed: list[str]) -> None:
         if not isinstance(value, dict):
             return
-        self.keys(value, "stage", self.stages, path)
-        if complete:
-            missing = [s for s in needed if s not in value]
+        self.keys(value, "stage", [*self.stages, *self.step_of], path)
+        if complete:  # a step is priced by its own entry or its stage's
+            missing = [s for s in needed if s not in value and self.step_of.get(s) not in value]
             if missing:
                 self.problems.append(Problem(
                     f"a price given by stage must name every stage it is used in; missing: "
@@ -177,6 +181,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                 else [t for t, v in d.amount.items() if v > 0])
         r.stage_map(d.price_per_t, path + ("price_per_t",), complete=True, needed=used)
     r.keys(inst.budgets, "stage", r.stages, ("budgets",))
+    p += _steps(inst)
     p += _time_checks(inst, r)
 
     for i, v in _each(inst.vehicles):
@@ -314,6 +319,59 @@ def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
                 f"starts there, and its vehicles start every tour from the base (solvers.md, "
                 f"vehicle_circulation)", ("vehicles", j, "base"), severity="warning"))
     return problems
+def _steps(inst: Instance) -> list[Problem]:
+    """Operating steps (solvers.md, "Steps"): explicit steps inside their stage, step names
+    unique, and at most MAX_STEPS steps in all, counted before any is built."""
+    out: list[Problem] = []
+    h = inst.horizon
+    default = getattr(h, "resolution", "stage")
+    stages = list(_each(getattr(h, "stages", None) or []))
+    counts = [(step_count(st, default), i, st) for i, st in stages]
+    total = sum(n for n, _, _ in counts)
+    if total > MAX_STEPS:
+        n, i, st = max(counts, key=lambda c: c[0])
+        field: Path = (("horizon", "stages", i, "steps") if st.steps else
+                       ("horizon", "stages", i, "resolution") if st.resolution else
+                       ("horizon", "resolution"))
+        out.append(Problem(f"{total:,} operating steps ({n:,} in stage '{st.name}'): more than "
+                           f"the {MAX_STEPS:,} netopt accepts; use longer steps or "
+                           f"resolution: stage where the plan needs no detail", field))
+        return out
+    seen: dict[str, Path] = {}
+    start = getattr(h, "start_year", 0) or 0
+    year = start
+    for i, st in stages:
+        path: Path = ("horizon", "stages", i)
+        names: list[tuple[str, Path]] = []
+        if st.steps:
+            at = 0.0
+            for j, x in enumerate(st.steps):
+                at += x.length
+                names.append((x.name or f"{st.name}.{j + 1}", path + ("steps", j, "name")))
+                if at > st.years + TILE_EPS:
+                    given = "days" if x.days is not None else "years"
+                    out.append(Problem(
+                        f"the steps of stage '{st.name}' ({year}-{year + st.years}) end "
+                        f"{(at - st.years) * DAYS_PER_YEAR:g} days after it: steps must tile "
+                        f"their stage (the rest of the stage is one more step)",
+                        path + ("steps", j, given)))
+                    break
+            if st.years - at > TILE_EPS:
+                names.append((f"{st.name}.{len(st.steps) + 1}", path + ("steps",)))
+        elif (st.resolution or default) == "year":
+            names += [(str(y), path) for y in range(year, year + st.years)]
+        else:
+            names.append((st.name, path + ("name",)))
+        for name, where in names:
+            if name in seen:
+                out.append(Problem(f"step name '{name}' is used twice (step names are unique "
+                                   f"across the horizon; stage and year grain name steps after "
+                                   f"their stage or start year)", where))
+            seen.setdefault(name, where)
+        year += st.years
+    return out
+
+
 def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
     """Transit, windows, storage and initial stock (solvers.md, "Steps" to "Stockpiles")."""
     out: list[Problem] = []
@@ -332,11 +390,20 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
                                path + (field,)))
         w = x.windows
         if w is not None:
-            k = math.ceil((start - w.first) / w.every_years - 1e-9)
-            if w.first + k * w.every_years >= end - 1e-9:
+            first, period = w.first_year(start), w.period
+            given_first = "first_day" if w.first_day is not None else "first"
+            k = math.ceil((start - first) / period - 1e-9)
+            if first + k * period >= end - 1e-9:
                 out.append(Problem(f"no launch window inside the horizon ({start}-{end}): the "
-                                   f"windows are {w.first:g} + k x {w.every_years:g} years",
-                                   path + ("windows", "first")))
+                                   f"windows are {first:g} + k x {period:g} years",
+                                   path + ("windows", given_first)))
+            elif (end - start) / period > MAX_WINDOWS:
+                given_every = "every_days" if w.every_days is not None else "every_years"
+                out.append(Problem(
+                    f"{(end - start) / period:,.0f} launch windows in the horizon: more than "
+                    f"the {MAX_WINDOWS:,} netopt accepts per route (a period of "
+                    f"{period * DAYS_PER_YEAR:g} days in {start}-{end})",
+                    path + ("windows", given_every)))
     # where each commodity can ever be: brought by a route, made, supplied or held at the start
     present: set[tuple[str, str]] = set()
     every = sorted(r.commodities)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import rocket
-from .schema import Facility, Instance, Node, Route, Vehicle
+from .schema import MAX_STEPS, Facility, Instance, Node, Route, Vehicle
 
 EPS = 1e-12
 
@@ -42,25 +42,113 @@ def stage_infos(inst: Instance) -> list[StageInfo]:
 
 @dataclass(frozen=True)
 class StepInfo:
-    """An operating step s (solvers.md, "Steps"): a stage, or one year of it."""
+    """An operating step s (solvers.md, "Steps"): a stage, one year of it, or an explicit step."""
 
-    name: str  # the stage's name (resolution: stage) or the start year (resolution: year)
+    name: str  # the stage's name (stage grain), the start year (year grain) or the step's own
     index: int
     stage: str  # sigma(s)
-    start_year: int  # a_s
-    years: int  # l_s
-    annual_factor: float  # A_s = sum_{y<l_s} (1+rho)^-(a_s - Y_0 + y)
+    start_year: float  # a_s, a calendar year (an int at stage and year grain)
+    years: float  # l_s (an int at stage and year grain)
+    annual_factor: float  # A_s = sum_y |[a_s, a_s + l_s) & [y, y + 1)| (1+rho)^-(y - Y_0)
+
+
+# a remainder shorter than this (~0.03 s) is rounding of the explicit steps, not a step
+TILE_EPS = 1e-9
+
+
+def step_count(stage: Any, default: str) -> int:
+    """How many steps a schema Stage makes (checked before any is built: solvers.md, "Steps")."""
+    if stage.steps:
+        used = sum(x.length for x in stage.steps)
+        return len(stage.steps) + (1 if stage.years - used > TILE_EPS else 0)
+    return stage.years if (stage.resolution or default) == "year" else 1
+
+
+def step_names(horizon: Any) -> dict[str, str]:
+    """{step name: its stage} of a (possibly partial) schema Horizon, without building the steps;
+    empty beyond MAX_STEPS (refused by validation). Names as step_infos gives them."""
+    default = getattr(horizon, "resolution", "stage")
+    stages = [st for st in getattr(horizon, "stages", None) or [] if st is not None]
+    if sum(step_count(st, default) for st in stages) > MAX_STEPS:
+        return {}
+    out: dict[str, str] = {}
+    year = getattr(horizon, "start_year", 0) or 0
+    for st in stages:
+        if st.steps:
+            names = [x.name or f"{st.name}.{j + 1}" for j, x in enumerate(st.steps)]
+            if step_count(st, default) > len(st.steps):
+                names.append(f"{st.name}.{len(st.steps) + 1}")
+        elif (st.resolution or default) == "year":
+            names = [str(y) for y in range(year, year + st.years)]
+        else:
+            names = [st.name]
+        for n in names:
+            out.setdefault(n, st.name)
+        year += st.years
+    return out
+
+
+def at_step(value: float | dict[str, float] | None, step: StepInfo, default: float | None = 0.0
+            ) -> float | None:
+    """A per-stage value in step s: a number everywhere; a mapping's entry for the step's own
+    name if it has one, else for its stage, else `default` (solvers.md, "Per-stage values")."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if step.name in value:
+            return value[step.name]
+        return value.get(step.stage, default)
+    return float(value)
+
+
+def annual_factor(start: float, years: float, y0: int, rho: float) -> float:
+    """A_s: each calendar year's part of [start, start + years) discounted to that year's start
+    (at whole years: sum_{y<l} (1+rho)^-(a - Y_0 + y), the stage rule)."""
+    base = 1.0 / (1.0 + rho)
+    end = start + years
+    first, last = math.floor(start), math.ceil(end)
+    if last - first == 1:  # inside one calendar year: l_s itself, not a difference of dates
+        return years * base ** (first - y0)
+    return sum(overlap(start, end, y, y + 1) * base ** (y - y0) for y in range(first, last))
+
+
+def _whole(x: float) -> float:
+    """x as an int when it is one: whole years print as 2031, not 2031.0, in every output."""
+    return int(x) if float(x).is_integer() else x
 
 
 def step_infos(inst: Instance, infos: list[StageInfo]) -> list[StepInfo]:
+    """The operating steps, stage by stage: one per stage, one per year, or the stage's explicit
+    steps with the rest of the stage as one last step (solvers.md, "Steps")."""
     h = inst.horizon
-    if h.resolution == "stage":
-        return [StepInfo(t.name, t.index, t.name, t.start_year, t.years, t.annual_factor)
-                for t in infos]
-    base = 1.0 / (1.0 + h.discount_rate)
-    return [StepInfo(str(y), i, t.name, y, 1, base ** (y - h.start_year))
-            for i, (t, y) in enumerate((t, t.start_year + j) for t in infos
-                                       for j in range(t.years))]
+    total = sum(step_count(st, h.resolution) for st in h.stages)
+    if total > MAX_STEPS:  # validation refuses it first (checks._steps); a guard for callers
+        raise ValueError(f"{total} operating steps: more than the {MAX_STEPS} netopt accepts")
+    rho, y0 = h.discount_rate, h.start_year
+    out: list[StepInfo] = []
+
+    def add(name: str, t: StageInfo, start: float, years: float, factor: float | None = None
+            ) -> None:
+        a = factor if factor is not None else annual_factor(start, years, y0, rho)
+        out.append(StepInfo(name, len(out), t.name, _whole(start), _whole(years), a))
+
+    for t, st in zip(infos, h.stages):
+        if st.steps:  # offsets within the stage: small numbers keep days exact
+            at = 0.0
+            for j, x in enumerate(st.steps):
+                length = x.length
+                if j == len(st.steps) - 1 and abs(t.years - (at + length)) <= TILE_EPS:
+                    length = t.years - at  # tiles the stage exactly
+                add(x.name or f"{t.name}.{j + 1}", t, t.start_year + at, length)
+                at += length
+            if t.years - at > TILE_EPS:
+                add(f"{t.name}.{len(st.steps) + 1}", t, t.start_year + at, t.years - at)
+        elif (st.resolution or h.resolution) == "year":
+            for y in range(t.start_year, t.start_year + t.years):
+                add(str(y), t, y, 1)
+        else:
+            add(t.name, t, t.start_year, t.years, t.annual_factor)
+    return out
 
 
 def overlap(a0: float, a1: float, b0: float, b1: float) -> float:
@@ -88,28 +176,34 @@ def unit_shares(elem: Facility | Route | Vehicle, infos: list[StageInfo], steps:
             end = y + life
             if end <= a0:
                 continue
-            g = ((a1 if a1 < end else end) - (a0 if a0 > y else y)) / s.years
-            if g <= EPS:
+            # a step inside the life has share 1 exactly (a day step's dates differ in the 13th
+            # digit); slivers of rounding are no share
+            g = 1.0 if y <= a0 and a1 <= end else (
+                (a1 if a1 < end else end) - (a0 if a0 > y else y)) / s.years
+            if g * s.years <= TILE_EPS:
                 continue
             exist.setdefault(s.name, []).append((tau.name, g))
             if c:
                 on = y + c
-                g = ((a1 if a1 < end else end) - (a0 if a0 > on else on)) / s.years
-            if g > EPS:
+                g = 1.0 if on <= a0 and a1 <= end else (
+                    (a1 if a1 < end else end) - (a0 if a0 > on else on)) / s.years
+            if g * s.years > TILE_EPS:
                 operate.setdefault(s.name, []).append((tau.name, g))
     return exist, operate
 
 
-def window_dates(route: Route, start: int, end: int) -> list[float]:
-    """Departure dates first + k*P inside [start, end) of a windowed route."""
+def window_dates(route: Route, start: int, end: float) -> list[float]:
+    """Departure dates first + k*P inside [start, end) of a windowed route (start: Y_0, from
+    which first_day counts)."""
     w = route.windows
     if w is None:
         return []
-    k = math.floor((start - w.first) / w.every_years) - 1
+    first, period = w.first_year(start), w.period
+    k = math.floor((start - first) / period) - 1
     out = []
-    while w.first + k * w.every_years < end:
-        x = w.first + k * w.every_years
-        if x >= start:
+    while first + k * period < end:
+        x = first + k * period
+        if x >= start - TILE_EPS:
             out.append(x)
         k += 1
     return out
@@ -125,8 +219,8 @@ def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
     weights: dict[str, list[tuple[str, float]]] = {}
 
     def step_at(x: float) -> StepInfo | None:
-        for s in steps:
-            if s.start_year <= x < s.start_year + s.years:
+        for s in steps:  # a date within rounding of a step's start is in that step
+            if s.start_year - TILE_EPS <= x < s.start_year + s.years - TILE_EPS:
                 return s
         return None
 
@@ -134,12 +228,12 @@ def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
         a0, a1 = s.start_year, s.start_year + s.years
         out: dict[str, float] = {}
         if route.windows is not None:
-            mine = [x for x in dates if a0 <= x < a1]
+            mine = [x for x in dates if a0 - TILE_EPS <= x < a1 - TILE_EPS]
             if not mine:
                 continue
             counts[s.name] = len(mine)
             for x in mine:
-                there = step_at(x + tau) if x + tau < end else None
+                there = step_at(x + tau) if x + tau < end - TILE_EPS else None
                 if there is not None:
                     out[there.name] = out.get(there.name, 0.0) + s.years / (len(mine) * there.years)
         elif tau == 0:
@@ -147,7 +241,7 @@ def arrival_weights(route: Route, steps: list[StepInfo], dates: list[float]
         else:
             for there in steps[s.index:]:
                 w = overlap(a0 + tau, a1 + tau, there.start_year, there.start_year + there.years)
-                if w > EPS:
+                if w > TILE_EPS:
                     out[there.name] = w / there.years
         weights[s.name] = list(out.items())
     return counts, weights
@@ -161,7 +255,7 @@ def busy_weights(route: Route, steps: list[StepInfo], dates: list[float], busy: 
     out: dict[str, list[tuple[str, float]]] = {}
     for s in steps:
         a0, a1 = s.start_year, s.start_year + s.years
-        mine = [x for x in dates if a0 <= x < a1]  # its windows (windowed routes)
+        mine = [x for x in dates if a0 - TILE_EPS <= x < a1 - TILE_EPS]  # its windows
         held: dict[str, float] = {}
         for there in steps[s.index:]:
             b0, b1 = there.start_year, there.start_year + there.years
@@ -268,7 +362,7 @@ class Prepared:
     step: dict[str, StepInfo] = field(default_factory=dict)
     first_step: dict[str, str] = field(default_factory=dict)  # stage -> its first step
     next_step: dict[str, str] = field(default_factory=dict)  # step -> the step after it
-    end_year: int = 0  # Y_end
+    end_year: float = 0  # Y_end
     facility: dict[str, Facility] = field(default_factory=dict)  # name -> the instance's
     route: dict[str, Route] = field(default_factory=dict)  # name -> the instance's
     buildable: dict[str, Facility | Route | Vehicle] = field(default_factory=dict)
@@ -307,6 +401,8 @@ class Prepared:
     vehicle: dict[str, Vehicle] = field(default_factory=dict)
     flown_by: dict[str, str] = field(default_factory=dict)
     trip_keys: list[tuple[str, str]] = field(default_factory=list)  # (route, t)
+    # integer_trips in steps shorter than a year: the trips in the step are whole, not per year
+    trip_count_keys: list[tuple[str, str]] = field(default_factory=list)  # (route, t)
     trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
     trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
     parked_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
@@ -426,8 +522,7 @@ def prepare(inst: Instance) -> Prepared:
             p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
-        price = per_stage(r.cost_per_t, names)
-        p.route_cost[r.name] = {s: price[p.step[s].stage] or 0.0 for s in used}
+        p.route_cost[r.name] = {s: at_step(r.cost_per_t, p.step[s]) or 0.0 for s in used}
         carried = r.commodities if r.commodities is not None else all_k
         needs_depot = set(nodes[r.to].requires_depot)
         ok_depot = depot_steps.get(r.to, set())
@@ -453,26 +548,23 @@ def prepare(inst: Instance) -> Prepared:
 
     p.supply_label = _labels(inst.supplies, lambda s: f"{s.node}/{s.commodity}")
     for i, sup in enumerate(inst.supplies):
-        ub = per_stage(sup.max_per_year, names)
-        price = per_stage(sup.price_per_t, names)
         for st in p.steps:
-            limit = ub[st.stage]
+            limit = at_step(sup.max_per_year, st)
             if limit is None or limit > 0:
                 p.supply_keys.append((i, st.name))
                 p.supply_ub[(i, st.name)] = limit
-                p.supply_price[(i, st.name)] = price[st.stage] or 0.0
+                p.supply_price[(i, st.name)] = at_step(sup.price_per_t, st) or 0.0
 
     p.demand_label = _labels(inst.demands, lambda d: f"{d.node}/{d.commodity}")
     for i, d in enumerate(inst.demands):
-        amount = per_stage(d.amount, names)
         for st in p.steps:
-            a, step = amount[st.stage] or 0.0, st.name
+            a, step = at_step(d.amount, st) or 0.0, st.name
             if a <= 0:
                 continue
             if d.kind == "market":
                 p.sale_keys.append((i, step))
                 p.sale_ub[(i, step)] = a
-                p.sale_price[(i, step)] = per_stage(d.price_per_t, names)[st.stage] or 0.0
+                p.sale_price[(i, step)] = at_step(d.price_per_t, st) or 0.0
             else:
                 key = (d.node, d.commodity, step)
                 p.demand[key] = p.demand.get(key, 0.0) + a
@@ -564,6 +656,8 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
         p.route_stages[r.name] = steps
         flying[r.name] = set(steps)
         p.trip_keys += [(r.name, s) for s in steps]
+        if v.integer_trips:
+            p.trip_count_keys += [(r.name, s) for s in steps if p.step[s].years < 1]
     p.flow_keys = [(r, k, s) for (r, k, s) in p.flow_keys if r not in flying or s in flying[r]]
     _prepare_fleets(p)
 

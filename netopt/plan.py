@@ -151,6 +151,13 @@ class Plan:
 
     def _solve(self, opts: SolveOptions, extra: Extra | None, start: Start | None,
                spent: dict[str, float]) -> tuple[Solution, Outcome | None]:
+        if opts.write_model is not None:
+            from .model_file import check_model_path
+
+            if opts.elastic:
+                raise UsageError("--write-model writes one MIP; --elastic solves two in turn "
+                                 "(diagnose.py): drop one of them")
+            check_model_path(opts.write_model)
         with paused_gc():  # see gcpause.py: from compile to extract, the model is the heap
             t0 = time.perf_counter()
             if opts.elastic:
@@ -160,6 +167,8 @@ class Plan:
                 sol.timings = {**spent, "elastic": time.perf_counter() - t0}
                 return sol, None
             compiled = self.build(cuts=opts.cuts, extra=extra, online=opts.online)
+            if opts.write_model is not None:
+                compiled.write(opts.write_model)
             use_start = bool(start) and opts.solver == DEFAULT_SOLVER
             if use_start:
                 assert start is not None

@@ -327,8 +327,9 @@ def network_of(p: Prepared) -> dict[str, Any]:
                     "capacity": r.capacity, "delta_v_km_s": r.delta_v_km_s, "loss": r.loss,
                     "cost_per_t": _plain(r.cost_per_t), "capex": r.capex, "opex": r.opex,
                     "transit_years": r.transit,
-                    "window_every_years": r.windows.every_years if r.windows else None,
-                    "window_first": r.windows.first if r.windows else None}
+                    "window_every_years": r.windows.period if r.windows else None,
+                    "window_first": r.windows.first_year(inst.horizon.start_year) if r.windows
+                    else None}
                    for r in inst.routes],
         "demands": demands,
         "supplies": [{"supply": label, "node": s.node, "commodity": s.commodity,
@@ -346,6 +347,9 @@ def _plain(v: Any) -> Any:
 
 def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
     """Read variable values of a solved model into a Solution (empty tables without a solution)."""
+    from .schema import DAYS_PER_YEAR
+    from .solution_schema import start_date
+
     inst, m = p.inst, compiled.model
     sol = Solution(
         instance=inst.name, status=outcome.status, objective=outcome.objective,
@@ -356,7 +360,8 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
                  "capex_factor": s.capex_factor, "annual_factor": s.annual_factor}
                 for s in p.stages],
         steps=[{"name": s.name, "stage": s.stage, "start_year": s.start_year, "years": s.years,
-                "annual_factor": s.annual_factor} for s in p.steps],
+                "annual_factor": s.annual_factor, "start_date": start_date(s.start_year),
+                "days": s.years * DAYS_PER_YEAR} for s in p.steps],
         network=network_of(p))
     if not outcome.status.has_solution:
         return sol
@@ -448,8 +453,8 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
     def at(t: str) -> dict[str, Any]:
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}
 
-    payload: dict[tuple[str, str, int], float] = {}
-    in_tank: dict[tuple[str, str, int], float] = {}
+    payload: dict[tuple[str, str, float], float] = {}
+    in_tank: dict[tuple[str, str, float], float] = {}
     for f in sol.flows:
         if f["route"] in p.flown_by:
             key = (f["route"], f["stage"], f["year"])

@@ -44,11 +44,51 @@ class Units(Strict):
     """Unit of mass; every flow, supply and demand is this unit per year."""
 
 
+DAYS_PER_YEAR = 365.25  # transit_days, step days and window days: Julian years
+MAX_STEPS = 2000  # operating steps of a whole horizon (solvers.md, "Steps")
+
+
+class Step(Strict):
+    """One operating step of a stage, written as its length: `{days: 3}` or `{years: 0.5}`."""
+
+    days: Annotated[Positive | None, unit("d")] = None
+    """Length in days (365.25 per year)."""
+    years: Annotated[Positive | None, unit("yr")] = None
+    """Length in years, instead of days."""
+    name: Name | None = None
+    """Step name (default: the stage's name, a dot and the step's position, m1.2); unique
+    among all steps."""
+
+    @model_validator(mode="after")
+    def _one_length(self) -> Step:
+        if (self.days is None) == (self.years is None):
+            raise ValueError("give a step's length as either days or years")
+        return self
+
+    @property
+    def length(self) -> float:
+        """Length in years."""
+        return self.days / DAYS_PER_YEAR if self.days is not None else float(self.years or 0.0)
+
+
 class Stage(Strict):
     name: Name
     """Stage name, referenced by availability windows, demands and budgets."""
     years: int = Field(ge=1, le=1000, strict=True, json_schema_extra={"x-unit": "yr"})
-    """Length of the stage in years; every annual rate is constant within it."""
+    """Length of the stage in years; every annual rate is constant within each of its steps."""
+    resolution: Literal["stage", "year"] | None = None
+    """Operating steps of this stage (default: the horizon's resolution): stage (one step) |
+    year (one step per year)."""
+    steps: list[Step] | None = Field(default=None, min_length=1, max_length=MAX_STEPS)
+    """Explicit operating steps from the stage's start, in order ({days: 3}, {years: 0.5}, with
+    an optional name); the rest of the stage, if any, is one last step. Instead of
+    resolution."""
+
+    @model_validator(mode="after")
+    def _steps_or_resolution(self) -> Stage:
+        if self.steps is not None and self.resolution is not None:
+            raise ValueError("give a stage either steps or a resolution, not both")
+        return self
 
 
 class Horizon(Strict):
@@ -61,7 +101,8 @@ class Horizon(Strict):
     """Consecutive stages, in order."""
     resolution: Literal["stage", "year"] = "stage"
     """Operating steps: stage (one step per stage) | year (one step per year; builds stay at
-    stage starts). Per-stage values apply to every step of their stage."""
+    stage starts). A stage's own resolution or steps override it. Per-stage values apply to
+    every step of their stage."""
     end_value: Literal["none", "linear", "annuity"] = "none"
     """Value of units left at the horizon end: none | linear (capex x remaining life / lifetime,
     credited at the end) | annuity (capex of units with a lifetime paid as equal yearly payments
@@ -166,19 +207,49 @@ class _Buildable(Strict):
 
 
 class Windows(Strict):
-    """Launch windows: departures only at first + k * every_years (k integer)."""
+    """Launch windows: departures only at first + k * period (k integer)."""
 
-    every_years: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
+    every_years: float | None = Field(default=None, allow_inf_nan=False,
+                                      json_schema_extra={"x-unit": "yr"})
     """Window period in years (e.g. the synodic period), > 0."""
-    first: float = Field(allow_inf_nan=False, json_schema_extra={"x-unit": "yr"})
-    """Calendar year of one window, may be fractional (2033.3); the others are every_years apart."""
+    every_days: float | None = Field(default=None, allow_inf_nan=False,
+                                     json_schema_extra={"x-unit": "d"})
+    """Window period in days (365.25 per year), > 0, instead of every_years."""
+    first: float | None = Field(default=None, allow_inf_nan=False,
+                                json_schema_extra={"x-unit": "yr"})
+    """Calendar year of one window, may be fractional (2033.3); the others are a period apart."""
+    first_day: float | None = Field(default=None, allow_inf_nan=False,
+                                    json_schema_extra={"x-unit": "d"})
+    """Day of one window counted from the horizon's start (day 0: 1 January of start_year,
+    365.25 days a year), instead of first."""
 
-    @field_validator("every_years")
+    @field_validator("every_years", "every_days")
     @classmethod
-    def _positive_period(cls, v: float) -> float:
-        if v <= 0:
-            raise ValueError("a window period must be > 0 years")
+    def _positive_period(cls, v: float | None) -> float | None:
+        if v is not None and v <= 0:
+            raise ValueError("a window period must be > 0")
         return v
+
+    @model_validator(mode="after")
+    def _one_each(self) -> Windows:
+        if (self.every_years is None) == (self.every_days is None):
+            raise ValueError("give the window period as either every_years or every_days")
+        if (self.first is None) == (self.first_day is None):
+            raise ValueError("give one window's date as either first (a year) or first_day")
+        return self
+
+    @property
+    def period(self) -> float:
+        """P in years."""
+        if self.every_days is not None:
+            return self.every_days / DAYS_PER_YEAR
+        return float(self.every_years or 0.0)
+
+    def first_year(self, start_year: int) -> float:
+        """Y of one window as a (fractional) calendar year; start_year is the horizon's Y_0."""
+        if self.first_day is not None:
+            return start_year + self.first_day / DAYS_PER_YEAR
+        return float(self.first or 0.0)
 
 
 class Facility(_Buildable):
@@ -271,7 +342,7 @@ class Route(_Buildable):
     def transit(self) -> float:
         """Time of flight in years."""
         if self.transit_days is not None:
-            return self.transit_days / 365.25
+            return self.transit_days / DAYS_PER_YEAR
         return self.transit_years or 0.0
 
     @model_validator(mode="after")

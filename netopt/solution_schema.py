@@ -26,7 +26,9 @@ Versions:
   6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
      rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
-  7  vehicles as flows (issue 22): table `disposals` (vehicles with returns: false left at a node
+  7  steps inside a year (issue 22): each step's `start_date` and `days`; years may be
+     fractional. Version-6 files load with dates and days computed from their whole-year steps.
+  8  vehicles as flows (issue 22): table `disposals` (vehicles with returns: false left at a node
      in a step) and trips' `tank_cargo` (propellant carried in the tank). Older files load with
      none.
 
@@ -36,7 +38,9 @@ UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publish
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -76,15 +80,22 @@ class StageRow(Row):
 
 class StepRow(Row):
     name: str
-    """Step name: the stage's (resolution: stage) or its start year (resolution: year)."""
+    """Step name: the stage's (resolution: stage), its start year (resolution: year) or its own
+    (a stage's explicit steps: the name given, or stage.N)."""
     stage: str
     """Stage the step belongs to."""
-    start_year: int
-    """Calendar year the step starts (a_s)."""
-    years: int = Field(ge=1)
+    start_year: int | float
+    """Start of the step (a_s) as a calendar year: whole at stage and year grain, fractional for
+    steps inside a year (2031.0082 is 3 days into 2031)."""
+    years: int | float = Field(gt=0)
     """Length in years (l_s); every annual rate is constant within the step."""
     annual_factor: float
     """Discount factor A_s of a constant annual amount over the step."""
+    start_date: str | None = None
+    """Calendar date of the step's start, YYYY-MM-DD (a_s counted in days of 365.25 from 1
+    January of its year, rounded to the day; none in files older than version 7)."""
+    days: float | None = Field(default=None, gt=0)
+    """Length in days (l_s x 365.25; none in files older than version 7)."""
 
 
 class BuildRow(Row):
@@ -107,8 +118,9 @@ class OnlineRow(Row):
     """facility | route | vehicle."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     units: Units
     """Units that exist at some time in the step (built in this or earlier stages, not yet
     retired)."""
@@ -126,8 +138,9 @@ class ActivityRow(Row):
     """Facility node."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Activity, t/yr (a mine: t extracted; a processor: t processed; a depot: t handled)."""
 
@@ -143,8 +156,9 @@ class FlowRow(Row):
     """Commodity carried."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Payload departing, t/yr."""
     arrivals: Rate
@@ -161,8 +175,9 @@ class PropellantRow(Row):
     """Propellant commodity."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Propellant burnt, t/yr."""
 
@@ -178,8 +193,9 @@ class TripRow(Row):
     """Destination node."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     trips: float = Field(ge=0)
     """Trips per year."""
     payload: Rate
@@ -188,7 +204,7 @@ class TripRow(Row):
     """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
     tank_cargo: Rate = 0.0
     """Propellant carried as cargo in the vehicle's tank, t/yr (part of payload; 0 in files
-    older than version 7)."""
+    older than version 8)."""
 
 
 class FleetRow(Row):
@@ -196,8 +212,9 @@ class FleetRow(Row):
     """Reusable vehicle."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     online: int = Field(ge=0)
     """Vehicles that exist at some time in the step."""
     operating: float = Field(ge=0)
@@ -216,8 +233,9 @@ class ParkedRow(Row):
     """Node other than the vehicle's base where it waits."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     vehicles: float = Field(ge=0)
     """Vehicles waiting there at the end of the step."""
 
@@ -229,8 +247,9 @@ class DisposalRow(Row):
     """Node other than the vehicle's base where it is left."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     vehicles: float = Field(ge=0)
     """Vehicles left there for good in the step."""
 
@@ -244,8 +263,9 @@ class SupplyRow(Row):
     """Commodity bought."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes bought per year."""
 
@@ -259,8 +279,9 @@ class SaleRow(Row):
     """Commodity sold."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes sold per year."""
 
@@ -274,8 +295,9 @@ class ShortfallRow(Row):
     """Commodity."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     rate: Rate
     """Tonnes per year not delivered (paid at the shortfall penalty)."""
 
@@ -287,8 +309,9 @@ class CostRow(Row):
     (docs/extending.md)."""
     stage: str
     """Stage."""
-    year: int
-    """Start year of the step (the stage's start year with resolution: stage)."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
     amount: Money
     """Undiscounted: capex spent in the stage, the end-of-horizon credit, or the annual amount x
     the step's years."""
@@ -306,7 +329,7 @@ class StockRow(Row):
     """Commodity held."""
     stage: str
     """Stage."""
-    year: int
+    year: int | float
     """Start year of the step."""
     tonnes: Rate
     """Tonnes held at the end of the step."""
@@ -321,7 +344,7 @@ class ArrivalRow(Row):
     """Commodity."""
     stage: str
     """Stage of the step the cargo arrives in."""
-    year: int
+    year: int | float
     """Start year of the step the cargo arrives in."""
     rate: Rate
     """Payload arriving in the step (after loss), t/yr."""
@@ -727,11 +750,39 @@ def _one_step_per_stage(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+DAYS_PER_YEAR = 365.25  # as schema.DAYS_PER_YEAR (not imported: the instance models stay unloaded)
+
+
+def start_date(year: float) -> str:
+    """YYYY-MM-DD of a (fractional) calendar year: its fraction in days of 365.25 from 1 January,
+    rounded to the day (StepRow.start_date)."""
+    whole = math.floor(year)
+    day = datetime.date(whole, 1, 1) + datetime.timedelta(
+        days=round((year - whole) * DAYS_PER_YEAR))
+    return day.isoformat()
+
+
+def _dated_steps(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 -> 7: each step's start date and length in days, from its start year and years
+    (steps were whole years then)."""
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return data
+    out = []
+    for s in steps:
+        y, n = (s.get("start_year"), s.get("years")) if isinstance(s, dict) else (None, None)
+        if type(y) is int and isinstance(n, int | float) and 1 <= y <= 9999:
+            s = {**s, "start_date": start_date(y), "days": n * DAYS_PER_YEAR}
+        out.append(s)
+    return {**data, "steps": out}
+
+
 # version N -> N + 1: fill in what version N lacked (a version that only adds an optional field
 # needs no step)
 UPGRADES: dict[int, Any] = {
     1: lambda d: {**d, "network": d.get("network") or {}},
     3: _one_step_per_stage,
+    6: _dated_steps,
 }
 
 

@@ -72,6 +72,9 @@ class SolveOptions:
     """HiGHS copies racing seeds seed, seed+1, ... (race.py: the fewest nodes to a proof wins,
     so the answer does not depend on timing); 1: one plain solve. Plan.solve races; run_solver
     does not."""
+    write_model: str | None = None
+    """Write the MIP as built (cuts and extras included) to this .mps or .lp file before the
+    solve (model_file.py), for any other solver; not with `elastic` (two models)."""
 
 
 @dataclass

@@ -170,7 +170,7 @@ def check_structure(p: Prepared) -> list[Problem]:
 
 def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
     inst = p.inst
-    years = max(s.years for s in p.steps)
+    lengths = {max(s.years for s in p.steps), min(s.years for s in p.steps)}  # mass / l_s
     for i, f in enumerate(inst.facilities):
         yield f.capacity, ("facilities", i, "capacity")
         for k, v in f.produces.items():
@@ -178,7 +178,7 @@ def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
         for k, v in f.consumes.items():
             yield v, ("facilities", i, "consumes", k)
         if f.mass:
-            yield f.mass / years, ("facilities", i, "mass")
+            yield from ((f.mass / years, ("facilities", i, "mass")) for years in lengths)
     for i, r in enumerate(inst.routes):
         if r.capacity is not None:
             yield r.capacity, ("routes", i, "capacity")

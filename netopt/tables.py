@@ -95,8 +95,13 @@ def _unit_suffix(unit: str | None, sol: Solution) -> str:
 
 
 def table_columns(sol: Solution, name: str) -> list[tuple[str, type]]:
-    """[(header, type)] of a tidy table; headers carry units (rate_t_per_yr, amount_MUSD)."""
-    return [(key + _unit_suffix(unit, sol), typ) for key, typ, unit in _COLUMNS[name]]
+    """[(header, type)] of a tidy table; headers carry units (rate_t_per_yr, amount_MUSD).
+    With steps inside a year (solvers.md, "Steps") a step's year and length are fractional."""
+    whole = all(isinstance(s["start_year"], int) and isinstance(s["years"], int)
+                for s in sol.steps)
+    timed = set() if whole else ({"year", "start_year", "years"} if name == "steps" else {"year"})
+    return [(key + _unit_suffix(unit, sol), float if key in timed else typ)
+            for key, typ, unit in _COLUMNS[name]]
 
 
 def _ratios(d: dict[str, float]) -> str:

@@ -30,7 +30,7 @@ def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
     assert families == {"unit_limit", "facility_capacity", "route_capacity", "depot_capacity",
                         "storage_capacity", "balance", "budget", "aggregate_capacity", "linking",
                         "vehicle_payload", "vehicle_tank", "vehicle_circulation", "vehicle_fleet",
-                        "market_capacity", "online_definition"}
+                        "market_capacity", "online_definition", "trip_count_definition"}
     # the extensive form of an uncertainty tree adds one family across the leaves' blocks and its
     # own objective (netopt/stochastic/extensive.py, built on top of compile)
     assert documented == families | {"nonanticipativity", "expected_cost"}
@@ -50,7 +50,8 @@ def test_every_variable_is_in_the_variables_table_and_the_reverse():
     section = section[:section.index("\n## ", 1)]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
     assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
-                                                 "sale", "unmet", "stock", "trips", "parked", "dispose",
+                                                 "sale", "unmet", "stock", "trips",
+                                                 "trip_count", "parked", "dispose",
                                                  "hardware_stock", "online"}
     from netopt.compile import Vars
 

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..files import OutputFolder
+from ..model_file import check_model_path
 from ..plan import Plan, chain, load_extra
 from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
@@ -82,6 +83,7 @@ def solve(
     ph_rho: Annotated[float, typer.Option("--ph-rho", min=0.0, help="PH penalty as a multiple of each build variable's cost coefficient.")] = 1.0,  # noqa: E501
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="With an uncertainty tree: also compute EVPI and VSS (each leaf alone, the mean-value instance, and the extensive form once more).")] = True,  # noqa: E501
     extensive: Annotated[bool, typer.Option("--extensive/--no-extensive", help="With --decompose: also solve the extensive form and compare (rank 0).")] = True,  # noqa: E501
+    write_model: Annotated[Optional[Path], typer.Option("--write-model", help="Also write the MIP as built (cuts and --extra included; the extensive form with an uncertainty tree) to FILE.mps or FILE.lp, with solvers.md's names, for any other solver.")] = None,  # noqa: E501
 ) -> None:
     """Solve an instance: print the staged build-out; with -o write solution.json and CSVs."""
     # One model per process, freed at exit: the cyclic collector would only re-scan its millions
@@ -93,6 +95,11 @@ def solve(
     with exit_codes("reading the instance"):
         extras = [load_extra(x) for x in extra or []]
         plan = StochasticPlan.read(file, scenario or [], set_ or [])
+        if write_model is not None:
+            if decompose is not None:
+                raise UsageError("--write-model writes one MIP; --decompose ph solves many "
+                                 "(drop --decompose to write the extensive form)")
+            check_model_path(write_model)
         if folder is not None:
             folder.prepare()  # a location that cannot be written is known before solving
     print_problems(plan.warnings)
@@ -100,7 +107,8 @@ def solve(
                         seed=seed, tee=log, solver_options=parse_options(option or []),
                         progress=None if (quiet or log) else progress_printer(),
                         elastic=elastic, cuts=parse_cuts(cuts), race=race,
-                        online=parse_online(online))
+                        online=parse_online(online),
+                        write_model=None if write_model is None else str(write_model))
     try:
         with exit_codes("building the model (the solver had not started)"):
             if decompose is not None:

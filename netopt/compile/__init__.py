@@ -30,8 +30,8 @@ from .model import (EPS_NEED, EPS_SHARE, Compiled, CostTerms, Extra, Terms, Vars
                     _payload)
 from .stocks import define_stock, define_storage_capacity
 from .units import define_online_definition, define_unit_limits
-from .vehicles import (add_vehicle_balance_terms, define_vehicle_circulation, define_vehicle_fleet,
-                       define_vehicle_payload, define_vehicle_tank)
+from .vehicles import (add_vehicle_balance_terms, define_trip_count, define_vehicle_circulation,
+                       define_vehicle_fleet, define_vehicle_payload, define_vehicle_tank)
 
 __all__ = [
     "CUTS", "DEFAULT_CUTS", "DEFAULT_ONLINE", "EPS_NEED", "EPS_SHARE", "ONLINE_FORMS", "Compiled",
@@ -41,7 +41,7 @@ __all__ = [
     "define_balance", "define_budgets", "define_depot_capacity", "define_end_value",
     "define_facility_capacity", "define_hardware", "define_linking", "define_market_capacity",
     "define_objective", "define_online_definition", "define_route_capacity", "define_stock",
-    "define_storage_capacity", "define_unit_limits", "define_variables",
+    "define_storage_capacity", "define_trip_count", "define_unit_limits", "define_variables",
     "define_vehicle_circulation", "define_vehicle_fleet", "define_vehicle_payload",
     "define_vehicle_tank", "launch_mass_terms", "objective_expr", "objective_terms",
     "update_objective",

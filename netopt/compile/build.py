@@ -22,8 +22,8 @@ from .flows import (define_balance, define_depot_capacity, define_facility_capac
 from .model import Compiled, CostTerms, Extra, Vars
 from .stocks import define_storage_capacity
 from .units import define_online_definition, define_unit_limits
-from .vehicles import (define_vehicle_circulation, define_vehicle_fleet, define_vehicle_payload,
-                       define_vehicle_tank)
+from .vehicles import (define_trip_count, define_vehicle_circulation, define_vehicle_fleet,
+                       define_vehicle_payload, define_vehicle_tank)
 
 
 # Valid inequalities (solvers.md, "Valid inequalities"); all on unless benchmarks say otherwise
@@ -87,6 +87,7 @@ def _build(p: Prepared, elastic: bool, cuts: frozenset[str], online: str) -> Com
     define_depot_capacity(c, p)
     define_vehicle_payload(c, p)
     define_vehicle_tank(c, p)
+    define_trip_count(c, p)
     define_vehicle_circulation(c, p)
     define_vehicle_fleet(c, p)
     define_storage_capacity(c, p)
@@ -121,9 +122,12 @@ def define_variables(m: pyo.ConcreteModel, p: Prepared) -> None:
     if p.hardware_keys:  # hardware waiting where it arrived, for a build there
         m.hardware_stock = pyo.Var(p.hardware_keys, domain=pyo.NonNegativeReals)
     if p.trip_keys:  # trips per year on routes flown by a vehicle (integer with integer_trips)
+        counted = set(p.trip_count_keys)  # steps under a year: trip_count is the integer
         m.trips = pyo.Var(p.trip_keys, domain=lambda m, r, t: (
             pyo.NonNegativeIntegers if p.vehicle[p.flown_by[r]].integer_trips
-            else pyo.NonNegativeReals))
+            and (r, t) not in counted else pyo.NonNegativeReals))
+    if p.trip_count_keys:  # whole trips in a step shorter than a year (solvers.md, "Vehicles")
+        m.trip_count = pyo.Var(p.trip_count_keys, domain=pyo.NonNegativeIntegers)
     if p.parked_keys:  # vehicles waiting away from their base at the end of a step
         m.parked = pyo.Var(p.parked_keys, domain=pyo.NonNegativeReals)
     if p.dispose_keys:  # vehicles left for good at a node in a step (returns: false)

@@ -3,9 +3,11 @@ terms (CostTerms) and the built model (Compiled) that every family below writes 
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyomo.core as pyo  # the modelling layer only: pyomo.environ adds ~0.15 s of plugins
@@ -52,6 +54,7 @@ class Vars:
     sale: dict
     unmet: dict
     trips: dict
+    trip_count: dict
     parked: dict
     dispose: dict  # vehicles that need not return (returns: false)
     stock: dict
@@ -126,6 +129,13 @@ class Compiled:
         self.costs.add(category, stage, start if once else info.annual_factor, coef, var)
         if once:
             self.costs.once.add(category)
+
+    def write(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model as built (cuts, extras and all) to `path`, .mps or .lp by its
+        suffix, for any other solver (model_file.py); returns the path written."""
+        from ..model_file import write_model
+
+        return write_model(self.model, path)
 
 
 # An `extra` function: called with the built model and the prepared data between build and solve;

@@ -32,6 +32,16 @@ def define_vehicle_payload(c: Compiled, p: Prepared) -> None:
     m.vehicle_payload = pyo.Constraint(p.trip_keys, rule=rule)
 
 
+def define_trip_count(c: Compiled, p: Prepared) -> None:
+    """l_t trips[r,t] = trip_count[r,t] (integer): with integer_trips, whole trips in a step
+    shorter than a year (trips per year stay integer in longer steps)."""
+    if not p.trip_count_keys:
+        return
+    m = c.model
+    m.trip_count_definition = pyo.Constraint(p.trip_count_keys, rule=lambda m, r, t: (
+        p.step[t].years * c.v.trips[r, t] - c.v.trip_count[r, t] == 0.0))
+
+
 def define_vehicle_tank(c: Compiled, p: Prepared) -> None:
     """burn[r,t] + sum_{k in tank} flow[r,k,t] <= tank_V trips, burn[r,t] = (R - 1)(m_V (1 +
     mu_V) trips + sum_k (1 + c_rk) flow): the propellant of a trip and the propellant it

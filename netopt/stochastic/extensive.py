@@ -17,6 +17,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from ..compile import Compiled, Terms
 from ..errors import UsageError
 from ..gcpause import paused_gc
+from ..model_file import check_model_path, write_model
 from ..solve import Outcome, SolveOptions, run_solver
 from ..status import Status
 
@@ -104,7 +105,11 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                          "demands a shortfall_penalty_per_t instead")
     timings = dict(sp.timings)
     t0 = time.perf_counter()
+    if opts.write_model is not None:
+        check_model_path(opts.write_model)
     ef = build(sp, opts.cuts, extra, opts.online)
+    if opts.write_model is not None:
+        write_model(ef.model, opts.write_model)  # the extensive form, one MIP
     timings["compile"] = time.perf_counter() - t0
     if ef.trivially_infeasible:
         outcome = Outcome(Status.infeasible, message="; ".join(ef.trivially_infeasible),
@@ -115,7 +120,7 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
     t1 = time.perf_counter()
     sol = _extract(sp, ef, outcome)
     timings["extract"] = time.perf_counter() - t1
-    quiet = replace(opts, progress=None, explain=False, tee=False)
+    quiet = replace(opts, progress=None, explain=False, tee=False, write_model=None)
     assert sol.stochastic is not None
     if figures and outcome.status.has_solution and outcome.objective is not None:
         t2 = time.perf_counter()
