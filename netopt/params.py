@@ -320,12 +320,29 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     return {k: phi * s for k, s in shares.items()}
 
 
+def earth_surface(inst: Instance) -> set[str]:
+    """Nodes of kind surface on body Earth (case-insensitive)."""
+    return {n.name for n in inst.nodes if n is not None and n.kind == "surface"
+            and (n.body or "").lower() == "earth"}
+
+
 def launched_supplies(inst: Instance) -> list[int]:
     """Indices of the supplies bought on Earth's surface (node kind surface, body Earth): what
     the launch_mass objective counts (solvers.md, "Objective")."""
-    ground = {n.name for n in inst.nodes if n is not None and n.kind == "surface"
-              and (n.body or "").lower() == "earth"}
+    ground = earth_surface(inst)
     return [i for i, s in enumerate(inst.supplies) if s is not None and s.node in ground]
+
+
+def lifted_hulls(p: Prepared) -> list[tuple[tuple[str, str], float]]:
+    """[((r, t), m_V l_t)]: trips of reusable vehicles that leave Earth's surface, each lifting
+    its hull again (launch_mass counts it; solvers.md, "Objective")."""
+    ground = earth_surface(p.inst)
+    out = []
+    for (r, t) in p.trip_keys:
+        v = p.vehicle[p.flown_by[r]]
+        if v.reusable and p.route[r].from_ in ground:
+            out.append(((r, t), v.dry_mass * p.step[t].years))
+    return out
 
 
 def vehicle_leg(route: Route, vehicle: Vehicle, propulsion: dict) -> tuple[float, dict[str, float]]:

@@ -222,3 +222,17 @@ def test_returns_false_is_for_reusable_vehicles():
     assert [str(p) for p in e.value.problems] == [
         "vehicles[0]: returns: false is for reusable vehicles: an expendable one is used up on "
         "every trip"]
+
+
+# ---- launch mass: a hull lifted from the ground is counted on every lift-off --------------------
+
+def test_launch_mass_counts_a_ground_based_hull_on_every_lift_off():
+    # v is based on Earth's surface (a) and built there (mass 0: no hardware of its own); 20 t of
+    # x to b need two trips (payload 10), each lifting the 4 t hull: fuel (R - 1)(2 x 4 + 20) =
+    # 28, x 20 and hulls 2 x 4 = 8: 56 t launched. returns: false, so no trip back.
+    ground = [{"name": "a", "kind": "surface", "body": "Earth"}, {"name": "b"}]
+    inst = one_vehicle({**REUSABLE, "returns": False}, nodes=ground, objective="launch_mass",
+                       demands=[{"node": "b", "commodity": "x", "amount": 20}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(56.0)
+    assert [t["trips"] for t in sol.trips] == [approx(2.0)]

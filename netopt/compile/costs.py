@@ -8,7 +8,7 @@ from collections import defaultdict
 import pyomo.core as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression
 
-from ..params import Prepared, launched_supplies
+from ..params import Prepared, launched_supplies, lifted_hulls
 from .model import Compiled, CostTerms, Terms
 
 
@@ -68,9 +68,13 @@ def cost_objective_terms(c: Compiled) -> Terms:
 
 
 def launch_mass_terms(c: Compiled, p: Prepared) -> Terms:
-    """Tonnes bought on Earth's surface over the horizon, undiscounted (solvers.md, launch_mass)."""
+    """Tonnes bought on Earth's surface over the horizon, undiscounted, and the hulls of reusable
+    vehicles on every trip that leaves it (solvers.md, launch_mass)."""
     ground = set(launched_supplies(p.inst))
-    return Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys if i in ground)
+    terms = Terms((c.v.supply[i, t], p.step[t].years) for (i, t) in p.supply_keys if i in ground)
+    for key, tonnes in lifted_hulls(p):
+        terms.add(c.v.trips[key], tonnes)
+    return terms
 
 
 def define_end_value(c: Compiled, p: Prepared, out: CostTerms) -> None:
