@@ -236,3 +236,31 @@ def test_launch_mass_counts_a_ground_based_hull_on_every_lift_off():
     sol = solve_exact(inst)
     assert sol.objective == approx(56.0)
     assert [t["trips"] for t in sol.trips] == [approx(2.0)]
+
+
+def test_bad_flow_fields_name_file_line_and_field(tmp_path):
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: t\n"
+        "horizon: {start_year: 2030, stages: [{name: s1, years: 1}]}\n"
+        "commodities:\n"
+        "  - {name: x, consumes_per_day: {fod: 0.1}}\n"
+        "  - {name: food}\n"
+        "nodes: [{name: a}, {name: b}]\n"
+        "propulsion: [{name: chem, isp_s: 450, propellant: {food: 1.0}}]\n"
+        "vehicles:\n"
+        "  - {name: v, propulsion: chem, dry_mass: 1, payload: 1, tank: 1, reusable: false,\n"
+        "     maintenance: {commodity: spare, per_trip: 0.01}}\n"
+        "routes: [{name: ab, from: a, to: b, delta_v_km_s: 0.1, vehicle: v}]\n"
+        "demands: [{node: b, commodity: x, amount: 1}]\n"
+        "hardware_commodity: food\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", str(path)])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        f"{path}:4:39: commodities[0].consumes_per_day.fod: unknown commodity 'fod' (did you "
+        "mean 'food'?)",
+        f"{path}:10:31: vehicles[0].maintenance.commodity: unknown commodity 'spare'"]
