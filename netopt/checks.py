@@ -398,11 +398,13 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
                                    f"windows are {first:g} + k x {period:g} years",
                                    path + ("windows", given_first)))
             elif (end - start) / period > MAX_WINDOWS:
-                given_every = "every_days" if w.every_days is not None else "every_years"
+                given_every, period_text = (("every_days", f"{w.every_days:g} days")
+                                            if w.every_days is not None
+                                            else ("every_years", f"{w.every_years:g} years"))
                 out.append(Problem(
-                    f"{(end - start) / period:,.0f} launch windows in the horizon: more than "
-                    f"the {MAX_WINDOWS:,} netopt accepts per route (a period of "
-                    f"{period * DAYS_PER_YEAR:g} days in {start}-{end})",
+                    f"a window every {period_text} makes {(end - start) / period:,.0f} launch "
+                    f"windows in the horizon ({start}-{end}), more than the {MAX_WINDOWS:,} "
+                    "netopt accepts per route: leave windows out for departures at any time",
                     path + ("windows", given_every)))
     # where each commodity can ever be: brought by a route, made, supplied or held at the start
     present: set[tuple[str, str]] = set()

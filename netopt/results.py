@@ -153,6 +153,11 @@ class Solution:
         return sum(x["tonnes"] for x in self.stocks
                    if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
 
+    def step_lengths(self) -> dict[tuple[str, float], float]:
+        """{(stage, year): l_s}: the length in years of the step a per-step row belongs to, by
+        the row's stage and year (rates x l_s are the step's tonnes or money)."""
+        return {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
     def by_stage(self) -> Solution:
         """The solution with one row per stage where rows are per step (resolution: year): rates
         are the stage's mean (sum of rate x step years / stage years), stocks those held at the
@@ -218,8 +223,9 @@ class Solution:
         return solution_graph(self, stage, multi=multi)
 
     def to_xarray(self) -> Any:
-        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
-        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        """The solution as an xarray Dataset of dense arrays: every table on its dimensions
+        (step or stage, element, commodity; leaf with a tree), zeros kept, units in each
+        variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
         from .dense import to_xarray
 
         return to_xarray(self)
@@ -492,7 +498,12 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
         if held:
             used[fleet_step] = held
-    for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
+    # a row for every step a vehicle exists in, used or idle: a stage's mean (by_stage) over
+    # only the steps it was used in would overstate its utilisation
+    steps = set(used) | {(v, t) for (v, t) in p.cover if v in p.vehicle
+                         and p.online_units(v, t, built)}
+    for (v, t) in sorted(steps, key=lambda vt: (vt[0], p.step[vt[1]].index)):
+        years = used.get((v, t), 0.0)
         online = p.online_units(v, t, built)
         operating = p.operating_units(v, t, built)
         sol.fleet.append({"vehicle": v, **at(t), "online": online, "operating": operating,

@@ -220,8 +220,8 @@ def test_returns_false_is_for_reusable_vehicles():
     with pytest.raises(InputError) as e:
         one_vehicle({"reusable": False, "returns": False})
     assert [str(p) for p in e.value.problems] == [
-        "vehicles[0]: returns: false is for reusable vehicles: an expendable one is used up on "
-        "every trip"]
+        "vehicles[0].returns: returns: false is for reusable vehicles: an expendable one is used up "
+        "on every trip"]
 
 
 # ---- launch mass: a hull lifted from the ground is counted on every lift-off --------------------

@@ -81,7 +81,7 @@ def test_tank_mass_ratio_needs_delta_v():
     with pytest.raises(InputError) as e:
         one_leg(propellant_per_t=0.5, tank_mass_ratio=0.1)
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: tank_mass_ratio needs delta_v_km_s"]
+        "routes[0].tank_mass_ratio: tank_mass_ratio needs delta_v_km_s"]
 
 
 def test_delta_v_reserve_is_flown():
@@ -181,7 +181,7 @@ def test_a_reusable_vehicle_needs_a_base_and_a_way_out_of_it():
     with pytest.raises(InputError) as e:
         fleet_instance({k: v for k, v in REUSABLE.items() if k != "base"})
     assert [str(p) for p in e.value.problems] == [
-        "vehicles[0]: a reusable vehicle needs a base: the node where it is delivered when built "
+        "vehicles[0].base: a reusable vehicle needs a base: the node where it is delivered when built "
         "(its hardware mass, default dry_mass) and comes home to between trips"]
     inst = fleet_instance({**REUSABLE, "base": "b"}, nodes=[{"name": "a"}, {"name": "b"},
                                                            {"name": "c"}],
@@ -318,7 +318,7 @@ def test_a_vehicle_route_takes_its_propulsion_from_the_vehicle():
             {"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 1.0, "vehicle": "v",
              "propulsion": "chem", "dry_mass_ratio": 0.1}])
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: a route flown by a vehicle takes these from the vehicle: propulsion, "
+        "routes[0].propulsion: a route flown by a vehicle takes these from the vehicle: propulsion, "
         "dry_mass_ratio (an empty return is its own route)"]
 
 
@@ -415,3 +415,47 @@ def test_a_full_fleet_is_named_when_demand_cannot_be_met():
     assert sol.message == ("demand x at b in s1: 30 t/yr required, 27.7778 t/yr met when as much as "
                            "possible is met (the --elastic plan); limits reached: fleet v: "
                            "1 vehicle(s), all built and busy")
+
+
+def test_fleet_columns_agree_over_a_stage_with_an_idle_year(tmp_path):
+    # One 2-year stage at year grain; a -> b and b -> a each have one window, at 2030.0, and b is
+    # a market buying 10 t/yr of x at 100: one trip out (10 t, fuel (R-1)(4 + 10) = 14) and one
+    # back (0.5 x 4 = 2) in 2030, nothing can fly in 2031. -1,000 + 100 + 14 + 2 = -884. Fleet:
+    # 2030 holds 2 trips x 0.1 yr = 0.2 vehicle-years, 2031 none; the one vehicle exists and
+    # operates in both years. The stage: online 1, operating (1 + 1)/2 = 1, used (0.2 + 0)/2 =
+    # 0.1, utilisation 0.1 / 1 = 10 % (leaving the idle year out gave operating 0.5 and 20 %;
+    # "online 1, used 0.1, 20 %" did not add up).
+    import json
+
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    windowed = {"every_years": 10, "first": 2030}
+    inst = fleet_instance(
+        {**REUSABLE, "capex": 100},
+        horizon={"start_year": 2030, "discount_rate": 0.0, "resolution": "year",
+                 "stages": [{"name": "s1", "years": 2}]},
+        routes=[{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": dv_for(2.0),
+                 "vehicle": "v", "commodities": ["x"], "windows": windowed},
+                {"name": "ba", "from": "b", "to": "a", "delta_v_km_s": dv_for(1.5),
+                 "vehicle": "v", "commodities": ["x"], "windows": windowed}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "amount": 10,
+                  "price_per_t": 100}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(-884.0)
+    assert sol.fleet == [
+        {"vehicle": "v", "stage": "s1", "year": 2030, "online": 1, "operating": 1.0,
+         "vehicle_years": approx(0.2), "utilisation": approx(0.2)},
+        {"vehicle": "v", "stage": "s1", "year": 2031, "online": 1, "operating": 1.0,
+         "vehicle_years": 0.0, "utilisation": 0.0}]
+    assert sol.by_stage().fleet == [
+        {"vehicle": "v", "stage": "s1", "year": 2030, "online": 1, "operating": approx(1.0),
+         "vehicle_years": approx(0.1), "utilisation": approx(0.1)}]
+    path = tmp_path / "idle.json"
+    path.write_text(json.dumps(inst.model_dump(by_alias=True, exclude_none=True)))
+    r = CliRunner().invoke(app, ["solve", str(path), "--gap", "0"])
+    assert r.exit_code == 0, r.output
+    fleets = r.output[r.output.index("Fleets"):].splitlines()
+    assert fleets[2].split() == ["stage", "vehicle", "online", "operating", "used", "utilisation"]
+    assert fleets[4].split() == ["s1", "v", "1", "1", "0.1", "10%"]
