@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import Path, Problem, closest, format_path
 from .params import TILE_EPS, flown_delta_v, launched_supplies, step_count, step_names
-from .rocket import G0, mass_ratio, max_delta_v_km_s
+from .rocket import mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
 from .schema import DAYS_PER_YEAR, MAX_STEPS, Instance
 
@@ -153,7 +153,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                                  path + (field,), severity="warning"))
             prop = props.get(x.propulsion)
             if dv is not None and prop is not None:
-                exponent = rocket_exponent(dv, prop.isp_s)
+                exponent = rocket_exponent(dv, prop.isp_s, prop.g0)
                 if exponent > MAX_EXPONENT:
                     p.append(Problem(
                         f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "
@@ -209,11 +209,11 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
             continue
         dv, back = flown_delta_v(x)
         total = dv + (back or 0.0)
-        if total * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+        if total * 1000.0 / (prop.isp_s * prop.g0) > MAX_EXPONENT:
             continue  # reported as a mass ratio no vehicle has
-        if (mass_ratio(total, prop.isp_s) - 1.0) * s < 1.0:
+        if (mass_ratio(total, prop.isp_s, prop.g0) - 1.0) * s < 1.0:
             continue
-        most = max_delta_v_km_s(prop.isp_s, s)
+        most = max_delta_v_km_s(prop.isp_s, s, prop.g0)
         trip = f"{dv:.4g} km/s" if back is None else f"{dv:.4g} km/s out + {back:.4g} km/s back"
         if x.delta_v_reserve:
             trip += f" (with its {x.delta_v_reserve:.0%} reserve)"
@@ -242,11 +242,26 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
     out: list[Problem] = []
     vehicles = {v.name: v for _, v in _each(inst.vehicles)}
     props = {x.name: x for _, x in _each(inst.propulsion)}
+    all_k = sorted(r.commodities)
     for i, v in _each(inst.vehicles):
         path: Path = ("vehicles", i)
         r.ref(v.propulsion, "propulsion", r.propulsion, path + ("propulsion",))
         r.ref(v.base, "node", r.nodes, path + ("base",))
         r.window(v, path)
+        if v.maintenance is not None:
+            r.ref(v.maintenance.commodity, "commodity", r.commodities,
+                  path + ("maintenance", "commodity"))
+        prop = props.get(v.propulsion)
+        if v.tank_cargo is True and prop is not None:
+            carried = {k for _, x in _each(inst.routes) if x.vehicle == v.name
+                       for k in (x.commodities if x.commodities is not None else all_k)}
+            if not carried & set(prop.propellant):
+                out.append(Problem(
+                    f"tank_cargo: true, but no route flown by '{v.name}' carries its propellant "
+                    f"({', '.join(sorted(prop.propellant))}) in its commodities",
+                    path + ("tank_cargo",)))
+    for i, c in _each(inst.commodities):
+        r.keys(c.consumes_per_day, "commodity", r.commodities, ("commodities", i, "consumes_per_day"))
     for i, x in _each(inst.routes):
         if x.vehicle is None:
             continue
@@ -257,11 +272,11 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
         if v is None or prop is None or x.delta_v_km_s is None:
             continue
         dv, _ = flown_delta_v(x)
-        if dv * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+        if dv * 1000.0 / (prop.isp_s * prop.g0) > MAX_EXPONENT:
             continue
-        empty = (mass_ratio(dv, prop.isp_s) - 1.0) * v.dry_mass
+        empty = (mass_ratio(dv, prop.isp_s, prop.g0) - 1.0) * v.dry_mass
         if empty > v.tank:
-            most = prop.isp_s * G0 * math.log1p(v.tank / v.dry_mass) / 1000.0
+            most = prop.isp_s * prop.g0 * math.log1p(v.tank / v.dry_mass) / 1000.0
             out.append(Problem(
                 f"route '{x.name}' cannot be flown by vehicle '{v.name}': even empty it burns "
                 f"{empty:.4g} t over {dv:.4g} km/s, more than its tank of {v.tank:g} t; the "
@@ -284,7 +299,7 @@ def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
     problems = []
     for i, x in _each(inst.routes):
         v = vehicles.get(x.vehicle) if x.vehicle is not None else None
-        if v is None or not v.reusable:
+        if v is None or not v.reusable or not v.returns:  # (those may end anywhere)
             continue
         if (v.name, x.to) not in outs:
             where = f"no route of '{v.name}' leaves {x.to}"

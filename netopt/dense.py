@@ -8,7 +8,7 @@ zero, not a missing row. Every table of solution.json is here, on its own dimens
   are per stage;
 - `step` (the steps table: coordinates step_stage, year, step_years; at resolution: stage one
   step per stage, named as the stage): everything per step (online, activities, flows,
-  propellant, supplies, sales, shortfalls, costs, stocks, arrivals, trips, fleet, parked);
+  propellant, supplies, sales, shortfalls, costs, stocks, arrivals, trips, fleet, parked, disposals);
 - element (facilities, buildable routes, vehicles), facility, route, commodity, supply, demand,
   category, node, vehicle;
 - `leaf`, with an uncertainty tree only: "expected" (the probability-weighted expectation over
@@ -39,7 +39,7 @@ EXPECTED = "expected"  # the leaf label of the probability-weighted tables of a 
 
 # the per-step and per-stage tables of solution.json, as each leaf of a tree records them
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
-          "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet", "parked")
+          "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet", "parked", "disposals")
 
 
 def _ordered(*groups: Any) -> list[str]:
@@ -93,7 +93,8 @@ def to_xarray(sol: Any) -> Any:
     vehicles = _ordered((b["name"] for b in rows("builds") if b["type"] == "vehicle"),
                         (o["name"] for o in rows("online") if o["type"] == "vehicle"),
                         (t["vehicle"] for t in rows("trips")), (f["vehicle"] for f in rows("fleet")),
-                        (p["vehicle"] for p in rows("parked")))
+                        (p["vehicle"] for p in rows("parked")),
+                        (p["vehicle"] for p in rows("disposals")))
     facilities = _ordered((f["name"] for f in net.get("facilities", [])),
                           (a["facility"] for a in rows("activities")),
                           (x["facility"] for x in rows("stocks") if x["facility"] is not None),
@@ -118,7 +119,8 @@ def to_xarray(sol: Any) -> Any:
     demands = _ordered((d["demand"] for d in demand_rows), (s["demand"] for s in rows("sales")),
                        (s["demand"] for s in rows("shortfalls")))
     nodes = _ordered((n["name"] for n in net.get("nodes", [])),
-                     (x["node"] for x in rows("stocks")), (p["node"] for p in rows("parked")))
+                     (x["node"] for x in rows("stocks")), (p["node"] for p in rows("parked")),
+                     (p["node"] for p in rows("disposals")))
     dims: dict[str, list[str]] = {
         "stage": stages, "step": steps, "element": elements, "facility": facilities,
         "route": routes, "commodity": commodities, "supply": supplies, "demand": demands,
@@ -200,6 +202,8 @@ def to_xarray(sol: Any) -> Any:
                               "payload the trips carry"),
         "trip_propellant": table("trips", ("route", "step"), ("route", ""), "propellant", rate,
                                  "propellant the trips burn (payload and dry mass)"),
+        "trip_tank_cargo": table("trips", ("route", "step"), ("route", ""), "tank_cargo", rate,
+                                 "propellant the trips carry as cargo in their tanks"),
         "fleet_online": table("fleet", ("vehicle", "step"), ("vehicle", ""), "online",
                               "vehicles", "vehicles that exist at some time in the step"),
         "fleet_operating": table("fleet", ("vehicle", "step"), ("vehicle", ""), "operating",
@@ -212,6 +216,9 @@ def to_xarray(sol: Any) -> Any:
         "parked": table("parked", ("vehicle", "node", "step"), ("vehicle", "node", ""),
                         "vehicles", "vehicles", "vehicles waiting at a node other than their "
                         "base at the end of the step"),
+        "disposed": table("disposals", ("vehicle", "node", "step"), ("vehicle", "node", ""),
+                          "vehicles", "vehicles", "vehicles left for good at a node other than "
+                          "their base in the step (returns: false)"),
     }
     if leafed:
         for v in variables.values():

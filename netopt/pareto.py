@@ -63,14 +63,19 @@ class Front:
 
 
 def launch_mass_of(prep: Any, sol: Any) -> float:
-    """Tonnes bought on Earth's surface over the horizon in a solution (solvers.md, launch_mass);
-    `prep` is the instance's prepared data (params.prepare)."""
-    from .params import launched_supplies  # pydantic: see above
+    """Tonnes bought on Earth's surface over the horizon in a solution, and the hulls lifted
+    from it (solvers.md, launch_mass); `prep` is the instance's prepared data (params.prepare)."""
+    from .params import earth_surface, launched_supplies  # pydantic: see above
 
     ground = {prep.supply_label[i] for i in launched_supplies(prep.inst)}
     length = sol.step_lengths()  # rows are per step: a stage's length counts each year again
-    return sum(r["rate"] * length[(r["stage"], r["year"])] for r in sol.supplies
-               if r["supply"] in ground)
+    bought = sum(r["rate"] * length[(r["stage"], r["year"])] for r in sol.supplies
+                 if r["supply"] in ground)
+    surface = earth_surface(prep.inst)
+    hulls = sum(r["trips"] * prep.vehicle[r["vehicle"]].dry_mass * length[(r["stage"], r["year"])]
+                for r in sol.trips
+                if r["from"] in surface and prep.vehicle[r["vehicle"]].reusable)
+    return bought + hulls
 
 
 def _solve(prep: Any, opts: Any, objective: str, cost_cap: float | None = None,

@@ -80,6 +80,7 @@ class Solution:
     trips: list[dict] = field(default_factory=list)  # route, vehicle, from, to, stage, year, trips, payload, propellant
     fleet: list[dict] = field(default_factory=list)  # vehicle, stage, year, online, operating, vehicle_years, utilisation
     parked: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
+    disposals: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
@@ -196,7 +197,8 @@ class Solution:
         view.flows = collapse(self.flows, {"rate": "mean", "arrivals": "mean"})
         view.costs = collapse(self.costs, {"amount": "sum", "discounted": "sum"})
         view.trips = collapse(self.trips, {"trips": "mean", "payload": "mean",
-                                           "propellant": "mean"})
+                                           "propellant": "mean", "tank_cargo": "mean"})
+        view.disposals = collapse(self.disposals, {"vehicles": "sum"})
         view.fleet = collapse(self.fleet, {"online": "max", "operating": "mean",
                                            "vehicle_years": "mean", "utilisation": "max"})
         for row in view.fleet:  # the stage's mean use of its mean operating fleet
@@ -404,8 +406,9 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         x = route[r]
         sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, **at(t),
                           "rate": rate, "arrivals": rate * (1.0 - x.loss)})
+        lift = 1.0 + p.load(r, k)  # with what it uses up in flight
         for pk, phi in p.burn[r].items():
-            burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * rate
+            burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * lift * rate
         for there, w in p.arrivals(r, t):
             came[(r, k, there)] = came.get((r, k, there), 0.0) + rate * (1.0 - x.loss) * w
     sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, **at(t), "rate": v}
@@ -457,10 +460,13 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}
 
     payload: dict[tuple[str, str, float], float] = {}
+    in_tank: dict[tuple[str, str, float], float] = {}
     for f in sol.flows:
         if f["route"] in p.flown_by:
             key = (f["route"], f["stage"], f["year"])
             payload[key] = payload.get(key, 0.0) + f["rate"]
+            if f["commodity"] in p.tank_cargo.get(f["route"], ()):
+                in_tank[key] = in_tank.get(key, 0.0) + f["rate"]
     burnt = {(x["route"], x["commodity"], x["stage"], x["year"]): x for x in sol.propellant}
     used: dict[tuple[str, str], float] = {}
     for (r, t) in p.trip_keys:
@@ -479,11 +485,15 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         fuel = sum(burnt[(r, k, *step)]["rate"] for k in p.trip_burn[r] if (r, k, *step) in burnt)
         sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
                           **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
-                          "propellant": fuel})
+                          "propellant": fuel, "tank_cargo": in_tank.get((r, *step), 0.0)})
     for (name, node, t) in p.parked_keys:
         waiting = max(0.0, _val(m.parked[name, node, t]))  # a variable >= 0: below 0 is noise
         if waiting:
             sol.parked.append({"vehicle": name, "node": node, **at(t), "vehicles": waiting})
+    for (name, node, t) in p.dispose_keys:
+        left = max(0.0, _val(m.dispose[name, node, t]))
+        if left:
+            sol.disposals.append({"vehicle": name, "node": node, **at(t), "vehicles": left})
     for fleet_step, uses in p.fleet_use.items():
         held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
         if held:

@@ -123,6 +123,10 @@ class Commodity(Strict):
                                      json_schema_extra={"x-unit": "1/yr"})
     """Fraction of stock held in storage lost per year (0 <= b < 1); stock kept a step of l years
     keeps (1 - b)^l of itself."""
+    consumes_per_day: Annotated[dict[Name, NonNeg], unit("t/t/d")] = {}
+    """Tonnes of each commodity B used up per tonne of this one per day of flight (crew
+    consumables): on a route with a time of flight, B leaves with the cargo at `from` (in its
+    payload and burn) and is gone on arrival."""
 
 
 class Node(Strict):
@@ -150,6 +154,8 @@ class Propulsion(Strict):
     """Propulsion system name, referenced by routes."""
     isp_s: Annotated[Positive, unit("s")]
     """Specific impulse in seconds."""
+    g0: Annotated[Positive, unit("m/s2")] = 9.80665
+    """Standard gravity the Isp is quoted with, m/s^2 (the exhaust velocity is Isp x g0)."""
     propellant: dict[Name, Positive] = Field(min_length=1, json_schema_extra={"x-unit": "1"})
     """Mass share of each propellant commodity; the shares sum to 1."""
     description: str | None = None
@@ -400,6 +406,13 @@ def _vehicle_route(route: Route) -> Route:
     return route
 
 
+class Maintenance(Strict):
+    commodity: Name
+    """Commodity drawn at a trip's origin for maintenance (spares, supplies)."""
+    per_trip: Annotated[NonNeg, unit("1")]
+    """Tonnes of it per tonne of the vehicle's dry mass, every trip (0.01: 1 % per flight)."""
+
+
 class Vehicle(_Buildable):
     """A vehicle design that routes name with `vehicle:` (solvers.md, "Vehicles")."""
 
@@ -423,6 +436,16 @@ class Vehicle(_Buildable):
     refurbishment); required for reusable vehicles."""
     integer_trips: bool = False
     """Whole trips per year (integer variables) instead of an average rate."""
+    tank_cargo: bool | None = None
+    """Propellant of its propulsion carried as cargo rides in the tank (with the propellant the
+    trip burns, up to `tank`), not in the payload: true (the default when not given) or false
+    (all cargo in the payload). Given as true, some route it flies must carry that propellant."""
+    returns: bool = True
+    """Reusable vehicles only: every vehicle comes home by the end of the horizon (true), or may
+    stay at or be disposed of at any node (false: disposals are reported per node and step)."""
+    maintenance: Maintenance | None = None
+    """Maintenance per trip: per_trip x dry_mass tonnes of `commodity` drawn at the origin and
+    used up in flight (it flies as payload)."""
     capex: Annotated[NonNeg, unit("{money}")] = 0.0
     """Money per vehicle built (reusable) or per trip (expendable)."""
     mass: Annotated[NonNeg | None, unit("t")] = None  # type: ignore[assignment]
@@ -442,6 +465,9 @@ class Vehicle(_Buildable):
                 raise FieldError("base", "a reusable vehicle needs a base: the node where it is "
                                  "delivered when built (its hardware mass, default dry_mass) "
                                  "and comes home to between trips")
+        elif not self.returns:
+            raise FieldError("returns", "returns: false is for reusable vehicles: an expendable "
+                             "one is used up on every trip")
         elif given := [f for f in ("opex", "lifetime_years", "commissioning_years", "max_units",
                                    "base", "available_from", "available_until")
                        if (self.max_units != 1 if f == "max_units" else getattr(self, f))]:

@@ -31,6 +31,9 @@ Versions:
      builds and costs, so the leaves can be exported as well as the expectation; fleet has a row
      for every step a vehicle exists in, idle ones too. Older files load with leaves holding
      builds and costs only.
+  8  vehicles as flows (issue 22): table `disposals` (vehicles with returns: false left at a node
+     in a step) and trips' `tank_cargo` (propellant carried in the tank). Older files load with
+     none.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -208,6 +211,9 @@ class TripRow(Row):
     """Payload carried, t/yr (0: empty legs, e.g. returns)."""
     propellant: Rate
     """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
+    tank_cargo: Rate = 0.0
+    """Propellant carried as cargo in the vehicle's tank, t/yr (part of payload; 0 in files
+    older than version 8)."""
 
 
 class FleetRow(Row):
@@ -242,6 +248,20 @@ class ParkedRow(Row):
     fractional for steps inside a year, as steps.start_year)."""
     vehicles: float = Field(ge=0)
     """Vehicles waiting there at the end of the step."""
+
+
+class DisposalRow(Row):
+    vehicle: str
+    """Reusable vehicle with returns: false."""
+    node: str
+    """Node other than the vehicle's base where it is left."""
+    stage: str
+    """Stage."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
+    vehicles: float = Field(ge=0)
+    """Vehicles left there for good in the step."""
 
 
 class SupplyRow(Row):
@@ -702,6 +722,7 @@ class SolutionDocument(BaseModel):
     fleet: list[FleetRow] = []
     """Reusable vehicles online and used, per vehicle and step."""
     parked: list[ParkedRow] = []
+    disposals: list[DisposalRow] = []
     """Reusable vehicles waiting away from their base at the end of each step, per node."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-SCHEMA_VERSION = 7  # of solution.json (solution_schema: the models and UPGRADES from older ones)
+SCHEMA_VERSION = 8  # of solution.json (solution_schema: the models and UPGRADES from older ones)
 
 
 class Status(str, Enum):

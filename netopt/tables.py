@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
           "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet",
-          "parked")
+          "parked", "disposals")
 NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 # (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
@@ -56,12 +56,15 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
                  ("rate", float, "rate")],
     "trips": [("route", str, None), ("vehicle", str, None), ("from", str, None), ("to", str, None),
               ("stage", str, None), ("year", int, None), ("trips", float, None),
-              ("payload", float, "rate"), ("propellant", float, "rate")],
+              ("payload", float, "rate"), ("propellant", float, "rate"),
+              ("tank_cargo", float, "rate")],
     "fleet": [("vehicle", str, None), ("stage", str, None), ("year", int, None),
               ("online", int, None), ("operating", float, None), ("vehicle_years", float, None),
               ("utilisation", float, None)],
     "parked": [("vehicle", str, None), ("node", str, None), ("body", str, None),
                ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
+    "disposals": [("vehicle", str, None), ("node", str, None), ("body", str, None),
+                  ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
@@ -177,7 +180,8 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked",
+                  "disposals"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
     elif name == "arrivals":
         src = [{**x, "body": body(x["to"])} for x in sol.arrivals]

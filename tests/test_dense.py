@@ -104,12 +104,15 @@ ROUND_TRIP = {
                  {"rate_t_per_yr": "arriving"}, None),
     "trips": ({"route": "route", "step": None}, {"trips": "trips", "payload_t_per_yr":
                                                  "trip_payload",
-                                                 "propellant_t_per_yr": "trip_propellant"}, None),
+                                                 "propellant_t_per_yr": "trip_propellant",
+                                                 "tank_cargo_t_per_yr": "trip_tank_cargo"}, None),
     "fleet": ({"vehicle": "vehicle", "step": None},
               {"online": "fleet_online", "operating": "fleet_operating",
                "vehicle_years": "vehicle_years", "utilisation": "utilisation"}, None),
     "parked": ({"vehicle": "vehicle", "node": "node", "step": None}, {"vehicles": "parked"},
                None),
+    "disposals": ({"vehicle": "vehicle", "node": "node", "step": None}, {"vehicles": "disposed"},
+                  None),
 }
 
 

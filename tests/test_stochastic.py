@@ -112,7 +112,7 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
     assert "EVPI 45 MUSD (wait-and-see 60 MUSD)" in r.output
     assert "VSS 10 MUSD" in r.output
     doc = json.loads((tmp_path / "solution.json").read_text())
-    assert doc["schema_version"] == SCHEMA_VERSION == 7
+    assert doc["schema_version"] == SCHEMA_VERSION == 8
     assert doc["stochastic"]["evpi"] == pytest.approx(45)
     assert Solution.read(tmp_path / "solution.json").stochastic["vss"] == pytest.approx(10)
     r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "md", "-o",

@@ -375,7 +375,7 @@ def test_version_5_solutions_still_load():
 
     sol = solve_exact(fleet_instance(REUSABLE))
     doc = sol.to_dict()
-    assert doc["schema_version"] == 7 and doc["trips"] and doc["fleet"]
+    assert doc["schema_version"] == 8 and doc["trips"] and doc["fleet"]
     old = {k: v for k, v in doc.items() if k not in ("trips", "fleet", "parked")}
     old["schema_version"] = 5
     again = Solution.from_dict(old)

@@ -336,6 +336,7 @@ TABLE_TITLES = {
     "trips": "Trips: vehicle trips per route and step",
     "fleet": "Fleets: reusable vehicles online and used per step",
     "parked": "Parked: vehicles waiting away from their base at the end of each step",
+    "disposals": "Disposals: vehicles left for good away from their base (returns: false)",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }

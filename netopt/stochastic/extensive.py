@@ -242,7 +242,7 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         sol.online = [o for o in first.online if o["stage"] in root]
         sol.fleet = [f for f in first.fleet if f["stage"] in root]  # vehicles: as online
         for table in ("activities", "flows", "propellant", "supplies", "sales", "shortfalls",
-                      "costs", "stocks", "arrivals", "trips", "parked"):
+                      "costs", "stocks", "arrivals", "trips", "parked", "disposals"):
             setattr(sol, table, expected_rows([getattr(s, table) for s in leaf_sols], probs))
         order = {s["name"]: i for i, s in enumerate(sol.stages)}
         sol.costs.sort(key=lambda r: (order[r["stage"]], r.get("year") or 0, r["category"]))
