@@ -102,6 +102,8 @@ def define_balance(c: Compiled, p: Prepared) -> None:
         lift = 1.0 + sum(used.values())  # what the propellant pushes per t of k
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi * lift)
+        if r in p.tank_hardware:  # expended tanks: hardware used up (solvers.md, Tankage)
+            bal[(x.from_, inst.hardware_commodity, t)].add(v, -p.tank_hardware[r] * lift)
     fac = p.facility
     for (f, t) in p.act_keys:
         v = c.v.act[f, t]
