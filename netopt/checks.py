@@ -161,6 +161,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         path + (field,)))
 
     p += _unflyable_legs(inst)
+    p += _expended_tanks_need_hardware(inst)
     p += _vehicles(inst, r)
     p += _launch_mass_counts_something(inst)
 
@@ -226,6 +227,18 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
             f"with tank_mass_ratio {s:g}; {allowed}",
             ("routes", i, "delta_v_km_s")))
     return out
+
+
+def _expended_tanks_need_hardware(inst: Instance) -> list[Problem]:
+    """Expended tanks are drawn as the hardware_commodity (solvers.md, "Tankage"): an instance
+    without one would fly them without ever launching them."""
+    if inst.hardware_commodity is not None:
+        return []
+    return [Problem(f"route '{x.name}' uses up its tanks (tank_mass_ratio {x.tank_mass_ratio:g}, "
+                    f"no return_delta_v_km_s), drawn as hardware at {x.from_}, and the instance "
+                    f"names no hardware_commodity: name one, or set tanks_expended: false",
+                    ("routes", i, "tank_mass_ratio"))
+            for i, x in _each(inst.routes) if x.vehicle is None and x.expends_tanks]
 
 
 def _launch_mass_counts_something(inst: Instance) -> list[Problem]:

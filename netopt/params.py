@@ -402,6 +402,7 @@ class Prepared:
     end_credit: dict[tuple[str, str], float] = field(default_factory=dict)  # (e, tau) -> V
     annuity: dict[str, float] = field(default_factory=dict)  # e -> P (money per year)
     burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/t}
+    tank_hardware: dict[str, float] = field(default_factory=dict)  # route -> s phi, t/t
     route_cost: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {t: price}
     supply_keys: list[tuple[int, str]] = field(default_factory=list)
     supply_ub: dict[tuple[int, str], float | None] = field(default_factory=dict)
@@ -539,6 +540,9 @@ def prepare(inst: Instance) -> Prepared:
             p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
+        if r.expends_tanks and inst.hardware_commodity is not None and p.burn[r.name]:
+            # the stage's tanks are used up: s phi t of hardware per t (solvers.md, Tankage)
+            p.tank_hardware[r.name] = r.tank_mass_ratio * sum(p.burn[r.name].values())
         p.route_cost[r.name] = {s: at_step(r.cost_per_t, p.step[s]) or 0.0 for s in used}
         carried = r.commodities if r.commodities is not None else all_k
         needs_depot = set(nodes[r.to].requires_depot)

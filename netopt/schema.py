@@ -326,6 +326,11 @@ class Route(_Buildable):
     tank_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
     """Inert tank mass per tonne of propellant loaded (f/(1-f) for an inert fraction f of the
     stage's inert + propellant mass); the tanks fly with the propellant (solvers.md)."""
+    tanks_expended: bool | None = None
+    """Whether the stage's tanks (tank_mass_ratio) are used up on the leg: s phi t of the
+    hardware_commodity per t of payload drawn at `from` when it departs (solvers.md, "Routes").
+    Default: true without return_delta_v_km_s (an expendable stage), false with it (the stage
+    flies back with its tanks); false for tanks that are hardware already counted elsewhere."""
     propellant_per_t: Annotated[NonNeg | dict[Name, NonNeg] | None, unit("t/t")] = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
@@ -346,6 +351,14 @@ class Route(_Buildable):
     windows: Windows | None = None
     """Launch windows: departures only at these dates, and capacity is tonnes per window (per
     unit); default: departures spread over every step."""
+
+    @property
+    def expends_tanks(self) -> bool:
+        """The stage's tanks are used up on the leg: `tanks_expended`, by default true unless the
+        stage flies back (return_delta_v_km_s)."""
+        if self.tanks_expended is not None:
+            return self.tanks_expended and self.tank_mass_ratio > 0
+        return self.return_delta_v_km_s is None and self.tank_mass_ratio > 0
 
     @property
     def transit(self) -> float:
@@ -395,7 +408,7 @@ class Route(_Buildable):
 
 def _vehicle_route(route: Route) -> Route:
     """A route flown by a vehicle takes its propulsion, dry mass and tank from the vehicle."""
-    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t")
+    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t", "tanks_expended")
              if getattr(route, f) is not None]
     given += [f for f in ("dry_mass_ratio", "tank_mass_ratio") if getattr(route, f)]
     if given:

@@ -65,6 +65,7 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                 y = route[r]
                 if ((y.from_, k) in avail
                         and all((y.from_, pk) in avail for pk in p.burn[r])
+                        and (r not in p.tank_hardware or (y.from_, hw) in avail)
                         and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
                     for there, _ in p.arrivals(r, t):
                         if there != t:
@@ -96,6 +97,9 @@ def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]
             missing = [pk for pk in p.burn[r.name] if (r.from_, pk) not in avail]
             if missing:
                 reasons.append(f"route {r.name} has no propellant {', '.join(missing)} at {r.from_}")
+            elif r.name in p.tank_hardware and (r.from_, inst.hardware_commodity) not in avail:
+                reasons.append(f"route {r.name} has no {inst.hardware_commodity} at {r.from_} "
+                               f"for the tanks it uses up (tanks_expended)")
     for f in inst.facilities:
         if f.node == node and k in f.produces:
             if (f.name, t) not in p.op_share:

@@ -38,9 +38,61 @@ def test_tanks_fly_with_their_propellant():
     # Check by mass: tanks 0.25 x 1.466667 = 0.366667 t; final mass 1 + 0.1 + 0.366667 =
     # 1.466667, initial 2.933333, ratio 2. 10 t/yr delivered: 14.66667 t of fuel at 1.
     assert propellant_per_t(dv_for(2.0), ISP, 0.1, tank_mass_ratio=0.25) == approx(1.1 / 0.75)
-    sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0), dry_mass_ratio=0.1, tank_mass_ratio=0.25))
+    sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0), dry_mass_ratio=0.1, tank_mass_ratio=0.25,
+                              tanks_expended=False))
     assert sol.objective == approx(10 * 1.1 / 0.75)
     assert sol.propellant[0]["rate"] == approx(14.666666666666666)
+
+
+def hardware_leg(**route):
+    """one_leg with hardware bought at a at 2 per t: the tanks an expendable stage uses up."""
+    return instance(
+        commodities=[{"name": "x"}, {"name": "fuel"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        propulsion=[{"name": "chem", "isp_s": ISP, "propellant": {"fuel": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propulsion": "chem", **route}],
+        supplies=[{"node": "a", "commodity": "x"},
+                  {"node": "a", "commodity": "fuel", "price_per_t": 1.0},
+                  {"node": "a", "commodity": "hw", "price_per_t": 2.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+
+
+def test_expended_tanks_are_hardware_used_up_at_the_origin():
+    # solvers.md "Routes", Tankage: payload 10 t, R = 2 (dv = Isp g0 ln 2), d = 0, s = 0.25:
+    # phi = (R-1) / (1 - (R-1)s) = 1 / 0.75 = 4/3 t of fuel per t; 10 t burn 13.333 t of fuel
+    # (cost 13.333 at 1/t) and use up s phi 10 = 0.25 x 4/3 x 10 = 3.333 t of tanks, hardware
+    # drawn at a in the step of departure (cost 6.667 at 2/t): objective 20.
+    sol = solve_exact(hardware_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25))
+    assert sol.objective == approx(20.0)
+    bought = {s["commodity"]: s["rate"] for s in sol.supplies}
+    assert bought["hw"] == approx(10 / 3)
+    assert bought["fuel"] == approx(40 / 3)
+
+
+def test_tanks_expended_false_opts_out():
+    # The same leg with tanks_expended: false (tanks reused or counted elsewhere): fuel only, 13.333.
+    sol = solve_exact(hardware_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25,
+                                   tanks_expended=False))
+    assert sol.objective == approx(40 / 3)
+
+
+def test_a_returning_stage_keeps_its_tanks_unless_told():
+    # With return_delta_v_km_s the stage flies back with its tanks: none drawn. R = 2, R_ret = 1.5,
+    # d = 0.1, s = 0.1: phi = 1.5 (test below), fuel 15 t, objective 15. With
+    # tanks_expended: true they are used up all the same: s phi 10 = 1.5 t of hw at 2: 15 + 3 = 18.
+    leg = dict(delta_v_km_s=dv_for(2.0), return_delta_v_km_s=dv_for(1.5), dry_mass_ratio=0.1,
+               tank_mass_ratio=0.1)
+    assert solve_exact(hardware_leg(**leg)).objective == approx(15.0)
+    assert solve_exact(hardware_leg(**leg, tanks_expended=True)).objective == approx(18.0)
+
+
+def test_expended_tanks_need_a_hardware_commodity():
+    with pytest.raises(InputError) as e:
+        one_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25)
+    assert [str(p) for p in e.value.problems] == [
+        "routes[0].tank_mass_ratio: route 'ab' uses up its tanks (tank_mass_ratio 0.25, no "
+        "return_delta_v_km_s), drawn as hardware at a, and the instance names no "
+        "hardware_commodity: name one, or set tanks_expended: false"]
 
 
 def test_tanks_on_a_reusable_vehicle_fly_both_ways():
@@ -88,7 +140,7 @@ def test_delta_v_reserve_is_flown():
     # dv = Isp g0 ln 2 / 1.05 with a 5 % reserve is flown as Isp g0 ln 2: R = 2, d = 0, s = 0.25
     # -> phi = 1 / 0.75; 10 t/yr payload -> 13.3333 t of fuel at 1.
     sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0) / 1.05, delta_v_reserve=0.05,
-                              tank_mass_ratio=0.25))
+                              tank_mass_ratio=0.25, tanks_expended=False))
     assert sol.objective == approx(10 / 0.75)
 
 

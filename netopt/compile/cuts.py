@@ -108,6 +108,8 @@ def define_linking(c: Compiled, p: Prepared) -> None:
         outflow.add((a, k, t))
         for pk in p.burn[r]:
             burns.add((a, pk, t))
+        if r in p.tank_hardware and hw is not None:  # expended tanks draw hardware there
+            burns.add((a, hw, t))
         burns.update((a, u, t) for u in p.consumed.get((r, k), ()))  # used up in flight
     for (r, t) in p.trip_keys:  # maintenance supplies drawn at the origin of every trip
         if r in p.maintenance:

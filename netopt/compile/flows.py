@@ -91,6 +91,7 @@ def define_balance(c: Compiled, p: Prepared) -> None:
     inst = p.inst
     bal: dict[tuple[str, str, str], Terms] = defaultdict(Terms)
     route = p.route
+    hw = inst.hardware_commodity
     define_arrivals(c, p, bal)
     for (r, k, t) in p.flow_keys:
         v = c.v.flow[r, k, t]
@@ -102,6 +103,8 @@ def define_balance(c: Compiled, p: Prepared) -> None:
         lift = 1.0 + sum(used.values())  # what the propellant pushes per t of k
         for pk, phi in p.burn[r].items():
             bal[(x.from_, pk, t)].add(v, -phi * lift)
+        if r in p.tank_hardware and hw is not None:  # expended tanks: solvers.md, Tankage
+            bal[(x.from_, hw, t)].add(v, -p.tank_hardware[r] * lift)
     fac = p.facility
     for (f, t) in p.act_keys:
         v = c.v.act[f, t]
