@@ -11,7 +11,7 @@ from typing import Any
 
 from .errors import Path, Problem, closest, format_path
 from .params import TILE_EPS, flown_delta_v, launched_supplies, step_count, step_names
-from .rocket import G0, mass_ratio, max_delta_v_km_s
+from .rocket import mass_ratio, max_delta_v_km_s
 from .rocket import exponent as rocket_exponent
 from .schema import DAYS_PER_YEAR, MAX_STEPS, Instance
 
@@ -153,7 +153,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                                  path + (field,), severity="warning"))
             prop = props.get(x.propulsion)
             if dv is not None and prop is not None:
-                exponent = rocket_exponent(dv, prop.isp_s)
+                exponent = rocket_exponent(dv, prop.isp_s, prop.g0)
                 if exponent > MAX_EXPONENT:
                     p.append(Problem(
                         f"the rocket equation gives a mass ratio of e^{exponent:.3g} for "
@@ -161,6 +161,7 @@ def check_instance(inst: Instance, invalid_names: dict[str, set[str]] | None = N
                         path + (field,)))
 
     p += _unflyable_legs(inst)
+    p += _expended_tanks_need_hardware(inst)
     p += _vehicles(inst, r)
     p += _launch_mass_counts_something(inst)
 
@@ -209,11 +210,11 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
             continue
         dv, back = flown_delta_v(x)
         total = dv + (back or 0.0)
-        if total * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+        if total * 1000.0 / (prop.isp_s * prop.g0) > MAX_EXPONENT:
             continue  # reported as a mass ratio no vehicle has
-        if (mass_ratio(total, prop.isp_s) - 1.0) * s < 1.0:
+        if (mass_ratio(total, prop.isp_s, prop.g0) - 1.0) * s < 1.0:
             continue
-        most = max_delta_v_km_s(prop.isp_s, s)
+        most = max_delta_v_km_s(prop.isp_s, s, prop.g0)
         trip = f"{dv:.4g} km/s" if back is None else f"{dv:.4g} km/s out + {back:.4g} km/s back"
         if x.delta_v_reserve:
             trip += f" (with its {x.delta_v_reserve:.0%} reserve)"
@@ -226,6 +227,18 @@ def _unflyable_legs(inst: Instance) -> list[Problem]:
             f"with tank_mass_ratio {s:g}; {allowed}",
             ("routes", i, "delta_v_km_s")))
     return out
+
+
+def _expended_tanks_need_hardware(inst: Instance) -> list[Problem]:
+    """Expended tanks are drawn as the hardware_commodity (solvers.md, "Tankage"): an instance
+    without one would fly them without ever launching them."""
+    if inst.hardware_commodity is not None:
+        return []
+    return [Problem(f"route '{x.name}' uses up its tanks (tank_mass_ratio {x.tank_mass_ratio:g}, "
+                    f"no return_delta_v_km_s), drawn as hardware at {x.from_}, and the instance "
+                    f"names no hardware_commodity: name one, or set tanks_expended: false",
+                    ("routes", i, "tank_mass_ratio"))
+            for i, x in _each(inst.routes) if x.vehicle is None and x.expends_tanks]
 
 
 def _launch_mass_counts_something(inst: Instance) -> list[Problem]:
@@ -242,11 +255,26 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
     out: list[Problem] = []
     vehicles = {v.name: v for _, v in _each(inst.vehicles)}
     props = {x.name: x for _, x in _each(inst.propulsion)}
+    all_k = sorted(r.commodities)
     for i, v in _each(inst.vehicles):
         path: Path = ("vehicles", i)
         r.ref(v.propulsion, "propulsion", r.propulsion, path + ("propulsion",))
         r.ref(v.base, "node", r.nodes, path + ("base",))
         r.window(v, path)
+        if v.maintenance is not None:
+            r.ref(v.maintenance.commodity, "commodity", r.commodities,
+                  path + ("maintenance", "commodity"))
+        prop = props.get(v.propulsion)
+        if v.tank_cargo is True and prop is not None:
+            carried = {k for _, x in _each(inst.routes) if x.vehicle == v.name
+                       for k in (x.commodities if x.commodities is not None else all_k)}
+            if not carried & set(prop.propellant):
+                out.append(Problem(
+                    f"tank_cargo: true, but no route flown by '{v.name}' carries its propellant "
+                    f"({', '.join(sorted(prop.propellant))}) in its commodities",
+                    path + ("tank_cargo",)))
+    for i, c in _each(inst.commodities):
+        r.keys(c.consumes_per_day, "commodity", r.commodities, ("commodities", i, "consumes_per_day"))
     for i, x in _each(inst.routes):
         if x.vehicle is None:
             continue
@@ -257,11 +285,11 @@ def _vehicles(inst: Instance, r: _Refs) -> list[Problem]:
         if v is None or prop is None or x.delta_v_km_s is None:
             continue
         dv, _ = flown_delta_v(x)
-        if dv * 1000.0 / (prop.isp_s * G0) > MAX_EXPONENT:
+        if dv * 1000.0 / (prop.isp_s * prop.g0) > MAX_EXPONENT:
             continue
-        empty = (mass_ratio(dv, prop.isp_s) - 1.0) * v.dry_mass
+        empty = (mass_ratio(dv, prop.isp_s, prop.g0) - 1.0) * v.dry_mass
         if empty > v.tank:
-            most = prop.isp_s * G0 * math.log1p(v.tank / v.dry_mass) / 1000.0
+            most = prop.isp_s * prop.g0 * math.log1p(v.tank / v.dry_mass) / 1000.0
             out.append(Problem(
                 f"route '{x.name}' cannot be flown by vehicle '{v.name}': even empty it burns "
                 f"{empty:.4g} t over {dv:.4g} km/s, more than its tank of {v.tank:g} t; the "
@@ -284,7 +312,7 @@ def _one_way_fleets(inst: Instance, vehicles: dict[str, Any]) -> list[Problem]:
     problems = []
     for i, x in _each(inst.routes):
         v = vehicles.get(x.vehicle) if x.vehicle is not None else None
-        if v is None or not v.reusable:
+        if v is None or not v.reusable or not v.returns:  # (those may end anywhere)
             continue
         if (v.name, x.to) not in outs:
             where = f"no route of '{v.name}' leaves {x.to}"
@@ -383,11 +411,13 @@ def _time_checks(inst: Instance, r: _Refs) -> list[Problem]:
                                    f"windows are {first:g} + k x {period:g} years",
                                    path + ("windows", given_first)))
             elif (end - start) / period > MAX_WINDOWS:
-                given_every = "every_days" if w.every_days is not None else "every_years"
+                given_every, period_text = (("every_days", f"{w.every_days:g} days")
+                                            if w.every_days is not None
+                                            else ("every_years", f"{w.every_years:g} years"))
                 out.append(Problem(
-                    f"{(end - start) / period:,.0f} launch windows in the horizon: more than "
-                    f"the {MAX_WINDOWS:,} netopt accepts per route (a period of "
-                    f"{period * DAYS_PER_YEAR:g} days in {start}-{end})",
+                    f"a window every {period_text} makes {(end - start) / period:,.0f} launch "
+                    f"windows in the horizon ({start}-{end}), more than the {MAX_WINDOWS:,} "
+                    "netopt accepts per route: leave windows out for departures at any time",
                     path + ("windows", given_every)))
     # where each commodity can ever be: brought by a route, made, supplied or held at the start
     present: set[tuple[str, str]] = set()

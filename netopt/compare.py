@@ -10,6 +10,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from .errors import printable
 from .results import Solution
 
 REL_TOL = 1e-6
@@ -203,7 +204,8 @@ def _signed(x: float) -> str:
 
 def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
 
-    console.print(f"[bold]A[/bold] = {c.a}\n[bold]B[/bold] = {c.b}")
+    console.print(Text.assemble(("A", "bold"), f" = {printable(c.a)}\n", ("B", "bold"),
+                                f" = {printable(c.b)}"))
 
     def table(title: str, cols: list[str], rows: list[list[str]], right: set[str]) -> None:
         t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
@@ -211,7 +213,8 @@ def print_comparison(c: Comparison, console: Any, money: str = "") -> None:
         for col in cols:
             t.add_column(col, justify="right" if col in right else "left")
         for r in rows:
-            t.add_row(*(Text(x) for x in r))  # as written: a path's [..] is not markup
+            # as written: a path's [..] is not markup; a file's ESC [ is not a terminal command
+            t.add_row(*(Text(printable(x, newlines=True)) for x in r))
         console.print(t)
 
     if c.same:

@@ -35,9 +35,18 @@ def _at(x: float, limit: float) -> bool:
     return x >= limit - TOL * max(1.0, abs(limit))
 
 
+def _constraints(m: pyo.ConcreteModel) -> list[Any]:
+    return list(m.component_objects(pyo.Constraint, active=True, descend_into=True))
+
+
 def _minimise_unmet(p: Prepared, opts: SolveOptions, extra: Extra | None = None
                     ) -> tuple[Compiled, Outcome]:
-    c = apply_extra(compile_model(p, elastic=True, cuts=opts.cuts, online=opts.online), extra)
+    c = compile_model(p, elastic=True, cuts=opts.cuts, online=opts.online)
+    ours = {id(x) for x in _constraints(c.model)}
+    apply_extra(c, extra)
+    # the rows the user's extra function added: the only rows besides the demands' that can
+    # make the model infeasible (every other one holds with nothing built and nothing moving)
+    c.model._netopt_user_rows = [x for x in _constraints(c.model) if id(x) not in ours]
     m = c.model
     m.objective.deactivate()
     m.unmet_objective = pyo.Objective(
@@ -143,13 +152,16 @@ def binding_limits(p: Prepared, m: pyo.ConcreteModel, node: str, t: str) -> list
     return out
 
 
-def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
+def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict], users: bool = False) -> str:
+    """One line per unmet demand: what is met and the limits that bind. `users`: the rows of an
+    extra function bind (see _blame_user_rows)."""
     lines = []
     for r in rows:
         met = r["required"] - r["rate"]
         limits = binding_limits(p, m, r["node"], r["step"])
         why = ("; limits reached: " + "; ".join(limits)) if limits else (
-            "; no capacity limit binds: check availability windows, lifetimes, hardware and "
+            "; no limit of the instance binds: the rows your --extra function added do" if users
+            else "; no capacity limit binds: check availability windows, lifetimes, hardware and "
             "vehicles' return legs")
         lines.append(f"demand {r['commodity']} at {r['node']} in {r['step']}: "
                      f"{r['required']:g} t/yr required, {met:.6g} t/yr met when as much as "
@@ -159,12 +171,90 @@ def describe(p: Prepared, m: pyo.ConcreteModel, rows: list[dict]) -> str:
 
 def explain_infeasible(p: Prepared, opts: SolveOptions, extra: Extra | None = None) -> str:
     """Plain-words reasons for an infeasible model (empty if none can be found): the unmet
-    demands of the elastic plan and the limits that bind in it."""
+    demands of the elastic plan and the limits that bind in it; or, when the rows an `extra`
+    function added are what makes it infeasible, those rows by name."""
     c, outcome = _elastic(p, opts, extra)
-    if not outcome.status.has_solution:
-        return ""
-    rows = unmet_rows(p, c.model)
-    return describe(p, c.model, rows) if rows else ""
+    m = c.model
+    rows = unmet_rows(p, m) if outcome.status.has_solution else []
+    users = getattr(m, "_netopt_user_rows", [])
+    if not users:
+        return describe(p, m, rows) if rows else ""
+    # the elastic plan's figures first: the solves that follow change the variables' values
+    said = describe(p, m, rows) if rows else ""
+    lines = describe(p, m, rows, users=True).splitlines() if rows else []
+    binding = _at_bound(users) if outcome.status.has_solution else []
+    blame = _blame_user_rows(c, opts, users)
+    if not blame:
+        return said
+    out = [blame]
+    if binding:
+        more = f" and {len(binding) - MAX_LIMITS} more" if len(binding) > MAX_LIMITS else ""
+        out.append("at their bound in the plan that meets as much demand as possible: "
+                   + ", ".join(binding[:MAX_LIMITS]) + more)
+    out += lines[:MAX_DEMANDS]
+    if len(lines) > MAX_DEMANDS:
+        out.append(f"and {len(lines) - MAX_DEMANDS} more demands not met in full (--elastic "
+                   "lists them all as shortfalls)")
+    return "\n".join(out)
+
+
+MAX_DEMANDS = 3  # unmet demands quoted when the rows of an extra function are to blame
+
+
+def _at_bound(users: list[Any]) -> list[str]:
+    """The rows of `users` at one of their bounds in the model's current values, by name."""
+    out = []
+    for comp in users:
+        for row in comp.values():
+            if not row.active:
+                continue
+            x = pyo.value(row.body, exception=False)
+            if x is None:
+                continue
+            lo, up = row.lower, row.upper
+            if any(b is not None and abs(x - pyo.value(b)) <= TOL * max(1.0, abs(pyo.value(b)))
+                   for b in (lo, up)):
+                out.append(row.name)
+    return out
+
+
+def _row_count(x: Any) -> str:
+    n = len(x) if x.is_indexed() else 1
+    return f"'{x.name}' ({n} row{'s' if n != 1 else ''})"
+
+
+MAX_TRIED = 20  # user components tried one by one for the one that makes the model infeasible
+
+
+def _blame_user_rows(c: Compiled, opts: SolveOptions, users: list[Any]) -> str:
+    """When every required demand can be met without the rows an extra function added, name
+    those of them that make the model infeasible (each alone, or all together); else ''."""
+    m = c.model
+    for name in ("unmet_cap", "objective"):
+        if hasattr(m, name):
+            getattr(m, name).deactivate()
+    m.unmet_objective.activate()
+
+    def unmet_with(active: list[Any]) -> float | None:
+        for x in users:
+            (x.activate if any(x is a for a in active) else x.deactivate)()
+        out = run_solver(m, opts)
+        return pyo.value(m.unmet_objective) if out.status.has_solution else None
+
+    without = unmet_with([])
+    if without is None or without > TOL:
+        return ""  # demand goes unmet without them too: the demands' explanation stands
+    alone = []
+    if len(users) > 1:
+        for x in users[:MAX_TRIED]:
+            z = unmet_with([x])
+            if z is None or z > TOL:
+                alone.append(x)
+    names = ", ".join(_row_count(x) for x in (alone or users))
+    how = ("" if len(users) == 1 else " on its own" if len(alone) == 1 else
+           " each on its own" if alone else " together")
+    return (f"infeasible because of the rows your --extra function added: {names} cannot be "
+            f"met{how}; without them every required demand can be met")
 
 
 def _elastic(p: Prepared, opts: SolveOptions, extra: Extra | None = None

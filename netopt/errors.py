@@ -22,13 +22,17 @@ def format_path(path: Path) -> str:
     return out
 
 
-# control characters in a message would break its line (a name holding a newline): escaped
-_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+# control characters in a message would break its line (a name holding a newline), and C0/C1
+# escapes (ESC [, 0x9b) would drive the terminal: escaped
+_CONTROL = ({i: f"\\x{i:02x}" for i in (*range(32), *range(0x7f, 0xa0))}
+            | {9: "\\t", 10: "\\n", 13: "\\r"})
+_CONTROL_BUT_NEWLINE = {i: v for i, v in _CONTROL.items() if i != 10}
 
 
-def printable(text: str) -> str:
-    """`text` on one line: control characters written as Python escapes (\\n, \\x00)."""
-    return text.translate(_CONTROL)
+def printable(text: str, newlines: bool = False) -> str:
+    """`text` on one line: control characters written as Python escapes (\\n, \\x00). With
+    `newlines`, line breaks are kept (a table cell of several lines)."""
+    return text.translate(_CONTROL_BUT_NEWLINE if newlines else _CONTROL)
 
 
 class Location(NamedTuple):  # a tuple: cheap to make for every value of a large file
@@ -77,6 +81,15 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class FieldError(ValueError):
+    """A model validator's error about one of the model's fields (a rule between fields): its
+    problem is located at that field (file:line:col of the value), not at the whole element."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Location],
                   fields: Iterable[str] = (), *,
                   suggest: Callable[[str, Iterable[Any]], str] | None = None,
@@ -86,6 +99,9 @@ def from_pydantic(err: Mapping[str, Any], path: Path, locs: Mapping[Path, Locati
     closest of `fields` (`suggest`: closest, or did_you_mean), a missing key says so, a value
     error loses pydantic's prefix; with `got`, the offending value is shown."""
     kind, msg = err["type"], str(err["msg"]).removeprefix("Value error, ")
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, FieldError):
+        path = path + (cause.field,)
     if kind == "invalid_key":  # `true: 2`: pydantic's loc holds the key as 1, not True
         key = err["input"]
         path = path[:-1] + (key,)

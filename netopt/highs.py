@@ -34,7 +34,7 @@ from pyomo.core.expr.relational_expr import (
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from .gcpause import paused_gc
-from .status import Status
+from .status import Status, status_words
 
 # the watchdog cancels a solve this long after its time limit, and gives up waiting after as long
 # again (HiGHS checks its limit only at certain points, and has overrun it in presolve)
@@ -501,11 +501,12 @@ def solve_loaded(loaded: Loaded, options: dict[str, Any], time_limit: float | No
             info["bound"] = _finite(hinfo.mip_dual_bound) if is_mip else hinfo.objective_function_value
             return Status.optimal, info
         info["bound"] = _finite(hinfo.mip_dual_bound) if is_mip else None
-        info["message"] = message or f"stopped before proving optimality: {status.name}"
+        info["message"] = message or ("stopped before proving optimality: "
+                                      f"{status_words(status)}")
         return Status.feasible, info
     if status == MS.kInfeasible or status == MS.kUnboundedOrInfeasible:
         return Status.infeasible, info
     if status == MS.kUnbounded:
         return Status.unbounded, info
-    info["message"] = message or f"no solution found: {status.name}"
+    info["message"] = message or f"no solution found: {status_words(status)}"
     return Status.no_solution, info

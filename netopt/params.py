@@ -309,8 +309,9 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
         phi = route.propellant_per_t
     elif route.delta_v_km_s is not None:
         out, back = flown_delta_v(route)
-        phi = rocket.propellant_per_t(out, propulsion[route.propulsion].isp_s,
-                                      route.dry_mass_ratio, back, route.tank_mass_ratio)
+        prop = propulsion[route.propulsion]
+        phi = rocket.propellant_per_t(out, prop.isp_s, route.dry_mass_ratio, back,
+                                      route.tank_mass_ratio, prop.g0)
     else:
         return {}
     if phi <= 0:
@@ -319,19 +320,36 @@ def propellant_per_t(route: Route, propulsion: dict) -> dict[str, float]:
     return {k: phi * s for k, s in shares.items()}
 
 
+def earth_surface(inst: Instance) -> set[str]:
+    """Nodes of kind surface on body Earth (case-insensitive)."""
+    return {n.name for n in inst.nodes if n is not None and n.kind == "surface"
+            and (n.body or "").lower() == "earth"}
+
+
 def launched_supplies(inst: Instance) -> list[int]:
     """Indices of the supplies bought on Earth's surface (node kind surface, body Earth): what
     the launch_mass objective counts (solvers.md, "Objective")."""
-    ground = {n.name for n in inst.nodes if n is not None and n.kind == "surface"
-              and (n.body or "").lower() == "earth"}
+    ground = earth_surface(inst)
     return [i for i, s in enumerate(inst.supplies) if s is not None and s.node in ground]
+
+
+def lifted_hulls(p: Prepared) -> list[tuple[tuple[str, str], float]]:
+    """[((r, t), m_V l_t)]: trips of reusable vehicles that leave Earth's surface, each lifting
+    its hull again (launch_mass counts it; solvers.md, "Objective")."""
+    ground = earth_surface(p.inst)
+    out = []
+    for (r, t) in p.trip_keys:
+        v = p.vehicle[p.flown_by[r]]
+        if v.reusable and p.route[r].from_ in ground:
+            out.append(((r, t), v.dry_mass * p.step[t].years))
+    return out
 
 
 def vehicle_leg(route: Route, vehicle: Vehicle, propulsion: dict) -> tuple[float, dict[str, float]]:
     """(R - 1, shares) of a leg flown by `vehicle`: burn = (R - 1)(dry mass x trips + payload)."""
     prop = propulsion[vehicle.propulsion]
     out, _ = flown_delta_v(route)
-    return rocket.mass_ratio(out, prop.isp_s) - 1.0, dict(prop.propellant)
+    return rocket.mass_ratio(out, prop.isp_s, prop.g0) - 1.0, dict(prop.propellant)
 
 
 def window(elem: Facility | Route | Vehicle, stages: list[str]) -> list[str]:
@@ -384,6 +402,7 @@ class Prepared:
     end_credit: dict[tuple[str, str], float] = field(default_factory=dict)  # (e, tau) -> V
     annuity: dict[str, float] = field(default_factory=dict)  # e -> P (money per year)
     burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/t}
+    tank_hardware: dict[str, float] = field(default_factory=dict)  # route -> s phi, t/t
     route_cost: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {t: price}
     supply_keys: list[tuple[int, str]] = field(default_factory=list)
     supply_ub: dict[tuple[int, str], float | None] = field(default_factory=dict)
@@ -405,6 +424,12 @@ class Prepared:
     trip_burn: dict[str, dict[str, float]] = field(default_factory=dict)  # route -> {k: t/trip}
     trip_years: dict[str, float] = field(default_factory=dict)  # route -> vehicle-years per trip
     parked_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
+    # vehicles that need not return (returns: false): disposed of at a node in a step
+    dispose_keys: list[tuple[str, str, str]] = field(default_factory=list)  # (V, node, t)
+    tank_cargo: dict[str, frozenset[str]] = field(default_factory=dict)  # route -> k in the tank
+    maintenance: dict[str, tuple[str, float]] = field(default_factory=dict)  # route -> (C, t/trip)
+    # used up in flight (crew-days): (route, k) -> {B: t of B per t of k over the leg}
+    consumed: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     hardware_keys: list[tuple[str, str]] = field(default_factory=list)  # (node, t): may wait
     # (V, t) -> the vehicle-years per year each variable uses in step t (vehicle_fleet):
     # [("trips", (r, t), transit + turnaround), ("parked", (V, n, t'), 1/2)]
@@ -433,6 +458,11 @@ class Prepared:
         if hw is not None:
             out |= {(n, hw) for (n, _) in self.hardware_keys}
         return out
+
+    def load(self, r: str, k: str) -> float:
+        """Tonnes used up in flight per tonne of k departing on r (sum over consumes_per_day)."""
+        used = self.consumed.get((r, k))
+        return sum(used.values()) if used else 0.0
 
     def keep(self, k: str, s: str) -> float:
         """(1 - b_k)^l_s: the share of k's stock kept over step s."""
@@ -510,6 +540,9 @@ def prepare(inst: Instance) -> Prepared:
             p.arrive.update(((r.name, s), weights[s]) for s in used)
         p.route_stages[r.name] = used
         p.burn[r.name] = propellant_per_t(r, prop)
+        if r.expends_tanks and inst.hardware_commodity is not None and p.burn[r.name]:
+            # the stage's tanks are used up: s phi t of hardware per t (solvers.md, Tankage)
+            p.tank_hardware[r.name] = r.tank_mass_ratio * sum(p.burn[r.name].values())
         p.route_cost[r.name] = {s: at_step(r.cost_per_t, p.step[s]) or 0.0 for s in used}
         carried = r.commodities if r.commodities is not None else all_k
         needs_depot = set(nodes[r.to].requires_depot)
@@ -519,6 +552,7 @@ def prepare(inst: Instance) -> Prepared:
                     } if needs_depot else set()
         p.flow_keys += [(r.name, k, s) for s in used for k in carried
                         if k not in needs_depot or s in gated_ok]
+        _prepare_consumption(p, r, carried)
 
     for f in inst.facilities:
         if f.storage:
@@ -586,6 +620,26 @@ def _add_units(p: Prepared, e: Facility | Route | Vehicle, names: list[str], set
     p.unit_limits += [(e.name, s) for s in limits]
 
 
+def flight_days(route: Route) -> float:
+    """The route's time of flight in days (transit_days, or transit_years x 365.25)."""
+    if route.transit_days is not None:
+        return route.transit_days
+    return (route.transit_years or 0.0) * 365.25
+
+
+def _prepare_consumption(p: Prepared, r: Route, carried: list[str]) -> None:
+    """consumed[(r, k)] = {B: x_kB x days_r}: what a tonne of k uses up over r's time of flight
+    (solvers.md, "Routes": consumption in flight)."""
+    days = flight_days(r)
+    if days <= 0:
+        return
+    for c in p.inst.commodities:
+        if c.name in carried and c.consumes_per_day:
+            used = {b: x * days for b, x in c.consumes_per_day.items() if x > 0}
+            if used:
+                p.consumed[(r.name, c.name)] = used
+
+
 def _prepare_vehicles(p: Prepared, prop: dict) -> None:
     """Vehicles: reusable ones are buildable fleets with time's shares (exact lifetime,
     commissioning); routes they fly get trips in the steps a vehicle can fly them (reusable: some
@@ -607,8 +661,16 @@ def _prepare_vehicles(p: Prepared, prop: dict) -> None:
         v = p.vehicle[r.vehicle]
         p.flown_by[r.name] = v.name
         phi, mix = vehicle_leg(r, v, prop)
+        if v.tank_cargo is not False:  # the default: true
+            p.tank_cargo[r.name] = frozenset(mix)
+        spares = v.maintenance.per_trip * v.dry_mass if v.maintenance is not None else 0.0
+        if spares > 0:
+            assert v.maintenance is not None
+            p.maintenance[r.name] = (v.maintenance.commodity, spares)
         p.burn[r.name] = {k: phi * sh for k, sh in mix.items()} if phi > 0 else {}
-        p.trip_burn[r.name] = {k: phi * v.dry_mass * sh for k, sh in mix.items()} if phi > 0 else {}
+        # the dry mass and the maintenance supplies fly on every trip, full or not
+        p.trip_burn[r.name] = ({k: phi * (v.dry_mass + spares) * sh for k, sh in mix.items()}
+                               if phi > 0 else {})
         p.trip_years[r.name] = r.transit + (v.turnaround_days or 0.0) / 365.25
         steps = [s for s in p.route_stages[r.name]
                  if not v.reusable or (v.name, s) in p.op_share]
@@ -663,6 +725,26 @@ def _prepare_fleets(p: Prepared) -> None:
     for (v, n, t) in p.parked_keys:  # waiting through the end of t: half in t, half in the next
         for s in (t, p.next_step[t]):
             p.fleet_use.setdefault((v, s), []).append(("parked", (v, n, t), 0.5))
+    # (V, n, t): a vehicle of V can be at n in t, away from its base (trips leave or reach it)
+    reach: set[tuple[str, str, str]] = set()
+    for (r, t) in p.trip_keys:
+        flier = p.vehicle[p.flown_by[r]]
+        if flier.reusable and not flier.returns:
+            x = p.route[r]
+            if x.from_ != flier.base:
+                reach.add((flier.name, x.from_, t))
+            if x.to != flier.base:
+                reach.update((flier.name, x.to, there) for there, _ in p.arrivals(r, t))
+    for v in sorted(nodes):
+        if p.vehicle[v].returns:
+            continue
+        operating = [s.name for s in p.steps if (v, s.name) in p.op_share]
+        keys = sorted(k for k in reach if k[0] == v)
+        p.dispose_keys += keys
+        for (_, n, t) in keys:  # gone for good: half in t (as one waiting), whole after it
+            for later in (s for s in operating if p.step[s].index >= p.step[t].index):
+                p.fleet_use.setdefault((v, later), []).append(
+                    ("dispose", (v, n, t), 0.5 if later == t else 1.0))
 
 
 def _end_values(p: Prepared) -> None:

@@ -63,13 +63,19 @@ class Front:
 
 
 def launch_mass_of(prep: Any, sol: Any) -> float:
-    """Tonnes bought on Earth's surface over the horizon in a solution (solvers.md, launch_mass);
-    `prep` is the instance's prepared data (params.prepare)."""
-    from .params import launched_supplies  # pydantic: see above
+    """Tonnes bought on Earth's surface over the horizon in a solution, and the hulls lifted
+    from it (solvers.md, launch_mass); `prep` is the instance's prepared data (params.prepare)."""
+    from .params import earth_surface, launched_supplies  # pydantic: see above
 
     ground = {prep.supply_label[i] for i in launched_supplies(prep.inst)}
-    return sum(r["rate"] * prep.stage[r["stage"]].years for r in sol.supplies
-               if r["supply"] in ground)
+    length = sol.step_lengths()  # rows are per step: a stage's length counts each year again
+    bought = sum(r["rate"] * length[(r["stage"], r["year"])] for r in sol.supplies
+                 if r["supply"] in ground)
+    surface = earth_surface(prep.inst)
+    hulls = sum(r["trips"] * prep.vehicle[r["vehicle"]].dry_mass * length[(r["stage"], r["year"])]
+                for r in sol.trips
+                if r["from"] in surface and prep.vehicle[r["vehicle"]].reusable)
+    return bought + hulls
 
 
 def _solve(prep: Any, opts: Any, objective: str, cost_cap: float | None = None,
@@ -101,9 +107,14 @@ def trace(inst: Any, points: int = 5, options: Any = None) -> Front:
 
     if points < 2:
         raise ValueError("a front needs at least 2 points")
-    if not launched_supplies(inst):
-        raise FrontError("nothing is bought on Earth's surface (no supply at a node of kind "
-                         "surface on body Earth): there is no launch mass to trade", None)
+    if inst.uncertainty is not None:
+        from .errors import UsageError
+        from .stochastic.tree import tree_of
+
+        raise UsageError(f"{inst.name} has an uncertainty tree "
+                         f"({len(tree_of(inst).leaves)} leaves): the front is traced for one "
+                         "deterministic instance, not in expectation; trace a leaf's by giving "
+                         "its values with --set, or solve the tree with netopt solve")
     opts = replace(options or SolveOptions(), progress=None, elastic=False)
     inst = inst.model_copy(update={"objective": "cost"})
     prep = prepare(inst)
@@ -115,7 +126,20 @@ def trace(inst: Any, points: int = 5, options: Any = None) -> Front:
         builds = [{k: b[k] for k in ("name", "stage", "units")} for b in sol.builds]
         return Point(sol.cost_total(), launch_mass_of(prep, sol), cap, sol.status.value, builds)
 
-    cheapest = point(_solve(prep, opts, "cost"), None)
+    try:
+        first = _solve(prep, opts, "cost")
+    except FrontError as e:  # infeasible before the solver: say why, as solve does
+        raise FrontError(f"infeasible: {e}", Status.infeasible) from None
+    if first.status is Status.infeasible:  # no plan at all, whatever the launch mass
+        from .diagnose import explain_infeasible  # Pyomo: see above
+
+        why = explain_infeasible(prep, replace(opts, mip_start=False))
+        raise FrontError("infeasible: no plan meets every demand" + (f"\n{why}" if why else ""),
+                         Status.infeasible)
+    if not launched_supplies(inst):  # after the first solve: an infeasible plan says so first
+        raise FrontError("nothing is bought on Earth's surface (no supply at a node of kind "
+                         "surface on body Earth): there is no launch mass to trade", None)
+    cheapest = point(first, None)
     c1 = cheapest.cost
     # the cost end, not weakly dominated: least launch mass among the cheapest plans
     cost_end = point(_solve(prep, opts, "launch_mass", cost_cap=c1 + REL * max(1.0, abs(c1))),

@@ -416,14 +416,17 @@ def read_bounded(path: str | FsPath, limit: int) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError) as e:  # ValueError: a NUL in the path
         raise NotReadable(f"{getattr(e, 'strerror', None) or e}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError as e:
+        os.close(fd)
+        raise NotReadable(f"{e.strerror or e}") from None
+    if not stat.S_ISREG(mode):  # before fdopen, which refuses a directory with its own error
+        os.close(fd)
+        raise NotReadable(f"it is {file_kind(mode)}, not a regular file")
     with os.fdopen(fd, "rb") as f:
         try:
-            mode = os.fstat(fd).st_mode
-            if not stat.S_ISREG(mode):
-                raise NotReadable(f"it is {file_kind(mode)}, not a regular file")
             raw = f.read(limit + 1)
-        except NotReadable:
-            raise
         except OSError as e:
             raise NotReadable(f"{e.strerror or e}") from None
     if len(raw) > limit:

@@ -122,9 +122,10 @@ class Plan:
         with the model and the prepared data, then the objective is rebuilt (see `solve`).
         `online`: the form of online[e,s] (compile.ONLINE_FORMS; None: the default)."""
         from .compile import apply_extra, compile_model  # Pyomo: see above
+        from .extra import guard
 
         return apply_extra(compile_model(self.prepared, elastic=elastic, cuts=cuts,
-                                         online=online), extra)
+                                         online=online), None if extra is None else guard(extra))
 
     def solve(self, options: SolveOptions | None = None, extra: Extra | None = None,
               start: Start | None = None, *, timings: dict[str, float] | None = None
@@ -143,6 +144,10 @@ class Plan:
                       ) -> tuple[Solution, Outcome | None]:
         """`solve`, and the solver's Outcome of the main solve (None for an elastic solve)."""
         opts = options or SolveOptions()
+        if extra is not None:  # the user's code: its errors named as theirs (extra.py)
+            from .extra import guard
+
+            extra = guard(extra)
         started = now()
         sol, outcome = self._solve(opts, extra, start, {**self.timings, **(timings or {})})
         sol.provenance = collect(opts, sol.solver, started, now(), inputs=self.inputs,
@@ -259,7 +264,9 @@ def load_extra(spec: str) -> Extra:
     func = getattr(module, name, None)
     if not callable(func):
         raise UsageError(f"--extra '{spec}': {where} has no function '{name}'")
-    return cast("Extra", func)
+    from .extra import guard  # pydantic (through structure's limits): see above
+
+    return guard(cast("Extra", func), spec)
 
 
 def chain(extras: Iterable[Extra]) -> Extra | None:

@@ -28,7 +28,7 @@ from typing import Any
 from . import highs
 from .errors import InputError, Problem
 from .solve import Outcome, SolveOptions, SolverUnavailable, highs_options, highs_outcome
-from .status import Status
+from .status import Status, status_words
 
 PROVEN = ("kOptimal", "kInfeasible", "kUnbounded", "kUnboundedOrInfeasible")
 
@@ -197,7 +197,7 @@ def _decide(lanes: list[Lane], mat: highs.Matrices, message: str | None,
     bounds = [b for b in (highs._finite(x.h.getInfo().mip_dual_bound) for x in lanes)
               if b is not None]
     info["bound"] = (max(bounds) if sign > 0 else min(bounds)) if bounds else None
-    why = message or f"stopped before proving optimality: {best.status.name}"
+    why = message or f"stopped before proving optimality: {status_words(best.status)}"
     info["message"] = f"{why}; race of {seeds}: incumbent from seed {best.seed}"
     return highs_outcome(Status.feasible, info)
 

@@ -80,6 +80,7 @@ class Solution:
     trips: list[dict] = field(default_factory=list)  # route, vehicle, from, to, stage, year, trips, payload, propellant
     fleet: list[dict] = field(default_factory=list)  # vehicle, stage, year, online, operating, vehicle_years, utilisation
     parked: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
+    disposals: list[dict] = field(default_factory=list)  # vehicle, node, stage, year, vehicles
     # the instance's network: {nodes, facilities, routes, demands} (solution_schema.Network)
     network: dict[str, Any] = field(default_factory=dict)
     # where it came from (solution_schema.Provenance); None in files older than version 3
@@ -152,6 +153,11 @@ class Solution:
         return sum(x["tonnes"] for x in self.stocks
                    if (x["facility"], x["commodity"], x["year"]) == (facility, commodity, year))
 
+    def step_lengths(self) -> dict[tuple[str, float], float]:
+        """{(stage, year): l_s}: the length in years of the step a per-step row belongs to, by
+        the row's stage and year (rates x l_s are the step's tonnes or money)."""
+        return {(s["stage"], s["start_year"]): s["years"] for s in self.steps}
+
     def by_stage(self) -> Solution:
         """The solution with one row per stage where rows are per step (resolution: year): rates
         are the stage's mean (sum of rate x step years / stage years), stocks those held at the
@@ -191,7 +197,8 @@ class Solution:
         view.flows = collapse(self.flows, {"rate": "mean", "arrivals": "mean"})
         view.costs = collapse(self.costs, {"amount": "sum", "discounted": "sum"})
         view.trips = collapse(self.trips, {"trips": "mean", "payload": "mean",
-                                           "propellant": "mean"})
+                                           "propellant": "mean", "tank_cargo": "mean"})
+        view.disposals = collapse(self.disposals, {"vehicles": "sum"})
         view.fleet = collapse(self.fleet, {"online": "max", "operating": "mean",
                                            "vehicle_years": "mean", "utilisation": "max"})
         for row in view.fleet:  # the stage's mean use of its mean operating fleet
@@ -216,8 +223,9 @@ class Solution:
         return solution_graph(self, stage, multi=multi)
 
     def to_xarray(self) -> Any:
-        """The solution as an xarray Dataset of dense arrays: every stage and element, zeros
-        kept, units in each variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
+        """The solution as an xarray Dataset of dense arrays: every table on its dimensions
+        (step or stage, element, commodity; leaf with a tree), zeros kept, units in each
+        variable's attrs (`netopt.dense`; needs `netopt[netcdf]`)."""
         from .dense import to_xarray
 
         return to_xarray(self)
@@ -398,8 +406,9 @@ def extract(p: Prepared, compiled: Compiled, outcome: Outcome) -> Solution:
         x = route[r]
         sol.flows.append({"route": r, "from": x.from_, "to": x.to, "commodity": k, **at(t),
                           "rate": rate, "arrivals": rate * (1.0 - x.loss)})
+        lift = 1.0 + p.load(r, k)  # with what it uses up in flight
         for pk, phi in p.burn[r].items():
-            burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * rate
+            burnt[(r, pk, t)] = burnt.get((r, pk, t), 0.0) + phi * lift * rate
         for there, w in p.arrivals(r, t):
             came[(r, k, there)] = came.get((r, k, there), 0.0) + rate * (1.0 - x.loss) * w
     sol.propellant = [{"route": r, "node": route[r].from_, "commodity": k, **at(t), "rate": v}
@@ -451,10 +460,13 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         return {"stage": p.step[t].stage, "year": p.step[t].start_year}
 
     payload: dict[tuple[str, str, float], float] = {}
+    in_tank: dict[tuple[str, str, float], float] = {}
     for f in sol.flows:
         if f["route"] in p.flown_by:
             key = (f["route"], f["stage"], f["year"])
             payload[key] = payload.get(key, 0.0) + f["rate"]
+            if f["commodity"] in p.tank_cargo.get(f["route"], ()):
+                in_tank[key] = in_tank.get(key, 0.0) + f["rate"]
     burnt = {(x["route"], x["commodity"], x["stage"], x["year"]): x for x in sol.propellant}
     used: dict[tuple[str, str], float] = {}
     for (r, t) in p.trip_keys:
@@ -473,16 +485,25 @@ def _extract_vehicles(p: Prepared, m: Any, sol: Solution, built: dict[tuple[str,
         fuel = sum(burnt[(r, k, *step)]["rate"] for k in p.trip_burn[r] if (r, k, *step) in burnt)
         sol.trips.append({"route": r, "vehicle": v, "from": route[r].from_, "to": route[r].to,
                           **at(t), "trips": n, "payload": payload.get((r, *step), 0.0),
-                          "propellant": fuel})
+                          "propellant": fuel, "tank_cargo": in_tank.get((r, *step), 0.0)})
     for (name, node, t) in p.parked_keys:
         waiting = max(0.0, _val(m.parked[name, node, t]))  # a variable >= 0: below 0 is noise
         if waiting:
             sol.parked.append({"vehicle": name, "node": node, **at(t), "vehicles": waiting})
+    for (name, node, t) in p.dispose_keys:
+        left = max(0.0, _val(m.dispose[name, node, t]))
+        if left:
+            sol.disposals.append({"vehicle": name, "node": node, **at(t), "vehicles": left})
     for fleet_step, uses in p.fleet_use.items():
         held = sum(coef * _val(getattr(m, family)[idx]) for family, idx, coef in uses)
         if held:
             used[fleet_step] = held
-    for (v, t), years in sorted(used.items(), key=lambda kv: (kv[0][0], p.step[kv[0][1]].index)):
+    # a row for every step a vehicle exists in, used or idle: a stage's mean (by_stage) over
+    # only the steps it was used in would overstate its utilisation
+    steps = set(used) | {(v, t) for (v, t) in p.cover if v in p.vehicle
+                         and p.online_units(v, t, built)}
+    for (v, t) in sorted(steps, key=lambda vt: (vt[0], p.step[vt[1]].index)):
+        years = used.get((v, t), 0.0)
         online = p.online_units(v, t, built)
         operating = p.operating_units(v, t, built)
         sol.fleet.append({"vehicle": v, **at(t), "online": online, "operating": operating,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .errors import FieldError
 
 Name = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 # Numbers are strict: a boolean or a string where a number belongs is an error, not 1.0 or 400
@@ -30,8 +32,11 @@ def unit(symbol: str) -> Any:
 
 
 class Strict(BaseModel):
+    # strict=True for every field, those added later too: no boolean from 'yes' or 'true', no
+    # number from '0.5', no integer from 2.0 (a dict still validates a nested model)
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True
+        extra="forbid", frozen=True, use_attribute_docstrings=True, populate_by_name=True,
+        strict=True,
     )
 
 
@@ -118,6 +123,10 @@ class Commodity(Strict):
                                      json_schema_extra={"x-unit": "1/yr"})
     """Fraction of stock held in storage lost per year (0 <= b < 1); stock kept a step of l years
     keeps (1 - b)^l of itself."""
+    consumes_per_day: Annotated[dict[Name, NonNeg], unit("t/t/d")] = {}
+    """Tonnes of each commodity B used up per tonne of this one per day of flight (crew
+    consumables): on a route with a time of flight, B leaves with the cargo at `from` (in its
+    payload and burn) and is gone on arrival."""
 
 
 class Node(Strict):
@@ -145,6 +154,8 @@ class Propulsion(Strict):
     """Propulsion system name, referenced by routes."""
     isp_s: Annotated[Positive, unit("s")]
     """Specific impulse in seconds."""
+    g0: Annotated[Positive, unit("m/s2")] = 9.80665
+    """Standard gravity the Isp is quoted with, m/s^2 (the exhaust velocity is Isp x g0)."""
     propellant: dict[Name, Positive] = Field(min_length=1, json_schema_extra={"x-unit": "1"})
     """Mass share of each propellant commodity; the shares sum to 1."""
     description: str | None = None
@@ -195,7 +206,8 @@ class _Buildable(Strict):
     def _commissioning_within_life(self) -> _Buildable:
         life = self.lifetime_years
         if life is not None and self.commissioning_years >= life:
-            raise ValueError(f"commissioning_years ({self.commissioning_years:g}) must be less "
+            raise FieldError("commissioning_years",
+                             f"commissioning_years ({self.commissioning_years:g}) must be less "
                              f"than lifetime_years ({life:g}): the unit would never operate")
         return self
 
@@ -209,19 +221,21 @@ class Windows(Strict):
     every_days: float | None = Field(default=None, allow_inf_nan=False,
                                      json_schema_extra={"x-unit": "d"})
     """Window period in days (365.25 per year), > 0, instead of every_years."""
-    first: float | None = Field(default=None, allow_inf_nan=False,
+    first: float | None = Field(default=None, ge=0, le=10_000, allow_inf_nan=False,
                                 json_schema_extra={"x-unit": "yr"})
-    """Calendar year of one window, may be fractional (2033.3); the others are a period apart."""
-    first_day: float | None = Field(default=None, allow_inf_nan=False,
-                                    json_schema_extra={"x-unit": "d"})
+    """Calendar year of one window, may be fractional (2033.3); the others are a period apart
+    (0 <= first <= 10000: a date, not a count; 1e300 would leave no precision for the others)."""
+    first_day: float | None = Field(default=None, ge=-3_652_500, le=3_652_500,
+                                    allow_inf_nan=False, json_schema_extra={"x-unit": "d"})
     """Day of one window counted from the horizon's start (day 0: 1 January of start_year,
     365.25 days a year), instead of first."""
 
     @field_validator("every_years", "every_days")
     @classmethod
-    def _positive_period(cls, v: float | None) -> float | None:
+    def _positive_period(cls, v: float | None, info: ValidationInfo) -> float | None:
         if v is not None and v <= 0:
-            raise ValueError("a window period must be > 0")
+            unit = "days" if info.field_name == "every_days" else "years"
+            raise ValueError(f"a window period must be > 0 {unit}")
         return v
 
     @model_validator(mode="after")
@@ -274,15 +288,16 @@ class Facility(_Buildable):
     @model_validator(mode="after")
     def _depot_is_pure_throughput(self) -> Facility:
         if self.kind == "depot" and (self.produces or self.consumes):
-            raise ValueError("a depot neither produces nor consumes; model a processor beside it")
+            raise FieldError("produces" if self.produces else "consumes",
+                             "a depot neither produces nor consumes; model a processor beside it")
         return self
 
     @model_validator(mode="after")
     def _stores_needs_storage(self) -> Facility:
         if self.stores is not None and not self.storage:
-            raise ValueError("stores needs storage (tonnes a unit can hold)")
+            raise FieldError("stores", "stores needs storage (tonnes a unit can hold)")
         if self.storage and self.stores == []:
-            raise ValueError("storage with stores: [] has nothing to store")
+            raise FieldError("stores", "storage with stores: [] has nothing to store")
         return self
 
 
@@ -311,6 +326,11 @@ class Route(_Buildable):
     tank_mass_ratio: Annotated[NonNeg, unit("t/t")] = 0.0
     """Inert tank mass per tonne of propellant loaded (f/(1-f) for an inert fraction f of the
     stage's inert + propellant mass); the tanks fly with the propellant (solvers.md)."""
+    tanks_expended: bool | None = None
+    """Whether the stage's tanks (tank_mass_ratio) are used up on the leg: s phi t of the
+    hardware_commodity per t of payload drawn at `from` when it departs (solvers.md, "Routes").
+    Default: true without return_delta_v_km_s (an expendable stage), false with it (the stage
+    flies back with its tanks); false for tanks that are hardware already counted elsewhere."""
     propellant_per_t: Annotated[NonNeg | dict[Name, NonNeg] | None, unit("t/t")] = None
     """Tonnes of propellant per tonne of payload, instead of delta-v: a number (shares from
     `propulsion`) or {commodity: t per t}."""
@@ -333,6 +353,14 @@ class Route(_Buildable):
     unit); default: departures spread over every step."""
 
     @property
+    def expends_tanks(self) -> bool:
+        """The stage's tanks are used up on the leg: `tanks_expended`, by default true unless the
+        stage flies back (return_delta_v_km_s)."""
+        if self.tanks_expended is not None:
+            return self.tanks_expended and self.tank_mass_ratio > 0
+        return self.return_delta_v_km_s is None and self.tank_mass_ratio > 0
+
+    @property
     def transit(self) -> float:
         """Time of flight in years."""
         if self.transit_days is not None:
@@ -342,7 +370,7 @@ class Route(_Buildable):
     @model_validator(mode="after")
     def _one_transit(self) -> Route:
         if self.transit_years is not None and self.transit_days is not None:
-            raise ValueError("give either transit_years or transit_days, not both")
+            raise FieldError("transit_days", "give either transit_years or transit_days, not both")
         return self
 
     @model_validator(mode="after")
@@ -350,40 +378,52 @@ class Route(_Buildable):
         if self.vehicle is not None:
             return _vehicle_route(self)
         if self.delta_v_km_s is not None and self.propellant_per_t is not None:
-            raise ValueError("give either delta_v_km_s or propellant_per_t, not both")
+            raise FieldError("propellant_per_t",
+                             "give either delta_v_km_s or propellant_per_t, not both")
         if self.delta_v_km_s is not None and self.propulsion is None:
-            raise ValueError("delta_v_km_s needs a propulsion (or a vehicle)")
+            raise FieldError("delta_v_km_s", "delta_v_km_s needs a propulsion (or a vehicle)")
         if isinstance(self.propellant_per_t, float) and self.propellant_per_t > 0:
             if self.propulsion is None:
-                raise ValueError(
-                    "a number propellant_per_t needs a propulsion for its shares "
+                raise FieldError(
+                    "propellant_per_t", "a number propellant_per_t needs a propulsion for its shares "
                     "(or give {commodity: t per t})"
                 )
         if self.return_delta_v_km_s is not None and self.delta_v_km_s is None:
-            raise ValueError("return_delta_v_km_s needs delta_v_km_s")
+            raise FieldError("return_delta_v_km_s", "return_delta_v_km_s needs delta_v_km_s")
         if self.tank_mass_ratio and self.delta_v_km_s is None:
-            raise ValueError("tank_mass_ratio needs delta_v_km_s")
+            raise FieldError("tank_mass_ratio", "tank_mass_ratio needs delta_v_km_s")
         if self.delta_v_reserve and self.delta_v_km_s is None:
-            raise ValueError("delta_v_reserve needs delta_v_km_s")
-        if self.capex is None and (self.opex or self.mass or self.lifetime_years
-                                   or self.max_units != 1):
-            raise ValueError("opex, mass, lifetime_years and max_units need capex (built units)")
-        if self.capex is None and self.commissioning_years:
-            raise ValueError("commissioning_years needs capex (built units)")
+            raise FieldError("delta_v_reserve", "delta_v_reserve needs delta_v_km_s")
+        if self.capex is None:
+            given = [f for f in ("opex", "mass", "lifetime_years") if getattr(self, f)]
+            given += ["max_units"] if self.max_units != 1 else []
+            if given:
+                raise FieldError(given[0], "opex, mass, lifetime_years and max_units need capex "
+                                 "(built units)")
+            if self.commissioning_years:
+                raise FieldError("commissioning_years",
+                                 "commissioning_years needs capex (built units)")
         return self
 
 
 def _vehicle_route(route: Route) -> Route:
     """A route flown by a vehicle takes its propulsion, dry mass and tank from the vehicle."""
-    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t")
+    given = [f for f in ("propulsion", "return_delta_v_km_s", "propellant_per_t", "tanks_expended")
              if getattr(route, f) is not None]
     given += [f for f in ("dry_mass_ratio", "tank_mass_ratio") if getattr(route, f)]
     if given:
-        raise ValueError(f"a route flown by a vehicle takes these from the vehicle: "
+        raise FieldError(given[0], f"a route flown by a vehicle takes these from the vehicle: "
                          f"{', '.join(given)} (an empty return is its own route)")
     if route.delta_v_km_s is None:
-        raise ValueError("a route flown by a vehicle needs delta_v_km_s")
+        raise FieldError("delta_v_km_s", "a route flown by a vehicle needs delta_v_km_s")
     return route
+
+
+class Maintenance(Strict):
+    commodity: Name
+    """Commodity drawn at a trip's origin for maintenance (spares, supplies)."""
+    per_trip: Annotated[NonNeg, unit("1")]
+    """Tonnes of it per tonne of the vehicle's dry mass, every trip (0.01: 1 % per flight)."""
 
 
 class Vehicle(_Buildable):
@@ -409,6 +449,16 @@ class Vehicle(_Buildable):
     refurbishment); required for reusable vehicles."""
     integer_trips: bool = False
     """Whole trips per year (integer variables) instead of an average rate."""
+    tank_cargo: bool | None = None
+    """Propellant of its propulsion carried as cargo rides in the tank (with the propellant the
+    trip burns, up to `tank`), not in the payload: true (the default when not given) or false
+    (all cargo in the payload). Given as true, some route it flies must carry that propellant."""
+    returns: bool = True
+    """Reusable vehicles only: every vehicle comes home by the end of the horizon (true), or may
+    stay at or be disposed of at any node (false: disposals are reported per node and step)."""
+    maintenance: Maintenance | None = None
+    """Maintenance per trip: per_trip x dry_mass tonnes of `commodity` drawn at the origin and
+    used up in flight (it flies as payload)."""
     capex: Annotated[NonNeg, unit("{money}")] = 0.0
     """Money per vehicle built (reusable) or per trip (expendable)."""
     mass: Annotated[NonNeg | None, unit("t")] = None  # type: ignore[assignment]
@@ -421,15 +471,20 @@ class Vehicle(_Buildable):
     def _fleet_fields(self) -> Vehicle:
         if self.reusable:
             if self.turnaround_days is None:
-                raise ValueError("a reusable vehicle needs turnaround_days (> 0): each trip "
+                raise FieldError("turnaround_days",
+                                 "a reusable vehicle needs turnaround_days (> 0): each trip "
                                  "takes a vehicle that long, and the fleet is sized by it")
             if self.base is None:
-                raise ValueError("a reusable vehicle needs a base: the node where it is "
+                raise FieldError("base", "a reusable vehicle needs a base: the node where it is "
                                  "delivered when built (its hardware mass, default dry_mass) "
                                  "and comes home to between trips")
-        elif (self.opex or self.lifetime_years or self.commissioning_years
-              or self.max_units != 1 or self.base or self.available_from or self.available_until):
-            raise ValueError("an expendable vehicle is not built as a fleet: no opex, "
+        elif not self.returns:
+            raise FieldError("returns", "returns: false is for reusable vehicles: an expendable "
+                             "one is used up on every trip")
+        elif given := [f for f in ("opex", "lifetime_years", "commissioning_years", "max_units",
+                                   "base", "available_from", "available_until")
+                       if (self.max_units != 1 if f == "max_units" else getattr(self, f))]:
+            raise FieldError(given[0], "an expendable vehicle is not built as a fleet: no opex, "
                              "lifetime_years, commissioning_years, max_units, base or "
                              "availability window")
         return self
@@ -480,11 +535,12 @@ class Demand(Strict):
     def _kind_fields(self) -> Demand:
         if self.kind == "market":
             if self.price_per_t is None:
-                raise ValueError("a market needs price_per_t")
+                raise FieldError("price_per_t", "a market needs price_per_t")
             if self.shortfall_penalty_per_t is not None:
-                raise ValueError("a market has no shortfall_penalty_per_t")
+                raise FieldError("shortfall_penalty_per_t",
+                                 "a market has no shortfall_penalty_per_t")
         elif self.price_per_t is not None:
-            raise ValueError("price_per_t is for markets (kind: market)")
+            raise FieldError("price_per_t", "price_per_t is for markets (kind: market)")
         return self
 
 
@@ -543,7 +599,8 @@ class Uncertainty(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Uncertainty:
         if bool(self.branchings) == (self.sampled is not None):
-            raise ValueError("give either branchings or sampled (one of them)")
+            raise FieldError("sampled" if self.sampled is not None else "branchings",
+                             "give either branchings or sampled (one of them)")
         return self
 
 

@@ -64,7 +64,7 @@ IN_PLACE: dict[tuple[str, str], str] = {
     ("facilities", "capacity"): ROWS,  # coefficients of the rows in CAPACITY_ROWS
     ("routes", "capacity"): ROWS,
 }
-# The row families that read capacities (compile.py): a run that changes one rebuilds them on the
+# The row families that read capacities (netopt/compile/): a run that changes one rebuilds them on the
 # variables HiGHS holds and changes the coefficients and row bounds that differ. The cuts among
 # them only where the held model has them (its `cuts`).
 CAPACITY_ROWS = ("facility_capacity", "route_capacity", "aggregate_capacity", "market_capacity")

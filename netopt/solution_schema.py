@@ -26,6 +26,14 @@ Versions:
   6  vehicles (issue 13): tables `trips`, `fleet` and `parked` (per step, with `year`; fleet
      rows carry `operating`), `type: vehicle` in builds and online, objective_kind `launch_mass`. Older
      files load without them.
+  7  each leaf of `stochastic.leaves` carries all its tables (online, activities, flows,
+     propellant, supplies, sales, shortfalls, stocks, arrivals, trips, fleet, parked) beside its
+     builds and costs, so the leaves can be exported as well as the expectation; fleet has a row
+     for every step a vehicle exists in, idle ones too. Older files load with leaves holding
+     builds and costs only.
+  8  vehicles as flows (issue 22): table `disposals` (vehicles with returns: false left at a node
+     in a step) and trips' `tank_cargo` (propellant carried in the tank). Older files load with
+     none.
 
 A new version: bump status.SCHEMA_VERSION and, when older files need filling in, add a step to
 UPGRADES; `netopt schema --solution > schemas/solution-v{N}.schema.json` publishes it.
@@ -39,13 +47,19 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .parse import MAX_BYTES as PARSE_MAX_BYTES
 from .parse import read_bounded
 from .status import SCHEMA_VERSION
 
 SCHEMA_ID = f"urn:netopt:solution:v{SCHEMA_VERSION}"
-MAX_BYTES = 1 << 30  # a solution of 100k routes is about 100 MB
+# As every file netopt reads (README, "Hostile input"): 20 MB. The shipped instances' solutions
+# are far below it (the roadmap's at stage grain: 0.1 MB)
+MAX_BYTES = PARSE_MAX_BYTES
+# Any one text in a file (a name, a message, a provenance entry): a message explaining an
+# infeasible plan runs to a few kB
+MAX_STRING = 100_000
 
 Rate = Annotated[float, Field(ge=0)]
 Money = float
@@ -57,7 +71,7 @@ FileName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z
 class Row(BaseModel):
     # as strict as the instance format: numbers finite and not booleans, strings not numbers
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, populate_by_name=True,
-                              strict=True, allow_inf_nan=False)
+                              strict=True, allow_inf_nan=False, str_max_length=MAX_STRING)
 
 
 class StageRow(Row):
@@ -197,6 +211,9 @@ class TripRow(Row):
     """Payload carried, t/yr (0: empty legs, e.g. returns)."""
     propellant: Rate
     """Propellant burnt, t/yr (for the payload and the vehicle's dry mass)."""
+    tank_cargo: Rate = 0.0
+    """Propellant carried as cargo in the vehicle's tank, t/yr (part of payload; 0 in files
+    older than version 8)."""
 
 
 class FleetRow(Row):
@@ -208,14 +225,15 @@ class FleetRow(Row):
     """Start of the step as a calendar year (the stage's start year with resolution: stage;
     fractional for steps inside a year, as steps.start_year)."""
     online: int = Field(ge=0)
-    """Vehicles that exist at some time in the step."""
+    """Vehicles that exist at some time in the step (a row for every step any exists, used or
+    idle)."""
     operating: float = Field(ge=0)
-    """Vehicles operating, by share of the step (lifetime and commissioning)."""
+    """Vehicles operating, by share of the step (lifetime and commissioning): at most online."""
     vehicle_years: float = Field(ge=0)
     """Vehicle-years used per year: trips x (transit + turnaround), and vehicles waiting away
-    from base (the mean of the step's start and end)."""
+    from base (the mean of the step's start and end): at most operating."""
     utilisation: float = Field(ge=0)
-    """vehicle_years / operating."""
+    """vehicle_years / operating (0 when none operates)."""
 
 
 class ParkedRow(Row):
@@ -230,6 +248,20 @@ class ParkedRow(Row):
     fractional for steps inside a year, as steps.start_year)."""
     vehicles: float = Field(ge=0)
     """Vehicles waiting there at the end of the step."""
+
+
+class DisposalRow(Row):
+    vehicle: str
+    """Reusable vehicle with returns: false."""
+    node: str
+    """Node other than the vehicle's base where it is left."""
+    stage: str
+    """Stage."""
+    year: int | float
+    """Start of the step as a calendar year (the stage's start year with resolution: stage;
+    fractional for steps inside a year, as steps.start_year)."""
+    vehicles: float = Field(ge=0)
+    """Vehicles left there for good in the step."""
 
 
 class SupplyRow(Row):
@@ -484,6 +516,21 @@ class Provenance(Row):
     host_cpus: int | None = None
     """CPU count of the machine that solved."""
 
+    @field_validator("options")
+    @classmethod
+    def _texts_bounded(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """The options' values are free JSON: their texts are bounded as every other text."""
+        todo: list[Any] = [v]
+        while todo:
+            x = todo.pop()
+            if isinstance(x, str) and len(x) > MAX_STRING:
+                raise ValueError(f"a text of {len(x):,} characters, more than {MAX_STRING:,}")
+            if isinstance(x, dict):
+                todo += [*x.keys(), *x.values()]
+            elif isinstance(x, list):
+                todo += x
+        return v
+
 
 class TreeBranch(Row):
     name: str
@@ -523,6 +570,32 @@ class LeafRow(Row):
     """The leaf's build-out (shared with the leaves of the same tree node)."""
     costs: list[CostRow] = []
     """The leaf's costs."""
+    # version 7: the leaf's other tables, as the top-level ones (which hold their
+    # probability-weighted expectation)
+    online: list[OnlineRow] = []
+    """The leaf's units online."""
+    activities: list[ActivityRow] = []
+    """The leaf's facility activity."""
+    flows: list[FlowRow] = []
+    """The leaf's flows."""
+    propellant: list[PropellantRow] = []
+    """The leaf's propellant burnt."""
+    supplies: list[SupplyRow] = []
+    """The leaf's purchases."""
+    sales: list[SaleRow] = []
+    """The leaf's market sales."""
+    shortfalls: list[ShortfallRow] = []
+    """The leaf's required demand not delivered."""
+    stocks: list[StockRow] = []
+    """The leaf's stocks."""
+    arrivals: list[ArrivalRow] = []
+    """The leaf's arrivals."""
+    trips: list[TripRow] = []
+    """The leaf's vehicle trips."""
+    fleet: list[FleetRow] = []
+    """The leaf's fleets."""
+    parked: list[ParkedRow] = []
+    """The leaf's vehicles waiting away from base."""
 
 
 class Spread(Row):
@@ -582,12 +655,17 @@ class Stochastic(Row):
     """A decomposed solve (mpi-sppy), when asked for."""
 
 
+# the tables whose rows are per operating step: `stage` and `year` (the step's start)
+STEP_TABLES = ("online", "activities", "flows", "propellant", "supplies", "sales", "shortfalls",
+               "costs", "stocks", "arrivals", "trips", "fleet", "parked")
+
+
 class SolutionDocument(BaseModel):
     """A netopt solution (solution.json)."""
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, title="netopt solution",
-        strict=True, allow_inf_nan=False,
+        strict=True, allow_inf_nan=False, str_max_length=MAX_STRING,
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                            "$id": SCHEMA_ID})
 
@@ -644,6 +722,7 @@ class SolutionDocument(BaseModel):
     fleet: list[FleetRow] = []
     """Reusable vehicles online and used, per vehicle and step."""
     parked: list[ParkedRow] = []
+    disposals: list[DisposalRow] = []
     """Reusable vehicles waiting away from their base at the end of each step, per node."""
     network: Network = Network()
     """The instance's nodes, facilities, routes and demands."""
@@ -662,12 +741,19 @@ class SolutionDocument(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError(f"stages: a stage is named twice ({', '.join(names)})")
         known = set(names)
-        for table in ("builds", "online", "activities", "flows", "propellant", "supplies",
-                      "sales", "shortfalls", "costs"):
+        for table in ("steps", "builds", *STEP_TABLES):
             for i, row in enumerate(getattr(self, table)):
                 if row.stage not in known:
                     raise ValueError(f"{table}.{i}.stage: '{row.stage}' is not one of stages "
                                      f"({', '.join(names) or 'none'})")
+        # a per-step row's year is the start of one of its stage's steps (readers index by both)
+        steps = {(s.stage, s.start_year) for s in self.steps}
+        for table in STEP_TABLES if steps else ():
+            for i, row in enumerate(getattr(self, table)):
+                if (row.stage, row.year) not in steps:
+                    starts = sorted(y for t, y in steps if t == row.stage)
+                    raise ValueError(f"{table}.{i}.year: {row.year} is not the start of a step "
+                                     f"of stage '{row.stage}' ({', '.join(map(str, starts))})")
         for i, d in enumerate(self.network.demands):
             if d.stage not in known:
                 raise ValueError(f"network.demands.{i}.stage: '{d.stage}' is not one of stages "

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InputError, Problem, UsageError
-from .status import Status
+from .status import INTERRUPT_MESSAGES, Interrupted, Status, status_words
 
 DEFAULT_SOLVER = "highs"
 
@@ -118,7 +118,10 @@ def highs_options(opts: SolveOptions) -> dict[str, Any]:
 
 
 def highs_outcome(status: Status, info: dict[str, Any]) -> Outcome:
-    """The Outcome of a HiGHS solve from netopt.highs's (status, info)."""
+    """The Outcome of a HiGHS solve from netopt.highs's (status, info). Raises Interrupted when
+    Ctrl-C or SIGTERM stopped HiGHS before it had a solution: nothing to keep (README: 130)."""
+    if not status.has_solution and info.get("message") in INTERRUPT_MESSAGES:
+        raise Interrupted("solving, before HiGHS had found a solution")
     return Outcome(status, objective=info.get("objective"), bound=info.get("bound"),
                    message=info.get("message"), solver="highs", solver_version=info["version"],
                    timings=info["timings"], mip_start=info.get("mip_start"))
@@ -179,5 +182,5 @@ def _run_legacy(model: Any, opts: SolveOptions) -> Outcome:
     elif tc == TC.unbounded:
         out.status = Status.unbounded
     else:
-        out.message = f"no solution found: {tc}"
+        out.message = f"no solution found: {status_words(tc)}"
     return out

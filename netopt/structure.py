@@ -65,6 +65,7 @@ def available(p: Prepared) -> dict[str, set[tuple[str, str]]]:
                 y = route[r]
                 if ((y.from_, k) in avail
                         and all((y.from_, pk) in avail for pk in p.burn[r])
+                        and (r not in p.tank_hardware or (y.from_, hw) in avail)
                         and (y.capex is None or hardware_ok(r, y.from_, t, avail))):
                     for there, _ in p.arrivals(r, t):
                         if there != t:
@@ -96,6 +97,9 @@ def _why_not(p: Prepared, node: str, k: str, t: str, avail: set[tuple[str, str]]
             missing = [pk for pk in p.burn[r.name] if (r.from_, pk) not in avail]
             if missing:
                 reasons.append(f"route {r.name} has no propellant {', '.join(missing)} at {r.from_}")
+            elif r.name in p.tank_hardware and (r.from_, inst.hardware_commodity) not in avail:
+                reasons.append(f"route {r.name} has no {inst.hardware_commodity} at {r.from_} "
+                               f"for the tanks it uses up (tanks_expended)")
     for f in inst.facilities:
         if f.node == node and k in f.produces:
             if (f.name, t) not in p.op_share:
@@ -186,6 +190,24 @@ def _matrix_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
             yield 1 - r.loss, ("routes", i, "loss")
         for v in p.burn[r.name].values():
             yield v, ("routes", i)
+    for i, f in enumerate(inst.facilities):
+        if f.storage:
+            yield f.storage, ("facilities", i, "storage")
+    for i, veh in enumerate(inst.vehicles):
+        yield veh.payload, ("vehicles", i, "payload")
+        yield veh.tank, ("vehicles", i, "tank")
+        yield veh.dry_mass, ("vehicles", i, "dry_mass")
+        if veh.hardware_mass:
+            field = "mass" if veh.mass is not None else "dry_mass"
+            yield from ((veh.hardware_mass / years, ("vehicles", i, field)) for years in lengths)
+    # stock kept over a step: (1 - b)^l multiplies the stock carried (params.Prepared.keep),
+    # for the commodities held anywhere
+    held = {k for (_, k) in p.storable()} | {k for (_, k) in p.initial_stock}
+    for i, c in enumerate(inst.commodities):
+        if c.boil_off_per_year and c.name in held:
+            for years in sorted({s.years for s in p.steps}):
+                yield (1.0 - c.boil_off_per_year) ** years, ("commodities", i,
+                                                             "boil_off_per_year")
 
 
 def _cost_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
@@ -194,6 +216,9 @@ def _cost_coefficients(p: Prepared) -> Iterator[tuple[float, Path]]:
         yield f.capex, ("facilities", i, "capex")
         yield f.opex, ("facilities", i, "opex")
         yield f.variable_cost, ("facilities", i, "variable_cost")
+    for i, veh in enumerate(inst.vehicles):
+        yield veh.capex, ("vehicles", i, "capex")
+        yield veh.opex, ("vehicles", i, "opex")
     for i, r in enumerate(inst.routes):
         for v in p.route_cost[r.name].values():
             yield v, ("routes", i, "cost_per_t")
@@ -226,6 +251,9 @@ def _amounts(p: Prepared) -> Iterator[tuple[float, Path]]:
     for i, d in enumerate(p.inst.demands):
         for v in _each(d.amount):
             yield v, ("demands", i, "amount")
+    for i, n in enumerate(p.inst.nodes):  # right-hand sides of the first step's balance
+        for k, v in n.initial_stock.items():
+            yield v, ("nodes", i, "initial_stock", k)
 
 
 def _bounds(p: Prepared) -> Iterator[tuple[float, Path]]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 TABLES = ("builds", "online", "activities", "flows", "propellant", "supplies", "sales",
           "shortfalls", "costs", "stocks", "arrivals", "trips", "fleet",
-          "parked")
+          "parked", "disposals")
 NETWORK_TABLES = ("stages", "steps", "nodes", "facilities", "routes", "demands")
 
 # (key in the tidy row, type, unit): unit "rate" -> mass per year, "money" -> money unit
@@ -56,12 +56,15 @@ _COLUMNS: dict[str, list[tuple[str, type, str | None]]] = {
                  ("rate", float, "rate")],
     "trips": [("route", str, None), ("vehicle", str, None), ("from", str, None), ("to", str, None),
               ("stage", str, None), ("year", int, None), ("trips", float, None),
-              ("payload", float, "rate"), ("propellant", float, "rate")],
+              ("payload", float, "rate"), ("propellant", float, "rate"),
+              ("tank_cargo", float, "rate")],
     "fleet": [("vehicle", str, None), ("stage", str, None), ("year", int, None),
               ("online", int, None), ("operating", float, None), ("vehicle_years", float, None),
               ("utilisation", float, None)],
     "parked": [("vehicle", str, None), ("node", str, None), ("body", str, None),
                ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
+    "disposals": [("vehicle", str, None), ("node", str, None), ("body", str, None),
+                  ("stage", str, None), ("year", int, None), ("vehicles", float, None)],
     "stages": [("stage", str, None), ("start_year", int, None), ("end_year", int, None),
                ("years", int, None), ("capex_factor", float, None),
                ("annual_factor", float, None)],
@@ -91,14 +94,25 @@ def _unit_suffix(unit: str | None, sol: Solution) -> str:
     return ""
 
 
+EXPECTED = "expected"  # the `leaf` of a stochastic plan's probability-weighted rows
+
+
+def _leafed(sol: Solution, name: str) -> bool:
+    """A table of a plan with an uncertainty tree: a `leaf` column first."""
+    return bool(sol.stochastic) and name in TABLES
+
+
 def table_columns(sol: Solution, name: str) -> list[tuple[str, type]]:
-    """[(header, type)] of a tidy table; headers carry units (rate_t_per_yr, amount_MUSD).
+    """[(header, type)] of a tidy table; headers carry units (rate_t_per_yr, amount_MUSD). With
+    an uncertainty tree the solution's tables start with `leaf`: "expected" on the rows of the
+    probability-weighted expectation over the leaves, a leaf's name on that leaf's own rows.
     With steps inside a year (solvers.md, "Steps") a step's year and length are fractional."""
     whole = all(isinstance(s["start_year"], int) and isinstance(s["years"], int)
                 for s in sol.steps)
     timed = set() if whole else ({"year", "start_year", "years"} if name == "steps" else {"year"})
-    return [(key + _unit_suffix(unit, sol), float if key in timed else typ)
-            for key, typ, unit in _COLUMNS[name]]
+    lead: list[tuple[str, type]] = [("leaf", str)] if _leafed(sol, name) else []
+    return lead + [(key + _unit_suffix(unit, sol), float if key in timed else typ)
+                   for key, typ, unit in _COLUMNS[name]]
 
 
 def _ratios(d: dict[str, float]) -> str:
@@ -116,7 +130,20 @@ def _network_maps(sol: Solution) -> tuple[dict, dict, dict]:
 def tidy_rows(sol: Solution, name: str,
               maps: tuple[dict, dict, dict] | None = None) -> list[dict[str, Any]]:
     """Rows of one tidy table, keyed by the table's headers. `maps`: `_network_maps(sol)`, when
-    writing several tables (100k routes take 20 ms to map, each time)."""
+    writing several tables (100k routes take 20 ms to map, each time). With an uncertainty tree:
+    the expectation's rows (leaf "expected"), then each leaf's (table_columns)."""
+    if _leafed(sol, name):
+        from dataclasses import replace
+
+        assert sol.stochastic is not None
+        maps = maps or _network_maps(sol)
+        out = [{"leaf": EXPECTED, **r} for r in tidy_rows(replace(sol, stochastic=None), name,
+                                                           maps)]
+        for leaf in sol.stochastic.get("leaves", []):
+            view = replace(sol, stochastic=None)
+            setattr(view, name, leaf.get(name) or [])
+            out += [{"leaf": leaf["name"], **r} for r in tidy_rows(view, name, maps)]
+        return out
     net = sol.network or {}
     node, fac, route = maps or _network_maps(sol)
 
@@ -153,7 +180,8 @@ def tidy_rows(sol: Solution, name: str,
     elif name == "activities":
         src = [{**a, "kind": fac.get(a["facility"], {}).get("kind"), "body": body(a["node"])}
                for a in sol.activities]
-    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked"):
+    elif name in ("propellant", "supplies", "sales", "shortfalls", "stocks", "parked",
+                  "disposals"):
         src = [{**x, "body": body(x["node"])} for x in getattr(sol, name)]
     elif name == "arrivals":
         src = [{**x, "body": body(x["to"])} for x in sol.arrivals]

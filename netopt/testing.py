@@ -54,7 +54,7 @@ def facility_location(n: int = 25, m: int = 40) -> Any:
 # Tests (and the fuzzers) use these to make a write fail or a signal arrive at a chosen point,
 # deterministically: no timer, no sleep, no race with the solver.
 
-PHASES = ("read", "validate", "compile", "solve", "write")
+PHASES = ("read", "validate", "compile", "start", "solve", "write", "subproblem")
 
 
 @contextmanager
@@ -92,7 +92,10 @@ def failing_writes(after: int = 0, error: int = errno.ENOSPC, under: str | Path 
 @contextmanager
 def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
               announce: bool = False) -> Iterator[list[str]]:
-    """Send `sig` to this process as `phase` starts (one of PHASES). For "solve" the signal is
+    """Send `sig` to this process as `phase` starts (one of PHASES). For "start" it is sent as
+    HiGHS is about to run, before it can have any solution, and HiGHS starts only once a stop has
+    been asked for (60 s at most). For "subproblem" it is sent as a progressive-hedging
+    subproblem's HiGHS is about to run (on this MPI rank). For "solve" the signal is
     sent once HiGHS holds an incumbent (a MIP), and HiGHS is held in its callback until a stop
     has been asked for (60 s at most), so the solve cannot finish first; `times` signals then
     each wait for the stop the last one asked for. With
@@ -146,13 +149,31 @@ def signal_at(phase: str, sig: int | None = signal.SIGINT, times: int = 1,
         h.cancelSolve = cancel_solve
         return original_run(h, *args, **kwargs)
 
+    def starting(h: Any) -> Any:  # in HiGHS's thread, before HiGHS runs
+        asked = threading.Event()
+        cancel = h.cancelSolve
+
+        def cancel_solve() -> Any:
+            out = cancel()
+            asked.set()
+            return out
+
+        h.cancelSolve = cancel_solve
+        send()
+        asked.wait(60)
+        return original(h)
+
     load = import_module("netopt.load")
-    home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
-                  "compile": (compile_mod, "compile_model"), "solve": (highs, "run"),
-                  "write": (files, "write_all")}[phase]
+    if phase == "subproblem":  # a PH subproblem's HiGHS about to run (stochastic/ph.py)
+        home, name = import_module("netopt.stochastic.ph"), "_subproblem_starting"
+    else:
+        home, name = {"read": (load, "read_tree"), "validate": (load, "validate_data"),
+                      "compile": (compile_mod, "compile_model"),
+                      "start": (highs, "_solve_in_thread"), "solve": (highs, "run"),
+                      "write": (files, "write_all")}[phase]
     original = getattr(home, name)
     original_run = highs.run
-    replacement = run if phase == "solve" else before(original)
+    replacement = {"solve": run, "start": starting}.get(phase) or before(original)
     # every netopt module that imported the function by name holds the same object
     holders = [m for key, m in list(sys.modules.items())
                if (key == "netopt" or key.startswith("netopt.")) and m is not None

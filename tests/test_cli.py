@@ -109,7 +109,7 @@ def test_dangling_reference_names_closest(tmp_path):
 def test_validate_ok(tmp_path):
     r = run("validate", write(tmp_path, TINY.replace("MAXSUP", "10")))
     assert r.exit_code == 0
-    assert "valid (0 facilities, 1 routes, 1 stages)" in r.output
+    assert "valid (0 facilities, 1 route, 0 vehicles, 1 stage)" in r.output
 
 
 def test_usage_errors_exit_code_2(tmp_path):
@@ -215,3 +215,90 @@ def test_same_input_same_files(tmp_path):
                 doc["timings"] = None
                 doc["provenance"].update(started=None, finished=None)
         assert a == b, name
+
+
+# ---- small things a new user meets (issue 24) ---------------------------------------------------
+
+def test_help_lists_debug_and_explains_threads():
+    r = run("--help")
+    assert r.exit_code == 0
+    assert "--debug" in r.output and "traceback of an internal error" in r.output
+    for command in ("solve", "pareto", "sweep"):
+        r = run(command, "--help")
+        text = " ".join(r.output.split())
+        assert "--threads" in text and ("Threads the solver may use" in text
+                                        or "Solver threads per run" in text), command
+
+
+def test_solver_statuses_are_words():
+    from netopt.highs import highspy
+    from netopt.status import status_words
+
+    # every HiGHS model status has its words; none is printed as its enum name (kTimeLimit)
+    names = [n for n in dir(highspy.HighsModelStatus) if n.startswith("k")]
+    assert len(names) > 10
+    for n in names:
+        words = status_words(getattr(highspy.HighsModelStatus, n))
+        assert not words.startswith("k") and " " in words or words in (
+            "optimal", "infeasible", "unbounded", "interrupted"), (n, words)
+    assert status_words(highspy.HighsModelStatus.kTimeLimit) == "the time limit was reached"
+
+
+def test_a_stopped_solve_says_why_in_words(tmp_path):
+    import yaml
+
+    from netopt.testing import facility_location
+
+    # one branch-and-bound node does not prove facility_location (see
+    # test_limited_solve_returns_incumbent_with_bound_and_gap): HiGHS stops at its node limit
+    inst = facility_location()
+    path = write(tmp_path, yaml.safe_dump(inst.model_dump(by_alias=True, exclude_none=True)))
+    r = run("solve", path, "--option", "mip_max_nodes=1")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[1] == ("stopped before proving optimality: a node or solution "
+                                        "limit was reached")
+    r = run("solve", path, "--time-limit", "0", "-q")
+    assert r.exit_code == 4
+    assert r.output.splitlines()[1] == "no solution found: the time limit was reached"
+
+
+def test_names_are_not_broken_in_a_narrow_terminal(tmp_path):
+    # a 60-column terminal: the summary's name columns keep each name whole (the terminal may
+    # wrap the line; the table does not cut 'a-long-route-name' into 'a-long-r' / 'oute-name')
+    text = TINY.replace("MAXSUP", "10").replace("{name: ab,", "{name: a-long-route-name-here,")
+    path = write(tmp_path, text.replace("name: s1,", "name: stage-of-a-long-name,"))
+    r = runner.invoke(app, ["solve", str(path)], env={"COLUMNS": "60"})
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert any("a-long-route-name-here" in line for line in lines), r.output
+    assert sum("stage-of-a-long-name" in line for line in lines) >= 2, r.output
+
+
+def test_output_into_a_closed_pipe_is_quiet(tmp_path):
+    # `netopt solve ... -o out | head -1`: the reader has gone before netopt writes (the pipe's
+    # read end is closed before netopt starts: no race). Nothing on stderr, the solve still
+    # writes its folder, the exit code is the solve's own.
+    import os
+
+    read, write_end = os.pipe()
+    os.close(read)
+    try:
+        tutorial = Path(__file__).resolve().parent.parent / "instances" / "tutorial.yaml"
+        r = subprocess.run([sys.executable, "-m", "netopt", "solve", str(tutorial), "-o",
+                            str(tmp_path / "out")], stdout=write_end, stderr=subprocess.PIPE,
+                           text=True, timeout=300)
+    finally:
+        os.close(write_end)
+    assert (r.returncode, r.stderr) == (0, "")
+    assert (tmp_path / "out" / "solution.json").exists()
+
+
+def test_validate_counts_with_singulars(tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    r = run("validate", root / "instances" / "tutorial.yaml", root / "instances" / "cislunar-ice.yaml")
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == [
+        f"{root / 'instances' / 'tutorial.yaml'}: valid (1 facility, 3 routes, 0 vehicles, "
+        "2 stages)",
+        f"{root / 'instances' / 'cislunar-ice.yaml'}: valid (3 facilities, 8 routes, 1 vehicle, "
+        "4 stages)"]

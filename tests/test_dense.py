@@ -76,3 +76,140 @@ def test_export_netcdf_command(tmp_path):
     r = CliRunner().invoke(app, ["export", str(tmp_path / "sol" / "solution.json"), "--netcdf",
                                  "--graphml", str(tmp_path / "g.graphml")])
     assert r.exit_code == 2 and "--netcdf writes DIR/solution.nc: give -o DIR" in r.output
+
+
+# ---- every CSV table of `netopt export` equals the netCDF's arrays (round trip) ----------------
+# table -> ({netCDF dimension: CSV column, "step": the row's stage and year},
+#           {CSV column: netCDF variable}, which rows); written from the CSV headers, not from
+# netopt.dense, so that a table or column the netCDF leaves out fails here
+ROUND_TRIP = {
+    "builds": ({"element": "name", "stage": "stage"}, {"units": "built"}, None),
+    "online": ({"element": "name", "step": None}, {"units": "online", "operating": "operating",
+                                                  "capacity_t_per_yr": "capacity"}, None),
+    "activities": ({"facility": "facility", "step": None}, {"rate_t_per_yr": "activity"}, None),
+    "flows": ({"route": "route", "commodity": "commodity", "step": None},
+              {"rate_t_per_yr": "flow", "arrivals_t_per_yr": "arrivals"}, None),
+    "propellant": ({"route": "route", "commodity": "commodity", "step": None},
+                   {"rate_t_per_yr": "propellant"}, None),
+    "supplies": ({"supply": "supply", "step": None}, {"rate_t_per_yr": "bought"}, None),
+    "sales": ({"demand": "demand", "step": None}, {"rate_t_per_yr": "sales"}, None),
+    "shortfalls": ({"demand": "demand", "step": None}, {"rate_t_per_yr": "shortfall"}, None),
+    "costs": ({"category": "category", "step": None},
+              {"amount_MUSD": "cost", "discounted_MUSD": "cost_discounted"}, None),
+    "stocks": ({"facility": "facility", "commodity": "commodity", "step": None},
+               {"tonnes_t": "stock"}, lambda r: r["facility"] != ""),
+    "hardware": ({"node": "node", "step": None}, {"tonnes_t": "hardware_waiting"},
+                 lambda r: r["facility"] == ""),
+    "arrivals": ({"route": "route", "commodity": "commodity", "step": None},
+                 {"rate_t_per_yr": "arriving"}, None),
+    "trips": ({"route": "route", "step": None}, {"trips": "trips", "payload_t_per_yr":
+                                                 "trip_payload",
+                                                 "propellant_t_per_yr": "trip_propellant",
+                                                 "tank_cargo_t_per_yr": "trip_tank_cargo"}, None),
+    "fleet": ({"vehicle": "vehicle", "step": None},
+              {"online": "fleet_online", "operating": "fleet_operating",
+               "vehicle_years": "vehicle_years", "utilisation": "utilisation"}, None),
+    "parked": ({"vehicle": "vehicle", "node": "node", "step": None}, {"vehicles": "parked"},
+               None),
+    "disposals": ({"vehicle": "vehicle", "node": "node", "step": None}, {"vehicles": "disposed"},
+                  None),
+}
+
+
+def _csv(path):
+    import csv
+
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _check_round_trip(sol, tmp_path):
+    """`netopt export --netcdf` of `sol`: every value of every CSV table is the netCDF's at its
+    coordinates, and the netCDF holds nothing else (its sums equal the CSV's)."""
+    import math
+
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+    from netopt.results import TABLES
+
+    sol.write(tmp_path / "sol")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["export", str(tmp_path / "sol" / "solution.json"), "-o",
+                                 str(out), "--netcdf"])
+    assert r.exit_code == 0, r.output
+    assert {t if t != "hardware" else "stocks" for t in ROUND_TRIP} == set(TABLES)
+    checked = 0
+    with xr.open_dataset(out / "solution.nc", engine="h5netcdf") as ds:
+        step = {(st, int(y)): s for s, st, y in zip(ds.step.values, ds.step_stage.values,
+                                                    ds.year.values)}
+        for name, (dims, values, which) in ROUND_TRIP.items():
+            rows = [x for x in _csv(out / f"{'stocks' if name == 'hardware' else name}.csv")
+                    if which is None or which(x)]
+            for column, var in values.items():
+                total = 0.0
+                for x in rows:
+                    at = {d: (step[(x["stage"], int(x["year"]))] if d == "step" else x[c])
+                          for d, c in dims.items()}
+                    if "leaf" in x:
+                        at["leaf"] = x["leaf"]
+                    got = float(ds[var].sel(at))
+                    if x[column] == "":
+                        assert math.isnan(got), (name, column, x)
+                        continue
+                    assert got == pytest.approx(float(x[column]), rel=1e-12, abs=1e-12), (
+                        name, column, x)
+                    total += float(x[column])
+                    checked += 1
+                assert float(ds[var].sum(skipna=True)) == pytest.approx(total, rel=1e-9,
+                                                                       abs=1e-9), (name, var)
+                assert ds[var].attrs["units"]
+        # the network tables: the coordinates
+        stages = _csv(out / "stages.csv")
+        assert list(ds.stage.values) == [s["stage"] for s in stages]
+        assert ds.start_year.values.tolist() == [int(s["start_year"]) for s in stages]
+        assert ds.years.values.tolist() == [int(s["years"]) for s in stages]
+        steps = _csv(out / "steps.csv")
+        assert list(ds.step.values) == [s["step"] for s in steps]
+        assert list(ds.step_stage.values) == [s["stage"] for s in steps]
+        assert ds.year.values.tolist() == [int(s["start_year"]) for s in steps]
+        assert ds.step_years.values.tolist() == [int(s["years"]) for s in steps]
+        for n in _csv(out / "nodes.csv"):
+            assert (ds.node_kind.sel(node=n["node"]).item(),
+                    ds.node_body.sel(node=n["node"]).item()) == (n["kind"], n["body"])
+        for f in _csv(out / "facilities.csv"):
+            assert ds.facility_node.sel(facility=f["facility"]).item() == f["node"]
+        for x in _csv(out / "routes.csv"):
+            assert (ds.route_from.sel(route=x["route"]).item(),
+                    ds.route_to.sel(route=x["route"]).item()) == (x["from"], x["to"])
+        demands = _csv(out / "demands.csv")
+        for d in demands:
+            assert float(ds.demand_amount.sel(demand=d["demand"], stage=d["stage"])) == (
+                pytest.approx(float(d["amount_t_per_yr"])))
+        assert float(ds.demand_amount.sum()) == pytest.approx(
+            sum(float(d["amount_t_per_yr"]) for d in demands))
+    return checked
+
+
+def test_netcdf_holds_every_csv_table_at_year_grain(tmp_path):
+    # cislunar-ice at year grain: builds per stage, everything else per year (30 steps), stocks
+    # in the depot and hardware waiting, vehicle trips and fleets, arrivals, market sales
+    pytest.importorskip("h5netcdf")
+    from pathlib import Path
+
+    from netopt.plan import Plan
+    from netopt.solve import SolveOptions
+
+    root = Path(__file__).resolve().parent.parent
+    sol = Plan.read(root / "instances" / "cislunar-ice.yaml").solve(SolveOptions(gap=1e-3))
+    assert len(sol.steps) == 30 and sol.stocks and sol.trips and sol.fleet and sol.sales
+    assert _check_round_trip(sol, tmp_path) > 500
+
+
+def test_netcdf_holds_vehicles_waiting(tmp_path):
+    pytest.importorskip("h5netcdf")
+    from tests.test_vehicles import waiting_instance
+
+    sol = solve_exact(waiting_instance(2031))
+    assert sol.parked
+    assert _check_round_trip(sol, tmp_path) > 10

@@ -13,6 +13,7 @@ copy of the shipped files, in order (a later command reads what an earlier one w
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -25,8 +26,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # docs/tour.md's cells run in tests/test_tour.py
-DOCS = ("README.md", "docs/index.md", "docs/scenarios.md", "docs/extending.md",
-        "instances/README.md")
+DOCS = ("README.md", "docs/index.md", "docs/first-instance.md", "docs/scenarios.md",
+        "docs/extending.md", "instances/README.md")
 SHIPPED = ("instances", "models", "docs", "data", "schemas")
 # the default run's stand-in for each slow command or script: (text replaced, replacement)
 SLOW: dict[str, tuple[str, str]] = {
@@ -167,3 +168,117 @@ def test_slow_doc_commands(doc, tmp_path):
     cwd = _workspace(tmp_path)
     for ex in examples(doc):
         _run(ex, cwd)
+
+
+# --- what the examples show ----------------------------------------------------------------------
+def test_readme_elastic_example_falls_short(tmp_path):
+    """README's --elastic line must show a shortfall (it used to meet every demand). On the
+    tutorial with launches capped at 100 t/yr and 800 t/yr wanted in s2040: two plants deliver
+    2 x 400 / exp(2740 / (450 g0)) = 429.97 t/yr, + 100 launched = 529.97 of 800."""
+    cmd = next(e.command for e in examples("README.md") if "--elastic" in e.command)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    res = subprocess.run(["bash", "-c", cmd], cwd=_workspace(tmp_path), env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert "every required demand is met" not in res.stdout
+    met = 100 + 2 * 400 / math.exp(2740 / (450 * 9.80665))
+    assert (f"demand propellant at leo in s2040: 800 t/yr required, {met:.6g} t/yr met"
+            in res.stdout)
+
+
+def test_recipes_on_the_page_are_the_files():
+    """Each recipe shown on docs/first-instance.md is its file, byte for byte."""
+    text = (ROOT / "docs" / "first-instance.md").read_text(encoding="utf-8")
+    shown = re.findall(r"^`(docs/examples/[\w-]+\.yaml)`:\n\n```yaml\n(.*?)^```", text, re.S | re.M)
+    assert [p for p, _ in shown] == [f"docs/examples/recipe-{r}.yaml"
+                                     for r in ("depot", "tanker", "storage", "windows")]
+    for path, body in shown:
+        assert body == (ROOT / path).read_text(encoding="utf-8"), path
+
+
+def _default(v: object) -> str:
+    """A schema default as the page writes it."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, dict) and v:
+        return "{" + ", ".join(f"{k}: {x}" for k, x in v.items()) + "}"
+    return str(v) if not isinstance(v, (list, dict)) else ("[]" if isinstance(v, list) else "{}")
+
+
+def test_first_instance_page_states_every_default():
+    """Every field with a default in the instance schema is on the page with that default (the
+    page's tables: `field` | `default` | ..., and the shared table of facilities, routes and
+    vehicles with one default column each)."""
+    from netopt.schema import instance_json_schema
+
+    text = (ROOT / "docs" / "first-instance.md").read_text(encoding="utf-8")
+    rows = {m.group(1): [c.strip().strip("`") for c in m.group(2).split("|")]
+            for m in re.finditer(r"^\| `([\w.\[\]]+)` \|(.*)\|$", text, re.M)}
+    schema = instance_json_schema()
+    defs = schema["$defs"]
+    sections = {"Commodity": "commodities[]", "Node": "nodes[]", "Supply": "supplies[]",
+                "Demand": "demands[]", "Propulsion": "propulsion[]", "Facility": "facilities[]",
+                "Route": "routes[]", "Vehicle": "vehicles[]", "Horizon": "horizon",
+                "Units": "units", "Stage": "horizon.stages[]", "Step": "horizon.stages[].steps[]",
+                "Windows": "routes[].windows", "Uncertainty": "uncertainty",
+                "Branching": "uncertainty.branchings[]",
+                "Branch": "uncertainty.branchings[].branches[]", "SampledTree": "uncertainty.sampled"}
+    shared = {"Facility": 0, "Route": 1, "Vehicle": 2}  # columns of the shared table
+    missing = []
+    for name, prop in schema["properties"].items():
+        if "default" in prop and rows.get(name, [None])[0] != _default(prop["default"]):
+            missing.append((name, prop["default"], rows.get(name)))
+    checked = 0
+    for model, prefix in sections.items():
+        for name, prop in defs[model]["properties"].items():
+            if "default" not in prop:
+                continue
+            checked += 1
+            want = _default(prop["default"])
+            key = f"{prefix}.{name}"
+            if model in shared and name in rows and f"{prefix}.{name}" not in rows:
+                got = rows[name][shared[model]]
+            else:
+                got = (rows.get(f"{prefix}.{name}") or [None])[0]
+            if got != want:
+                missing.append((key, want, got))
+    assert missing == []
+    assert checked > 90
+    # and no model with defaults is left out of the page
+    assert {n for n, d in defs.items() if any("default" in p for p in d.get("properties", {})
+                                              .values())} <= set(sections) | {"Instance"}
+
+
+def test_validate_knows_a_sweep_file(tmp_path):
+    """`netopt validate docs/examples/*.yaml` takes the sweep file among the scenarios: checked
+    with its base and its swept paths (exit 0); a swept path the base lacks is named at its
+    line (exit 1); a sweep without a base is valid on its own."""
+    cwd = _workspace(tmp_path)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "COLUMNS": "200"}
+
+    def validate(*files: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "netopt", "validate", *files], cwd=cwd,
+                              env=env, capture_output=True, text=True, timeout=600)
+
+    res = validate(*sorted(str(p.relative_to(cwd)) for p in (cwd / "docs" / "examples")
+                           .glob("*.yaml")))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert ("docs/examples/cislunar-uncertainty.yaml: valid sweep of "
+            "docs/examples/../../instances/cislunar-ice.yaml (5 parameters, 40 samples)"
+            in res.stdout.splitlines())
+    (cwd / "bad.yaml").write_text(
+        "base: instances/cislunar-ice.yaml\nsamples: 2\ndistributions:\n"
+        "  facilities[moon-ice-mne].capacity: {dist: uniform, low: 1, high: 2}\n")
+    res = validate("bad.yaml")
+    assert res.returncode == 1
+    assert res.stderr.strip() == ("bad.yaml:4:3: facilities has no item named 'moon-ice-mne'; "
+                                  "did you mean 'facilities[moon-ice-mine].capacity'?")
+    (cwd / "alone.yaml").write_text("grid:\n  horizon.discount_rate: [0.1, 0.2]\n")
+    res = validate("alone.yaml")
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("alone.yaml: valid sweep file (1 parameters); it names no base")

@@ -10,11 +10,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _components(kind: str) -> set[str]:
-    """Names of the Pyomo components of class `kind` that compile.py puts on the model
+    """Names of the Pyomo components of class `kind` that netopt/compile/ puts on the model
     (`m.NAME = pyo.KIND(...)`)."""
-    tree = ast.parse((ROOT / "netopt" / "compile.py").read_text(encoding="utf-8"))
     out = set()
-    for node in ast.walk(tree):
+    for node in (n for path in sorted((ROOT / "netopt" / "compile").glob("*.py"))
+                 for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))):
         if (isinstance(node, ast.Assign) and len(node.targets) == 1
                 and isinstance(node.targets[0], ast.Attribute)
                 and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute)
@@ -35,7 +35,8 @@ def test_every_constraint_family_is_in_solvers_md_and_the_reverse():
     # own objective (netopt/stochastic/extensive.py, built on top of compile)
     assert documented == families | {"nonanticipativity", "expected_cost"}
     # each family is written by one define_* function whose docstring or name says which
-    source = (ROOT / "netopt" / "compile.py").read_text(encoding="utf-8")
+    source = "".join(path.read_text(encoding="utf-8")
+                     for path in sorted((ROOT / "netopt" / "compile").glob("*.py")))
     for f in families:
         assert f"m.{f} = pyo.Constraint" in source
     extensive = (ROOT / "netopt" / "stochastic" / "extensive.py").read_text(encoding="utf-8")
@@ -50,7 +51,7 @@ def test_every_variable_is_in_the_variables_table_and_the_reverse():
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", section, re.M))
     assert documented == _components("Var") == {"build", "act", "flow", "supply", "short",
                                                  "sale", "unmet", "stock", "trips",
-                                                 "trip_count", "parked",
+                                                 "trip_count", "parked", "dispose",
                                                  "hardware_stock", "online"}
     from netopt.compile import Vars
 

@@ -114,3 +114,69 @@ def test_an_infeasible_extra_is_explained_with_the_extra_applied():
     assert "10 t/yr required, 4 t/yr met when as much as possible is met" in sol.message
     elastic = Plan.of(decision()).solve(SolveOptions(gap=0.0, elastic=True), no_mine)
     assert sum(s["rate"] for s in elastic.shortfalls) == pytest.approx(6)
+
+
+def _tiny(**extra):
+    """a -> b; 5 t/yr of x wanted at b in s1, bought at a (at most `max_per_year`)."""
+    from netopt.testing import instance
+
+    return instance(routes=[{"name": "ab", "from": "a", "to": "b"}],
+                    supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0, **extra}],
+                    demands=[{"node": "b", "commodity": "x", "amount": 5}])
+
+
+def test_rows_of_ones_own_that_cannot_hold_are_named():
+    # a variable of one's own, y >= 1 and y <= 0: each row holds alone, not both
+    import pyomo.core as pyo
+
+    def impossible(compiled, prepared):
+        m = compiled.model
+        m.y = pyo.Var()
+        m.at_least = pyo.Constraint(expr=m.y >= 1)
+        m.at_most = pyo.Constraint(expr=m.y <= 0)
+
+    sol = Plan.of(_tiny()).solve(EXACT, impossible)
+    assert sol.status.value == "infeasible"
+    assert sol.message == (
+        "infeasible because of the rows your --extra function added: 'at_least' (1 row), "
+        "'at_most' (1 row) cannot be met together; without them every required demand can be "
+        "met")
+
+
+def test_rows_of_ones_own_that_starve_a_demand_are_named_not_the_instance():
+    # no flow a -> b (one row per stage): the 5 t/yr cannot reach b. Without the row the plan
+    # is feasible; the elastic plan meets 0 t/yr, the row at its bound 0. Before, the message
+    # was only "no capacity limit binds: check availability windows, ..." for every demand.
+    import pyomo.core as pyo
+
+    def blocked(compiled, prepared):
+        flows = {t: v for (r, k, t), v in compiled.v.flow.items() if r == "ab"}
+        compiled.model.blocked = pyo.Constraint(sorted(flows), rule=lambda m, t: flows[t] <= 0)
+
+    def harmless(compiled, prepared):
+        compiled.model.harmless = pyo.Constraint(expr=compiled.v.flow["ab", "x", "s1"] <= 100)
+
+    sol = Plan.of(_tiny()).solve(EXACT, blocked)
+    assert sol.status.value == "infeasible"
+    assert sol.message.splitlines() == [
+        "infeasible because of the rows your --extra function added: 'blocked' (1 row) cannot "
+        "be met; without them every required demand can be met",
+        "at their bound in the plan that meets as much demand as possible: blocked[s1]",
+        "demand x at b in s1: 5 t/yr required, 0 t/yr met when as much as possible is met (the "
+        "--elastic plan); no limit of the instance binds: the rows your --extra function added "
+        "do"]
+
+    def both(compiled, prepared):
+        harmless(compiled, prepared)
+        blocked(compiled, prepared)
+
+    sol = Plan.of(_tiny()).solve(EXACT, both)  # only the row that cannot hold on its own
+    assert sol.message.splitlines()[0] == (
+        "infeasible because of the rows your --extra function added: 'blocked' (1 row) cannot "
+        "be met on its own; without them every required demand can be met")
+    # infeasible for the instance's own reason (at most 4 of the 5 t/yr can be bought): the
+    # harmless row is not blamed, the supply limit is named as without an extra
+    sol = Plan.of(_tiny(max_per_year=4)).solve(EXACT, harmless)
+    assert sol.message == (
+        "demand x at b in s1: 5 t/yr required, 4 t/yr met when as much as possible is met (the "
+        "--elastic plan); limits reached: supply a/x: at its limit 4 t/yr")

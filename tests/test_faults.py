@@ -210,7 +210,7 @@ def test_ctrl_c_before_the_solver_says_what_happened(tmp_path, small, phase, doi
 
 
 def test_every_phase_has_a_hook():
-    assert PHASES == ("read", "validate", "compile", "solve", "write")
+    assert PHASES == ("read", "validate", "compile", "start", "solve", "write", "subproblem")
 
 
 CHILD = textwrap.dedent("""
@@ -301,9 +301,40 @@ def test_real_full_disk_and_read_only_mount(tmp_path, hard, mounted):
     assert r.exit_code == 2
     lines = r.output.splitlines()
     assert lines[0].startswith("t: optimal, objective ")
-    assert lines[1].startswith(f"error: cannot write to {tiny / 'out'}: No space left on device; "
-                               "it is left as it was; the solution is kept in ")
+    # the file that did not fit is named as it would have been, not in netopt's temporary
+    assert lines[1].startswith(f"error: cannot write to {tiny / 'out'}: No space left on device "
+                               f"({tiny / 'out'}/"), lines[1]
+    assert "; it is left as it was; the solution is kept in " in lines[1]
     kept = Path(lines[1].rsplit(" ", 1)[1])
     assert Solution.read(kept).status.value == "optimal"
     kept.unlink()
     assert list(tiny.iterdir()) == []  # the folder it made for the outputs is gone too
+
+
+# --- issue 24: a signal before HiGHS has any solution is an interrupt, not a limit ---------------
+
+def test_sigterm_before_highs_has_a_solution_exits_130(tmp_path, hard):
+    # signal_at("start") sends SIGTERM as HiGHS is about to run and lets it run only once the
+    # stop was asked: it stops with no solution. Before: exit 4, "no_solution", as for a limit
+    out = tmp_path / "out"
+    p = child("start", "SIGTERM", 1, "solve", str(hard), "--gap", "0", "-o", str(out), "-q")
+    stdout, stderr = p.communicate(timeout=300)
+    assert p.returncode == 130, (p.returncode, stdout, stderr)
+    assert "netopt-testing: at start" in stderr
+    assert stderr.splitlines()[-1] == (
+        "interrupted while solving, before HiGHS had found a solution; nothing written")
+    assert stdout == ""
+    assert not out.exists() and strays(tmp_path) == []
+
+
+def test_ctrl_c_before_highs_has_a_solution_raises_in_the_api(hard):
+    import netopt
+    from netopt.plan import read_file
+    from netopt.status import Interrupted
+
+    plan = read_file(hard)
+    with signal_at("start") as fired, pytest.raises(Interrupted) as e:
+        plan.solve(netopt.SolveOptions(gap=0.0))
+    assert fired == ["start"]
+    assert isinstance(e.value, KeyboardInterrupt)
+    assert e.value.doing == "solving, before HiGHS had found a solution"

@@ -109,3 +109,31 @@ def test_pareto_without_earth_launch_is_refused(tmp_path):
     r = CliRunner().invoke(app, ["pareto", str(path)])
     assert r.exit_code == 1
     assert "no launch mass to trade" in r.output
+
+
+def _ground_tonnes(sol):
+    """Tonnes bought at e (Earth's surface) from solution.json's own rows: each row's rate (t/yr)
+    times its step's years, found in the steps table (independent of netopt.pareto)."""
+    years = {(s["stage"], s["start_year"]): s["years"] for s in sol.steps}
+    return sum(r["rate"] * years[(r["stage"], r["year"])] for r in sol.supplies
+               if r["node"] == "e")
+
+
+@pytest.mark.parametrize("resolution", ["year", "stage"])
+def test_front_ends_are_the_single_objective_optima_at_either_grain(resolution):
+    # One 3-year stage, at resolution year three 1-year steps. Cost optimum: buy 10 t/yr of x on
+    # Earth for 3 yr: cost 30, launch mass 30 t (3 x 10). Launch-mass optimum: the mine, its 2 t
+    # of hardware launched once: launch mass 2 t, cost 50. The front's ends are these two plans;
+    # counting each year's row for the stage's 3 years (the bug) gave 90 t and 6 t.
+    horizon = {"start_year": 2030, "discount_rate": 0.0, "resolution": resolution,
+               "stages": [{"name": "s1", "years": 3}]}
+    by_cost = solve_exact(two_ways(horizon=horizon))
+    by_launch = solve_exact(two_ways(horizon=horizon, objective="launch_mass"))
+    assert (by_cost.objective, _ground_tonnes(by_cost)) == (approx(30.0), approx(30.0))
+    assert (by_launch.objective, by_launch.cost_total()) == (approx(2.0), approx(50.0))
+    assert len(by_cost.steps) == (3 if resolution == "year" else 1)
+    front = trace(two_ways(horizon=horizon), points=3, options=SolveOptions(gap=0.0))
+    ends = [(p.cost, p.launch_mass) for p in (front.points[0], front.points[-1])]
+    assert ends == [(approx(by_launch.cost_total()), approx(by_launch.objective)),
+                    (approx(by_cost.objective), approx(_ground_tonnes(by_cost)))]
+    assert len(front.points) == 2

@@ -26,8 +26,9 @@ def _sha(path: Path) -> str:
 
 
 def test_schema_version_has_provenance_since_3():
-    # provenance since 3; 4: operating steps; 5: stochastic; 6: vehicles; 7: step dates and days
-    assert SCHEMA_VERSION == 7
+    # provenance since 3; 4: operating steps; 5: stochastic; 6: vehicles; 7: step dates and
+    # days, leaf tables; 8: vehicles as flows
+    assert SCHEMA_VERSION == 8
 
 
 def test_solve_file_records_version_inputs_options_and_times():

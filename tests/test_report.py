@@ -109,7 +109,11 @@ def test_html_has_every_figure_and_table(example, example_html):
 def test_html_is_self_contained(example_html):
     page = parse(example_html)
     assert page.urls == []  # no src/href to fetch: no scripts, stylesheets, images, fonts
-    assert "link" not in page.tags and "script" not in page.tags and "img" not in page.tags
+    assert "link" not in page.tags and "img" not in page.tags and "iframe" not in page.tags
+    # the one script is inline (no src: page.urls) and asks the network for nothing
+    assert page.tags.count("script") == 2  # the player's JSON data and the script
+    scripts = "".join(re.findall(r"<script[^>]*>(.*?)</script>", example_html, re.S))
+    assert not re.search(r"fetch\(|XMLHttpRequest|import\(|https?:", scripts)
     assert "<style>" in example_html
     assert not re.search(r"url\((?!#)", example_html)  # no CSS url() but in-document refs
     ids = [i for i in page.ids]
@@ -298,3 +302,234 @@ def test_html_and_markdown_render_one_document(example, tmp_path):
         for b in s.blocks:
             if hasattr(b, "caption"):
                 assert b.caption in md
+
+
+# --- what the tables show: years as years, averages labelled ----------------------------------
+def yearly_mine():
+    """A 1,000 t/yr mine with a year of commissioning, one 5-year stage of yearly steps; b needs
+    500 t/yr. 2030: the mine is commissioning, b buys 500 t at 100/t (50,000); 2031-2034: the mine
+    ships 500 t/yr over ab at 1.2345678/t (617.2839 a year). Objective 100 + 50,000 + 4 x
+    617.2839 = 52,569.1356. The stage view averages: ab carries 4/5 x 500 = 400 t/yr, and the
+    mine's operating capacity is 4/5 x 1,000 = 800 of its 1,000 t/yr nameplate."""
+    from netopt.testing import instance
+
+    return instance(
+        horizon={"start_year": 2030, "discount_rate": 0.0, "resolution": "year",
+                 "stages": [{"name": "s1", "years": 5}]},
+        facilities=[{"name": "m", "kind": "mine", "node": "a", "capacity": 1000, "capex": 100,
+                     "commissioning_years": 1, "produces": {"x": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "cost_per_t": 1.2345678}],
+        supplies=[{"node": "b", "commodity": "x", "price_per_t": 100}],
+        demands=[{"node": "b", "commodity": "x", "amount": 500}])
+
+
+def _same_cell(shown: str, written: str) -> bool:
+    """A report cell shows the CSV's value: text as is, numbers to 6 significant digits."""
+    if shown == written:
+        return True
+    try:
+        a, b = float(shown.replace(",", "")), float(written)
+    except ValueError:
+        return False
+    return a == pytest.approx(b, rel=5e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_report_tables_are_the_csv_tables(tmp_path, fmt):
+    """Each table of the report's Tables section is the CSV `netopt export` writes: same header,
+    same rows (one per step: 4 flows rows, 2031-2034, not one stage average of 400 labelled
+    2030), same values."""
+    import csv
+
+    sol = solve_exact(yearly_mine())
+    assert sol.objective == pytest.approx(100 + 50_000 + 4 * 500 * 1.2345678)
+    sol.write(tmp_path / "out")
+    out = tmp_path / ("r.html" if fmt == "html" else "r.md")
+    r = runner.invoke(app, ["report", str(tmp_path / "out" / "solution.json"), "--format", fmt,
+                            "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    text = out.read_text(encoding="utf-8")
+    checked = 0
+    for name in TABLES + NETWORK_TABLES:
+        with open(tmp_path / "out" / f"{name}.csv", newline="") as f:
+            written = list(csv.reader(f))
+        shown = _cells(text, f"table-{name}") if fmt == "html" else _md_cells(text, name)
+        assert shown[0] == written[0], name
+        assert len(shown) == len(written), name
+        for got, want in zip(shown[1:], written[1:]):
+            assert all(_same_cell(g, w) for g, w in zip(got, want)), (name, got, want)
+            checked += 1
+    flows = _cells(text, "table-flows") if fmt == "html" else _md_cells(text, "flows")
+    assert [row[5:7] for row in flows[1:]] == [[str(y), "500"] for y in range(2031, 2035)]
+    assert checked > 30
+
+
+def _md_cells(text: str, name: str) -> list[list[str]]:
+    """The cells of the Markdown table under the heading of tidy table `name`."""
+    from netopt.report.document import TABLE_TITLES
+
+    part = text.split(f"### {TABLE_TITLES[name]}\n\n", 1)[1]
+    lines: list[str] = []
+    for line in part.splitlines():
+        if line.startswith("#"):
+            break
+        if not line.startswith("|"):
+            if lines:
+                break
+            continue
+        lines.append(line)
+    return [[c.strip().replace("\\|", "|") for c in line.strip("|").split(" | ")]
+            for i, line in enumerate(lines) if i != 1]
+
+
+def test_stage_view_says_it_averages_and_what_capacity_is(tmp_path):
+    """The summary's stage view labels its averages, and the mine's 800 t/yr is shown as the
+    operating capacity of a 1,000 t/yr nameplate (yearly_mine's derivation)."""
+    from netopt.report import render_html
+
+    text = render_html(solve_exact(yearly_mine()))
+    assert "Stage view of yearly steps: a rate is the mean t/yr over the stage&#x27;s years" in text
+    assert _cells(text, "summary-capacity") == [["facility", "per unit", "s1"],
+                                                ["m", "1,000", "800 of 1,000 (80%)"]]
+    caption = " ".join(parse(text).figures["fig-network-s1"]["text"])
+    assert "Largest flows (t/yr on average over the stage): a → b 400 t/yr." in (
+        re.sub(r"<[^>]+>", "", text))
+    assert "400 t/yr" in caption  # the network figure draws the stage mean
+
+
+def test_per_step_series_hold_the_years():
+    """'Over time' charts are per step: ab's payload 0 in 2030 and 500 t/yr in 2031-2034; the
+    cumulative cost 50,100 at the end of 2030, then + 617.2839 a year (yearly_mine)."""
+    from netopt.report.series import time_series
+
+    series = {s.id: s for s in time_series(solve_exact(yearly_mine()))}
+    flows = dict(series["series-flows"].lines)
+    assert series["series-flows"].steps.years == [2030, 2031, 2032, 2033, 2034]
+    assert flows["ab (a → b)"] == [0, 500, 500, 500, 500]
+    total = dict(series["series-cost"].lines)["total"]
+    assert total == pytest.approx([50_100 + k * 617.2839 for k in range(5)])
+
+
+def test_numbers_are_never_in_scientific_notation():
+    from netopt.report.document import _num, exact, fmt
+
+    assert fmt(2_345_678.9) == "2,345,679"  # the integer part is never rounded away
+    assert fmt(17_089.128) == "17,089.1" and fmt(0.000012345) == "0.0000123450".rstrip("0")
+    assert exact(669.5860364292591) == "669.586" and exact(1e15) == "1,000,000,000,000,000"
+    assert _num(1.5e6) == "1,500,000" and _num(1.234e-5) == "0.00001234"
+
+
+def test_stochastic_report_labels_expectations_and_shows_the_leaves(tmp_path):
+    """tests/data/stochastic/two-leaf.yaml (solved by hand there): the hedged plan builds large
+    (80) in s1; leaf high buys 5 t at 10/t in s2 (130), leaf low nothing (80); p = 1/2 each:
+    expected s2 cost 25, objective 105. Costs scaled by 1e5 (capex 8e6, price 1e6/t) to check
+    that money is written out (10,500,000), not as 1.05e+07."""
+    import yaml
+
+    from netopt.report import render_html
+    from netopt.stochastic.plan import StochasticPlan
+
+    data = yaml.safe_load((Path(__file__).parent / "data" / "stochastic" / "two-leaf.yaml")
+                          .read_text())
+    for f in data["facilities"]:
+        f["capex"] *= 100_000
+    data["supplies"][0]["price_per_t"] *= 100_000
+    path = tmp_path / "tree.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    sol = StochasticPlan.read(path).solve(netopt.SolveOptions(gap=0.0))
+    assert sol.objective == pytest.approx(10_500_000)
+    text = render_html(sol)
+    facts = dict(_cells(text, "summary-facts"))
+    plain = re.sub(r"<[^>]+>", " ", text)
+    assert facts["Objective"] == "10,500,000 MUSD (expected: probability-weighted over the leaves)"
+    assert facts["Expected discounted cost"] == "10,500,000 MUSD"
+    assert facts["Expected cost (SP)"] == (
+        "10,500,000 MUSD, leaves 8,000,000 to 13,000,000 (sd 2,500,000)")
+    assert not re.search(r"\d\.?\d*e\+\d", plain), re.search(r".{40}\d\.?\d*e\+\d.{20}", plain)
+    assert _cells(text, "summary-leaves") == [
+        ["leaf", "probability", "s1", "s2", "objective", "builds"],
+        ["high", "0.5", "8,000,000", "5,000,000", "13,000,000", "large x1 s1"],
+        ["low", "0.5", "8,000,000", "", "8,000,000", "large x1 s1"],
+        ["expected (probability-weighted)", "1", "8,000,000", "2,500,000", "10,500,000", ""]]
+    assert "probability-weighted expectations over the 2 leaves" in plain
+    from netopt.report.series import time_series
+
+    leaves = dict(next(s for s in time_series(sol) if s.id == "series-leaves").lines)
+    assert leaves == {"high (p=0.5)": [8e6, 13e6], "low (p=0.5)": [8e6, 8e6],
+                      "expected (probability-weighted)": [8e6, 10.5e6]}
+
+
+# --- the interactive report in a real browser ----------------------------------------------------
+def _browser() -> str | None:
+    import shutil
+
+    return next((b for b in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(b)), None)
+
+
+def _dump_dom(browser: str, page: Path, fragment: str, profile: Path) -> tuple[str, list[str]]:
+    """The page's DOM after its script ran, and the console lines the browser logged."""
+    import subprocess
+
+    res = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
+         "--enable-logging=stderr", "--v=0", "--dump-dom", f"{page.as_uri()}#{fragment}"],
+        capture_output=True, text=True, timeout=180)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return res.stdout, [line for line in res.stderr.splitlines() if ":CONSOLE" in line]
+
+
+@pytest.mark.skipif(_browser() is None, reason="no headless browser (chromium) installed")
+def test_interactive_report_runs_in_a_browser_without_errors(tmp_path):
+    """The report opened offline in headless Chromium: its script runs (marks the page ready),
+    logs nothing to the console, and the time slider shows each year's flow on the network and
+    moves the charts' cursor (yearly_mine: a -> b carries 0 in 2030, 500 t/yr from 2031)."""
+    import html as h
+
+    from netopt.report import write_html
+
+    page = tmp_path / "r.html"
+    write_html(solve_exact(yearly_mine()), page)
+    browser = _browser()
+    assert browser is not None
+    for step, year, rate in ((0, 2030, 0.0), (3, 2033, 500.0)):
+        dom, console = _dump_dom(browser, page, f"step={step}", tmp_path / f"profile{step}")
+        assert console == []
+        assert re.search(r'<html[^>]*data-netopt-ready="1"', dom)
+        assert not re.search(r"<html[^>]*data-netopt-error", dom)
+        assert f'<span class="step">{year} (stage s1)</span>' in dom
+        edge = re.search(r'<line class="edge"[^>]*>', dom, re.S).group(0)
+        assert float(re.search(r'data-rate="([^"]+)"', edge).group(1)) == rate
+        tip = h.unescape(re.search(r'data-tip="([^"]*)"', edge, re.S).group(1))
+        assert tip == (f"a → b in {year}\n" + ("total 500 t/yr\nx: 500 t/yr" if rate
+                                               else "nothing flown"))
+        # every chart's cursor sits on the step's band
+        for chart in re.findall(r'<div class="chart".*?</svg>', dom, re.S):
+            band = re.search(rf'<rect class="band" data-i="{step}" x="([^"]+)"', chart).group(1)
+            assert re.search(r'<rect class="cursor" x="([^"]+)"', chart).group(1) == band
+
+
+def test_steps_in_days_are_labelled_by_name_and_date():
+    """Steps of 3 days (tests/test_steps.py's transit case: a 1-year stage m1 with two 3-day
+    steps, then the rest): the charts and the slider name each step and its date, not a
+    fractional year ('2030.0082')."""
+    from netopt.report import render_html
+    from netopt.report.series import network_frames, steps_of
+    from netopt.testing import instance
+
+    sol = solve_exact(instance(
+        horizon={"start_year": 2030, "stages": [{"name": "m1", "years": 1,
+                                                 "steps": [{"days": 3}, {"days": 3}]}]},
+        routes=[{"name": "ab", "from": "a", "to": "b", "transit_days": 2}],
+        supplies=[{"node": "a", "commodity": "x", "price_per_t": 1.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 3}]))
+    steps = steps_of(sol)
+    assert [steps.label(i) for i in range(3)] == [
+        "m1.1, 2030-01-01, 3 days", "m1.2, 2030-01-04, 3 days", "m1.3, 2030-01-07, 359.2 days"]
+    assert network_frames(sol)["steps"][1] == "m1.2, 2030-01-04, 3 days"
+    text = render_html(sol)
+    assert "m1.2, 2030-01-04, 3 days (stage m1)" in text  # a chart's tooltip
+    charts = "".join(re.findall(r'<div class="chart".*?</svg>', text, re.S))
+    assert "2030.008" not in charts and "m1.3, 2030-01-07, 359.2 days" in charts
+    # the flows table shows the steps' start years as the CSV has them, as years
+    assert [row[5] for row in _cells(text, "table-flows")[1:]] == ["2030", "2030.0164"]

@@ -160,9 +160,11 @@ HEADERS = {
     "costs": "category,stage,year,amount_MUSD,discounted_MUSD",
     "stocks": "facility,node,body,commodity,stage,year,tonnes_t",
     "arrivals": "route,to,body,commodity,stage,year,rate_t_per_yr",
-    "trips": "route,vehicle,from,to,stage,year,trips,payload_t_per_yr,propellant_t_per_yr",
+    "trips": ("route,vehicle,from,to,stage,year,trips,payload_t_per_yr,propellant_t_per_yr,"
+              "tank_cargo_t_per_yr"),
     "fleet": "vehicle,stage,year,online,operating,vehicle_years,utilisation",
     "parked": "vehicle,node,body,stage,year,vehicles",
+    "disposals": "vehicle,node,body,stage,year,vehicles",
     "stages": "stage,start_year,end_year,years,capex_factor,annual_factor",
     "steps": "step,stage,start_year,years,annual_factor",
     "nodes": "node,kind,body,bodies,point,requires_depot",

@@ -112,7 +112,7 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
     assert "EVPI 45 MUSD (wait-and-see 60 MUSD)" in r.output
     assert "VSS 10 MUSD" in r.output
     doc = json.loads((tmp_path / "solution.json").read_text())
-    assert doc["schema_version"] == SCHEMA_VERSION == 7
+    assert doc["schema_version"] == SCHEMA_VERSION == 8
     assert doc["stochastic"]["evpi"] == pytest.approx(45)
     assert Solution.read(tmp_path / "solution.json").stochastic["vss"] == pytest.approx(10)
     r = runner.invoke(app, ["report", str(tmp_path / "solution.json"), "--format", "md", "-o",
@@ -122,13 +122,16 @@ def test_cli_prints_figures_and_writes_them(tmp_path):
     assert "- **EVPI (SP − wait-and-see)**: 45 MUSD (WS 60 MUSD)" in md
     assert "- **VSS (EEV − SP)**: 10 MUSD (EEV 115 MUSD, mean-value plan 40 MUSD)" in md
     assert "- **Here and now**: large x1 in s1" in md
-    assert "| high | 0.5 | 130 | large x1 s1 |" in md
+    # leaf high: capex 80 in s1, 5 t bought at 10 in s2 (the report's leaf row: cost per stage,
+    # then the objective); the last row weighs the leaves: s2 0.5 x 50 = 25, objective 105
+    assert "| high | 0.5 | 80 | 50 | 130 | large x1 s1 |" in md
+    assert "| expected (probability-weighted) | 1 | 80 | 25 | 105 |  |" in md
 
 
 def test_validate_counts_leaves():
     r = runner.invoke(app, ["validate", str(HERE / "three-stage.yaml")])
     assert r.exit_code == 0, r.output
-    assert "three-stage.yaml: valid (1 facilities, 0 routes, 3 stages, 4 leaves)" in r.output
+    assert "three-stage.yaml: valid (1 facility, 0 routes, 0 vehicles, 3 stages, 4 leaves)" in r.output
 
 
 @pytest.mark.parametrize("change, message, token", [
@@ -152,7 +155,8 @@ def test_validate_counts_leaves():
      "'horizon.stages' (the tree, the stages, includes and the name "
      "stay as in the base)", "horizon.stages"),
     (lambda u: u.update(sampled={"stage": "s2", "scenarios": 2, "params": {"x": {}}}),
-     "uncertainty: give either branchings or sampled (one of them)", "branchings"),
+     # at the sampled tree's first key, the value of `sampled:`
+     "uncertainty.sampled: give either branchings or sampled (one of them)", "  stage: s2"),
     (lambda u: u.update(branchings=[], sampled={"stage": "s2", "scenarios": 2, "params": {
         "supplies[0].price_per_t": {"dist": "uniform", "low": 3, "high": 1}}}),
      "uncertainty.sampled.params.supplies[0].price_per_t: not a distribution: low (3) "
@@ -269,3 +273,70 @@ def test_provenance_names_the_tree_file(tmp_path):
     assert r.exit_code == 0, r.output
     prov = json.loads((tmp_path / "solution.json").read_text())["provenance"]
     assert [Path(i["path"]).name for i in prov["inputs"]] == ["two-leaf.yaml"]
+
+
+def test_summary_labels_expectations_and_writes_money_without_exponents(tmp_path):
+    # two-leaf.yaml with every price x 1e6: capex small 40e6, large 80e6, water 10e6 per t.
+    # The hedged plan is the same (large); expected cost 105e6, leaves 130e6 (high) and 80e6
+    # (low), sd 25e6, EVPI 45e6, VSS 10e6. `,.6g` printed 1.05e+08.
+    sets = ["facilities[small].capex=40000000", "facilities[large].capex=80000000",
+            "supplies[0].price_per_t=10000000"]
+    r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--gap", "0",
+                            *(x for s in sets for x in ("--set", s))])
+    assert r.exit_code == 0, r.output
+    assert ("two-leaf: optimal, objective 105,000,000 MUSD (expected over 2 leaves, "
+            "probability-weighted)") in r.output
+    assert ("Costs (MUSD, discounted) by stage and category: expected over the 2 leaves "
+            "(probability-weighted)") in r.output
+    assert "Build-out: " in r.output and "here and now (root stages)" in r.output
+    assert "  leaf high (p 0.5): 130,000,000 MUSD; builds large x1 s1" in r.output
+    assert ("Expected cost 105,000,000 MUSD (probability-weighted over the leaves); leaves "
+            "80,000,000 .. 130,000,000, sd 25,000,000") in r.output
+    assert "EVPI 45,000,000 MUSD (wait-and-see 60,000,000 MUSD)" in r.output
+    assert " 80,000,000 " in r.output  # the cost table's capex
+    assert "e+" not in r.output and "e-0" not in r.output
+    r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--gap", "0", "-q",
+                            *(x for s in sets for x in ("--set", s))])
+    assert r.output.splitlines()[0] == "two-leaf: optimal, objective 105,000,000"
+
+
+def test_leaves_are_in_the_csvs_and_the_netcdf_beside_the_expectation(tmp_path):
+    # two-leaf.yaml: in s2 leaf high buys 30 - 25 = 5 t/yr of water (cost 50), leaf low none;
+    # the expectation is 0.5 x 5 + 0.5 x 0 = 2.5 t/yr (cost 25). Every table of the CSVs starts
+    # with `leaf`: "expected" rows, then each leaf's own; the netCDF has a leaf dimension.
+    import csv
+
+    xr = pytest.importorskip("xarray")
+    pytest.importorskip("h5netcdf")
+    r = runner.invoke(app, ["solve", str(HERE / "two-leaf.yaml"), "--gap", "0", "-o",
+                            str(tmp_path / "sol")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["export", str(tmp_path / "sol" / "solution.json"), "-o",
+                            str(tmp_path / "out"), "--netcdf"])
+    assert r.exit_code == 0, r.output
+
+    def rows(name):
+        with open(tmp_path / "out" / f"{name}.csv", newline="") as f:
+            return list(csv.DictReader(f))
+
+    bought = [(x["leaf"], x["stage"], float(x["rate_t_per_yr"])) for x in rows("supplies")]
+    assert bought == [("expected", "s2", 2.5), ("high", "s2", 5.0)]
+    costs = {(x["leaf"], x["category"]): float(x["discounted_MUSD"]) for x in rows("costs")}
+    assert costs == {("expected", "capex"): 80.0, ("expected", "supply"): 25.0,
+                     ("high", "capex"): 80.0, ("high", "supply"): 50.0, ("low", "capex"): 80.0}
+    # the expectation is the probability-weighted sum of the leaves' rows (p = 0.5 each)
+    for cat in ("capex", "supply"):
+        assert costs[("expected", cat)] == pytest.approx(
+            sum(0.5 * costs.get((leaf, cat), 0.0) for leaf in ("high", "low")))
+    assert {x["leaf"] for x in rows("builds")} == {"expected", "high", "low"}
+    assert "leaf" not in rows("stages")[0]  # the network tables are the same in every leaf
+    with xr.open_dataset(tmp_path / "out" / "solution.nc", engine="h5netcdf") as ds:
+        assert list(ds.leaf.values) == ["expected", "high", "low"]
+        assert ds.probability.values[1:].tolist() == [0.5, 0.5]
+        assert ds.bought.sel(supply="base/water", step="s2").values.tolist() == [2.5, 5.0, 0.0]
+        assert "expectation" in ds.bought.attrs["leaf"]
+        assert ds.attrs["objective"] == 105.0
+    from tests.test_dense import _check_round_trip
+
+    assert _check_round_trip(Solution.read(tmp_path / "sol" / "solution.json"),
+                             tmp_path / "rt") > 10

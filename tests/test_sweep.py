@@ -643,3 +643,13 @@ def test_cli_scale(tmp_path):
     assert r.exit_code == 0, r.output
     assert [float(x["objective"]) for x in table_rows(out / "sweep.csv")] == pytest.approx(
         [12, 32])
+
+
+def test_sweep_summary_money_without_exponents():
+    # objectives of 1.5e8 .. 2.5e8 MUSD printed as people write them (`,.6g` gave 1.5e+08)
+    from netopt.sweep.analysis import Summary
+
+    s = Summary(runs=3, statuses={"optimal": 3}, solved=3,
+                objective={"min": 1.5e8, "median": 2e8, "max": 2.5e8 + 0.25}, elements=[],
+                params=[])
+    assert s.lines()[1] == "objective: min 150,000,000, median 200,000,000, max 250,000,000"

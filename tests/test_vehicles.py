@@ -38,9 +38,61 @@ def test_tanks_fly_with_their_propellant():
     # Check by mass: tanks 0.25 x 1.466667 = 0.366667 t; final mass 1 + 0.1 + 0.366667 =
     # 1.466667, initial 2.933333, ratio 2. 10 t/yr delivered: 14.66667 t of fuel at 1.
     assert propellant_per_t(dv_for(2.0), ISP, 0.1, tank_mass_ratio=0.25) == approx(1.1 / 0.75)
-    sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0), dry_mass_ratio=0.1, tank_mass_ratio=0.25))
+    sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0), dry_mass_ratio=0.1, tank_mass_ratio=0.25,
+                              tanks_expended=False))
     assert sol.objective == approx(10 * 1.1 / 0.75)
     assert sol.propellant[0]["rate"] == approx(14.666666666666666)
+
+
+def hardware_leg(**route):
+    """one_leg with hardware bought at a at 2 per t: the tanks an expendable stage uses up."""
+    return instance(
+        commodities=[{"name": "x"}, {"name": "fuel"}, {"name": "hw"}],
+        hardware_commodity="hw",
+        propulsion=[{"name": "chem", "isp_s": ISP, "propellant": {"fuel": 1.0}}],
+        routes=[{"name": "ab", "from": "a", "to": "b", "propulsion": "chem", **route}],
+        supplies=[{"node": "a", "commodity": "x"},
+                  {"node": "a", "commodity": "fuel", "price_per_t": 1.0},
+                  {"node": "a", "commodity": "hw", "price_per_t": 2.0}],
+        demands=[{"node": "b", "commodity": "x", "amount": 10}])
+
+
+def test_expended_tanks_are_hardware_used_up_at_the_origin():
+    # solvers.md "Routes", Tankage: payload 10 t, R = 2 (dv = Isp g0 ln 2), d = 0, s = 0.25:
+    # phi = (R-1) / (1 - (R-1)s) = 1 / 0.75 = 4/3 t of fuel per t; 10 t burn 13.333 t of fuel
+    # (cost 13.333 at 1/t) and use up s phi 10 = 0.25 x 4/3 x 10 = 3.333 t of tanks, hardware
+    # drawn at a in the step of departure (cost 6.667 at 2/t): objective 20.
+    sol = solve_exact(hardware_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25))
+    assert sol.objective == approx(20.0)
+    bought = {s["commodity"]: s["rate"] for s in sol.supplies}
+    assert bought["hw"] == approx(10 / 3)
+    assert bought["fuel"] == approx(40 / 3)
+
+
+def test_tanks_expended_false_opts_out():
+    # The same leg with tanks_expended: false (tanks reused or counted elsewhere): fuel only, 13.333.
+    sol = solve_exact(hardware_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25,
+                                   tanks_expended=False))
+    assert sol.objective == approx(40 / 3)
+
+
+def test_a_returning_stage_keeps_its_tanks_unless_told():
+    # With return_delta_v_km_s the stage flies back with its tanks: none drawn. R = 2, R_ret = 1.5,
+    # d = 0.1, s = 0.1: phi = 1.5 (test below), fuel 15 t, objective 15. With
+    # tanks_expended: true they are used up all the same: s phi 10 = 1.5 t of hw at 2: 15 + 3 = 18.
+    leg = dict(delta_v_km_s=dv_for(2.0), return_delta_v_km_s=dv_for(1.5), dry_mass_ratio=0.1,
+               tank_mass_ratio=0.1)
+    assert solve_exact(hardware_leg(**leg)).objective == approx(15.0)
+    assert solve_exact(hardware_leg(**leg, tanks_expended=True)).objective == approx(18.0)
+
+
+def test_expended_tanks_need_a_hardware_commodity():
+    with pytest.raises(InputError) as e:
+        one_leg(delta_v_km_s=dv_for(2.0), tank_mass_ratio=0.25)
+    assert [str(p) for p in e.value.problems] == [
+        "routes[0].tank_mass_ratio: route 'ab' uses up its tanks (tank_mass_ratio 0.25, no "
+        "return_delta_v_km_s), drawn as hardware at a, and the instance names no "
+        "hardware_commodity: name one, or set tanks_expended: false"]
 
 
 def test_tanks_on_a_reusable_vehicle_fly_both_ways():
@@ -81,14 +133,14 @@ def test_tank_mass_ratio_needs_delta_v():
     with pytest.raises(InputError) as e:
         one_leg(propellant_per_t=0.5, tank_mass_ratio=0.1)
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: tank_mass_ratio needs delta_v_km_s"]
+        "routes[0].tank_mass_ratio: tank_mass_ratio needs delta_v_km_s"]
 
 
 def test_delta_v_reserve_is_flown():
     # dv = Isp g0 ln 2 / 1.05 with a 5 % reserve is flown as Isp g0 ln 2: R = 2, d = 0, s = 0.25
     # -> phi = 1 / 0.75; 10 t/yr payload -> 13.3333 t of fuel at 1.
     sol = solve_exact(one_leg(delta_v_km_s=dv_for(2.0) / 1.05, delta_v_reserve=0.05,
-                              tank_mass_ratio=0.25))
+                              tank_mass_ratio=0.25, tanks_expended=False))
     assert sol.objective == approx(10 / 0.75)
 
 
@@ -181,7 +233,7 @@ def test_a_reusable_vehicle_needs_a_base_and_a_way_out_of_it():
     with pytest.raises(InputError) as e:
         fleet_instance({k: v for k, v in REUSABLE.items() if k != "base"})
     assert [str(p) for p in e.value.problems] == [
-        "vehicles[0]: a reusable vehicle needs a base: the node where it is delivered when built "
+        "vehicles[0].base: a reusable vehicle needs a base: the node where it is delivered when built "
         "(its hardware mass, default dry_mass) and comes home to between trips"]
     inst = fleet_instance({**REUSABLE, "base": "b"}, nodes=[{"name": "a"}, {"name": "b"},
                                                            {"name": "c"}],
@@ -318,7 +370,7 @@ def test_a_vehicle_route_takes_its_propulsion_from_the_vehicle():
             {"name": "ab", "from": "a", "to": "b", "delta_v_km_s": 1.0, "vehicle": "v",
              "propulsion": "chem", "dry_mass_ratio": 0.1}])
     assert [str(p) for p in e.value.problems] == [
-        "routes[0]: a route flown by a vehicle takes these from the vehicle: propulsion, "
+        "routes[0].propulsion: a route flown by a vehicle takes these from the vehicle: propulsion, "
         "dry_mass_ratio (an empty return is its own route)"]
 
 
@@ -375,7 +427,7 @@ def test_version_5_solutions_still_load():
 
     sol = solve_exact(fleet_instance(REUSABLE))
     doc = sol.to_dict()
-    assert doc["schema_version"] == 7 and doc["trips"] and doc["fleet"]
+    assert doc["schema_version"] == 8 and doc["trips"] and doc["fleet"]
     old = {k: v for k, v in doc.items() if k not in ("trips", "fleet", "parked")}
     old["schema_version"] = 5
     again = Solution.from_dict(old)
@@ -415,3 +467,47 @@ def test_a_full_fleet_is_named_when_demand_cannot_be_met():
     assert sol.message == ("demand x at b in s1: 30 t/yr required, 27.7778 t/yr met when as much as "
                            "possible is met (the --elastic plan); limits reached: fleet v: "
                            "1 vehicle(s), all built and busy")
+
+
+def test_fleet_columns_agree_over_a_stage_with_an_idle_year(tmp_path):
+    # One 2-year stage at year grain; a -> b and b -> a each have one window, at 2030.0, and b is
+    # a market buying 10 t/yr of x at 100: one trip out (10 t, fuel (R-1)(4 + 10) = 14) and one
+    # back (0.5 x 4 = 2) in 2030, nothing can fly in 2031. -1,000 + 100 + 14 + 2 = -884. Fleet:
+    # 2030 holds 2 trips x 0.1 yr = 0.2 vehicle-years, 2031 none; the one vehicle exists and
+    # operates in both years. The stage: online 1, operating (1 + 1)/2 = 1, used (0.2 + 0)/2 =
+    # 0.1, utilisation 0.1 / 1 = 10 % (leaving the idle year out gave operating 0.5 and 20 %;
+    # "online 1, used 0.1, 20 %" did not add up).
+    import json
+
+    from typer.testing import CliRunner
+
+    from netopt.cli import app
+
+    windowed = {"every_years": 10, "first": 2030}
+    inst = fleet_instance(
+        {**REUSABLE, "capex": 100},
+        horizon={"start_year": 2030, "discount_rate": 0.0, "resolution": "year",
+                 "stages": [{"name": "s1", "years": 2}]},
+        routes=[{"name": "ab", "from": "a", "to": "b", "delta_v_km_s": dv_for(2.0),
+                 "vehicle": "v", "commodities": ["x"], "windows": windowed},
+                {"name": "ba", "from": "b", "to": "a", "delta_v_km_s": dv_for(1.5),
+                 "vehicle": "v", "commodities": ["x"], "windows": windowed}],
+        demands=[{"node": "b", "commodity": "x", "kind": "market", "amount": 10,
+                  "price_per_t": 100}])
+    sol = solve_exact(inst)
+    assert sol.objective == approx(-884.0)
+    assert sol.fleet == [
+        {"vehicle": "v", "stage": "s1", "year": 2030, "online": 1, "operating": 1.0,
+         "vehicle_years": approx(0.2), "utilisation": approx(0.2)},
+        {"vehicle": "v", "stage": "s1", "year": 2031, "online": 1, "operating": 1.0,
+         "vehicle_years": 0.0, "utilisation": 0.0}]
+    assert sol.by_stage().fleet == [
+        {"vehicle": "v", "stage": "s1", "year": 2030, "online": 1, "operating": approx(1.0),
+         "vehicle_years": approx(0.1), "utilisation": approx(0.1)}]
+    path = tmp_path / "idle.json"
+    path.write_text(json.dumps(inst.model_dump(by_alias=True, exclude_none=True)))
+    r = CliRunner().invoke(app, ["solve", str(path), "--gap", "0"])
+    assert r.exit_code == 0, r.output
+    fleets = r.output[r.output.index("Fleets"):].splitlines()
+    assert fleets[2].split() == ["stage", "vehicle", "online", "operating", "used", "utilisation"]
+    assert fleets[4].split() == ["s1", "v", "1", "1", "0.1", "10%"]

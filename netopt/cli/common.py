@@ -23,6 +23,7 @@ INTERRUPTED = 130  # the shell's code for Ctrl-C
 TimeLimit = Annotated[Optional[float], typer.Option("--time-limit", min=0, help="Seconds (per run in a sweep).")]  # noqa: E501
 Gap = Annotated[Optional[float], typer.Option("--gap", min=0, help="Relative MIP gap (default: solver's, HiGHS 1e-4).")]  # noqa: E501
 Solver = Annotated[str, typer.Option("--solver", help="highs, or any solver Pyomo knows.")]
+Threads = Annotated[Optional[int], typer.Option("--threads", min=1, help="Threads the solver may use (HiGHS option threads; default: HiGHS's own choice from the machine's cores).")]  # noqa: E501
 SolverOption = Annotated[Optional[list[str]], typer.Option("--option", help="Solver option KEY=VALUE (repeatable), e.g. mip_max_nodes=100.")]  # noqa: E501
 Sets = Annotated[Optional[list[str]], typer.Option("--set", help="Override PATH=VALUE (repeatable; VALUE is YAML), e.g. routes[launch].cost_per_t=1.4.")]  # noqa: E501
 
@@ -51,7 +52,8 @@ def exit_codes(doing: str = "") -> Iterator[None]:
         where = f"{e.filename}: " if e.filename else ""
         err.print(f"error: {where}{e.strerror or e}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        doing = getattr(e, "doing", None) or doing  # status.Interrupted knows its phase
         err.print(f"interrupted{' while ' + doing if doing else ''}; nothing written",
                   markup=False)
         raise typer.Exit(INTERRUPTED) from None
@@ -73,6 +75,13 @@ def write_solution(sol: Any, folder: Any) -> list:
             raise typer.Exit(INTERRUPTED) from None
         err.print(f"error: {e}; {keep}", markup=False)
         raise typer.Exit(ExitCode.USAGE) from None
+
+
+def note_cleaned(folder: Any) -> None:
+    """Say which temporary files of a netopt killed while writing (SIGKILL) were removed."""
+    for path in folder.cleaned:
+        err.print(f"note: removed {path}, left by a netopt that was stopped while writing",
+                  markup=False)
 
 
 def parse_options(items: list[str]) -> dict[str, object]:

@@ -40,7 +40,7 @@ def export(
     graphml: Annotated[Optional[Path], typer.Option("--graphml", help="GraphML file (one per stage, NAME-STAGE.graphml, unless --stage or a single stage).")] = None,  # noqa: E501
     stage: Annotated[Optional[str], typer.Option("--stage", help="Only this stage's graph.")] = None,  # noqa: E501
     multi: Annotated[bool, typer.Option("--multi", help="GraphML with one edge per route (parallel routes kept apart).")] = False,  # noqa: E501
-    netcdf: Annotated[bool, typer.Option("--netcdf", help="solution.nc too: dense arrays by stage, element and commodity, zeros kept, units as attributes (needs pip install 'netopt[netcdf]').")] = False,  # noqa: E501
+    netcdf: Annotated[bool, typer.Option("--netcdf", help="solution.nc too: every table as dense arrays by step (or stage), element and commodity (and leaf, with an uncertainty tree), zeros kept, units as attributes (needs pip install 'netopt[netcdf]').")] = False,  # noqa: E501
 ) -> None:
     """Export a solution for other tools: tidy CSV / Parquet tables, netCDF arrays, and GraphML
     network graphs."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from ..errors import InputError
+from ..files import OutputFolder
 from ..load import read_tree
 from ..scenario import load_tree, parse_set
 from ..solve import SolveOptions
@@ -22,6 +24,7 @@ from .common import (
     TimeLimit,
     err,
     exit_codes,
+    note_cleaned,
     out,
     parse_options,
     print_problems,
@@ -29,6 +32,8 @@ from .common import (
 
 
 TABLE = "sweep.csv"  # in the -o directory; its sidecars take its stem (sweep.json, ...)
+# what `netopt sweep -o DIR` writes: a folder holding anything else is refused
+SWEEP_FILES = re.compile(r"sweep(\.csv|\.json|-summary\.md|-objective\.(png|svg))|\..*\.tmp")
 
 
 def sweep(
@@ -114,6 +119,10 @@ def sweep(
                   f"{folder} is {'a file' if folder.is_file() else 'a .csv name'}", markup=False)
         raise typer.Exit(ExitCode.USAGE)
     table = folder / TABLE
+    out_folder = OutputFolder(folder, ours=SWEEP_FILES)
+    with exit_codes("reading the instance"):
+        out_folder.prepare()  # as solve -o: checked and locked before the first run
+    note_cleaned(out_folder)
     meta = {"base": str(base_file), "scenarios": [str(s) for s in scenarios],
             "set": [f"{o.path}={o.value!r}" for o in sets]}
     if sweep_file is not None:
@@ -155,9 +164,13 @@ def sweep(
                                if dask_scheduler_file else None, resume=resume,
                                overwrite=overwrite, on_result=on_result, on_start=on_start,
                                plot=plot, meta=meta, warm_start=warm_start)
+        except BaseException:
+            out_folder.abandon()  # removes the folder only if this sweep made it and it is empty
+            raise
         finally:
             if progress is not None:
                 progress.stop()
+            out_folder.release()
     if result.interrupted:
         err.print(f"interrupted: {len(result.rows)} of {len(spec)} runs are in {table}; "
                   "run the same command with --resume to finish", markup=False)

@@ -3,6 +3,7 @@ the captions and the tidy tables as rows of text."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 from ..results import Solution, table_columns, tidy_rows
 from ..tables import NETWORK_TABLES, TABLES
 from .figures import fmt_t
+from .series import Series, network_frames, steps_of, time_series
 
 MAX_TABLE_ROWS = 1000  # rows of one table shown in a report (the CSV export has them all)
 
@@ -38,12 +40,14 @@ NETWORK_HOW_TO_READ = (
     "buys (supplies), needs (required demand), sells (markets) and misses (shortfall), in t/yr.")
 
 
-def stage_caption(sol: Solution, stage: str) -> str:
-    """What happens in one stage, in a sentence or two."""
+def stage_caption(sol: Solution, stage: str, averaged: bool = False) -> str:
+    """What happens in one stage, in a sentence or two; `averaged`: the stage view of several
+    steps (rates are the stage's means)."""
     info = next(s for s in sol.stages if s["name"] == stage)
     end = info["start_year"] + info["years"] - 1
     mass = sol.units.get("mass", "t")
     money = sol.units.get("money", "")
+    per_yr = f"{mass}/yr" + (" on average over the stage" if averaged else "")
     built = [f"{b['name']} +{b['units']} at {b['node']}" for b in sol.builds
              if b["stage"] == stage]
     parts = [f"Stage {stage} ({info['start_year']}–{end}, {info['years']} years)."]
@@ -54,27 +58,45 @@ def stage_caption(sol: Solution, stage: str) -> str:
             per_route[f"{f['from']} → {f['to']}"] += f["rate"]
     if per_route:
         top = sorted(per_route.items(), key=lambda kv: -kv[1])[:3]
-        parts.append("Largest flows: " + ", ".join(f"{r} {fmt_t(v)}/yr" for r, v in top) + ".")
+        parts.append("Largest flows (" + per_yr + "): "
+                     + ", ".join(f"{r} {fmt_t(v)}/yr" for r, v in top) + ".")
     bought = sum(x["rate"] for x in sol.supplies if x["stage"] == stage)
     if bought:
-        parts.append(f"Bought from supplies: {bought:,.0f} {mass}/yr.")
+        parts.append(f"Bought from supplies: {bought:,.0f} {per_yr}.")
     short = sum(x["rate"] for x in sol.shortfalls if x["stage"] == stage)
     if short:
-        parts.append(f"Not delivered: {short:,.0f} {mass}/yr.")
+        parts.append(f"Not delivered: {short:,.0f} {per_yr}.")
     cost = sol.cost_total(stage=stage)
     if sol.costs:
-        parts.append(f"Discounted cost {cost:,.0f} {money}.")
+        parts.append(f"Discounted cost {cost:,.0f} {money}"
+                     + (" (expected)." if sol.stochastic else "."))
     return " ".join(parts)
 
 
-def caption(fid: str, sol: Solution) -> str:
+def caption(fid: str, sol: Solution, averaged: bool = False) -> str:
     if fid.startswith("network-"):
-        return stage_caption(sol, fid[len("network-"):])
-    return CAPTIONS.get(fid, fid)
+        return stage_caption(sol, fid[len("network-"):], averaged)
+    text = CAPTIONS.get(fid, fid)
+    if averaged and fid in ("sources", "fleets"):
+        text += " Per stage: the mean over the stage's years (year by year: 'Over time')."
+    return text
 
 
 # --- text: summary and tables ------------------------------------------------------------------
+def fmt(x: float, digits: int = 6) -> str:
+    """x to `digits` significant digits, thousands separated, never in scientific notation
+    (money and tonnes are read by people: 1,234,567, not 1.23457e+06)."""
+    if x == 0 or not math.isfinite(x):
+        return "0" if x == 0 else str(x)
+    mag = math.floor(math.log10(abs(x)))
+    text = f"{x:,.{min(max(0, digits - 1 - mag), 12)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _num(x: Any) -> str:
+    """A number of the summary: whole above 1,000, else 4 significant digits."""
     if x is None:
         return ""
     if isinstance(x, bool):
@@ -82,11 +104,21 @@ def _num(x: Any) -> str:
     if isinstance(x, int):
         return f"{x:,}" if abs(x) >= 10000 else str(x)
     if isinstance(x, float):
-        if x == 0:
-            return "0"
-        if abs(x) >= 1000:
-            return f"{x:,.0f}"
-        return f"{x:.4g}"
+        return f"{x:,.0f}" if abs(x) >= 1000 else fmt(x, 4)
+    return str(x)
+
+
+def exact(x: Any) -> str:
+    """A cell of a tidy table as the report shows it: the CSV's value to 6 significant digits
+    (integers and text as they are)."""
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "True" if x else "False"  # as csv writes a bool
+    if isinstance(x, int):
+        return f"{x:,}" if abs(x) >= 10000 else str(x)
+    if isinstance(x, float):
+        return fmt(x, 6)
     return str(x)
 
 
@@ -97,9 +129,11 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
     if sol.objective is not None:
         unit = {"cost": money, "launch_mass": f"{mass} launched"}.get(sol.objective_kind,
                                                                    f"{mass} supplied")
-        facts.append(("Objective", f"{sol.objective:,.6g} {unit}"))
+        facts.append(("Objective", f"{fmt(sol.objective)} {unit}".rstrip()
+                      + (" (expected: probability-weighted over the leaves)"
+                         if sol.stochastic else "")))
     if sol.gap is not None:
-        facts.append(("Gap", f"{sol.gap:.3%}" + (f" (bound {sol.bound:,.6g})"
+        facts.append(("Gap", f"{sol.gap:.3%}" + (f" (bound {fmt(sol.bound)})"
                                                  if sol.bound is not None else "")))
     if sol.message:
         facts.append(("Solver message", sol.message))
@@ -110,7 +144,8 @@ def summary_facts(sol: Solution) -> list[tuple[str, str]]:
         facts.append(("Stages", f"{len(sol.stages)} ({', '.join(sol.stage_names)}), "
                                 f"{first['start_year']}–{last['start_year'] + last['years'] - 1}"))
     if sol.costs:
-        facts.append(("Discounted cost", f"{sol.cost_total():,.6g} {money}"))
+        facts.append(("Expected discounted cost" if sol.stochastic else "Discounted cost",
+                      f"{fmt(sol.cost_total())} {money}".rstrip()))
     years = {s["name"]: s["years"] for s in sol.stages}
     units = sum(b["units"] for b in sol.builds)
     facts.append(("Units built", f"{units} ({len({b['name'] for b in sol.builds})} elements)"))
@@ -131,7 +166,7 @@ def stochastic_facts(sol: Solution) -> list[tuple[str, str]]:
     unit = sol.units.get("money", "") if sol.objective_kind == "cost" else sol.units.get("mass", "t")
 
     def m(x: float | None) -> str:
-        return "n/a" if x is None else f"{x:,.6g} {unit}"
+        return "n/a" if x is None else f"{fmt(x)} {unit}".rstrip()
 
     tree = st["tree"]
     facts = [("Uncertainty", f"{len(st['leaves'])} leaves; " + "; ".join(
@@ -141,7 +176,7 @@ def stochastic_facts(sol: Solution) -> list[tuple[str, str]]:
                                    for b in st["here_and_now"]) or "build nothing")]
     sp = st.get("spread")
     facts.append(("Expected cost (SP)", m(st.get("expected_cost")) + (
-        f", leaves {sp['min']:,.6g} to {sp['max']:,.6g} (sd {sp['std']:,.4g})" if sp else "")))
+        f", leaves {fmt(sp['min'])} to {fmt(sp['max'])} (sd {fmt(sp['std'], 4)})" if sp else "")))
     if "evpi" in st:
         facts.append(("EVPI (SP − wait-and-see)", f"{m(st.get('evpi'))} (WS {m(st.get('wait_and_see'))})"))
         facts.append(("VSS (EEV − SP)", f"{m(st.get('vss'))} (EEV {m(st.get('eev'))}, "
@@ -150,12 +185,49 @@ def stochastic_facts(sol: Solution) -> list[tuple[str, str]]:
 
 
 def leaf_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
-    """One row per leaf: probability, branches, cost, builds."""
+    """One row per leaf: probability, discounted cost per stage, objective, builds; a last row
+    the probability-weighted expectation (what the other tables of the report hold)."""
     st = sol.stochastic or {}
-    rows = [[leaf["name"], f"{leaf['probability']:.4g}", _num(leaf.get("objective")),
+    stages = sol.stage_names
+    leaves = st.get("leaves", [])
+    per: list[dict[str, float]] = []
+    for leaf in leaves:
+        cost: dict[str, float] = defaultdict(float)
+        for c in leaf.get("costs") or []:
+            cost[c["stage"]] += c["discounted"]
+        per.append(cost)
+    rows = [[leaf["name"], fmt(leaf["probability"], 4), *(_num(cost.get(s)) for s in stages),
+             _num(leaf.get("objective")),
              ", ".join(f"{b['name']} x{b['units']} {b['stage']}" for b in leaf.get("builds", []))]
-            for leaf in st.get("leaves", [])[:MAX_TABLE_ROWS]]
-    return ["leaf", "probability", "cost", "builds"], rows
+            for leaf, cost in zip(leaves[:MAX_TABLE_ROWS], per)]
+    if leaves:
+        weigh = [leaf["probability"] for leaf in leaves]
+        objs = [leaf.get("objective") for leaf in leaves]
+        rows.append(["expected (probability-weighted)", fmt(sum(weigh), 4),
+                     *(_num(sum(w * c.get(s, 0.0) for w, c in zip(weigh, per))) for s in stages),
+                     _num(sum(w * o for w, o in zip(weigh, objs)) if None not in objs else None),
+                     ""])
+    return ["leaf", "probability", *stages, "objective", "builds"], rows
+
+
+def capacity_table(sol: Solution) -> tuple[list[str], list[list[str]]]:
+    """Facility capacity per stage of the stage view: 'operating of nameplate' t/yr. Nameplate:
+    the units that exist in the stage x capacity per unit; operating: the mean over the stage's
+    years of the capacity in operation (commissioning and retirement inside the stage count for
+    the share of it they cover), the figure the terminal summary's build-out prints."""
+    stages = sol.stage_names
+    per_unit = {f["name"]: f.get("capacity") for f in (sol.network or {}).get("facilities", [])}
+    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    for o in sol.online:
+        cap = per_unit.get(o["name"])
+        if o["type"] != "facility" or cap is None or o.get("capacity") is None:
+            continue
+        plate = o["units"] * cap
+        share = f" ({o['capacity'] / plate:.0%})" if plate and o["capacity"] < plate - 1e-6 else ""
+        cells[o["name"]][o["stage"]] = f"{_num(o['capacity'])} of {_num(plate)}{share}"
+    rows = [[name, _num(per_unit[name]), *(cells[name].get(s, "") for s in stages)]
+            for name in sorted(cells)]
+    return ["facility", "per unit", *stages], rows
 
 
 def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
@@ -189,7 +261,18 @@ def build_out(sol: Solution) -> tuple[list[str], list[list[str]]]:
 def table_rows(sol: Solution, name: str) -> tuple[list[str], list[list[str]], int]:
     cols = [h for h, _ in table_columns(sol, name)]
     rows = tidy_rows(sol, name)
-    return cols, [[_num(r[c]) for c in cols] for r in rows[:MAX_TABLE_ROWS]], len(rows)
+    return cols, [[_year(r[c]) if c in YEAR_COLUMNS else exact(r[c]) for c in cols]
+                  for r in rows[:MAX_TABLE_ROWS]], len(rows)
+
+
+YEAR_COLUMNS = ("year", "start_year", "end_year")
+
+
+def _year(x: Any) -> str:
+    """A calendar year as a year: 2031, or 2031.0082 for a step 3 days into it (no separator)."""
+    if isinstance(x, float):
+        return f"{x:.4f}".rstrip("0").rstrip(".")
+    return "" if x is None else str(x)
 
 
 def _spans(years: list[int]) -> str:
@@ -216,7 +299,7 @@ def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
         for (node, k), series in sorted(held.items()):
             peak_year, peak = max(series, key=lambda yt: (yt[1], -yt[0]))
             rows.append([node, k, _spans([y for y, _ in series]), fmt_t(peak), str(peak_year)])
-        out.append((f"Stockpiles: stock held at the end of each step ({mass})",
+        out.append((f"Stockpiles in brief: where, in which years, the peak ({mass})",
                     ["node", "commodity", "held (end of)", "peak", "peak year"], rows))
     windowed = {r["name"]: r for r in (sol.network or {}).get("routes", [])
                 if r.get("window_every_years")}
@@ -238,21 +321,22 @@ def time_tables(sol: Solution) -> list[tuple[str, list[str], list[list[str]]]]:
 
 
 TABLE_TITLES = {
-    "builds": "Builds: units built per element and stage",
-    "online": "Online: units and capacity per element and stage",
-    "activities": "Activities: facility activity per stage",
-    "flows": "Flows: payload per route, commodity and stage",
-    "propellant": "Propellant burnt per route, commodity and stage",
-    "supplies": "Supplies: tonnes bought per year",
-    "sales": "Sales to markets",
-    "shortfalls": "Shortfalls: required demand not delivered",
-    "costs": "Costs per category and stage",
-    "stocks": "Stocks held at the end of each stage",
-    "arrivals": "Arrivals per route, commodity and stage",
+    "builds": "Builds: units built per element at the start of a stage",
+    "online": "Online: units, operating units and operating capacity per element and step",
+    "activities": "Activities: facility activity per step",
+    "flows": "Flows: payload per route, commodity and step",
+    "propellant": "Propellant burnt per route, commodity and step",
+    "supplies": "Supplies: tonnes bought per year, per step",
+    "sales": "Sales to markets per step",
+    "shortfalls": "Shortfalls: required demand not delivered, per step",
+    "costs": "Costs per category and step",
+    "stocks": "Stocks held at the end of each step",
+    "arrivals": "Arrivals per route, commodity and step",
     "steps": "Operating steps",
     "trips": "Trips: vehicle trips per route and step",
     "fleet": "Fleets: reusable vehicles online and used per step",
     "parked": "Parked: vehicles waiting away from their base at the end of each step",
+    "disposals": "Disposals: vehicles left for good away from their base (returns: false)",
     "stages": "Stages", "nodes": "Nodes", "facilities": "Candidate facilities",
     "routes": "Candidate routes", "demands": "Demands",
 }
@@ -330,7 +414,15 @@ class DataTable:
     open: bool
 
 
-Block = Facts | Heading | Text | Grid | Figure | DataTable
+@dataclass(frozen=True)
+class Player:
+    """The network step by step with a time slider (HTML only): network_frames()' data."""
+
+    id: str
+    frames: dict[str, Any]
+
+
+Block = Facts | Heading | Text | Grid | Figure | DataTable | Series | Player
 
 
 @dataclass(frozen=True)
@@ -353,52 +445,102 @@ FIGURE_SECTIONS = (("timeline", "Build timeline"), ("costs", "Cost breakdown"),
                    ("sources", "Mass sources"))
 
 
-def document(sol: Solution, fids: list[str], title: str | None = None,
-             timed: list[tuple[str, list[str], list[list[str]]]] | None = None) -> Document:
-    """The report of `sol` as sections of blocks; `fids`: the figures drawn (figures());
-    `timed`: time_tables() of the plan before its stage view (stockpiles, launch windows)."""
+def grain_note(sol: Solution, view: Solution) -> str:
+    """What the stage view's numbers are: a stage's only step, or its steps averaged."""
+    if view is sol:
+        return ("One operating step per stage: a rate is the t/yr of every year of its stage, "
+                "a stock what is held at the stage's end.")
+    return ("Stage view of yearly steps: a rate is the mean t/yr over the stage's years, units "
+            "the most that exist during the stage, capacity the mean operating capacity, costs "
+            "the stage's sum, stocks what is held at the stage's end. Year by year: 'Over time' "
+            "and the tables.")
+
+
+def expectation_note(sol: Solution) -> str | None:
+    """Under uncertainty, what the operation's numbers are."""
+    st = sol.stochastic
+    if not st:
+        return None
+    return (f"Planning under uncertainty: flows, stocks, fleets, costs and every table except "
+            f"the leaves' are probability-weighted expectations over the {len(st['leaves'])} "
+            "leaves of the scenario tree (each leaf's costs and builds: 'Leaves of the scenario "
+            "tree').")
+
+
+def document(sol: Solution, fids: list[str], title: str | None = None) -> Document:
+    """The report of `sol` (as solved: one row per step) as sections of blocks; `fids`: the
+    figures drawn (figures() of `sol.by_stage()`). Summary and figures speak in stages (labelled
+    as averages when a stage has several steps); 'Over time' and the tables in steps."""
     money = sol.units.get("money", "")
-    header, rows = build_out(sol)
-    summary: list[Block] = [
-        Facts(summary_facts(sol)),
+    mass = sol.units.get("mass", "t")
+    view = sol.by_stage()
+    grain = grain_note(sol, view)
+    expected = expectation_note(sol)
+    header, rows = build_out(view)
+    summary: list[Block] = [Facts(summary_facts(view), "summary-facts")]
+    if expected:
+        summary.append(Text(expected))
+    summary += [
         Heading("What is built where and when",
-                "Units online per stage; (+n): built in that stage."),
+                "Units per stage: the most that exist during the stage; (+n): built at the "
+                "stage's start."),
         Grid(header, rows, "summary-builds") if rows else Text("Nothing is built."),
     ]
-    if sol.costs:
-        h, r = cost_table(sol)
-        summary += [Heading(f"Cost split ({money}, discounted)"), Grid(h, r, "summary-costs")]
+    h, r = capacity_table(view)
+    if r:
+        summary += [Heading(f"Facility capacity per stage ({mass}/yr): operating of nameplate",
+                            "Nameplate: units x capacity per unit. Operating: the mean over the "
+                            "stage's years of the capacity in operation — a unit still being "
+                            "commissioned, or retired, counts for the share of the stage it "
+                            "operates (the terminal summary's build-out prints this figure)."),
+                    Grid(h, r, "summary-capacity")]
+    if view.costs:
+        h, r = cost_table(view)
+        summary += [Heading(f"Cost split ({money}, discounted"
+                            + (", expected)" if sol.stochastic else ")")), Grid(h, r,
+                                                                                "summary-costs")]
     if sol.stochastic:
-        h, r = leaf_table(sol)
+        h, r = leaf_table(view)
         summary += [Heading("Leaves of the scenario tree",
-                            "Each leaf's probability, cost and build-out; the tables below hold "
-                            "the here-and-now builds and the expected operation."),
+                            f"Each leaf's probability, discounted cost per stage ({money}), "
+                            "objective and build-out; the last row weighs them by probability: "
+                            "the expectation the rest of the report shows."),
                     Grid(h, r, "summary-leaves")]
+    over: list[Block] = [Text(
+        "Step by step as the solution holds them (" + (
+            "one step a year" if sol.steps and steps_of(sol).yearly
+            else "each step as long as it lasts") + "). Move the slider to see the network in "
+        "a step; hover over a chart or the network for its values.")]
+    if sol.stages:
+        over.append(Player("player", network_frames(sol)))
+    over += list(time_series(sol))
+    for i, (head, cols, cells) in enumerate(time_tables(sol)):
+        over += [Heading(head), Grid(cols, cells, f"time-{i}")]
     sections = [
-        Section("summary", "Summary", summary),
-        Section("assumptions", "Assumptions", assumptions(sol)),
+        Section("summary", "Summary", summary, grain),
+        Section("time", "Over time", over, expected),
+        Section("assumptions", "Assumptions", assumptions(view)),
         Section("network", "Network by stage",
-                [Figure(fid, caption(fid, sol), fid[len("network-"):]) for fid in fids
-                 if fid.startswith("network-")], NETWORK_HOW_TO_READ),
+                [Figure(fid, caption(fid, view, view is not sol), fid[len("network-"):])
+                 for fid in fids if fid.startswith("network-")],
+                NETWORK_HOW_TO_READ + " " + grain),
     ]
-    sections += [Section(fid, head, [Figure(fid, caption(fid, sol))] if fid in fids else [])
+    sections += [Section(fid, head, [Figure(fid, caption(fid, view, view is not sol))]
+                         if fid in fids else [])
                  for fid, head in FIGURE_SECTIONS]
     if "fleets" in fids:  # only plans with vehicles have this section
-        sections.append(Section("fleets", "Vehicle fleets", [Figure("fleets",
-                                                                    caption("fleets", sol))]))
-    if timed:
-        over: list[Block] = []
-        for i, (head, cols, cells) in enumerate(timed):
-            over += [Heading(head), Grid(cols, cells, f"time-{i}")]
-        sections.append(Section("time", "Stockpiles and launch windows over time", over))
+        sections.append(Section("fleets", "Vehicle fleets", [Figure(
+            "fleets", caption("fleets", view, view is not sol))]))
     tables: list[Block] = []
     for name in TABLES + NETWORK_TABLES:
         cols, cells, total = table_rows(sol, name)
         tables.append(DataTable(name, TABLE_TITLES.get(name, name), cols, cells, total,
                                 name in TABLES and total <= 60))
-    sections.append(Section("tables", "Tables", tables,
-                            "The tidy tables, as `netopt export` writes them (CSV / Parquet); "
-                            f"rates in {sol.units.get('mass', 't')}/yr, money in {money}."))
+    sections.append(Section(
+        "tables", "Tables",
+        tables, "The tidy tables as `netopt export` writes them (CSV / Parquet): the same rows "
+        "— one per element and step, `year` the step's start — with numbers to 6 significant "
+        f"digits; rates in {mass}/yr, money in {money}." + (" " + expected if expected else "")))
     sections.append(Section("provenance", "Where this comes from",
                             [Facts(provenance_facts(sol), "provenance-facts")]))
     return Document(title or f"netopt report: {sol.instance}", sections)
@@ -408,6 +550,9 @@ def assumptions(sol: Solution) -> list[Block]:
     """The frame the plan was optimised in: scenario, discount rate, prices, element costs."""
     money = sol.units.get("money", "")
     blocks: list[Block] = [Facts(assumption_facts(sol), "assumption-facts")]
+    if sol.stochastic:
+        blocks.append(Text("The base instance's figures: each leaf of the scenario tree changes "
+                           "some of them as its branches say (Summary: 'Uncertainty')."))
     for name, title, (cols, rows, total) in (
             ("prices", f"Prices ({money} per t) by stage", price_table(sol)),
             ("element-costs", "Capital and operating costs", element_cost_table(sol))):
@@ -440,7 +585,7 @@ def assumption_facts(sol: Solution) -> list[tuple[str, str]]:
     facts.append(("Objective", "least discounted cost" if sol.objective_kind == "cost"
                   else "least mass bought from supplies"))
     if net.get("budgets"):
-        facts.append(("Capex budgets", ", ".join(f"{t}: {v:,.6g} {money}"
+        facts.append(("Capex budgets", ", ".join(f"{t}: {fmt(v)} {money}"
                                                  for t, v in net["budgets"].items())))
     return facts
 

@@ -12,6 +12,10 @@ from ..paths import PathError, resolve
 
 # paths a branch may not change: the tree itself, and what it is indexed by
 FORBIDDEN = ("uncertainty", "horizon.stages", "include", "name")
+# Most leaves of a tree of branchings, as of a sampled one (schema.SampledTree.scenarios): every
+# leaf is an instance validated and a block of the extensive form; 2^20 of them ran out of memory
+# building the tree itself
+MAX_LEAVES = 100_000
 
 
 def check_tree(inst: Any) -> list[Problem]:
@@ -46,6 +50,12 @@ def check_tree(inst: Any) -> list[Problem]:
         paths(s.params, ("uncertainty", "sampled", "params"))
         problems += _check_distributions(s)
         return problems
+    leaves = math.prod(len(b.branches) for b in unc.branchings)  # counted before any is made
+    if leaves > MAX_LEAVES:
+        return [Problem(f"the {len(unc.branchings)} branchings make {leaves:,} leaves (the "
+                        f"product of their numbers of branches), more than the {MAX_LEAVES:,} "
+                        "netopt takes (a sampled tree of fewer leaves may stand for them)",
+                        ("uncertainty", "branchings"))]
     seen: set[str] = set()
     for i, b in enumerate(unc.branchings):
         here: Path = ("uncertainty", "branchings", i)
@@ -82,7 +92,15 @@ def _check_distributions(s: Any) -> list[Problem]:
         except ValidationError as e:
             err = e.errors(include_url=False)[0]
             msg = err["msg"].removeprefix("Value error, ")
-            field_ = ".".join(str(x) for x in err["loc"][1:] if x)
+            where: Path = ("uncertainty", "sampled", "params", p)
+            loc = tuple(x for x in err["loc"][1:] if x != "")
+            if loc and err["type"] not in ("missing", "extra_forbidden"):
+                # a value of the wrong kind: at its own line and column, with what it was
+                got = err.get("input")
+                shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+                out.append(Problem(f"not a distribution's value: {msg}{shown}", where + loc))
+                continue
+            field_ = ".".join(str(x) for x in loc)
             out.append(Problem(f"not a distribution: {field_ + ': ' if field_ else ''}{msg}",
-                               ("uncertainty", "sampled", "params", p)))
+                               where))
     return out

@@ -142,8 +142,10 @@ def solve(sp: StochasticPlan, options: SolveOptions | None = None, figures: bool
                 "extensive form's best (its search stopped at a limit or within the MIP gap): "
                 "kept")) if x)
         if sol.gap is not None and sol.gap > 1e-6:
+            from ..summary import money_text  # rich: only for this note
             found["note"] = (f"the extensive form is solved to a gap of {sol.gap:.2%}: EVPI and "
-                             f"VSS are uncertain by up to {sol.gap * abs(sol.objective or 0):,.6g}")
+                             "VSS are uncertain by up to "
+                             f"{money_text(sol.gap * abs(sol.objective or 0))}")
         assert sol.stochastic is not None
         sol.stochastic.update(found)
         timings["figures"] = time.perf_counter() - t2
@@ -214,6 +216,11 @@ def _figures(sp: StochasticPlan, ef: Extensive, opts: SolveOptions, sp_value: fl
     return out
 
 
+# each leaf's own tables in solution.json (solution_schema.LeafRow), beside the expectation
+LEAF_TABLES = ("builds", "costs", "online", "activities", "flows", "propellant", "supplies",
+               "sales", "shortfalls", "stocks", "arrivals", "trips", "fleet", "parked")
+
+
 def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solution]
                       ) -> Solution:
     """The top-level Solution: here-and-now builds and online units (root stages), every other
@@ -235,7 +242,7 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         sol.online = [o for o in first.online if o["stage"] in root]
         sol.fleet = [f for f in first.fleet if f["stage"] in root]  # vehicles: as online
         for table in ("activities", "flows", "propellant", "supplies", "sales", "shortfalls",
-                      "costs", "stocks", "arrivals", "trips", "parked"):
+                      "costs", "stocks", "arrivals", "trips", "parked", "disposals"):
             setattr(sol, table, expected_rows([getattr(s, table) for s in leaf_sols], probs))
         order = {s["name"]: i for i, s in enumerate(sol.stages)}
         sol.costs.sort(key=lambda r: (order[r["stage"]], r.get("year") or 0, r["category"]))
@@ -245,7 +252,8 @@ def expected_solution(sp: StochasticPlan, outcome: Outcome, leaf_sols: list[Solu
         "here_and_now": [dict(b) for b in sol.builds],
         "leaves": [{"name": leaf.name, "probability": leaf.probability,
                     "branches": dict(zip((n for n, _ in tree.branchings), leaf.branches)),
-                    "objective": s.objective, "builds": s.builds, "costs": s.costs}
+                    "objective": s.objective,
+                    **{t: getattr(s, t) for t in LEAF_TABLES}}
                    for leaf, s in zip(tree.leaves, leaf_sols)],
         "expected_cost": outcome.objective if has else None,
         "spread": spread(zs, probs) if has else None,

@@ -16,13 +16,18 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
+import signal
+import socket
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
+from ..status import Interrupted
 
 if TYPE_CHECKING:
     from ..compile import Extra
@@ -43,6 +48,7 @@ class PHResult:
     here_and_now: list[dict] = field(default_factory=list)  # root builds of PH's plan
     seconds: float = 0.0
     mpi_note: str | None = None  # why PH ran serially
+    infeasible: bool = False  # a leaf is infeasible on its own (PH's iteration 0)
 
     def as_dict(self, extensive: float | None = None) -> dict[str, Any]:
         return {"method": "ph", "ranks": self.ranks, "objective": self.objective,
@@ -51,6 +57,8 @@ class PHResult:
 
     def note(self, extensive: float | None) -> str:
         """Whether PH and the extensive form agree (0.1 % of the objective)."""
+        if self.infeasible:
+            return "a leaf is infeasible on its own: PH stopped after its iteration 0"
         parts = [] if self.converged else [f"PH did not converge in {self.iterations} iterations"]
         if self.objective is None:
             parts.append("PH's plan is infeasible in some leaf")
@@ -80,6 +88,153 @@ def mpi_rank() -> int:
     """This process's MPI rank (0 without MPI): only rank 0 writes outputs."""
     comm, _ = mpi_status()
     return 0 if comm is None else int(comm.Get_rank())
+
+
+def agree(verdict: str | None) -> str | None:
+    """Rank 0's `verdict` (say, why the output cannot be written) on every rank: a rank that
+    stopped alone would leave the others waiting for it in PH's first collective for ever."""
+    comm, _ = mpi_status()
+    if comm is None or comm.Get_size() == 1:
+        return verdict
+    return comm.bcast(verdict, root=0)
+
+
+@dataclass
+class _Stop:
+    """Ctrl-C and SIGTERM while PH runs: the signals heard, and the HiGHS objects of this rank's
+    subproblems (asked to stop when one arrives)."""
+
+    heard: list[int] = field(default_factory=list)
+    solvers: list[Any] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cancel_all(self) -> None:
+        with self.lock:
+            for h in self.solvers:
+                h.cancelSolve()
+
+
+# seconds PH gets, after Ctrl-C or SIGTERM, to reach an iteration boundary before this rank is
+# abandoned (os._exit 130): nothing is kept of an interrupted PH, so waiting longer gains nothing,
+# and HiGHS checks for a stop only now and then (48 s apart in a roadmap leaf's root node)
+PH_INTERRUPT_GRACE = 10.0
+
+
+def _abandon(message: str, err_fd: int) -> None:
+    """End this rank now, as HiGHS does not stop: say so on rank 0 (on the stderr PH started
+    with: mpi-sppy's solver may hold the current one), exit 130 without destroying HiGHS."""
+    if mpi_rank() == 0:
+        try:
+            os.write(err_fd, (message + "\n").encode())
+        except OSError:
+            pass
+    os._exit(130)
+
+
+@contextlib.contextmanager
+def _signals_as_flags(grace: float = PH_INTERRUPT_GRACE,
+                      abandon: Callable[[str, int], None] = _abandon) -> Iterator[_Stop]:
+    """While PH runs, Ctrl-C and SIGTERM are noted instead of raising: a KeyboardInterrupt on one
+    rank between two collectives would leave the others waiting in the next one for ever. Every
+    rank learns of them at the next iteration boundary (_iteration_boundary). A subproblem's
+    HiGHS is asked to stop at once: the main thread is inside it, so a thread woken by the
+    signal's wakeup byte asks; if PH has not ended `grace` seconds later, the rank is abandoned
+    (`abandon(message, stderr fd)`)."""
+    stop = _Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        stop.heard.append(signum)
+
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    ended = threading.Event()
+    err_fd = os.dup(2)
+
+    def watch() -> None:
+        try:
+            data = reader.recv(64)
+        except OSError:
+            return
+        if not data or ended.is_set():
+            return
+        stop.cancel_all()
+        if not ended.wait(grace):
+            abandon(f"interrupted while running progressive hedging: HiGHS did not stop within "
+                    f"{grace:g} s of the signal; abandoned; nothing written", err_fd)
+
+    before = {signum: signal.signal(signum, note) for signum in (signal.SIGINT, signal.SIGTERM)}
+    old_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    watcher = threading.Thread(target=watch, daemon=True, name="netopt-ph-signals")
+    watcher.start()
+    try:
+        yield stop
+    finally:
+        ended.set()
+        signal.set_wakeup_fd(old_fd)
+        for signum, old in before.items():
+            signal.signal(signum, old)
+        writer.close()  # the watcher reads b"" and ends
+        watcher.join(5)
+        reader.close()
+        os.close(err_fd)
+
+
+def _subproblem_starting(h: Any) -> None:
+    """Called as each subproblem's HiGHS is about to run (netopt.testing's "subproblem" phase
+    sends a signal here)."""
+
+
+def _iteration_boundary(ph: Any, stop: _Stop) -> None:
+    """Between two PH iterations, on every rank at once: stop every rank if any rank heard
+    Ctrl-C or SIGTERM (a collective, so no rank is left waiting)."""
+    comm = getattr(ph, "mpicomm", None)
+    asked = len(stop.heard)
+    if comm is not None and comm.Get_size() > 1:
+        asked = comm.allreduce(asked)
+    if asked:
+        raise Interrupted(f"running progressive hedging (iteration {int(ph._PHIter)}; every "
+                          "rank stopped)")
+
+
+def _stopper() -> Any:
+    """The mpi-sppy extension that calls _iteration_boundary after iteration 0 and each
+    later iteration."""
+    from mpisppy.extensions.extension import Extension
+
+    class Stopper(Extension):
+        def __init__(self, ph: Any, stop: _Stop) -> None:
+            super().__init__(ph)
+            self.stop = stop
+
+        def pre_solve(self, subproblem: Any) -> None:
+            # appsi_highs keeps one HiGHS per subproblem, made at its first solve: made here
+            # instead, so that a signal can stop it from its first solve on
+            plugin = getattr(subproblem, "_solver_plugin", None)
+            if plugin is None or not hasattr(plugin, "set_instance"):
+                return
+            if getattr(plugin, "_solver_model", None) is None:
+                plugin.set_instance(subproblem)
+            h = plugin._solver_model
+            if h is None:
+                return
+            with self.stop.lock:
+                if all(h is not x for x in self.stop.solvers):
+                    h.HandleUserInterrupt = True  # makes cancelSolve() stop it at its next check
+                    self.stop.solvers.append(h)
+            _subproblem_starting(h)
+            if self.stop.heard:  # heard already: this rank stops at the boundary anyway
+                h.cancelSolve()
+
+        def post_iter0(self) -> None:
+            _iteration_boundary(self.opt, self.stop)
+
+        def enditer(self) -> None:
+            _iteration_boundary(self.opt, self.stop)
+
+    return Stopper
 
 
 # --- the tree as mpi-sppy sees it --------------------------------------------------------------
@@ -208,6 +363,11 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
     from mpisppy.utils import sputils
 
     comm, note = mpi_status()
+    size = 1 if comm is None else comm.Get_size()
+    if size > len(sp.tree.leaves):  # mpi-sppy gives every rank a leaf at least
+        raise UsageError(f"{size} MPI ranks for {len(sp.tree.leaves)} leaves: progressive "
+                         "hedging gives each rank one leaf or more; run with mpiexec -n "
+                         f"{len(sp.tree.leaves)} or fewer")
     lay = layout(sp.tree)
     names = [f"leaf{i}" for i in lay.order]
     nodenames = sputils.create_nodenames_from_branching_factors(lay.factors)
@@ -221,13 +381,25 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
                "linearize_proximal_terms": True, "proximal_linearization_tolerance": 1e-1,
                "toc": False}
     t0 = time.perf_counter()
-    with contextlib.redirect_stdout(chatter):
+    with contextlib.redirect_stdout(chatter), _signals_as_flags() as stop:
         kwargs: dict[str, Any] = {"sp": sp, "lay": lay, "cuts": opts.cuts, "extra": extra,
                                   "online": opts.online}
         ph = PH(options, names, scenario_creator, scenario_creator_kwargs=kwargs,
                 all_nodenames=nodenames if len(lay.factors) > 1 else None,
-                rho_setter=_rho_setter(rho), **({"mpicomm": comm} if comm is not None else {}))
-        conv, _, trivial = ph.ph_main(finalize=False)
+                rho_setter=_rho_setter(rho), extensions=_stopper(),
+                extension_kwargs={"stop": stop},
+                **({"mpicomm": comm} if comm is not None else {}))
+        try:
+            conv, _, trivial = ph.ph_main(finalize=False)
+        except RuntimeError as e:
+            # iteration 0 solves every leaf alone; mpi-sppy raises on every rank (the feasible
+            # probability is summed over all) when one is infeasible: the plan is infeasible
+            if not str(e).startswith("Infeasibility detected"):
+                raise
+            _iteration_boundary(ph, stop)  # or a signal stopped a leaf's solve: every rank
+            rank = 0 if comm is None else comm.Get_rank()
+            return PHResult(size, rank, 0, False, None, None, seconds=time.perf_counter() - t0,
+                            mpi_note=note, infeasible=True)
         lagrangian = ph.post_solve_bound(solver_options=solver_options)
         bound = max(b for b in (trivial, lagrangian) if b is not None)
         # PH's plan: builds fixed to the rounded consensus (xbar), W and prox off, every leaf
@@ -243,12 +415,33 @@ def run_ph(sp: StochasticPlan, opts: SolveOptions, iterations: int = 50, rho: fl
         ph.solve_loop(solver_options=solver_options, gripe=False)
         feasible = ph.incumbent_prob() > 1 - 1e-9
         objective = ph.Eobjective() if feasible else None
+        _iteration_boundary(ph, stop)  # a signal during the evaluation: every rank stops
     rank = 0 if comm is None else comm.Get_rank()
-    size = 1 if comm is None else comm.Get_size()
     here = [{"name": e, "stage": t, "units": u} for (e, t), u in sorted(root.items()) if u]
     return PHResult(size, rank, int(ph._PHIter), bool(conv is not None and conv < convthresh),
                     None if objective is None else float(objective), float(bound), here,
                     time.perf_counter() - t0, note)
+
+
+def infeasible_solution(sp: StochasticPlan, res: PHResult, opts: SolveOptions,
+                        extra: Extra | None = None) -> Any:
+    """PH's iteration 0 found a leaf infeasible on its own: an infeasible Solution whose message
+    names the leaves and their reasons, as the extensive form's does (each leaf solved alone)."""
+    from dataclasses import replace
+
+    from ..status import Status
+
+    sol = ph_solution(sp, res)
+    quiet = replace(opts, progress=None, tee=False)
+    why = []
+    for leaf, plan in zip(sp.tree.leaves, sp.leaves):
+        alone = plan.solve(quiet, extra)
+        if alone.status is Status.infeasible:
+            why.append(f"leaf {leaf.name} is infeasible on its own"
+                       + (f"\n{alone.message}" if alone.message else ""))
+    sol.message = "\n".join(why) or ("progressive hedging (mpi-sppy): a leaf is infeasible in "
+                                     "its first iteration")
+    return sol
 
 
 def warn(message: str) -> None:

@@ -6,7 +6,9 @@ from typing import Any
 
 
 def _money(x: float | None, unit: str) -> str:
-    return "n/a" if x is None else f"{x:,.6g} {unit}"
+    from ..summary import money_text  # rich: only when printing
+
+    return "n/a" if x is None else f"{money_text(x)} {unit}"
 
 
 def _builds(rows: list[dict], most: int = 6) -> str:
@@ -41,9 +43,12 @@ def stochastic_lines(sol: Any) -> list[str]:
     if len(st["leaves"]) > 20 and "objective" in st["leaves"][0]:
         lines.append(f"  ... {len(st['leaves']) - 20} more leaves in solution.json")
     sp = st.get("spread")
-    lines.append(f"Expected cost {_money(st.get('expected_cost'), unit)}"
-                 + (f" (leaves {sp['min']:,.6g} .. {sp['max']:,.6g}, sd {sp['std']:,.4g})"
-                    if sp else ""))
+    from ..summary import money_text  # rich: only when printing
+
+    lines.append(f"Expected cost {_money(st.get('expected_cost'), unit)} (probability-weighted "
+                 "over the leaves)"
+                 + (f"; leaves {money_text(sp['min'])} .. {money_text(sp['max'])}, sd "
+                    f"{money_text(sp['std'], 4)}" if sp else ""))
     if "evpi" in st:
         lines.append(f"EVPI {_money(st.get('evpi'), unit)} (wait-and-see "
                      f"{_money(st.get('wait_and_see'), unit)})")

@@ -91,9 +91,11 @@ class Summary:
     def lines(self) -> list[str]:
         out = [f"{self.runs} runs: " + ", ".join(f"{n} {s}" for s, n in self.statuses.items())]
         if self.objective:
+            from ..summary import money_text  # rich: only to print; never 1.05e+08
+
             o = self.objective
-            out.append(f"objective: min {o['min']:,.6g}, median {o['median']:,.6g}, "
-                       f"max {o['max']:,.6g}")
+            out.append(f"objective: min {money_text(o['min'])}, median "
+                       f"{money_text(o['median'])}, max {money_text(o['max'])}")
         if not self.solved:
             out.append("no run has a solution")
             return out

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any
@@ -94,20 +95,65 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
     elif resume and table is not None and not table.exists():
         pass  # nothing to resume: a fresh start
     result = SweepResult(spec, elements, [])
+    rows = dict(done)
+    try:
+        return _run(base, spec, table, result, rows, base_plan, options, elements, stage_order,
+                    cols, runs, done, workers, dask, dask_scheduler_file, dask_timeout,
+                    on_result, on_start, write_report, plot, meta, warm_start, in_place)
+    except _WriteFailed as failed:
+        assert table is not None
+        e = failed.error
+        kept = files.keep_somewhere("sweep", "".join(
+            [csv_line(dict(zip(cols, cols)), cols)] + [csv_line(rows[i], cols)
+                                                       for i in sorted(rows)]),
+            suffix=".csv") if rows else None
+        keep = ("no run had finished" if not rows else
+                f"the {len(rows)} runs done are kept in {kept}" if kept else
+                "the runs done could not be kept anywhere either")
+        raise files.OutputError(f"cannot write to {table.parent}: {e.strerror or e} "
+                                f"({e.filename or table}); {keep}") from None
+
+
+class _WriteFailed(BaseException):
+    """A write of the sweep's files failed: ends the sweep wherever it is (a BaseException, so
+    that the executors' per-run error handling does not make a row of it)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+@contextmanager
+def _writes() -> Iterator[None]:
+    try:
+        yield
+    except OSError as e:
+        raise _WriteFailed(e) from None
+
+
+def _run(base: dict, spec: SweepSpec, table: FsPath | None, result: SweepResult,
+         rows: dict[int, dict[str, str]], base_plan: Plan, options: Any, elements: list[str],
+         stage_order: list[str], cols: list[str], runs: list, done: dict[int, dict[str, str]],
+         workers: int, dask: str | None, dask_scheduler_file: str | None, dask_timeout: str,
+         on_result: Callable[[dict[str, str], int, int], None] | None,
+         on_start: Callable[[int, int], None] | None, write_report: bool, plot: bool,
+         meta: dict | None, warm_start: bool, in_place: bool) -> SweepResult:
+    """run_sweep once the table is known good: every write raises _WriteFailed."""
     if table is not None:
-        table.parent.mkdir(parents=True, exist_ok=True)
-        # rewrite what is kept (drops error rows and a cut-off last line), then append
-        write_atomic(table, "".join([csv_line(dict(zip(cols, cols)), cols)]
-                                    + [csv_line(done[i], cols) for i in sorted(done)]))
-    bvals = base_values(base, spec, base_inst)
+        with _writes():
+            table.parent.mkdir(parents=True, exist_ok=True)
+            # rewrite what is kept (drops error rows and a cut-off last line), then append
+            write_atomic(table, "".join([csv_line(dict(zip(cols, cols)), cols)]
+                                        + [csv_line(done[i], cols) for i in sorted(done)]))
+    bvals = base_values(base, spec, base_plan.instance)
     pending = [(i, runs[i], spec.overrides(runs[i], bvals)) for i in range(len(runs))
                if i not in done]
     total = len(runs)
     if on_start:
         on_start(len(done), total)
-    rows = dict(done)
     t0 = time.perf_counter()
-    fh = open(table, "a", encoding="utf-8", newline="") if table is not None else None
+    with _writes():
+        fh = open(table, "a", encoding="utf-8", newline="") if table is not None else None
 
     def record(r: RunResult) -> None:
         rows[r.run] = r.row
@@ -118,14 +164,26 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
             result.started[r.run] = r.started
         result.ran += 1
         if fh is not None:
-            files.write_all(fh, csv_line(r.row, cols))
-            fh.flush()
+            with _writes():
+                files.write_all(fh, csv_line(r.row, cols), table)
+                fh.flush()
         if on_result:
             on_result(r.row, len(rows), total)
 
     start = None
+    tree = base_plan.instance.uncertainty is not None
+    if tree:
+        from ..stochastic.tree import tree_of
+
+        result.notes.append(
+            f"the base has an uncertainty tree ({len(tree_of(base_plan.instance).leaves)} "
+            "leaves): each run solves its tree as netopt solve does (the extensive form; the "
+            "leaves' changes apply over the run's values); objective: the expected cost; "
+            "built: the here-and-now builds")
     try:
-        if warm_start and pending:
+        if warm_start and pending and tree:
+            result.notes.append("warm start: not with an uncertainty tree")
+        elif warm_start and pending:
             if options.solver != "highs":
                 result.notes.append(f"warm start: only with HiGHS, not {options.solver}")
             else:
@@ -153,17 +211,21 @@ def run_sweep(base: dict, spec: SweepSpec, table: FsPath | None = None, *,
         result.interrupted = True
     finally:
         if fh is not None:
-            fh.close()
+            try:
+                fh.close()
+            except OSError:
+                pass  # a write that failed said so already (the close flushes it again)
     result.wall = time.perf_counter() - t0
     result.rows = [rows[i] for i in sorted(rows)]
-    if table is not None and not result.interrupted:
-        write_atomic(table, "".join([csv_line(dict(zip(cols, cols)), cols)]
-                                    + [csv_line(r, cols) for r in result.rows]))
-        result.files["table"] = table
-        if write_report:
-            write_reports(result, table, plot, meta or {}, options, set(done))
-    elif table is not None and write_report:  # keep the timings of the runs done so far
-        write_reports(result, table, False, meta or {}, options, set(done), partial=True)
+    with _writes():
+        if table is not None and not result.interrupted:
+            write_atomic(table, "".join([csv_line(dict(zip(cols, cols)), cols)]
+                                        + [csv_line(r, cols) for r in result.rows]))
+            result.files["table"] = table
+            if write_report:
+                write_reports(result, table, plot, meta or {}, options, set(done))
+        elif table is not None and write_report:  # keep the timings of the runs done so far
+            write_reports(result, table, False, meta or {}, options, set(done), partial=True)
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Iterable
@@ -60,8 +61,10 @@ def plot_objective(rows: list[dict[str, str]], params: list[str], path: FsPath,
     fig.suptitle((title + " " if title else "") + (f"({missing} runs without a solution not shown)"
                                                    if missing else ""), fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    buf = io.BytesIO()  # written whole or not at all, as every other output
+    fig.savefig(buf, format=path.suffix.lstrip(".").lower() or "png", dpi=110)
     plt.close(fig)
+    write_atomic(path, buf.getvalue())
     return path
 
 

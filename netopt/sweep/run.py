@@ -48,18 +48,25 @@ def run_one(base: dict, run_id: int, settings: dict[str, Any], options: SolveOpt
     try:
         # solves are thread-safe (tests/test_threads.py): a Dask worker with several threads
         # runs several runs at once
-        sol, outcome = (session.solve_outcome(plan, options, start=start) if session
-                        else plan.solve_outcome(options, start=start))
-        started = None if not start or outcome is None or outcome.mip_start is None else bool(
-            outcome.mip_start)
+        if plan.instance.uncertainty is not None:
+            # the run's tree, solved as `netopt solve` solves it (the extensive form): the
+            # objective is the expected cost, the builds are the here-and-now ones
+            from ..stochastic.plan import StochasticPlan
+
+            sol, started = StochasticPlan(plan, data, locs).solve(options, figures=False), None
+        else:
+            sol, outcome = (session.solve_outcome(plan, options, start=start) if session
+                            else plan.solve_outcome(options, start=start))
+            started = None if not start or outcome is None or outcome.mip_start is None \
+                else bool(outcome.mip_start)
     except Exception as e:  # noqa: BLE001
         row.update(status=ERROR, message=f"{type(e).__name__}: {e}")
         return RunResult(run_id, row, time.perf_counter() - t0)
     row.update(status=sol.status.value, objective=cell(sol.objective), bound=cell(sol.bound),
                gap=cell(sol.gap), message=" | ".join((sol.message or "").splitlines()))
     if sol.status.has_solution:
-        years = {s["name"]: s["years"] for s in sol.stages}
-        row["shortfall_t"] = cell(round(sum(x["rate"] * years.get(x["stage"], 1)
+        length = sol.step_lengths()  # rows are per step (year grain: one per year)
+        row["shortfall_t"] = cell(round(sum(x["rate"] * length.get((x["stage"], x["year"]), 1)
                                             for x in sol.shortfalls), 9))
     for name in elements:
         row[BUILT + name] = builds_cell(sol.builds, name, stage_order)
@@ -81,4 +88,7 @@ def base_start(plan: Plan, options: SolveOptions) -> tuple[dict[tuple, float] | 
     note = f"base solved in {time.perf_counter() - t0:.2f} s: {outcome.status.value}"
     if not outcome.status.has_solution:
         return None, note + "; no warm start"
-    return values(compiled), note + f", objective {outcome.objective:,.6g}"
+    from ..summary import money_text  # rich: only for this note
+
+    obj = outcome.objective
+    return values(compiled), note + (f", objective {money_text(obj)}" if obj is not None else "")
