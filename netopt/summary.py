@@ -118,7 +118,8 @@ def _print_builds(sol: Solution, console: Console, stages: list[str]) -> None:
     body = {n["name"]: n.get("body") or "–".join(n.get("bodies") or []) for n in net.get("nodes", [])}
     online = {(o["name"], o["stage"]): o for o in sol.online}
     t = _table("Build-out: what is built where and when "
-               f"(online units and capacity, {sol.units.get('mass', 't')}/yr, after the build)"
+               f"(units online, and capacity: {sol.units.get('mass', 't')}/yr in operation, the mean over "
+               "the stage's years, after the build)"
                + (": here and now (root stages), the same in every leaf" if sol.stochastic
                   else ""))
     for col in ("stage", "element", "kind", "where (body)", "built", "online", "capacity"):
