@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -67,14 +67,20 @@ def write_solution(sol: Any, folder: Any) -> list:
         return sol.write(folder.target, folder=folder)
     except (OutputError, KeyboardInterrupt) as e:
         kept = keep_somewhere(sol.instance, sol.to_json())
-        keep = (f"the solution is kept in {kept}" if kept else
-                "the solution could not be kept anywhere either")
-        if isinstance(e, KeyboardInterrupt):
-            err.print(f"interrupted while writing {folder.target}; it is left as it was; {keep}",
-                      markup=False)
-            raise typer.Exit(INTERRUPTED) from None
-        err.print(f"error: {e}; {keep}", markup=False)
-        raise typer.Exit(ExitCode.USAGE) from None
+        exit_unwritten(e, folder.target, "solution", kept)
+
+
+def exit_unwritten(e: BaseException, target: object, what: str, kept: object) -> NoReturn:
+    """After a write into `target` failed (OutputError) or was interrupted: say so and where
+    `what` (the solution, the front) is kept instead, then exit 2 (or 130)."""
+    keep = (f"the {what} is kept in {kept}" if kept else
+            f"the {what} could not be kept anywhere either")
+    if isinstance(e, KeyboardInterrupt):
+        err.print(f"interrupted while writing {target}; it is left as it was; {keep}",
+                  markup=False)
+        raise typer.Exit(INTERRUPTED) from None
+    err.print(f"error: {e}; {keep}", markup=False)
+    raise typer.Exit(ExitCode.USAGE) from None
 
 
 def note_cleaned(folder: Any) -> None:

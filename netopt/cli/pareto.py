@@ -17,13 +17,13 @@ from ..solve import SolveOptions
 from ..status import ExitCode, exit_code
 from ..summary import money_text
 from .common import (
-    INTERRUPTED,
     Gap,
     Sets,
     Threads,
     TimeLimit,
     err,
     exit_codes,
+    exit_unwritten,
     note_cleaned,
     out,
     print_problems,
@@ -85,13 +85,6 @@ def pareto(
     except (OutputError, KeyboardInterrupt) as e:
         kept = keep_somewhere(f"{front.instance}-pareto",
                               json.dumps(front.to_dict(), indent=2) + "\n")
-        keep = (f"the front is kept in {kept}" if kept else
-                "the front could not be kept anywhere either")
-        if isinstance(e, KeyboardInterrupt):
-            err.print(f"interrupted while writing {target}; it is left as it was; {keep}",
-                      markup=False)
-            raise typer.Exit(INTERRUPTED) from None
-        err.print(f"error: {e}; {keep}", markup=False)
-        raise typer.Exit(ExitCode.USAGE) from None
+        exit_unwritten(e, target, "front", kept)
     out.print("wrote " + ", ".join(str(target / n) for n in names), markup=False)
     raise typer.Exit(ExitCode.OK)
