@@ -58,8 +58,11 @@ def plan_values(plan: Plan, columns: list, solution: Path) -> np.ndarray:
     its trips table); NaN for a column the plan does not give."""
     doc = json.loads(solution.read_text(encoding="utf-8"))
     builds = {(b["name"], b["stage"]): b["units"] for b in doc.get("builds", [])}
-    trips = {(t["route"], t["step"] if "step" in t else str(t.get("year", t["stage"]))): t["trips"]
+    # per-step rows name their step by (stage, start year); steps carry the model's step name
+    step = {(s["stage"], s["start_year"]): s for s in doc.get("steps", [])}
+    trips = {(t["route"], step[(t["stage"], t["year"])]["name"]): t["trips"]
              for t in doc.get("trips", [])}
+    years = {s["name"]: s["years"] for s in doc.get("steps", [])}
     values = np.full(len(columns), np.nan)
     for i, v in enumerate(columns):
         if not v.is_integer():
@@ -69,6 +72,9 @@ def plan_values(plan: Plan, columns: list, solution: Path) -> np.ndarray:
             values[i] = builds.get(v.index(), 0.0)
         elif name == "trips":
             values[i] = round(trips.get(v.index(), 0.0))
+        elif name == "trip_count":  # whole trips in a step under a year: l_s x trips per year
+            r, t = v.index()
+            values[i] = round(trips.get((r, t), 0.0) * years[t])
     return values
 
 
@@ -109,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
     z_star = lp_value(h, mat, integer, values)
     doc = json.loads(a.plan.read_text(encoding="utf-8"))
     gap = z_star - z_lp
+    if gap <= 1e-9 * max(1.0, abs(z_star)):
+        print(f"z_LP {z_lp:,.3f} = z* {z_star:,.3f}: no root gap to split")
+        return
     print(f"{a.file} {' '.join(a.sets)}: {len(mat.columns)} columns, {len(mat.row_lower)} rows, "
           f"{int(integer.sum())} integer")
     print(f"z_LP {z_lp:,.3f}; z* (plan's integers fixed) {z_star:,.3f} (plan's objective "
